@@ -1,0 +1,46 @@
+/**
+ * What the user-data renderers need to know about a node. Plain values (not Outputs):
+ * components resolve their Outputs with `pulumi.all(...).apply(render)`.
+ *
+ * Nothing here is secret, by design: user-data is readable by anyone allowed
+ * `ec2:DescribeInstanceAttribute`. Keys, certificates' private halves and the bootstrap
+ * token are fetched from SSM Parameter Store at boot, under `ssmPrefix`.
+ */
+import type { CniConfig, LeaderElectionConfig, Taint } from "../config/types";
+
+/** Settings shared by every node of a cluster. */
+export interface NodeBootCommon {
+  clusterName: string;
+  region: string;
+  /** `1.MINOR.PATCH`; packages come from pkgs.k8s.io's per-minor repository. */
+  kubernetesVersion: string;
+  /** DNS name of the API load balancer (without port). */
+  apiEndpoint: string;
+  /** SSM prefix, e.g. `/k8sha/dev`. */
+  ssmPrefix: string;
+  podCidr: string;
+  serviceCidr: string;
+}
+
+export interface MasterBootConfig extends NodeBootCommon {
+  /** 0-based position of this master; master 0 is the only one that may run `kubeadm init`. */
+  masterIndex: number;
+  /** Total number of masters (for quorum arithmetic in the boot logic). */
+  masterCount: number;
+  availabilityZone: string;
+  /** The EBS volume that holds this master's etcd data; created in `availabilityZone`. */
+  etcdVolumeId: string;
+  etcd: { heartbeatIntervalMs: number; electionTimeoutMs: number; quotaBackendGiB: number };
+  leaderElection: LeaderElectionConfig;
+  cni: CniConfig;
+  /** Extra SANs for the API server certificate (the LB name is always included). */
+  extraCertSans: string[];
+  /** Where etcd snapshots go (issue 5); absent disables the backup timer. */
+  backup?: { bucket: string; prefix: string; intervalMinutes: number };
+}
+
+export interface WorkerBootConfig extends NodeBootCommon {
+  poolName: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+}

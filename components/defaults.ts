@@ -1,0 +1,111 @@
+/**
+ * Every default of the project, in one place. The config loader fills missing stack
+ * values from here, and components fall back to the same constants when a reusing
+ * project omits an optional arg, so the two can never drift apart.
+ */
+
+/** Kubernetes version used when `kubernetesVersion` is not set. */
+export const DEFAULT_KUBERNETES_VERSION = "1.34.2";
+
+/**
+ * Kubernetes minors this project accepts. The floor is 1.31 because the kubeadm config
+ * it writes is API v1beta4 (kubeadm >= 1.31); the ceiling is the newest minor whose
+ * kubeadm flags and config this project was written against.
+ */
+export const SUPPORTED_KUBERNETES_MINORS = { min: 31, max: 35 } as const;
+
+export const DEFAULT_AVAILABILITY_ZONE_COUNT = 3;
+
+export const NETWORK_DEFAULTS = {
+  vpcCidr: "10.0.0.0/16",
+  natGateways: "perAz",
+  /** The seeds' default pod CIDR (flannel/kubeadm examples). */
+  podCidr: "10.244.0.0/16",
+  /** kubeadm's default service CIDR. */
+  serviceCidr: "10.96.0.0/12",
+} as const;
+
+export const API_DEFAULTS = {
+  exposure: "public",
+  /** Public APIs are still protected by client certificates; narrow this in real stacks. */
+  allowedCidrs: ["0.0.0.0/0"],
+} as const;
+
+export const MASTER_DEFAULTS = {
+  count: 3,
+  allowNonHa: false,
+  instanceType: "m6i.large",
+  rootVolumeGiB: 50,
+} as const;
+
+/** kops' etcd volume: gp3, 20 GiB, 3000 IOPS, 125 MiB/s (the gp3 baseline, no extra cost). */
+export const ETCD_DEFAULTS = {
+  volume: { type: "gp3", sizeGiB: 20, iops: 3000, throughputMiBps: 125 },
+  /**
+   * Cross-AZ round trips inside one region are ~1-2 ms, far below etcd's 100 ms default
+   * heartbeat. The risk on EC2 is not the network but EBS fsync stalls and noisy
+   * neighbours, so the timings are raised 2.5x (250 ms / 2500 ms): fewer spurious
+   * leader elections during a volume hiccup, at the cost of ~2.5 s to detect a dead leader.
+   */
+  heartbeatIntervalMs: 250,
+  electionTimeoutMs: 2500,
+  /** etcd's default is 2 GiB; 8 GiB is etcd's suggested maximum. */
+  quotaBackendGiB: 4,
+} as const;
+
+export const WORKER_POOL_DEFAULTS = {
+  instanceTypes: ["m6i.large"],
+  minSize: 1,
+  maxSize: 3,
+  desiredCapacity: 2,
+  spotPercentage: 0,
+  onDemandBaseCapacity: 0,
+  rootVolumeGiB: 50,
+} as const;
+
+/** The seeds' leader-election timings for kube-scheduler and kube-controller-manager. */
+export const LEADER_ELECTION_DEFAULTS = {
+  leaseDurationSeconds: 15,
+  renewDeadlineSeconds: 10,
+  retryPeriodSeconds: 2,
+} as const;
+
+/** kops' schedule: every 15 minutes; hourly copies for 7 days, daily for 90. */
+export const BACKUP_DEFAULTS = {
+  intervalMinutes: 15,
+  keepAllDays: 1,
+  keepHourlyDays: 7,
+  keepDailyDays: 90,
+} as const;
+
+/** Pinned add-on versions per CNI provider. */
+export const CNI_VERSIONS = {
+  calico: "3.30.3",
+  cilium: "1.18.2",
+  flannel: "0.27.3",
+} as const;
+
+export const CNI_DEFAULTS = { provider: "calico" } as const;
+
+export const READINESS_GATE_DEFAULTS = { enabled: true, timeoutMinutes: 20 } as const;
+
+/** API load balancer health check: HTTPS /readyz every 5 s, out after 3 failures (15 s). */
+export const API_HEALTH_CHECK = {
+  port: 6443,
+  path: "/readyz",
+  intervalSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 3,
+} as const;
+
+/** The Kubernetes API port. */
+export const API_PORT = 6443;
+
+/** Where each master mounts its etcd EBS volume; etcd's data lives in a sub-directory. */
+export const ETCD_MOUNT_POINT = "/var/lib/etcd-volume";
+export const ETCD_DATA_DIR = `${ETCD_MOUNT_POINT}/data`;
+
+/** SSM Parameter Store prefix for everything a cluster keeps there. */
+export function ssmPrefix(clusterName: string): string {
+  return `/k8sha/${clusterName}`;
+}

@@ -1,0 +1,298 @@
+/**
+ * Runs the real program (index.ts) under Pulumi's mock runtime with a stack's real config
+ * and records every resource it registers. Used by the unit tests and by `npm run synth`.
+ *
+ * No AWS and no Pulumi CLI: providers are replaced by `mockResourceState`, which echoes the
+ * inputs back and adds the few computed attributes the program reads (ids, ARNs, DNS names,
+ * TLS key material).
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const PROJECT_NAME = "k8s-ha";
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** One resource as the program registered it. */
+export interface RegisteredResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent resource ("" for the stack itself). */
+  parent: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  /** Resolved outputs the mock returned (inputs plus computed attributes). */
+  state: Record<string, unknown>;
+  /** URNs named in dependsOn or implied by inputs. */
+  dependencies: string[];
+}
+
+export interface SynthResult {
+  stack: string;
+  resources: RegisteredResource[];
+  /** Stack outputs with Outputs resolved; secrets are unwrapped (the test runs locally). */
+  outputs: Record<string, unknown>;
+  /** Names of outputs that were marked secret. */
+  secretOutputs: string[];
+  /** Function calls (invokes) the program made, e.g. getAvailabilityZones. */
+  invokes: { token: string; inputs: Record<string, unknown> }[];
+}
+
+/** Reads `Pulumi.<stack>.yaml` and returns its config block, values as Pulumi passes them (strings). */
+export function readStackConfig(stack: string, root = PROJECT_ROOT): Record<string, string> {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const raw = doc?.config ?? {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** Overrides applied on top of a stack file: a value replaces the key, `undefined` removes it. */
+export type ConfigOverrides = Record<string, unknown>;
+
+export function applyOverrides(base: Record<string, string>, overrides: ConfigOverrides = {}) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const fullKey = key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
+    if (value === undefined) delete out[fullKey];
+    else out[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+const keyCache = new Map<string, { privateKeyPem: string; publicKeyPem: string }>();
+
+/** Real key material for tls:PrivateKey so the program's SPKI hashing runs on a real key. */
+function mockKeyPair(name: string, algorithm: string) {
+  const cached = keyCache.get(name + algorithm);
+  if (cached) return cached;
+  const pair =
+    algorithm === "ECDSA"
+      ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
+      : crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const result = {
+    privateKeyPem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
+  };
+  keyCache.set(name + algorithm, result);
+  return result;
+}
+
+function fakeCertPem(name: string): string {
+  const body = Buffer.from(`mock certificate for ${name}`).toString("base64");
+  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+}
+
+/** The state a mock provider returns for a new resource: inputs plus computed attributes. */
+export function mockResourceState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  const region = "eu-west-1";
+  const service = type.split(":")[1]?.split("/")[0] ?? "x";
+  const state: Record<string, unknown> = {
+    ...inputs,
+    arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${name}`,
+  };
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey": {
+      const keys = mockKeyPair(name, String(inputs.algorithm ?? "RSA"));
+      Object.assign(state, {
+        privateKeyPem: keys.privateKeyPem,
+        privateKeyPemPkcs8: keys.privateKeyPem,
+        publicKeyPem: keys.publicKeyPem,
+      });
+      break;
+    }
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      state.certPem = fakeCertPem(name);
+      break;
+    case "tls:index/certRequest:CertRequest":
+      state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nbW9jaw==\n-----END CERTIFICATE REQUEST-----\n`;
+      break;
+    case "aws:lb/loadBalancer:LoadBalancer":
+      state.dnsName = `${name}-0123456789.elb.${region}.amazonaws.com`;
+      state.zoneId = "Z2IFOLAFXWLO4F";
+      break;
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      state.latestVersion = 1;
+      break;
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2":
+      state.bucket = inputs.bucket ?? `${name}-bucket`;
+      state.arn = `arn:aws:s3:::${String(state.bucket)}`;
+      break;
+    case "aws:kms/key:Key":
+      state.keyId = `${name}-key-id`;
+      state.arn = `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/${name}`;
+      break;
+    case "aws:iam/role:Role":
+      state.name = inputs.name ?? name;
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${String(state.name)}`;
+      break;
+    case "aws:ssm/parameter:Parameter":
+      state.arn = `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${String(inputs.name ?? name)}`;
+      break;
+    default:
+      break;
+  }
+  if (type.startsWith("random:")) {
+    const length = Number(inputs.length ?? 16);
+    state.result = crypto
+      .createHash("sha256")
+      .update(name)
+      .digest("hex")
+      .replace(/[^a-z0-9]/g, "")
+      .slice(0, length)
+      .padEnd(length, "0");
+  }
+  return state;
+}
+
+/** Answers for the provider functions the program calls. */
+export function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return {
+        names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
+        state: "available",
+      };
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/mock`, userId: "mock" };
+    case "aws:index/getRegion:getRegion":
+      return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:ec2/getAmi:getAmi":
+      return {
+        id: "ami-0mock0ubuntu2404",
+        name: "ubuntu-noble-24.04-amd64-server-mock",
+        architecture: "x86_64",
+      };
+    default:
+      return inputs;
+  }
+}
+
+/** The URN the mock monitor gives a resource (same rule as Pulumi's MockMonitor.newUrn). */
+export function mockUrn(stack: string, parent: string, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentType = (parent.split("::")[2] ?? "").split("$").pop() ?? "";
+    qualified = `${parentType}$${type}`;
+  }
+  return `urn:pulumi:${[stack, PROJECT_NAME, qualified, name].join("::")}`;
+}
+
+interface RpcRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+}
+
+type PulumiModule = typeof import("@pulumi/pulumi");
+
+/**
+ * Runs index.ts for `stack` under mocks. Inside jest each run gets a fresh module registry,
+ * so one test file may synthesize several stacks or config variants.
+ */
+export async function synthesize(stack: string, overrides: ConfigOverrides = {}): Promise<SynthResult> {
+  const config = applyOverrides(readStackConfig(stack), overrides);
+  const jestGlobal = (
+    globalThis as { jest?: { isolateModulesAsync(fn: () => Promise<void>): Promise<void> } }
+  ).jest;
+  let result: SynthResult | undefined;
+  const run = async () => {
+    result = await synthesizeInCurrentRegistry(stack, config);
+  };
+  if (jestGlobal) await jestGlobal.isolateModulesAsync(run);
+  else await run();
+  if (!result) throw new Error("synthesis produced no result");
+  return result;
+}
+
+async function synthesizeInCurrentRegistry(
+  stack: string,
+  config: Record<string, string>,
+): Promise<SynthResult> {
+  const pulumi = require("@pulumi/pulumi") as PulumiModule;
+  const resources: RegisteredResource[] = [];
+  const invokes: SynthResult["invokes"] = [];
+  const pending = new Map<string, { parent: string; dependencies: string[]; custom: boolean }>();
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+        const state = mockResourceState(args.type, args.name, inputs);
+        const meta = pending.get(`${args.type}::${args.name}`);
+        resources.push({
+          urn: mockUrn(stack, meta?.parent ?? "", args.type, args.name),
+          type: args.type,
+          name: args.name,
+          parent: meta?.parent ?? "",
+          custom: args.custom ?? true,
+          inputs,
+          state,
+          dependencies: meta?.dependencies ?? [],
+        });
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => {
+        const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+        invokes.push({ token: args.token, inputs });
+        return mockCall(args.token, inputs);
+      },
+    },
+    PROJECT_NAME,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config);
+
+  // Record parent and dependencies, which the mock callback does not receive.
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    getMonitor(): { registerResource(req: RpcRequest, cb: unknown): Promise<void> };
+  };
+  const monitor = settings.getMonitor();
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: RpcRequest, cb: unknown) => {
+    pending.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      custom: req.getCustom(),
+    });
+    return original(req, cb);
+  };
+
+  const program = require(path.join(PROJECT_ROOT, "index")) as () => Promise<Record<string, unknown>>;
+  const exported = await program();
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  for (const [key, value] of Object.entries(exported ?? {})) {
+    if (pulumi.Output.isInstance(value)) {
+      if (await pulumi.isSecret(value)) secretOutputs.push(key);
+      outputs[key] = await new Promise((resolve) => value.apply((v) => resolve(v)));
+    } else {
+      outputs[key] = value;
+    }
+  }
+  await pulumi.runtime.disconnect();
+  return { stack, resources, outputs, secretOutputs, invokes };
+}
+
+/** Convenience filters for assertions. */
+export function ofType(result: SynthResult, type: string): RegisteredResource[] {
+  return result.resources.filter((r) => r.type === type);
+}
