@@ -72,11 +72,11 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // --- etcd backup bucket (issue 5; before the masters, whose IAM and boot need it) ------
+
     // --- control plane: PKI, secrets, LB, security groups, IAM, masters (issue 3) --------
 
     // --- workers, CNI, kubeconfig, readiness gate (issue 4) ----------------------------
-
-    // --- etcd backups (issue 5) ---------------------------------------------------------
 
     this.outputs = {
       clusterName: args.clusterName,
