@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# worker node boot entry point (placeholder; the full sequence lands next).
+set -euo pipefail
+for lib in /opt/k8sha/lib/*.sh; do
+  # shellcheck source=/dev/null
+  . "$lib"
+done
+mark_success
