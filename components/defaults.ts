@@ -101,6 +101,29 @@ export const API_HEALTH_CHECK = {
 /** The Kubernetes API port. */
 export const API_PORT = 6443;
 
+/** API NLB target group: quick deregistration (30 s) so a drained master leaves fast; 4 s check timeout (< interval). */
+export const API_LB_DEFAULTS = { deregistrationDelaySeconds: 30, healthCheckTimeoutSeconds: 4 } as const;
+
+/** Ubuntu 24.04 LTS amd64 from Canonical's AWS account: the OS the boot scripts target. */
+export const UBUNTU_AMI = {
+  owner: "099720109477",
+  namePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+  rootDeviceName: "/dev/sda1",
+} as const;
+
+/** Hardened launch templates: IMDSv2 only, hop limit 2 (containers behind one bridge hop), gp3 root. */
+export const LAUNCH_TEMPLATE_DEFAULTS = { metadataHopLimit: 2, rootVolumeType: "gp3" } as const;
+
+/**
+ * Masters: the EBS etcd volume survives `pulumi destroy` and replacement (its data is the
+ * member's state; clean-up is manual, see docs/control-plane.md). EC2 health checks get
+ * 10 minutes of grace for first-boot kubeadm.
+ */
+export const MASTER_GROUP_DEFAULTS = {
+  retainEtcdVolumeOnDelete: true,
+  healthCheckGraceSeconds: 600,
+} as const;
+
 /** Where each master mounts its etcd EBS volume; etcd's data lives in a sub-directory. */
 export const ETCD_MOUNT_POINT = "/var/lib/etcd-volume";
 export const ETCD_DATA_DIR = `${ETCD_MOUNT_POINT}/data`;
@@ -109,3 +132,23 @@ export const ETCD_DATA_DIR = `${ETCD_MOUNT_POINT}/data`;
 export function ssmPrefix(clusterName: string): string {
   return `/k8sha/${clusterName}`;
 }
+
+/**
+ * Cluster PKI, as kubeadm does it: RSA 2048 keys (kubeadm's default `encryptionAlgorithm`),
+ * CAs valid 10 years, client certificates 1 year. `clientEarlyRenewalHours` makes
+ * `pulumi up` re-issue the admin certificate in its last 30 days. CAs get no early renewal:
+ * replacing a CA under a running cluster would break every node (see docs/security.md).
+ */
+export const PKI_DEFAULTS = {
+  rsaBits: 2048,
+  caValidityHours: 10 * 365 * 24,
+  clientValidityHours: 365 * 24,
+  clientEarlyRenewalHours: 30 * 24,
+  /** kubeadm token TTL: "0s" = never expires, so workers launched months later can join. */
+  bootstrapTokenTtl: "0s",
+  /** Days KMS waits before deleting the secrets key (7 is the minimum). */
+  kmsDeletionWindowDays: 7,
+} as const;
+
+/** CloudWatch namespace for node metrics; the master IAM policy only allows this one. */
+export const METRICS_NAMESPACE = "K8sHA";

@@ -1,0 +1,188 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { CniProvider } from "../config/types";
+import { API_PORT } from "./defaults";
+
+/** Who a rule admits: a node role (by security group), the API load balancer, or the VPC CIDR. */
+export type RuleSource = "masters" | "workers" | "apiLoadBalancer" | "vpc";
+export type NodeRole = "masters" | "workers";
+
+/** One ingress rule on a node security group; for ICMP, from/to are the ICMP type and code. */
+export interface NodeIngressRule {
+  target: NodeRole;
+  source: RuleSource;
+  protocol: "tcp" | "udp" | "icmp";
+  fromPort: number;
+  toPort: number;
+  description: string;
+}
+
+type PortSpec = Pick<NodeIngressRule, "protocol" | "fromPort" | "toPort" | "description">;
+
+/**
+ * Node-to-node ports of each pod network. The SGs assume encapsulation on every path
+ * (Calico `vxlanMode: Always`, Cilium/flannel VXLAN): pod IPs never appear un-tunnelled
+ * between nodes, so no pod-CIDR rule and no source/destination-check change is needed.
+ */
+export function cniPorts(provider: CniProvider): PortSpec[] {
+  switch (provider) {
+    case "calico":
+      return [
+        { protocol: "udp", fromPort: 4789, toPort: 4789, description: "Calico VXLAN" },
+        { protocol: "tcp", fromPort: 5473, toPort: 5473, description: "Calico Typha" },
+      ];
+    case "cilium":
+      return [
+        { protocol: "udp", fromPort: 8472, toPort: 8472, description: "Cilium VXLAN" },
+        { protocol: "tcp", fromPort: 4240, toPort: 4240, description: "Cilium health checks" },
+        { protocol: "icmp", fromPort: 8, toPort: 0, description: "Cilium health (ICMP echo)" },
+      ];
+    case "flannel":
+      return [{ protocol: "udp", fromPort: 8472, toPort: 8472, description: "flannel VXLAN" }];
+  }
+}
+
+/**
+ * Every ingress rule of the node security groups. Only what each role needs: the API from
+ * the NLB and the nodes; etcd client/peer and kubelet from masters only; controller-manager
+ * (10257) and scheduler (10259) are never opened (they bind to localhost); NodePorts on
+ * workers from the VPC only (cloud load balancers and in-VPC clients). Nothing from 0.0.0.0/0.
+ */
+export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
+  const rules: NodeIngressRule[] = [];
+  const api = { protocol: "tcp", fromPort: API_PORT, toPort: API_PORT } as const;
+  rules.push({
+    ...api,
+    target: "masters",
+    source: "apiLoadBalancer",
+    description: "Kubernetes API from the NLB",
+  });
+  rules.push({ ...api, target: "masters", source: "masters", description: "Kubernetes API from masters" });
+  rules.push({ ...api, target: "masters", source: "workers", description: "Kubernetes API from workers" });
+  rules.push({
+    target: "masters",
+    source: "masters",
+    protocol: "tcp",
+    fromPort: 2379,
+    toPort: 2380,
+    description: "etcd client and peer, masters only",
+  });
+  for (const target of ["masters", "workers"] as const) {
+    rules.push({
+      target,
+      source: "masters",
+      protocol: "tcp",
+      fromPort: 10250,
+      toPort: 10250,
+      description: "kubelet API from masters (logs, exec, metrics)",
+    });
+    // Path-MTU discovery: VXLAN lowers the MTU, and dropped "fragmentation needed" stalls TCP.
+    rules.push({
+      target,
+      source: "vpc",
+      protocol: "icmp",
+      fromPort: 3,
+      toPort: 4,
+      description: "Path MTU discovery",
+    });
+    for (const source of ["masters", "workers"] as const) {
+      for (const port of cniPorts(cni)) rules.push({ ...port, target, source });
+    }
+  }
+  for (const protocol of ["tcp", "udp"] as const) {
+    rules.push({
+      target: "workers",
+      source: "vpc",
+      protocol,
+      fromPort: 30000,
+      toPort: 32767,
+      description: `NodePort services (${protocol}) from the VPC`,
+    });
+  }
+  return rules;
+}
+
+export interface SecurityGroupsArgs {
+  /** Cluster name (plain: used in names and descriptions). */
+  clusterName: string;
+  vpcId: pulumi.Input<string>;
+  /** VPC CIDR (plain), the source of NodePort and path-MTU rules. */
+  vpcCidr: string;
+  /** Security group of the API load balancer (see `ApiLoadBalancer.securityGroupId`). */
+  apiLoadBalancerSecurityGroupId: pulumi.Input<string>;
+  /** Pod network, which decides the node-to-node ports. */
+  cniProvider: CniProvider;
+  /** Tags added to every resource. */
+  tags: Record<string, string>;
+}
+
+/**
+ * The masters' and workers' security groups, each rule its own resource (no inline rules,
+ * so adding one never rewrites the others). Egress is open: nodes pull packages and images
+ * from the internet and call AWS APIs (SSM, EC2, S3) through NAT and the S3 endpoint;
+ * AWS public endpoints have no stable CIDRs to narrow this to.
+ */
+export class SecurityGroups extends pulumi.ComponentResource {
+  public readonly masterSecurityGroupId: pulumi.Output<string>;
+  public readonly workerSecurityGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k8sha:security:SecurityGroups", name, {}, opts);
+    const group = (role: NodeRole) =>
+      new aws.ec2.SecurityGroup(
+        `${name}-${role}`,
+        {
+          vpcId: args.vpcId,
+          description: `Kubernetes ${role} of ${args.clusterName}`,
+          tags: { ...args.tags, Name: `${args.clusterName}-${role}` },
+        },
+        { parent: this },
+      );
+    const groups = { masters: group("masters"), workers: group("workers") };
+
+    for (const rule of nodeIngressRules(args.cniProvider)) {
+      const peer =
+        rule.source === "vpc"
+          ? { cidrIpv4: args.vpcCidr }
+          : {
+              referencedSecurityGroupId:
+                rule.source === "apiLoadBalancer"
+                  ? args.apiLoadBalancerSecurityGroupId
+                  : groups[rule.source].id,
+            };
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-${rule.target}-from-${rule.source}-${rule.protocol}-${rule.fromPort}`,
+        {
+          securityGroupId: groups[rule.target].id,
+          ipProtocol: rule.protocol,
+          fromPort: rule.fromPort,
+          toPort: rule.toPort,
+          description: rule.description,
+          tags: args.tags,
+          ...peer,
+        },
+        { parent: this },
+      );
+    }
+    for (const role of ["masters", "workers"] as const) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-${role}-egress`,
+        {
+          securityGroupId: groups[role].id,
+          ipProtocol: "-1",
+          cidrIpv4: "0.0.0.0/0",
+          description: "All egress: package repos, registries, AWS APIs",
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+    }
+
+    this.masterSecurityGroupId = groups.masters.id;
+    this.workerSecurityGroupId = groups.workers.id;
+    this.registerOutputs({
+      masterSecurityGroupId: this.masterSecurityGroupId,
+      workerSecurityGroupId: this.workerSecurityGroupId,
+    });
+  }
+}
