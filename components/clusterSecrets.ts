@@ -1,0 +1,173 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PKI_DEFAULTS, ssmPrefix } from "./defaults";
+
+/** Master-only files under `<prefix>/pki/`, named like kubeadm's files in /etc/kubernetes/pki. */
+export const PKI_PARAMETER_FILES = [
+  "ca.crt",
+  "ca.key",
+  "etcd-ca.crt",
+  "etcd-ca.key",
+  "front-proxy-ca.crt",
+  "front-proxy-ca.key",
+  "sa.key",
+  "sa.pub",
+] as const;
+export type PkiParameterFile = (typeof PKI_PARAMETER_FILES)[number];
+
+/** Worker-readable values under `<prefix>/join/`: all a `kubeadm join` of a worker needs. */
+export const JOIN_PARAMETER_FILES = ["token", "discovery-hash", "ca.crt"] as const;
+export type JoinParameterFile = (typeof JOIN_PARAMETER_FILES)[number];
+
+/** SSM's standard tier holds 4 KB; an RSA-2048 PEM is ~1.7 KB, so advanced (paid) is rarely needed. */
+export const SSM_STANDARD_TIER_MAX_BYTES = 4096;
+
+/** Every SSM path of a cluster; plain strings, so boot scripts and IAM policies use the same names. */
+export interface SecretParameterNames {
+  /** `/k8sha/<cluster>` */
+  prefix: string;
+  pki: Record<PkiParameterFile, string>;
+  join: Record<JoinParameterFile, string>;
+  /** `<prefix>/state`: the only sub-tree masters may write (plain String parameters). */
+  stateDir: string;
+  /**
+   * `<prefix>/state/initialized`: written by the master that ran `kubeadm init`.
+   * `aws ssm put-parameter` without `--overwrite` fails if it exists, so it doubles as an init lock.
+   */
+  initializedMarker: string;
+}
+
+export function secretParameterNames(clusterName: string): SecretParameterNames {
+  const prefix = ssmPrefix(clusterName);
+  const under = <K extends string>(dir: string, files: readonly K[]) =>
+    Object.fromEntries(files.map((f) => [f, `${prefix}/${dir}/${f}`])) as Record<K, string>;
+  return {
+    prefix,
+    pki: under("pki", PKI_PARAMETER_FILES),
+    join: under("join", JOIN_PARAMETER_FILES),
+    stateDir: `${prefix}/state`,
+    initializedMarker: `${prefix}/state/initialized`,
+  };
+}
+
+/** SSM tier for a value: standard unless it exceeds the standard tier's 4 KB limit. */
+export function parameterTierFor(value: string): "Standard" | "Advanced" {
+  return Buffer.byteLength(value, "utf8") > SSM_STANDARD_TIER_MAX_BYTES ? "Advanced" : "Standard";
+}
+
+/** The PKI values stored for masters. {@link ClusterPki} satisfies this interface. */
+export interface PkiMaterial {
+  caCertPem: pulumi.Input<string>;
+  caKeyPem: pulumi.Input<string>;
+  etcdCaCertPem: pulumi.Input<string>;
+  etcdCaKeyPem: pulumi.Input<string>;
+  frontProxyCaCertPem: pulumi.Input<string>;
+  frontProxyCaKeyPem: pulumi.Input<string>;
+  serviceAccountKeyPem: pulumi.Input<string>;
+  serviceAccountPublicKeyPem: pulumi.Input<string>;
+}
+
+export interface ClusterSecretsArgs {
+  /** Cluster name (plain: it is part of SSM paths, the KMS alias and IAM resource ARNs). */
+  clusterName: string;
+  /** CA certificates and keys, service-account key pair. */
+  pki: PkiMaterial;
+  /** kubeadm bootstrap token `<id>.<secret>` ({@link BootstrapToken.token}). */
+  bootstrapToken: pulumi.Input<string>;
+  /** `sha256:<hex>` CA pin ({@link ClusterPki.discoveryHash}). */
+  discoveryHash: pulumi.Input<string>;
+  /** Tags for the KMS key and parameters. */
+  tags?: Record<string, string>;
+}
+
+/**
+ * A customer-managed KMS key (`alias/k8sha-<cluster>`, yearly rotation) and one SSM
+ * SecureString per secret, encrypted with it. Nodes fetch these at boot; nothing secret is
+ * ever written to user-data. Masters may read `<prefix>/*`, workers only `<prefix>/join/*`
+ * (see components/iam/ and docs/security.md).
+ */
+export class ClusterSecrets extends pulumi.ComponentResource {
+  /** ARN of the KMS key every SecureString of this cluster is encrypted with. */
+  public readonly kmsKeyArn: pulumi.Output<string>;
+  /** `alias/k8sha-<cluster>`. */
+  public readonly kmsAliasName: string;
+  /** SSM prefix `/k8sha/<cluster>`. */
+  public readonly prefix: string;
+  /** Parameter names (plain strings, for boot scripts and policies). */
+  public readonly names: SecretParameterNames;
+  /** ARNs of the master-only `<prefix>/pki/*` parameters. */
+  public readonly pkiParameterArns: Record<PkiParameterFile, pulumi.Output<string>>;
+  /** ARNs of the worker-readable `<prefix>/join/*` parameters. */
+  public readonly joinParameterArns: Record<JoinParameterFile, pulumi.Output<string>>;
+
+  constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k8sha:pki:ClusterSecrets", name, {}, opts);
+    this.names = secretParameterNames(args.clusterName);
+    this.prefix = this.names.prefix;
+    this.kmsAliasName = `alias/k8sha-${args.clusterName}`;
+    const tags = { ...args.tags };
+
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `k8sha ${args.clusterName}: SSM SecureString parameters (cluster PKI, join token)`,
+        enableKeyRotation: true,
+        deletionWindowInDays: PKI_DEFAULTS.kmsDeletionWindowDays,
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.kms.Alias(`${name}-key`, { name: this.kmsAliasName, targetKeyId: key.keyId }, { parent: this });
+    this.kmsKeyArn = key.arn;
+
+    const secureString = (path: string, value: pulumi.Input<string>, description: string) => {
+      const secretValue = pulumi.secret(value);
+      return new aws.ssm.Parameter(
+        `${name}${path.slice(this.prefix.length).replace(/[^a-zA-Z0-9]/g, "-")}`,
+        {
+          name: path,
+          description,
+          type: "SecureString",
+          keyId: key.arn,
+          value: secretValue,
+          // The tier depends on the length only; unsecret so previews show it.
+          tier: pulumi.unsecret(secretValue.apply(parameterTierFor)),
+          tags,
+        },
+        { parent: this },
+      ).arn;
+    };
+
+    const pkiValues: Record<PkiParameterFile, pulumi.Input<string>> = {
+      "ca.crt": args.pki.caCertPem,
+      "ca.key": args.pki.caKeyPem,
+      "etcd-ca.crt": args.pki.etcdCaCertPem,
+      "etcd-ca.key": args.pki.etcdCaKeyPem,
+      "front-proxy-ca.crt": args.pki.frontProxyCaCertPem,
+      "front-proxy-ca.key": args.pki.frontProxyCaKeyPem,
+      "sa.key": args.pki.serviceAccountKeyPem,
+      "sa.pub": args.pki.serviceAccountPublicKeyPem,
+    };
+    const joinValues: Record<JoinParameterFile, pulumi.Input<string>> = {
+      token: args.bootstrapToken,
+      "discovery-hash": args.discoveryHash,
+      "ca.crt": args.pki.caCertPem,
+    };
+    const pkiArns = {} as Record<PkiParameterFile, pulumi.Output<string>>;
+    for (const file of PKI_PARAMETER_FILES) {
+      pkiArns[file] = secureString(this.names.pki[file], pkiValues[file], `${file} (masters only)`);
+    }
+    const joinArns = {} as Record<JoinParameterFile, pulumi.Output<string>>;
+    for (const file of JOIN_PARAMETER_FILES) {
+      joinArns[file] = secureString(this.names.join[file], joinValues[file], `${file} (kubeadm join)`);
+    }
+    this.pkiParameterArns = pkiArns;
+    this.joinParameterArns = joinArns;
+
+    this.registerOutputs({
+      kmsKeyArn: this.kmsKeyArn,
+      pkiParameterArns: this.pkiParameterArns,
+      joinParameterArns: this.joinParameterArns,
+    });
+  }
+}

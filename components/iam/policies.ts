@@ -1,0 +1,169 @@
+/**
+ * Least-privilege node policies as pure functions (plain strings in, typed documents out),
+ * so tests and docs can inspect every statement without Pulumi.
+ */
+import { METRICS_NAMESPACE } from "../defaults";
+import { TAG_BOOT_STATUS, TAG_CLUSTER } from "../tags";
+import {
+  type AccountScope,
+  ec2InstancesArn,
+  kmsDecryptViaSsm,
+  type PolicyDocument,
+  type PolicyStatement,
+  ssmParameterArn,
+} from "./policyDocument";
+
+/** Where a master's etcd snapshots go. */
+export interface BackupLocation {
+  /** `arn:aws:s3:::<bucket>` */
+  bucketArn: string;
+  /** Key prefix of this cluster's snapshots, e.g. `etcd/<cluster>/`. */
+  prefix: string;
+}
+
+export interface MasterPolicyArgs extends AccountScope {
+  clusterName: string;
+  /** ARN of THIS master's etcd volume: the only volume it may attach or detach. */
+  etcdVolumeArn: string;
+  /** SSM prefix `/k8sha/<cluster>` (ssmPrefix()). */
+  ssmPrefix: string;
+  /** The cluster's secrets KMS key (ClusterSecrets.kmsKeyArn). */
+  kmsKeyArn: string;
+  /** Optional etcd backup location. */
+  backup?: BackupLocation;
+}
+
+export interface WorkerPolicyArgs extends AccountScope {
+  /** SSM prefix `/k8sha/<cluster>`. */
+  ssmPrefix: string;
+  kmsKeyArn: string;
+}
+
+/** Normalises an S3 key prefix to `a/b/` (no leading slash, one trailing slash). */
+export function normaliseS3Prefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, "").replace(/\/+$/, "");
+  return trimmed === "" ? "" : `${trimmed}/`;
+}
+
+const clusterTagCondition = (clusterName: string) => ({
+  StringEquals: { [`aws:ResourceTag/${TAG_CLUSTER}`]: clusterName },
+});
+
+function backupStatements(backup: BackupLocation): PolicyStatement[] {
+  const prefix = normaliseS3Prefix(backup.prefix);
+  return [
+    {
+      Sid: "EtcdBackupObjects",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:GetObject"],
+      Resource: [`${backup.bucketArn}/${prefix}*`],
+    },
+    {
+      Sid: "EtcdBackupList",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [backup.bucketArn],
+      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+    },
+  ];
+}
+
+/** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
+export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
+  const instances = ec2InstancesArn(args);
+  const statements: PolicyStatement[] = [
+    {
+      // Only its own volume, and only while that volume is tagged for this cluster: a master
+      // can never grab another member's data (kops #14560, #4350).
+      Sid: "AttachOwnEtcdVolume",
+      Effect: "Allow",
+      Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
+      Resource: [args.etcdVolumeArn],
+      Condition: clusterTagCondition(args.clusterName),
+    },
+    {
+      // Attach is authorised on the volume AND the instance; the instance must be this cluster's.
+      Sid: "AttachToClusterInstances",
+      Effect: "Allow",
+      Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
+      Resource: [instances],
+      Condition: clusterTagCondition(args.clusterName),
+    },
+    {
+      // Describe* has no resource-level permissions in EC2: "*" is the only valid resource.
+      Sid: "DescribeVolumesAndInstances",
+      Effect: "Allow",
+      Action: ["ec2:DescribeVolumes", "ec2:DescribeInstances"],
+      Resource: "*",
+    },
+    {
+      Sid: "TagBootStatus",
+      Effect: "Allow",
+      Action: ["ec2:CreateTags"],
+      Resource: [instances],
+      Condition: {
+        ...clusterTagCondition(args.clusterName),
+        "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_BOOT_STATUS] },
+      },
+    },
+    {
+      Sid: "ReadClusterParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Resource: [ssmParameterArn(args, `${args.ssmPrefix}/*`)],
+    },
+    {
+      // The initialised marker / init lock. It is a plain String, so no kms:Encrypt is needed.
+      Sid: "WriteClusterState",
+      Effect: "Allow",
+      Action: ["ssm:PutParameter"],
+      Resource: [ssmParameterArn(args, `${args.ssmPrefix}/state/*`)],
+    },
+    kmsDecryptViaSsm("DecryptClusterParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/*`),
+    ...(args.backup ? backupStatements(args.backup) : []),
+    {
+      // PutMetricData has no resource-level permissions; the namespace condition is the scope.
+      Sid: "PutNodeMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+    },
+  ];
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The inline policy of the worker role: read the join values, nothing else. kubelet/CCM
+ * EC2 permissions (ec2:Describe*, ELB) are not granted: the in-tree cloud provider is gone
+ * and no external AWS cloud-controller-manager is installed yet (docs/security.md).
+ */
+export function workerPolicyDocument(args: WorkerPolicyArgs): PolicyDocument {
+  const masterOnly = [`${args.ssmPrefix}/pki`, `${args.ssmPrefix}/pki/*`, `${args.ssmPrefix}/state/*`];
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadJoinParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter"],
+        Resource: [ssmParameterArn(args, `${args.ssmPrefix}/join/*`)],
+      },
+      {
+        // AmazonSSMManagedInstanceCore (Session Manager) allows ssm:GetParameter(s) on "*".
+        // The KMS condition below already stops decryption; this explicit deny also hides
+        // the ciphertext and metadata of master-only parameters.
+        Sid: "DenyMasterOnlyParameters",
+        Effect: "Deny",
+        Action: [
+          "ssm:GetParameter",
+          "ssm:GetParameters",
+          "ssm:GetParametersByPath",
+          "ssm:GetParameterHistory",
+        ],
+        Resource: masterOnly.map((path) => ssmParameterArn(args, path)),
+      },
+      kmsDecryptViaSsm("DecryptJoinParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/join/*`),
+    ],
+  };
+}

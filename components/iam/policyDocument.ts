@@ -1,0 +1,73 @@
+/** Typed IAM policy documents and the ARN helpers the node policies share. */
+
+/** Condition block: operator -> condition key -> value(s). */
+export type PolicyCondition = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+  /** Unique, descriptive id; tests and docs refer to statements by it. */
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  /** `"*"` only for actions without resource-level permissions (said in the Sid's comment). */
+  Resource: string[] | "*";
+  Condition?: PolicyCondition;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+export interface PrincipalStatement {
+  Effect: "Allow";
+  Principal: { Service: string };
+  Action: "sts:AssumeRole";
+}
+
+export interface TrustPolicyDocument {
+  Version: "2012-10-17";
+  Statement: PrincipalStatement[];
+}
+
+/** Trust policy of an EC2 instance role. */
+export function ec2TrustPolicy(): TrustPolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  };
+}
+
+/** Where a node's policy applies: partition, region and account of the cluster. */
+export interface AccountScope {
+  region: string;
+  accountId: string;
+  /** `aws` unless GovCloud or China. */
+  partition?: string;
+}
+
+export function ssmParameterArn(scope: AccountScope, path: string): string {
+  return `arn:${scope.partition ?? "aws"}:ssm:${scope.region}:${scope.accountId}:parameter${path}`;
+}
+
+export function ec2InstancesArn(scope: AccountScope): string {
+  return `arn:${scope.partition ?? "aws"}:ec2:${scope.region}:${scope.accountId}:instance/*`;
+}
+
+/** Parameter Store calls KMS with the caller's credentials, `kms:ViaService` = SSM, and the parameter ARN as encryption context. */
+export function kmsDecryptViaSsm(
+  sid: string,
+  scope: AccountScope,
+  kmsKeyArn: string,
+  parameterPathPattern: string,
+): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["kms:Decrypt"],
+    Resource: [kmsKeyArn],
+    Condition: {
+      StringEquals: { "kms:ViaService": `ssm.${scope.region}.amazonaws.com` },
+      StringLike: { "kms:EncryptionContext:PARAMETER_ARN": ssmParameterArn(scope, parameterPathPattern) },
+    },
+  };
+}
