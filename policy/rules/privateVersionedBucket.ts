@@ -1,0 +1,55 @@
+import { asRecord, asString, isTrue, ofType } from "../props";
+import type { GraphResource, StackPolicy } from "../types";
+
+export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+const VERSIONING_TYPES = [
+  "aws:s3/bucketVersioning:BucketVersioning",
+  "aws:s3/bucketVersioningV2:BucketVersioningV2",
+];
+const PUBLIC_ACCESS_BLOCK_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const ACL_TYPES = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
+const PUBLIC_ACL = /^public-|authenticated-read/;
+const BLOCK_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+
+/** A bucket's satellite resources point at it through their `bucket` input (a dependency). */
+function attachedTo(bucket: GraphResource, all: GraphResource[], types: string[]): GraphResource[] {
+  const name = asString(bucket.props.bucket);
+  return ofType(all, ...types).filter(
+    (r) => r.dependencies.includes(bucket.urn) || (name !== undefined && r.props.bucket === name),
+  );
+}
+
+function bucketProblems(bucket: GraphResource, all: GraphResource[]): string[] {
+  const out: string[] = [];
+  const inlineVersioning = isTrue(asRecord(bucket.props.versioning).enabled);
+  const versioned =
+    inlineVersioning ||
+    attachedTo(bucket, all, VERSIONING_TYPES).some(
+      (v) => asRecord(v.props.versioningConfiguration).status === "Enabled",
+    );
+  if (!versioned) out.push(`bucket ${bucket.name} has no versioning with status "Enabled"`);
+  const blocks = attachedTo(bucket, all, [PUBLIC_ACCESS_BLOCK_TYPE]);
+  if (!blocks.some((b) => BLOCK_FLAGS.every((f) => isTrue(b.props[f])))) {
+    out.push(`bucket ${bucket.name} has no public access block with all of ${BLOCK_FLAGS.join(", ")}`);
+  }
+  const acls = [asString(bucket.props.acl)].concat(
+    attachedTo(bucket, all, ACL_TYPES).map((a) => asString(a.props.acl)),
+  );
+  for (const acl of acls) {
+    if (acl && PUBLIC_ACL.test(acl)) out.push(`bucket ${bucket.name} has the public ACL ${acl}`);
+  }
+  return out;
+}
+
+/** etcd snapshots are the cluster's secrets at rest: never public, and recoverable after a bad write. */
+export const privateVersionedBucket: StackPolicy = {
+  kind: "stack",
+  name: "private-versioned-backup-bucket",
+  description:
+    "Every S3 bucket (the etcd backup bucket) blocks all public access and has versioning enabled.",
+  check(resources) {
+    return ofType(resources, ...BUCKET_TYPES).flatMap((b) =>
+      bucketProblems(b, resources).map((message) => ({ urn: b.urn, message })),
+    );
+  },
+};
