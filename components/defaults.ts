@@ -53,6 +53,9 @@ export const ETCD_DEFAULTS = {
   quotaBackendGiB: 4,
 } as const;
 
+/** Name of the single worker pool a stack gets when it sets no `workerPools`. */
+export const DEFAULT_WORKER_POOL_NAME = "general";
+
 export const WORKER_POOL_DEFAULTS = {
   instanceTypes: ["m6i.large"],
   minSize: 1,

@@ -1,0 +1,31 @@
+/** cni.* and readinessGate.*: the pod network add-on and the deploy-time readiness wait. */
+import { CNI_DEFAULTS, CNI_VERSIONS, READINESS_GATE_DEFAULTS } from "../components/defaults";
+import { READINESS_TIMEOUT_MINUTES } from "./limits";
+import type { Section } from "./reader";
+import type { CniConfig, CniProvider, ReadinessGateConfig } from "./types";
+
+const CNI_KEYS = ["provider", "version"] as const;
+const GATE_KEYS = ["enabled", "timeoutMinutes"] as const;
+const PROVIDERS: readonly CniProvider[] = ["calico", "cilium", "flannel"];
+const REFUSED_PROVIDERS = {
+  weave: "Weave Net is unmaintained since Weaveworks closed in 2024 and gets no security fixes",
+};
+
+export function readCni(root: Section): CniConfig {
+  const cni = root.section("cni", CNI_KEYS);
+  const provider = cni.oneOf("provider", CNI_DEFAULTS.provider, PROVIDERS, REFUSED_PROVIDERS);
+  const version = cni.string("version", CNI_VERSIONS[provider]);
+  if (!/^\d+\.\d+\.\d+$/.test(version)) {
+    cni.reject("version", `a release X.Y.Z without "v", e.g. "${CNI_VERSIONS[provider]}" for ${provider}`);
+  }
+  return { provider, version };
+}
+
+export function readReadinessGate(root: Section): ReadinessGateConfig {
+  const gate = root.section("readinessGate", GATE_KEYS);
+  const enabled = gate.boolean("enabled", READINESS_GATE_DEFAULTS.enabled);
+  const timeoutMinutes = gate.number("timeoutMinutes", READINESS_GATE_DEFAULTS.timeoutMinutes);
+  const { min, max } = READINESS_TIMEOUT_MINUTES;
+  if (timeoutMinutes < min || timeoutMinutes > max) gate.reject("timeoutMinutes", `${min}-${max} minutes`);
+  return { enabled, timeoutMinutes };
+}

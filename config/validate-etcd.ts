@@ -1,0 +1,116 @@
+/** etcd.*: the data volume within current EBS limits, and etcd's own timing and quota rules. */
+import { ETCD_DEFAULTS } from "../components/defaults";
+import {
+  EBS_LIMITS,
+  ETCD_ELECTION_MAX_MS,
+  ETCD_ELECTION_MIN_FACTOR,
+  ETCD_HEARTBEAT_MS,
+  ETCD_QUOTA_GIB,
+  GP3_BASELINE,
+} from "./limits";
+import type { Section } from "./reader";
+import type { EtcdConfig, EtcdVolumeConfig, EtcdVolumeType } from "./types";
+
+const ETCD_KEYS = ["volume", "heartbeatIntervalMs", "electionTimeoutMs", "quotaBackendGiB"] as const;
+const VOLUME_KEYS = ["type", "sizeGiB", "iops", "throughputMiBps"] as const;
+const VOLUME_TYPES: readonly EtcdVolumeType[] = ["gp3", "io1", "io2"];
+const REFUSED_TYPES = {
+  gp2: "gp2 is refused: once its burst credits run out it drops to 3 IOPS per GiB, and etcd needs steady fsync latency (p99 < 10 ms)",
+  st1: "HDD volumes cannot meet etcd's fsync latency",
+  sc1: "HDD volumes cannot meet etcd's fsync latency",
+  standard: "magnetic volumes cannot meet etcd's fsync latency",
+};
+
+function within(
+  section: Section,
+  key: string,
+  value: number,
+  min: number,
+  max: number,
+  unit: string,
+  why = "",
+) {
+  if (value < min || value > max) section.reject(key, `${min}-${max} ${unit}${why}`);
+}
+
+function readVolume(etcd: Section): EtcdVolumeConfig {
+  const v = etcd.section("volume", VOLUME_KEYS);
+  const d = ETCD_DEFAULTS.volume;
+  const type = v.oneOf("type", d.type, VOLUME_TYPES, REFUSED_TYPES);
+  const limits = EBS_LIMITS[type];
+  const sizeGiB = v.number("sizeGiB", d.sizeGiB);
+  within(v, "sizeGiB", sizeGiB, limits.sizeGiB.min, limits.sizeGiB.max, `GiB for ${type}`);
+  const iops = v.number("iops", d.iops);
+  // gp3's 3,000 IOPS baseline comes with any size; only IOPS above it are bound by the ratio.
+  const floor = type === "gp3" ? GP3_BASELINE.iops : 0;
+  const iopsMax = Math.min(limits.iops.max, Math.max(floor, sizeGiB * limits.iopsPerGiB));
+  within(
+    v,
+    "iops",
+    iops,
+    limits.iops.min,
+    iopsMax,
+    `IOPS for ${type} of ${sizeGiB} GiB`,
+    ` (at most ${limits.iopsPerGiB} IOPS per GiB, ${limits.iops.max} in total)`,
+  );
+  const throughputMiBps = v.number("throughputMiBps", d.throughputMiBps);
+  const tp = limits.throughputMiBps;
+  if (!tp) {
+    if (v.has("throughputMiBps")) v.reject("throughputMiBps", `only for gp3; remove it for ${type}`);
+  } else {
+    const tpMax = Math.min(tp.max, Math.max(GP3_BASELINE.throughputMiBps, iops * tp.perIops));
+    within(
+      v,
+      "throughputMiBps",
+      throughputMiBps,
+      tp.min,
+      tpMax,
+      `MiB/s for gp3 with ${iops} IOPS`,
+      ` (at most ${tp.perIops} MiB/s per IOPS, ${tp.max} in total)`,
+    );
+  }
+  return { type, sizeGiB, iops, throughputMiBps };
+}
+
+export function readEtcd(root: Section): EtcdConfig {
+  const etcd = root.section("etcd", ETCD_KEYS);
+  const volume = readVolume(etcd);
+  const heartbeatIntervalMs = etcd.number("heartbeatIntervalMs", ETCD_DEFAULTS.heartbeatIntervalMs);
+  within(
+    etcd,
+    "heartbeatIntervalMs",
+    heartbeatIntervalMs,
+    ETCD_HEARTBEAT_MS.min,
+    ETCD_HEARTBEAT_MS.max,
+    "ms",
+  );
+  const electionTimeoutMs = etcd.number("electionTimeoutMs", ETCD_DEFAULTS.electionTimeoutMs);
+  const electionMin = ETCD_ELECTION_MIN_FACTOR * heartbeatIntervalMs;
+  within(
+    etcd,
+    "electionTimeoutMs",
+    electionTimeoutMs,
+    electionMin,
+    ETCD_ELECTION_MAX_MS,
+    "ms",
+    ` (etcd refuses an election timeout below ${ETCD_ELECTION_MIN_FACTOR}x the heartbeat, or above ${ETCD_ELECTION_MAX_MS})`,
+  );
+  const quotaBackendGiB = etcd.number("quotaBackendGiB", ETCD_DEFAULTS.quotaBackendGiB, false);
+  within(
+    etcd,
+    "quotaBackendGiB",
+    quotaBackendGiB,
+    ETCD_QUOTA_GIB.min,
+    ETCD_QUOTA_GIB.max,
+    "GiB",
+    " (etcd suggests at most 8)",
+  );
+  // Defragmentation writes a compacted copy beside the database, so the volume needs twice the quota.
+  if (quotaBackendGiB >= ETCD_QUOTA_GIB.min && volume.sizeGiB < 2 * quotaBackendGiB) {
+    etcd.reject(
+      "quotaBackendGiB",
+      `at most half of etcd.volume.sizeGiB (${volume.sizeGiB}): defragmentation needs room for a second copy`,
+    );
+  }
+  return { volume, heartbeatIntervalMs, electionTimeoutMs, quotaBackendGiB };
+}

@@ -1,0 +1,155 @@
+/** network.* and api.*: CIDRs, NAT layout, bring-your-own VPC, API exposure. */
+
+import { cidrsOverlap, type Ipv4Cidr, parseCidr } from "../components/cidr";
+import { API_DEFAULTS, NETWORK_DEFAULTS } from "../components/defaults";
+import { EXISTING_VPC_PREFIX, POD_PREFIX, SERVICE_PREFIX, VPC_PREFIX } from "./limits";
+import type { Section } from "./reader";
+import type { ApiConfig, ApiExposure, ExistingVpcConfig, NatGatewayMode, NetworkConfig } from "./types";
+import type { Placement } from "./validate-cluster";
+
+const NETWORK_KEYS = ["vpcCidr", "natGateways", "existingVpc", "podCidr", "serviceCidr"] as const;
+const EXISTING_VPC_KEYS = ["vpcId", "vpcCidr", "publicSubnetIds", "privateSubnetIds"] as const;
+const API_KEYS = ["exposure", "allowedCidrs"] as const;
+const NAT_MODES: readonly NatGatewayMode[] = ["single", "perAz"];
+const EXPOSURES: readonly ApiExposure[] = ["public", "internal"];
+
+/** Parses `section[key]` as a CIDR within a prefix range; undefined (with a problem) when bad. */
+function readCidr(
+  section: Section,
+  key: string,
+  fallback: string,
+  prefix: { min: number; max: number },
+  why: string,
+): { text: string; cidr?: Ipv4Cidr } {
+  const text = section.string(key, fallback);
+  const parsed = parseCidr(text);
+  if (typeof parsed === "string") {
+    section.reject(
+      key,
+      `an IPv4 CIDR a.b.c.d/n with prefix /${prefix.min}-/${prefix.max}; this one ${parsed}`,
+    );
+    return { text };
+  }
+  if (parsed.prefix < prefix.min || parsed.prefix > prefix.max) {
+    section.reject(key, `prefix length /${prefix.min}-/${prefix.max} (${why})`);
+    return { text };
+  }
+  return { text, cidr: parsed };
+}
+
+function readExistingVpc(net: Section, placement: Placement): ExistingVpcConfig | undefined {
+  if (!net.has("existingVpc")) return undefined;
+  const byo = net.section("existingVpc", EXISTING_VPC_KEYS);
+  const vpcId = byo.requiredString("vpcId", "the id of the existing VPC, vpc-[0-9a-f]+") ?? "";
+  if (vpcId && !/^vpc-[0-9a-f]+$/.test(vpcId)) byo.reject("vpcId", "a VPC id matching vpc-[0-9a-f]+");
+  const vpcCidr = byo.requiredString("vpcCidr", "the primary IPv4 CIDR of the existing VPC") ?? "";
+  if (vpcCidr && readExistingCidr(vpcCidr).cidr === undefined) {
+    const { min, max } = EXISTING_VPC_PREFIX;
+    byo.reject(
+      "vpcCidr",
+      `an IPv4 CIDR a.b.c.d/n with prefix /${min}-/${max} (the sizes AWS allows for a VPC)`,
+    );
+  }
+  if (!placement.availabilityZones) {
+    net.reject(
+      "existingVpc",
+      "needs an explicit availabilityZones list: subnet ids are matched to zones by position",
+    );
+  }
+  const seen = new Set<string>();
+  const lists = ["publicSubnetIds", "privateSubnetIds"].map((key) => {
+    const ids = byo.stringList(key, []);
+    if (ids.length !== placement.availabilityZoneCount) {
+      byo.reject(
+        key,
+        `exactly one subnet id per availability zone (${placement.availabilityZoneCount}), in zone order`,
+      );
+    }
+    ids.forEach((id, i) => {
+      const itemKey = `${byo.keyPath(key)}[${i}]`;
+      if (!/^subnet-[0-9a-f]+$/.test(id))
+        byo.problems.add(itemKey, id, "a subnet id matching subnet-[0-9a-f]+");
+      else if (seen.has(id)) byo.problems.add(itemKey, id, "each subnet id may appear only once");
+      seen.add(id);
+    });
+    return ids;
+  });
+  return { vpcId, vpcCidr, publicSubnetIds: lists[0], privateSubnetIds: lists[1] };
+}
+
+export function readNetwork(root: Section, placement: Placement): NetworkConfig {
+  const net = root.section("network", NETWORK_KEYS);
+  const existingVpc = readExistingVpc(net, placement);
+  if (existingVpc && net.has("vpcCidr")) {
+    net.reject("vpcCidr", "leave it out with existingVpc (existingVpc.vpcCidr describes that VPC)");
+  }
+  const vpc = existingVpc
+    ? { key: "existingVpc.vpcCidr", ...readExistingCidr(existingVpc.vpcCidr) }
+    : {
+        key: "vpcCidr",
+        ...readCidr(
+          net,
+          "vpcCidr",
+          NETWORK_DEFAULTS.vpcCidr,
+          VPC_PREFIX,
+          "the subnet layout carves vpc/+4 private subnets",
+        ),
+      };
+  const pod = {
+    key: "podCidr",
+    ...readCidr(net, "podCidr", NETWORK_DEFAULTS.podCidr, POD_PREFIX, "each node takes a /24 of it"),
+  };
+  const service = {
+    key: "serviceCidr",
+    ...readCidr(
+      net,
+      "serviceCidr",
+      NETWORK_DEFAULTS.serviceCidr,
+      SERVICE_PREFIX,
+      "kube-apiserver refuses ranges larger than /12",
+    ),
+  };
+  // Routing breaks if pods, services and nodes share addresses: each pair must be disjoint.
+  const ranges = [vpc, pod, service];
+  ranges.forEach((later, j) => {
+    for (const earlier of ranges.slice(0, j)) {
+      if (later.cidr && earlier.cidr && cidrsOverlap(later.cidr, earlier.cidr)) {
+        net.reject(later.key, `must not overlap network.${earlier.key} (${earlier.text})`);
+      }
+    }
+  });
+  return {
+    vpcCidr: existingVpc ? existingVpc.vpcCidr : vpc.text,
+    natGateways: net.oneOf("natGateways", NETWORK_DEFAULTS.natGateways, NAT_MODES),
+    ...(existingVpc ? { existingVpc } : {}),
+    podCidr: pod.text,
+    serviceCidr: service.text,
+  };
+}
+
+function readExistingCidr(text: string): { text: string; cidr?: Ipv4Cidr } {
+  const parsed = parseCidr(text);
+  if (typeof parsed === "string") return { text };
+  const fits = parsed.prefix >= EXISTING_VPC_PREFIX.min && parsed.prefix <= EXISTING_VPC_PREFIX.max;
+  return { text, cidr: fits ? parsed : undefined };
+}
+
+export function readApi(root: Section): ApiConfig {
+  const api = root.section("api", API_KEYS);
+  const exposure = api.oneOf("exposure", API_DEFAULTS.exposure, EXPOSURES);
+  const allowedCidrs = api.stringList("allowedCidrs", API_DEFAULTS.allowedCidrs);
+  if (allowedCidrs.length === 0) {
+    api.reject("allowedCidrs", "at least one CIDR allowed to reach the API on 6443 (0.0.0.0/0 for anywhere)");
+  }
+  allowedCidrs.forEach((text, i) => {
+    const parsed = parseCidr(text);
+    if (typeof parsed === "string") {
+      api.problems.add(
+        `${api.keyPath("allowedCidrs")}[${i}]`,
+        text,
+        `an IPv4 CIDR a.b.c.d/n; this one ${parsed}`,
+      );
+    }
+  });
+  return { exposure, allowedCidrs };
+}

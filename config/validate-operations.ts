@@ -1,0 +1,61 @@
+/** leaderElection.* and backup.*: timings that must be ordered to make sense. */
+import { BACKUP_DEFAULTS, LEADER_ELECTION_DEFAULTS } from "../components/defaults";
+import { BACKUP_INTERVAL_MINUTES } from "./limits";
+import type { Section } from "./reader";
+import type { BackupConfig, LeaderElectionConfig } from "./types";
+
+const LEADER_KEYS = ["leaseDurationSeconds", "renewDeadlineSeconds", "retryPeriodSeconds"] as const;
+const BACKUP_KEYS = ["intervalMinutes", "keepAllDays", "keepHourlyDays", "keepDailyDays"] as const;
+
+/**
+ * kube-scheduler and kube-controller-manager refuse lease <= renewDeadline, and a retry
+ * period not below the renew deadline could never renew in time.
+ */
+export function readLeaderElection(root: Section): LeaderElectionConfig {
+  const le = root.section("leaderElection", LEADER_KEYS);
+  const d = LEADER_ELECTION_DEFAULTS;
+  const retryPeriodSeconds = le.number("retryPeriodSeconds", d.retryPeriodSeconds);
+  const renewDeadlineSeconds = le.number("renewDeadlineSeconds", d.renewDeadlineSeconds);
+  const leaseDurationSeconds = le.number("leaseDurationSeconds", d.leaseDurationSeconds);
+  if (retryPeriodSeconds <= 0) le.reject("retryPeriodSeconds", "more than 0 seconds");
+  if (renewDeadlineSeconds <= retryPeriodSeconds) {
+    le.reject(
+      "renewDeadlineSeconds",
+      `more than retryPeriodSeconds (${retryPeriodSeconds}); lease > renewDeadline > retryPeriod > 0`,
+    );
+  }
+  if (leaseDurationSeconds <= renewDeadlineSeconds) {
+    le.reject(
+      "leaseDurationSeconds",
+      `more than renewDeadlineSeconds (${renewDeadlineSeconds}); lease > renewDeadline > retryPeriod > 0`,
+    );
+  }
+  return { leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds };
+}
+
+/** S3 lifecycle rules work in whole days, and each tier must keep at least as long as the finer one. */
+export function readBackup(root: Section): BackupConfig {
+  const b = root.section("backup", BACKUP_KEYS);
+  const d = BACKUP_DEFAULTS;
+  const intervalMinutes = b.number("intervalMinutes", d.intervalMinutes);
+  if (intervalMinutes < BACKUP_INTERVAL_MINUTES.min || intervalMinutes > BACKUP_INTERVAL_MINUTES.max) {
+    b.reject("intervalMinutes", `${BACKUP_INTERVAL_MINUTES.min}-${BACKUP_INTERVAL_MINUTES.max} minutes`);
+  }
+  const keepAllDays = b.number("keepAllDays", d.keepAllDays);
+  const keepHourlyDays = b.number("keepHourlyDays", d.keepHourlyDays);
+  const keepDailyDays = b.number("keepDailyDays", d.keepDailyDays);
+  if (keepAllDays < 1) b.reject("keepAllDays", "1 day or more (S3 lifecycle granularity is one day)");
+  if (keepHourlyDays < Math.max(1, keepAllDays)) {
+    b.reject(
+      "keepHourlyDays",
+      `at least keepAllDays (${keepAllDays}) and 1; keepAllDays <= keepHourlyDays <= keepDailyDays`,
+    );
+  }
+  if (keepDailyDays < Math.max(1, keepHourlyDays)) {
+    b.reject(
+      "keepDailyDays",
+      `at least keepHourlyDays (${keepHourlyDays}) and 1; keepAllDays <= keepHourlyDays <= keepDailyDays`,
+    );
+  }
+  return { intervalMinutes, keepAllDays, keepHourlyDays, keepDailyDays };
+}

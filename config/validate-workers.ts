@@ -1,0 +1,126 @@
+/** workerPools: a list of autoscaling pools, each with sizes, spot share, labels and taints. */
+import { DEFAULT_WORKER_POOL_NAME, WORKER_POOL_DEFAULTS } from "../components/defaults";
+import {
+  isKubeletSettableLabel,
+  isLabelValue,
+  isQualifiedName,
+  LABEL_VALUE_RULE,
+  QUALIFIED_NAME_RULE,
+} from "./k8s-names";
+import { DNS_LABEL, POOL_MAX_SIZE, POOL_NAME_MAX, ROOT_VOLUME_GIB } from "./limits";
+import { mapEntryPath, Section } from "./reader";
+import type { Taint, TaintEffect, WorkerPoolConfig } from "./types";
+import { INSTANCE_TYPE_PATTERN, INSTANCE_TYPE_RULE } from "./validate-masters";
+
+const POOL_KEYS = [
+  "name",
+  "instanceTypes",
+  "minSize",
+  "maxSize",
+  "desiredCapacity",
+  "spotPercentage",
+  "onDemandBaseCapacity",
+  "rootVolumeGiB",
+  "labels",
+  "taints",
+] as const;
+const TAINT_KEYS = ["key", "value", "effect"] as const;
+const TAINT_EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+const NAME_RULE = `a DNS label of 1-${POOL_NAME_MAX} characters (it joins the cluster name in ASG and IAM names)`;
+
+/** The pool used when `workerPools` is omitted. */
+export function defaultWorkerPool(): WorkerPoolConfig {
+  const d = WORKER_POOL_DEFAULTS;
+  return {
+    name: DEFAULT_WORKER_POOL_NAME,
+    ...d,
+    instanceTypes: [...d.instanceTypes],
+    labels: {},
+    taints: [],
+  };
+}
+
+function readLabels(pool: Section): Record<string, string> {
+  const labels = pool.stringMap("labels");
+  for (const [key, value] of Object.entries(labels)) {
+    const path = mapEntryPath(pool.keyPath("labels"), key);
+    if (!isQualifiedName(key)) pool.problems.add(path, key, `label key must be ${QUALIFIED_NAME_RULE}`);
+    else if (!isKubeletSettableLabel(key)) {
+      pool.problems.add(
+        path,
+        key,
+        "the kubelet may not set kubernetes.io/k8s.io labels except under node.kubernetes.io/ or kubelet.kubernetes.io/ (NodeRestriction)",
+      );
+    }
+    if (!isLabelValue(value)) pool.problems.add(path, value, `label value must be ${LABEL_VALUE_RULE}`);
+  }
+  return labels;
+}
+
+function readTaints(pool: Section): Taint[] {
+  const items = pool.list("taints") ?? [];
+  return items.map((item, i) => {
+    const t = Section.open(pool.problems, `${pool.keyPath("taints")}[${i}]`, item, TAINT_KEYS);
+    const key = t.requiredString("key", QUALIFIED_NAME_RULE) ?? "";
+    if (key && !isQualifiedName(key)) t.reject("key", QUALIFIED_NAME_RULE);
+    const value = t.string("value", "");
+    if (!isLabelValue(value)) t.reject("value", LABEL_VALUE_RULE);
+    const effect = t.requiredString("effect", TAINT_EFFECTS.join(", "));
+    const known = TAINT_EFFECTS.find((e) => e === effect);
+    if (effect !== undefined && !known) t.reject("effect", `must be one of ${TAINT_EFFECTS.join(", ")}`);
+    return { key, value, effect: known ?? "NoSchedule" };
+  });
+}
+
+function readSizes(pool: Section) {
+  const d = WORKER_POOL_DEFAULTS;
+  const minSize = pool.number("minSize", d.minSize);
+  const maxSize = pool.number("maxSize", d.maxSize);
+  const desiredCapacity = pool.number("desiredCapacity", d.desiredCapacity);
+  if (minSize < 0) pool.reject("minSize", "0 or more");
+  if (maxSize > POOL_MAX_SIZE || maxSize < minSize) {
+    pool.reject("maxSize", `between minSize (${minSize}) and ${POOL_MAX_SIZE}`);
+  }
+  if (desiredCapacity < minSize || desiredCapacity > maxSize) {
+    pool.reject("desiredCapacity", `between minSize (${minSize}) and maxSize (${maxSize})`);
+  }
+  const spotPercentage = pool.number("spotPercentage", d.spotPercentage);
+  if (spotPercentage < 0 || spotPercentage > 100)
+    pool.reject("spotPercentage", "0-100 (percent of capacity above the on-demand base)");
+  const onDemandBaseCapacity = pool.number("onDemandBaseCapacity", d.onDemandBaseCapacity);
+  if (onDemandBaseCapacity < 0 || onDemandBaseCapacity > maxSize) {
+    pool.reject("onDemandBaseCapacity", `0-maxSize (${maxSize})`);
+  }
+  const rootVolumeGiB = pool.number("rootVolumeGiB", d.rootVolumeGiB);
+  if (rootVolumeGiB < ROOT_VOLUME_GIB.min || rootVolumeGiB > ROOT_VOLUME_GIB.max) {
+    pool.reject("rootVolumeGiB", `${ROOT_VOLUME_GIB.min}-${ROOT_VOLUME_GIB.max} GiB`);
+  }
+  return { minSize, maxSize, desiredCapacity, spotPercentage, onDemandBaseCapacity, rootVolumeGiB };
+}
+
+function readPool(root: Section, item: unknown, i: number, names: Set<string>): WorkerPoolConfig {
+  const pool = Section.open(root.problems, `${root.keyPath("workerPools")}[${i}]`, item, POOL_KEYS);
+  const name = pool.requiredString("name", NAME_RULE) ?? "";
+  if (name && (name.length > POOL_NAME_MAX || !DNS_LABEL.test(name))) pool.reject("name", NAME_RULE);
+  else if (names.has(name)) pool.reject("name", "pool names must be unique");
+  names.add(name);
+  const instanceTypes = pool.stringList("instanceTypes", WORKER_POOL_DEFAULTS.instanceTypes);
+  if (instanceTypes.length === 0) {
+    pool.reject("instanceTypes", "at least one instance type (several give spot more capacity pools)");
+  }
+  instanceTypes.forEach((type, j) => {
+    if (!INSTANCE_TYPE_PATTERN.test(type))
+      pool.problems.add(`${pool.keyPath("instanceTypes")}[${j}]`, type, INSTANCE_TYPE_RULE);
+  });
+  return { name, instanceTypes, ...readSizes(pool), labels: readLabels(pool), taints: readTaints(pool) };
+}
+
+export function readWorkerPools(root: Section): WorkerPoolConfig[] {
+  const items = root.list("workerPools");
+  if (items === undefined) return root.has("workerPools") ? [] : [defaultWorkerPool()];
+  if (items.length === 0) {
+    root.reject("workerPools", "at least one pool (omit the key for the default pool)");
+  }
+  const names = new Set<string>();
+  return items.map((item, i) => readPool(root, item, i, names));
+}
