@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# Decides how a master's first boot brings it into the cluster: init | join | rejoin.
+# Sourced after common.sh and etcd-member.sh (for the identity file).
+#
+#   rejoin  the etcd volume already holds a member's data written for THIS cluster: keep it,
+#           point that member at this node's IP (etcd_rejoin_update_peer), start etcd.
+#   init    master 0, and the cluster was never initialised: `kubeadm init`.
+#   join    everything else: `kubeadm join --control-plane` (after removing this zone's
+#           stale member). A non-zero master first waits, bounded, for the cluster to exist.
+#
+# Environment:
+#   CLUSTER_NAME            this cluster's name (required)
+#   MASTER_INDEX            0-based index of this master (required)
+#   ETCD_MOUNT              mount point of the etcd volume          (/var/lib/etcd-volume)
+#   ETCD_DATA_DIR           etcd's data dir                         ($ETCD_MOUNT/data)
+#   SSM_PREFIX, AWS_REGION  for the initialised marker  ($SSM_PREFIX/state/initialised)
+#   API_ENDPOINT            API load balancer DNS name, probed on :6443/readyz
+#   AWS, CURL               binaries                                 (aws, curl)
+#   K8S_CA_CERT             cluster CA used to verify /readyz (/etc/kubernetes/pki/ca.crt)
+#   BOOT_INIT_WAIT_SECONDS  how long a non-zero master waits for init   (1800)
+
+# _ssm_initialised_marker : print "present" or "absent"; fails on any other AWS error so
+# that `retry` retries it (a throttled call must never read as "absent").
+_ssm_initialised_marker() {
+  local err
+  err="$(mktemp)"
+  if "${AWS:-aws}" --region "${AWS_REGION:?AWS_REGION must be set}" ssm get-parameter \
+    --name "${SSM_PREFIX:?SSM_PREFIX must be set}/state/initialised" \
+    --query Parameter.Value --output text >/dev/null 2>"$err"; then
+    rm -f "$err"
+    printf 'present\n'
+    return 0
+  fi
+  if grep -q ParameterNotFound "$err"; then
+    rm -f "$err"
+    printf 'absent\n'
+    return 0
+  fi
+  log "ssm get-parameter failed: $(tr '\n' ' ' <"$err")"
+  rm -f "$err"
+  return 1
+}
+
+# _api_ready : true when the API load balancer answers /readyz (anonymous access is allowed).
+_api_ready() {
+  local -a tls=(--insecure)
+  if [[ -f "${K8S_CA_CERT:-/etc/kubernetes/pki/ca.crt}" ]]; then
+    tls=(--cacert "${K8S_CA_CERT:-/etc/kubernetes/pki/ca.crt}")
+  fi
+  "${CURL:-curl}" --silent --fail --max-time 5 "${tls[@]}" \
+    "https://${API_ENDPOINT:?API_ENDPOINT must be set}:6443/readyz" >/dev/null 2>&1
+}
+
+# cluster_initialised : true when the cluster exists: master 0 wrote the SSM marker after a
+# successful init, OR an API server already answers (marker write lost). Tests override it.
+cluster_initialised() {
+  local marker
+  marker="$(retry _ssm_initialised_marker)" || die "cannot read the initialised marker from SSM"
+  [[ "$marker" == "present" ]] || _api_ready
+}
+
+# decide_boot_mode : print exactly one of init | join | rejoin (logs go to stderr).
+decide_boot_mode() {
+  local data_dir cluster owner
+  : "${CLUSTER_NAME:?CLUSTER_NAME must be set}" "${MASTER_INDEX:?MASTER_INDEX must be set}"
+  data_dir="${ETCD_DATA_DIR:-${ETCD_MOUNT:-/var/lib/etcd-volume}/data}"
+  cluster="$CLUSTER_NAME"
+  if [[ -d "$data_dir/member" ]]; then
+    owner="$(etcd_read_identity cluster)" ||
+      die "$data_dir holds etcd data but $(etcd_identity_file) is missing: refusing to guess whose" \
+        "member it is; inspect the volume (a boot that died between kubeadm and the identity write)"
+    [[ "$owner" == "$cluster" ]] ||
+      die "etcd volume belongs to cluster '$owner', not '$cluster': refusing to use it"
+    log "etcd volume holds member $(etcd_read_identity member_id || echo '?') of $cluster: rejoin"
+    printf 'rejoin\n'
+    return 0
+  fi
+  if [[ "$MASTER_INDEX" == "0" ]] && ! cluster_initialised; then
+    log "master 0 and the cluster was never initialised: init"
+    printf 'init\n'
+    return 0
+  fi
+  if [[ "$MASTER_INDEX" != "0" ]]; then
+    wait_until "${BOOT_INIT_WAIT_SECONDS:-1800}" "cluster initialised by master 0" cluster_initialised ||
+      die "cluster was not initialised within ${BOOT_INIT_WAIT_SECONDS:-1800}s"
+  fi
+  log "empty etcd volume in an initialised cluster: join"
+  printf 'join\n'
+}

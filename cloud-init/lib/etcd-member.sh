@@ -1,0 +1,201 @@
+# shellcheck shell=bash
+# etcd membership for a master that replaces (or restarts as) one member of the stacked etcd
+# cluster kubeadm built. Sourced after common.sh. etcdctl v3 API with mutual TLS; every call
+# carries --dial-timeout/--command-timeout and goes through `retry`.
+#
+# Environment (defaults suit a kubeadm master; tests point them at loopback and temp dirs):
+#   ETCDCTL                 etcdctl binary                                  (etcdctl)
+#   ETCDCTL_CACERT          etcd CA certificate       (/etc/kubernetes/pki/etcd/ca.crt)
+#   ETCDCTL_CERT/_KEY       client cert/key (/etc/kubernetes/pki/etcd/healthcheck-client.*)
+#   ETCD_DIAL_TIMEOUT       etcdctl --dial-timeout                          (2s)
+#   ETCD_COMMAND_TIMEOUT    etcdctl --command-timeout                       (5s)
+#   ETCD_STALE_PROBES       health probes of a suspected-stale member       (3)
+#   ETCD_MOUNT              where the etcd volume is mounted                (/var/lib/etcd-volume)
+#   ETCD_IDENTITY_FILE      identity file on the volume        ($ETCD_MOUNT/k8sha-identity)
+
+# etcdctl_at ENDPOINTS ARGS... : one etcdctl call (no retry) against comma-separated ENDPOINTS.
+etcdctl_at() {
+  local endpoints="$1"
+  shift
+  ETCDCTL_API=3 \
+    ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
+    ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
+    ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
+    "${ETCDCTL:-etcdctl}" --endpoints="$endpoints" \
+    --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" --command-timeout="${ETCD_COMMAND_TIMEOUT:-5s}" "$@"
+}
+
+# ipv4_to_int A.B.C.D : print the address as a 32-bit integer; fails on a malformed address.
+ipv4_to_int() {
+  local ip="$1" a b c d octet
+  [[ "$ip" =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] || return 1
+  a="${BASH_REMATCH[1]}" b="${BASH_REMATCH[2]}" c="${BASH_REMATCH[3]}" d="${BASH_REMATCH[4]}"
+  for octet in "$a" "$b" "$c" "$d"; do
+    ((10#$octet <= 255)) || return 1
+  done
+  printf '%s\n' $(((10#$a << 24) | (10#$b << 16) | (10#$c << 8) | 10#$d))
+}
+
+# ipv4_in_cidr IP CIDR : true when IP lies inside CIDR (pure bash, no ipcalc on the AMI).
+ipv4_in_cidr() {
+  local ip="$1" cidr="$2" net prefix ip_int net_int mask
+  net="${cidr%/*}" prefix="${cidr#*/}"
+  [[ "$cidr" == */* && "$prefix" =~ ^[0-9]{1,2}$ ]] && ((prefix <= 32)) || return 1
+  ip_int="$(ipv4_to_int "$ip")" || return 1
+  net_int="$(ipv4_to_int "$net")" || return 1
+  mask=$(((0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF))
+  (((ip_int & mask) == (net_int & mask)))
+}
+
+# url_host URL : the host part of scheme://host:port (IPv4 or name).
+url_host() {
+  local rest="${1#*://}"
+  rest="${rest%%/*}"
+  printf '%s\n' "${rest%:*}"
+}
+
+# etcd_healthy_endpoint ENDPOINT... : print the first endpoint whose `endpoint health` succeeds.
+etcd_healthy_endpoint() {
+  retry _etcd_first_healthy "$@"
+}
+
+_etcd_first_healthy() {
+  local endpoint
+  for endpoint in "$@"; do
+    if etcdctl_at "$endpoint" endpoint health >/dev/null 2>&1; then
+      printf '%s\n' "$endpoint"
+      return 0
+    fi
+    log "etcd endpoint $endpoint is not healthy"
+  done
+  return 1
+}
+
+# etcd_member_list HEALTHY_ENDPOINT : one line per member, fields separated by '|':
+#   ID|STATUS|NAME|PEER_URLS|CLIENT_URLS|IS_LEARNER   (ID in hex, URLs comma-joined).
+# `-w simple` separates fields with ", " and URLs with "," only; an unstarted member has an
+# empty name and no client URLs, hence a non-whitespace separator (empty fields survive read).
+etcd_member_list() {
+  local out
+  out="$(retry etcdctl_at "$1" member list -w simple)" || return 1
+  sed '/^$/d; s/, /|/g' <<<"$out"
+}
+
+# etcd_member_id_for_peer_url HEALTHY_ENDPOINT PEER_URL : print the hex id of the member that
+# has PEER_URL; exit 1 when no member has it (2 when the cluster could not be asked).
+etcd_member_id_for_peer_url() {
+  local list id _status _name peers _rest
+  list="$(etcd_member_list "$1")" || return 2
+  while IFS='|' read -r id _status _name peers _rest; do
+    if [[ ",$peers," == *",$2,"* ]]; then
+      printf '%s\n' "$id"
+      return 0
+    fi
+  done <<<"$list"
+  return 1
+}
+
+# _etcd_member_answers CLIENT_URLS : true when any of the comma-separated URLs is healthy,
+# probed ETCD_STALE_PROBES times a second apart. One success is enough: a false "dead"
+# verdict would remove a live member, so the probe errs on the side of "alive".
+_etcd_member_answers() {
+  local urls="$1" probe probes="${ETCD_STALE_PROBES:-3}"
+  [[ -n "$urls" ]] || return 1
+  for ((probe = 1; probe <= probes; probe++)); do
+    if etcdctl_at "$urls" endpoint health >/dev/null 2>&1; then return 0; fi
+    ((probe == probes)) || sleep 1
+  done
+  return 1
+}
+
+# etcd_remove_stale_member HEALTHY_ENDPOINT MY_SUBNET_CIDR MY_IP : with one master per zone,
+# a member whose peer URL lies in MY subnet but is not MY_IP is this zone's lost predecessor:
+# remove it through the healthy peer. Refuses (exit 1, nothing removed) when that member is
+# still healthy: two live masters in one zone is a bug to surface, not to paper over.
+# Prints the removed ids. Never call it in rejoin mode (the old member IS this node's).
+etcd_remove_stale_member() {
+  local endpoint="$1" cidr="$2" my_ip="$3" list id status name peers clients _learner url host
+  local -a stale=()
+  list="$(etcd_member_list "$endpoint")" || die "cannot list etcd members through $endpoint"
+  while IFS='|' read -r id status name peers clients _learner; do
+    for url in ${peers//,/ }; do
+      host="$(url_host "$url")"
+      if [[ "$host" == "$my_ip" ]] || ! ipv4_in_cidr "$host" "$cidr"; then continue; fi
+      if _etcd_member_answers "$clients"; then
+        log "REFUSING: etcd member $id ($name, $url) is in my subnet $cidr and still HEALTHY;" \
+          "two masters in one zone must be resolved by an operator"
+        return 1
+      fi
+      log "etcd member $id ($name, $status, $url) is this zone's lost predecessor"
+      stale+=("$id")
+      break
+    done
+  done <<<"$list"
+  for id in "${stale[@]}"; do
+    log "removing stale etcd member $id through $endpoint"
+    retry _etcd_remove_member "$endpoint" "$id" || die "could not remove etcd member $id"
+    printf '%s\n' "$id"
+  done
+  if ((${#stale[@]} == 0)); then log "no stale etcd member in $cidr"; fi
+}
+
+# _etcd_remove_member ENDPOINT ID : idempotent `member remove` (already gone counts as done).
+_etcd_remove_member() {
+  if ! etcd_member_list "$1" | grep -q "^$2|"; then return 0; fi
+  etcdctl_at "$1" member remove "$2" >/dev/null
+}
+
+# etcd_rejoin_update_peer HEALTHY_ENDPOINT MEMBER_ID NEW_PEER_URL : point the member this
+# volume's data belongs to at this node's address. Must run BEFORE the local etcd starts
+# (etcd ignores --initial-* flags once its data dir exists). Idempotent. Exit 3 when the
+# member is no longer in the cluster: its data would make etcd exit with "member has been
+# permanently removed", so the caller must set the data aside and join as a new member.
+etcd_rejoin_update_peer() {
+  local endpoint="$1" member_id="$2" new_url="$3" list id _status _name peers _rest
+  list="$(etcd_member_list "$endpoint")" || die "cannot list etcd members through $endpoint"
+  while IFS='|' read -r id _status _name peers _rest; do
+    [[ "$id" == "$member_id" ]] || continue
+    if [[ "$peers" == "$new_url" ]]; then
+      log "etcd member $member_id already has peer URL $new_url"
+      return 0
+    fi
+    log "updating etcd member $member_id peer URL $peers -> $new_url"
+    retry etcdctl_at "$endpoint" member update "$member_id" --peer-urls="$new_url" >/dev/null ||
+      die "could not update etcd member $member_id"
+    return 0
+  done <<<"$list"
+  log "etcd member $member_id is not in the cluster any more (removed?)"
+  return 3
+}
+
+# etcd_identity_file : where the identity of the volume's data is recorded.
+etcd_identity_file() {
+  printf '%s\n' "${ETCD_IDENTITY_FILE:-${ETCD_MOUNT:-/var/lib/etcd-volume}/k8sha-identity}"
+}
+
+# etcd_write_identity CLUSTER_NAME MEMBER_ID : record, on the volume, which cluster and member
+# the data belongs to. Written after init/join succeeded; atomic (temp file + rename).
+etcd_write_identity() {
+  local file tmp
+  file="$(etcd_identity_file)"
+  tmp="$file.tmp.$$"
+  mkdir -p "$(dirname "$file")"
+  printf 'cluster=%s\nmember_id=%s\nwritten_at=%s\n' "$1" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp"
+  mv -f "$tmp" "$file"
+  log "etcd identity written: cluster=$1 member_id=$2"
+}
+
+# etcd_read_identity FIELD : print FIELD (cluster | member_id) of the identity file; exit 1
+# when the file or the field is missing.
+etcd_read_identity() {
+  local file key value
+  file="$(etcd_identity_file)"
+  [[ -f "$file" ]] || return 1
+  while IFS='=' read -r key value; do
+    if [[ "$key" == "$1" && -n "$value" ]]; then
+      printf '%s\n' "$value"
+      return 0
+    fi
+  done <"$file"
+  return 1
+}

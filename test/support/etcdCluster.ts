@@ -1,0 +1,340 @@
+/**
+ * A reusable harness that runs REAL etcd 3.4 members (`/usr/bin/etcd`) with mutual TLS on
+ * loopback addresses (127.0.0.0/8 only), and drives them with the real `etcdctl`.
+ *
+ * Typical use in a test file (pick ports no other test file uses):
+ *   const cluster = await EtcdTestCluster.create({ clientPort: 23179, peerPort: 23180 });
+ *   afterAll(() => cluster.cleanup());
+ *   await cluster.startNew([{ name: "m1", ip: "127.0.1.10" }, ...]);
+ *   await cluster.put("k", "v"); await cluster.stop("m1"); ...
+ *
+ * Every member gets a data dir, a log file and a peer/server certificate (IP SAN = its IP)
+ * under one temp dir. `cleanup()` SIGKILLs what is still running and deletes the dir; a
+ * process-exit hook and a per-port pid file also kill members left behind by a crashed run.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type CertPaths, createCa, issueCert, type TestCa } from "./pki";
+
+export const ETCD_BIN = process.env.ETCD_BIN ?? "/usr/bin/etcd";
+export const ETCDCTL_BIN = process.env.ETCDCTL_BIN ?? "/usr/bin/etcdctl";
+
+/** A member's identity: etcd `--name` and the loopback IP it listens on. */
+export interface EtcdMemberSpec {
+  name: string;
+  ip: string;
+}
+
+export interface EtcdClusterOptions {
+  /** Client port on every member IP; unique per test file so parallel files never clash. */
+  clientPort: number;
+  /** Peer port on every member IP; unique per test file. */
+  peerPort: number;
+  /** etcd `--heartbeat-interval` in ms (default 50: fast tests). */
+  heartbeatMs?: number;
+  /** etcd `--election-timeout` in ms (default 500). */
+  electionMs?: number;
+}
+
+export interface StartOptions {
+  /** `--initial-cluster`; ignored by etcd when the data dir already holds a member. */
+  initialCluster: string;
+  initialClusterState: "new" | "existing";
+  /** Reuse another data dir (a "volume" moved to a new IP); default `<dir>/<name>.etcd`. */
+  dataDir?: string;
+}
+
+/** One parsed line of `etcdctl member list -w simple` (IDs stay hex strings: uint64 > 2^53). */
+export interface EtcdMemberInfo {
+  id: string;
+  status: string;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const liveChildren = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of liveChildren) child.kill("SIGKILL");
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class EtcdTestCluster {
+  readonly dir: string;
+  readonly ca: TestCa;
+  /** Client certificate that etcdctl (and the project's bash functions) present. */
+  readonly client: CertPaths;
+  private readonly processes = new Map<string, ChildProcess>();
+  private readonly pidFile: string;
+
+  private constructor(private readonly options: EtcdClusterOptions) {
+    this.pidFile = join(tmpdir(), `k8sha-etcd-test-${options.clientPort}.pids`);
+    killStrays(this.pidFile);
+    this.dir = mkdtempSync(join(tmpdir(), "k8sha-etcd-"));
+    this.ca = createCa(join(this.dir, "pki"));
+    this.client = issueCert(this.ca, "client", []);
+  }
+
+  /** Make the temp dir, CA and client certificate; kills strays of an earlier crashed run. */
+  static async create(options: EtcdClusterOptions): Promise<EtcdTestCluster> {
+    return new EtcdTestCluster(options);
+  }
+
+  clientUrl(ip: string): string {
+    return `https://${ip}:${this.options.clientPort}`;
+  }
+
+  peerUrl(ip: string): string {
+    return `https://${ip}:${this.options.peerPort}`;
+  }
+
+  defaultDataDir(name: string): string {
+    return join(this.dir, `${name}.etcd`);
+  }
+
+  /** `name=peerUrl,...` for `--initial-cluster`. */
+  initialCluster(members: EtcdMemberSpec[]): string {
+    return members.map((m) => `${m.name}=${this.peerUrl(m.ip)}`).join(",");
+  }
+
+  /** etcdctl's own TLS environment variables; pass to the project's bash functions. */
+  tlsEnv(): Record<string, string> {
+    return {
+      ETCDCTL_API: "3",
+      ETCDCTL_CACERT: this.ca.cert,
+      ETCDCTL_CERT: this.client.cert,
+      ETCDCTL_KEY: this.client.key,
+    };
+  }
+
+  /** Start one member (does not wait for health: a lone new member cannot be healthy). */
+  start(member: EtcdMemberSpec, opts: StartOptions): ChildProcess {
+    if (this.isRunning(member.name)) throw new Error(`etcd member ${member.name} is already running`);
+    // etcd checks a peer's client certificate against the connection's source address, and
+    // Linux dials 127.x.y.z from 127.0.0.1, so member certs also carry 127.0.0.1.
+    const tls = issueCert(this.ca, `member-${member.ip}`, [member.ip, "127.0.0.1"]);
+    const electionMs = this.options.electionMs ?? 500;
+    const args = [
+      ...["--name", member.name, "--data-dir", opts.dataDir ?? this.defaultDataDir(member.name)],
+      ...[
+        "--listen-client-urls",
+        this.clientUrl(member.ip),
+        "--advertise-client-urls",
+        this.clientUrl(member.ip),
+      ],
+      ...["--listen-peer-urls", this.peerUrl(member.ip)],
+      ...["--initial-advertise-peer-urls", this.peerUrl(member.ip)],
+      ...["--initial-cluster", opts.initialCluster, "--initial-cluster-state", opts.initialClusterState],
+      ...["--initial-cluster-token", "k8sha-test"],
+      ...["--heartbeat-interval", String(this.options.heartbeatMs ?? 50)],
+      ...["--election-timeout", String(electionMs)],
+      ...["--cert-file", tls.cert, "--key-file", tls.key, "--trusted-ca-file", this.ca.cert],
+      "--client-cert-auth",
+      ...["--peer-cert-file", tls.cert, "--peer-key-file", tls.key, "--peer-trusted-ca-file", this.ca.cert],
+      "--peer-client-cert-auth",
+      ...["--logger", "zap", "--log-outputs", join(this.dir, `${member.name}.log`)],
+    ];
+    const child = spawn(ETCD_BIN, args, { stdio: "ignore" });
+    this.processes.set(member.name, child);
+    liveChildren.add(child);
+    child.on("exit", () => {
+      liveChildren.delete(child);
+      if (this.processes.get(member.name) === child) this.processes.delete(member.name);
+    });
+    this.savePids();
+    return child;
+  }
+
+  /** Bootstrap a brand-new cluster of `members` and wait until every member is healthy. */
+  async startNew(members: EtcdMemberSpec[], timeoutMs = 15000): Promise<void> {
+    const initialCluster = this.initialCluster(members);
+    for (const m of members) this.start(m, { initialCluster, initialClusterState: "new" });
+    await this.waitHealthy(
+      members.map((m) => this.clientUrl(m.ip)),
+      timeoutMs,
+    );
+  }
+
+  isRunning(name: string): boolean {
+    return this.processes.has(name);
+  }
+
+  /** Graceful stop (SIGTERM), resolved once the process has exited. */
+  stop(name: string): Promise<void> {
+    return this.signal(name, "SIGTERM");
+  }
+
+  /** Crash a member (SIGKILL), resolved once the process has exited. */
+  kill(name: string): Promise<void> {
+    return this.signal(name, "SIGKILL");
+  }
+
+  private async signal(name: string, signal: NodeJS.Signals): Promise<void> {
+    const child = this.processes.get(name);
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Run etcdctl with the client certificate and short timeouts; never throws. */
+  etcdctl(args: string[], endpoints: string[], commandTimeout = "3s"): Promise<CommandResult> {
+    const fullArgs = [
+      `--endpoints=${endpoints.join(",")}`,
+      "--dial-timeout=1s",
+      `--command-timeout=${commandTimeout}`,
+    ];
+    return run(ETCDCTL_BIN, [...fullArgs, ...args], this.tlsEnv());
+  }
+
+  /** Run etcdctl and throw with its stderr on failure. */
+  async etcdctlOk(args: string[], endpoints: string[]): Promise<string> {
+    const result = await this.etcdctl(args, endpoints);
+    if (result.code !== 0) throw new Error(`etcdctl ${args.join(" ")} failed: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async put(endpoint: string, key: string, value: string): Promise<void> {
+    await this.etcdctlOk(["put", key, value], [endpoint]);
+  }
+
+  /** Read one key; `serializable` answers from the member's local copy (proves replication). */
+  async get(endpoint: string, key: string, serializable = false): Promise<string | undefined> {
+    const consistency = serializable ? "s" : "l";
+    const out = await this.etcdctlOk(
+      ["get", key, "--print-value-only", `--consistency=${consistency}`],
+      [endpoint],
+    );
+    return out === "" ? undefined : out.replace(/\n$/, "");
+  }
+
+  /** Write `${prefix}${i}` = `value-${i}` for i in [0, count) in transactions of 100 puts. */
+  async putMany(endpoint: string, prefix: string, count: number): Promise<void> {
+    for (let start = 0; start < count; start += 100) {
+      const puts: string[] = [];
+      for (let i = start; i < Math.min(count, start + 100); i++) puts.push(`put ${prefix}${i} value-${i}`);
+      const result = await run(
+        ETCDCTL_BIN,
+        [`--endpoints=${endpoint}`, "--command-timeout=5s", "txn"],
+        this.tlsEnv(),
+        // Sections end with a blank line: no compares, the puts, no failure ops.
+        `\n${puts.join("\n")}\n\n\n`,
+      );
+      if (result.code !== 0 || !result.stdout.startsWith("SUCCESS")) {
+        throw new Error(`txn failed: ${result.stderr}${result.stdout}`);
+      }
+    }
+  }
+
+  /** Number of keys under `prefix`, read from `endpoint` (serializable: local copy only). */
+  async countKeys(endpoint: string, prefix: string, serializable = false): Promise<number> {
+    const consistency = serializable ? "s" : "l";
+    const out = await this.etcdctlOk(
+      ["get", prefix, "--prefix", "--count-only", "-w", "fields", `--consistency=${consistency}`],
+      [endpoint],
+    );
+    const match = /"Count" : (\d+)/.exec(out);
+    if (!match) throw new Error(`no Count in: ${out}`);
+    return Number(match[1]);
+  }
+
+  /** Every key under `prefix` with its value (values must not contain newlines). */
+  async getPrefix(endpoint: string, prefix: string, serializable = false): Promise<Map<string, string>> {
+    const consistency = serializable ? "s" : "l";
+    const out = await this.etcdctlOk(["get", prefix, "--prefix", `--consistency=${consistency}`], [endpoint]);
+    const lines = out.split("\n");
+    const pairs = new Map<string, string>();
+    for (let i = 0; i + 1 < lines.length; i += 2) pairs.set(lines[i] ?? "", lines[i + 1] ?? "");
+    return pairs;
+  }
+
+  async memberList(endpoint: string): Promise<EtcdMemberInfo[]> {
+    const out = await this.etcdctlOk(["member", "list", "-w", "simple"], [endpoint]);
+    return out
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => {
+        const [id, status, name, peers, clients] = line.split(", ");
+        const urls = (s: string | undefined) => (s ? s.split(",").filter((u) => u !== "") : []);
+        return {
+          id: id ?? "",
+          status: status ?? "",
+          name: name ?? "",
+          peerUrls: urls(peers),
+          clientUrls: urls(clients),
+        };
+      });
+  }
+
+  /** True when `etcdctl endpoint health` succeeds on every endpoint. */
+  async healthy(endpoints: string[]): Promise<boolean> {
+    const result = await this.etcdctl(["endpoint", "health"], endpoints, "1s");
+    return result.code === 0;
+  }
+
+  /** Poll until every endpoint is healthy; throws with the members' log tails on timeout. */
+  async waitHealthy(endpoints: string[], timeoutMs = 10000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await this.healthy(endpoints)) return;
+      await sleep(100);
+    }
+    throw new Error(`etcd not healthy within ${timeoutMs} ms: ${endpoints.join(",")}\n${this.logTails()}`);
+  }
+
+  /** The last lines of every member's log, for failure messages. */
+  logTails(lines = 5): string {
+    return [...this.processes.keys()]
+      .map((name) => {
+        const path = join(this.dir, `${name}.log`);
+        const text = existsSync(path)
+          ? readFileSync(path, "utf8").trim().split("\n").slice(-lines).join("\n")
+          : "";
+        return `--- ${name}\n${text}`;
+      })
+      .join("\n");
+  }
+
+  /** Kill every member and delete the temp dir (call from afterAll). */
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.processes.keys()].map((name) => this.kill(name)));
+    rmSync(this.pidFile, { force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private savePids(): void {
+    const pids = [...this.processes.values()].map((c) => c.pid).filter((p) => p !== undefined);
+    writeFileSync(this.pidFile, `${pids.join("\n")}\n`);
+  }
+}
+
+/** SIGKILL pids recorded by an earlier run on the same ports, only if they still are etcd. */
+function killStrays(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  for (const pid of readFileSync(pidFile, "utf8").split("\n").filter(Boolean).map(Number)) {
+    const cmdline = `/proc/${pid}/cmdline`;
+    if (existsSync(cmdline) && readFileSync(cmdline, "utf8").includes("k8sha-etcd-"))
+      process.kill(pid, "SIGKILL");
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/** Run a command to completion without throwing; `input` is written to its stdin. */
+export function run(cmd: string, args: string[], env: Record<string, string> = {}, input?: string) {
+  return new Promise<CommandResult>((resolve) => {
+    const child = execFile(cmd, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
