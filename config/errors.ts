@@ -44,8 +44,10 @@ export class ConfigError extends Error {
 export class Problems {
   private readonly found: ConfigProblem[] = [];
 
-  add(key: string, value: unknown, allowed: string): void {
-    this.found.push({ key, value: describeValue(value), allowed });
+  /** `isDefault`: the value was not in the stack but came from components/defaults.ts. */
+  add(key: string, value: unknown, allowed: string, isDefault = false): void {
+    const shown = describeValue(value);
+    this.found.push({ key, value: isDefault ? `${shown} (default)` : shown, allowed });
   }
 
   get count(): number {

@@ -18,6 +18,14 @@ export class Section {
     private readonly data: Record<string, unknown>,
   ) {}
 
+  /** Values the typed getters returned, defaults included, so rules can name what they judged. */
+  private readonly effective = new Map<string, unknown>();
+
+  private use<T>(key: string, value: T): T {
+    this.effective.set(key, value);
+    return value;
+  }
+
   /**
    * Opens `value` as an object whose keys must be among `allowedKeys`. Missing (undefined)
    * gives an empty section, so every field takes its default.
@@ -56,13 +64,15 @@ export class Section {
 
   /** Records a rule violation for `key`, with its current value. */
   reject(key: string, allowed: string): void {
-    this.problems.add(this.keyPath(key), this.data[key], allowed);
+    const given = this.data[key];
+    const isDefault = given === undefined && this.effective.has(key);
+    this.problems.add(this.keyPath(key), isDefault ? this.effective.get(key) : given, allowed, isDefault);
   }
 
   /** A number; whole numbers unless `integer` is false. */
   number(key: string, fallback: number, integer = true): number {
     const value = this.data[key];
-    if (value === undefined) return fallback;
+    if (value === undefined) return this.use(key, fallback);
     if (typeof value === "number" && Number.isFinite(value) && (!integer || Number.isInteger(value))) {
       return value;
     }
@@ -72,7 +82,7 @@ export class Section {
 
   string(key: string, fallback: string): string {
     const value = this.data[key];
-    if (value === undefined) return fallback;
+    if (value === undefined) return this.use(key, fallback);
     if (typeof value === "string") return value;
     this.reject(key, "must be a string (quote it in YAML)");
     return fallback;
@@ -88,7 +98,7 @@ export class Section {
 
   boolean(key: string, fallback: boolean): boolean {
     const value = this.data[key];
-    if (value === undefined) return fallback;
+    if (value === undefined) return this.use(key, fallback);
     if (typeof value === "boolean") return value;
     this.reject(key, "must be true or false");
     return fallback;
@@ -105,7 +115,7 @@ export class Section {
     refused: Readonly<Record<string, string>> = {},
   ): T {
     const value = this.data[key];
-    if (value === undefined) return fallback;
+    if (value === undefined) return this.use(key, fallback);
     const match = allowed.find((a) => a === value);
     if (match !== undefined) return match;
     const reason = typeof value === "string" ? refused[value] : undefined;
@@ -124,7 +134,7 @@ export class Section {
 
   stringList(key: string, fallback: readonly string[]): string[] {
     const items = this.list(key);
-    if (items === undefined) return [...fallback];
+    if (items === undefined) return this.use(key, [...fallback]);
     const strings: string[] = [];
     items.forEach((item, i) => {
       if (typeof item === "string") strings.push(item);
