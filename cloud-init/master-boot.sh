@@ -1,8 +1,165 @@
 #!/usr/bin/env bash
-# master node boot entry point (placeholder; the full sequence lands next).
+# Master first boot: prerequisites, identity, etcd volume, cluster PKI, then exactly one of
+#   init   (master 0, new cluster)   kubeadm init, initialised marker, CNI
+#   join   (empty etcd volume)       remove this zone's stale etcd member, kubeadm join --control-plane
+#   rejoin (volume holds our member) per-node certs for the new IP, peer URL update, local etcd
+# Every step is logged and, through run_step markers, skipped when a reboot re-runs the script.
+# The chosen mode is persisted, so a reboot mid-way resumes the same path. See docs/boot.md.
 set -euo pipefail
-for lib in /opt/k8sha/lib/*.sh; do
+
+K8SHA_LIB_DIR="${K8SHA_LIB_DIR:-/opt/k8sha/lib}"
+K8SHA_NODE_ENV="${K8SHA_NODE_ENV:-/etc/k8sha/node.env}"
+set -a
+# shellcheck source=/dev/null
+. "$K8SHA_NODE_ENV"
+set +a
+for lib in "$K8SHA_LIB_DIR"/*.sh; do
   # shellcheck source=/dev/null
   . "$lib"
 done
-mark_success
+install_boot_report_trap
+
+KUBEADM_WORK_DIR="${KUBEADM_WORK_DIR:-/etc/k8sha/kubeadm}"
+INIT_CONFIG="$KUBEADM_WORK_DIR/init.yaml"
+JOIN_CONFIG="$KUBEADM_WORK_DIR/join.yaml"
+LOCAL_CONFIG="$KUBEADM_WORK_DIR/local.yaml"
+ETCD_LOCAL_ENDPOINT="${ETCD_LOCAL_ENDPOINT:-https://127.0.0.1:2379}"
+# Must equal what boot-mode.sh's cluster_initialised reads.
+INIT_MARKER="${INIT_MARKER:-$SSM_PREFIX/state/initialised}"
+
+attach_etcd_volume() {
+  [[ "$NODE_ZONE" == "$AVAILABILITY_ZONE" ]] ||
+    die "instance is in $NODE_ZONE but its etcd volume lives in $AVAILABILITY_ZONE"
+  local device
+  claim_etcd_volume "$ETCD_VOLUME_ID" "$INSTANCE_ID"
+  device="$(find_volume_device "$ETCD_VOLUME_ID")" || die "volume $ETCD_VOLUME_ID has no block device"
+  ensure_filesystem "$device"
+  mount_etcd_volume "$device" "$ETCD_MOUNT"
+}
+
+# The mode is decided once; a reboot must not re-decide half-way (e.g. after kubeadm init).
+boot_mode() {
+  local file="$K8SHA_STATE_DIR/boot-mode"
+  if [[ ! -s "$file" ]]; then
+    decide_boot_mode >"$file.tmp"
+    mv -f "$file.tmp" "$file"
+  fi
+  cat "$file"
+}
+
+# Private IPs of the cluster's other running masters, as etcd client URLs.
+peer_client_urls() {
+  local ips ip
+  ips="$(retry "${AWS:-aws}" ec2 describe-instances --output text \
+    --filters "Name=tag:k8sha.io/cluster,Values=$CLUSTER_NAME" "Name=tag:k8sha.io/role,Values=master" \
+    "Name=instance-state-name,Values=running" \
+    --query 'Reservations[].Instances[].PrivateIpAddress')" || die "cannot list the other masters"
+  for ip in $ips; do
+    [[ "$ip" == "$NODE_IP" ]] || printf 'https://%s:2379\n' "$ip"
+  done
+}
+
+healthy_peer() {
+  local -a urls
+  mapfile -t urls < <(peer_client_urls)
+  ((${#urls[@]} > 0)) || die "no other running master to reach etcd through"
+  etcd_healthy_endpoint "${urls[@]}" || die "no healthy etcd member among ${urls[*]}"
+}
+
+write_init() { write_init_config "$INIT_CONFIG" "$NODE_NAME" "$NODE_IP" "$(ssm_get_param "$SSM_PREFIX/join/token")"; }
+write_local() { write_init_config "$LOCAL_CONFIG" "$NODE_NAME" "$NODE_IP"; }
+write_join() {
+  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$NODE_IP" "$(ssm_get_param "$SSM_PREFIX/join/token")" \
+    "$(ca_discovery_hash "${PKI_DIR:-/etc/kubernetes/pki}/ca.crt")" true
+}
+# An etcd client certificate before kubeadm made any: the etcd CA key came from SSM.
+etcd_client_cert() { "${KUBEADM:-kubeadm}" init phase certs etcd-healthcheck-client --config "$LOCAL_CONFIG"; }
+
+mark_initialised() {
+  local rc=0
+  ssm_put_once "$INIT_MARKER" "$INSTANCE_ID" || rc=$?
+  case "$rc" in
+    0) log "wrote $INIT_MARKER" ;;
+    3) log "$INIT_MARKER already exists (written on an earlier boot)" ;;
+    *) die "cannot write $INIT_MARKER" ;;
+  esac
+}
+
+remove_stale_member() { etcd_remove_stale_member "$(healthy_peer)" "$SUBNET_CIDR" "$NODE_IP" >/dev/null; }
+
+mode_init() {
+  run_step init-config write_init
+  run_step kubeadm-init kubeadm_init_master "$INIT_CONFIG"
+  run_step initialised-marker mark_initialised
+  run_step cni install_cni
+}
+
+mode_join() {
+  run_step join-config write_join
+  run_step local-config write_local
+  run_step etcd-client-cert etcd_client_cert
+  run_step etcd-stale-member remove_stale_member
+  run_step kubeadm-join kubeadm_join_master "$JOIN_CONFIG"
+}
+
+# Point our member at the new IP before etcd starts. If the member was removed meanwhile, its
+# data is useless ("permanently removed"): set it aside and join as a new member instead.
+rejoin_update_peer() {
+  local member rc=0
+  member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
+  etcd_rejoin_update_peer "$(healthy_peer)" "$member" "https://$NODE_IP:2380" || rc=$?
+  if ((rc == 3)); then
+    local aside
+    aside="$ETCD_DATA_DIR.removed-$(date -u +%Y%m%dT%H%M%SZ)"
+    log "member $member was removed from the cluster; moving its data to $aside and joining anew"
+    mv "$ETCD_DATA_DIR" "$aside"
+    printf 'join\n' >"$K8SHA_STATE_DIR/boot-mode"
+    return 0
+  fi
+  ((rc == 0)) || die "cannot update the peer URL of etcd member $member"
+}
+
+mode_rejoin() {
+  run_step local-config write_local
+  run_step etcd-client-cert etcd_client_cert
+  run_step etcd-peer-update rejoin_update_peer
+  if [[ "$(cat "$K8SHA_STATE_DIR/boot-mode")" == join ]]; then
+    mode_join
+    return 0
+  fi
+  run_step join-config write_join
+  run_step kubeadm-rejoin-prepare kubeadm_rejoin_prepare "$JOIN_CONFIG"
+  run_step etcd-manifest kubeadm_rejoin_etcd "$LOCAL_CONFIG"
+  run_step mark-control-plane kubeadm_rejoin_finish "$JOIN_CONFIG"
+}
+
+local_member_id() { etcd_member_id_for_peer_url "$ETCD_LOCAL_ENDPOINT" "https://$NODE_IP:2380"; }
+
+write_identity() {
+  local id
+  wait_until 600 "local etcd member" local_member_id >/dev/null || die "local etcd never answered"
+  id="$(local_member_id)"
+  etcd_write_identity "$CLUSTER_NAME" "$id"
+}
+
+run_step prereqs prepare_node "$KUBERNETES_VERSION"
+step identity
+load_node_identity
+step etcd-volume
+attach_etcd_volume
+run_step pki fetch_pki
+step boot-mode
+mode="$(boot_mode)"
+log "boot mode: $mode"
+case "$mode" in
+  init) mode_init ;;
+  join) mode_join ;;
+  rejoin) mode_rejoin ;;
+  *) die "unknown boot mode '$mode'" ;;
+esac
+run_step etcd-identity write_identity
+if [[ -n "${BACKUP_BUCKET:-}" ]]; then
+  step etcd-backup-timer
+  install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
+fi
+report_success

@@ -50,7 +50,7 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     MASTER_COUNT: String(cfg.masterCount),
     AVAILABILITY_ZONE: cfg.availabilityZone,
     ETCD_VOLUME_ID: cfg.etcdVolumeId,
-    ETCD_MOUNT_POINT,
+    ETCD_MOUNT: ETCD_MOUNT_POINT,
     ETCD_DATA_DIR,
     KUBEADM_CLUSTER_CONFIG: KUBEADM_CLUSTER_CONFIG_PATH,
     CNI_PROVIDER: cfg.cni.provider,

@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# SSM Parameter Store: the cluster PKI (masters) and join secrets (workers) are fetched here at
+# boot; user-data never holds them. Sourced after common.sh.
+#
+# Names (components/clusterSecrets.ts writes them): ${SSM_PREFIX}/pki/<file>,
+# ${SSM_PREFIX}/join/{token,discovery-hash,ca.crt}, ${SSM_PREFIX}/state/initialized.
+#
+# Environment (optional; tests use a fake aws and temp dirs):
+#   AWS       AWS CLI binary                  (aws)
+#   PKI_DIR   kubeadm certificate dir         (/etc/kubernetes/pki)
+#   K8SHA_OPENSSL  openssl binary             (openssl)
+
+# ssm_get_param NAME : decrypted value on stdout, retried.
+ssm_get_param() {
+  local value
+  value="$(retry "${AWS:-aws}" ssm get-parameter --name "$1" --with-decryption \
+    --query Parameter.Value --output text)" || { log "cannot read SSM parameter $1"; return 1; }
+  [[ -n "$value" && "$value" != "None" ]] || { log "SSM parameter $1 is empty"; return 1; }
+  printf '%s\n' "$value"
+}
+
+# write_secret_file NAME DEST MODE : SSM parameter NAME into DEST (atomic rename, MODE perms).
+write_secret_file() {
+  local name="$1" dest="$2" mode="$3" tmp
+  mkdir -p "$(dirname "$dest")"
+  tmp="$(mktemp "$dest.XXXXXX")"
+  chmod 0600 "$tmp"
+  if ! ssm_get_param "$name" >"$tmp"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$dest"
+}
+
+# fetch_pki : the shared CAs and the service-account key pair into PKI_DIR (keys 0600).
+# kubeadm then makes every per-node certificate from these CAs.
+fetch_pki() {
+  local dir="${PKI_DIR:-/etc/kubernetes/pki}" prefix="${SSM_PREFIX:?}/pki" entry param file mode
+  # <parameter file>:<path under PKI_DIR>:<mode>
+  for entry in ca.crt:ca.crt:0644 ca.key:ca.key:0600 \
+    etcd-ca.crt:etcd/ca.crt:0644 etcd-ca.key:etcd/ca.key:0600 \
+    front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600 \
+    sa.key:sa.key:0600 sa.pub:sa.pub:0644; do
+    IFS=: read -r param file mode <<<"$entry"
+    write_secret_file "$prefix/$param" "$dir/$file" "$mode" || die "cannot fetch $prefix/$param"
+    grep -q -- '-----BEGIN' "$dir/$file" || die "$prefix/$param is not PEM"
+  done
+  log "cluster CAs and service-account keys written to $dir"
+}
+
+# ca_discovery_hash CA_CERT : kubeadm's `sha256:<hex>` of the CA's SubjectPublicKeyInfo.
+ca_discovery_hash() {
+  local ssl="${K8SHA_OPENSSL:-openssl}" hex
+  hex="$("$ssl" x509 -in "$1" -noout -pubkey | "$ssl" pkey -pubin -outform DER | sha256sum)" || return 1
+  printf 'sha256:%s\n' "${hex%% *}"
+}
+
+# fetch_join_secrets DIR : DIR/token, DIR/discovery-hash, DIR/ca.crt (0600). The hash is checked
+# against the CA so a wrong or truncated parameter fails here, not deep inside kubeadm.
+fetch_join_secrets() {
+  local dir="$1" prefix="${SSM_PREFIX:?}/join" token hash
+  write_secret_file "$prefix/token" "$dir/token" 0600 || die "cannot fetch the bootstrap token"
+  write_secret_file "$prefix/discovery-hash" "$dir/discovery-hash" 0600 || die "cannot fetch the discovery hash"
+  write_secret_file "$prefix/ca.crt" "$dir/ca.crt" 0644 || die "cannot fetch the cluster CA"
+  token="$(<"$dir/token")"
+  hash="$(<"$dir/discovery-hash")"
+  [[ "$token" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || die "bootstrap token in SSM is malformed"
+  [[ "$hash" =~ ^sha256:[0-9a-f]{64}$ ]] || die "discovery hash in SSM is malformed"
+  [[ "$(ca_discovery_hash "$dir/ca.crt")" == "$hash" ]] || die "discovery hash does not match the CA in SSM"
+  log "join secrets written to $dir"
+}
+
+# ssm_put_once_attempt NAME VALUE : 0 created, 3 already exists, other = error (retryable).
+ssm_put_once_attempt() {
+  local err
+  if err="$("${AWS:-aws}" ssm put-parameter --name "$1" --value "$2" --type String 2>&1 >/dev/null)"; then
+    return 0
+  fi
+  if [[ "$err" == *ParameterAlreadyExists* ]]; then return 3; fi
+  log "put-parameter $1 failed: $err"
+  return 1
+}
+
+# ssm_put_once NAME VALUE : write-once (no --overwrite); "already exists" is reported, not retried.
+ssm_put_once() {
+  local attempt=1 rc max="${K8SHA_RETRY_MAX:-8}"
+  while true; do
+    rc=0
+    ssm_put_once_attempt "$1" "$2" || rc=$?
+    if ((rc == 0 || rc == 3)); then return "$rc"; fi
+    ((attempt >= max)) && return "$rc"
+    sleep "$(backoff_seconds "$attempt")"
+    attempt=$((attempt + 1))
+  done
+}
