@@ -10,7 +10,13 @@ import type {
   ReadinessGateConfig,
   WorkerPoolConfig,
 } from "../config/types";
+import { ApiLoadBalancer } from "./apiLoadBalancer";
+import { BootstrapToken } from "./bootstrapToken";
+import { ClusterSecrets } from "./clusterSecrets";
+import { ControlPlane } from "./controlPlane";
 import { Network } from "./network";
+import { ClusterPki } from "./pki";
+import { SecurityGroups } from "./securityGroups";
 import { baseTags } from "./tags";
 
 /**
@@ -51,6 +57,14 @@ export interface ClusterArgs {
  */
 export class Cluster extends pulumi.ComponentResource {
   public readonly network: Network;
+  public readonly pki: ClusterPki;
+  public readonly bootstrapToken: BootstrapToken;
+  /** KMS key and SSM parameters nodes read at boot (workers: `secrets.names.join`). */
+  public readonly secrets: ClusterSecrets;
+  public readonly apiLoadBalancer: ApiLoadBalancer;
+  /** Node security groups (workers: `securityGroups.workerSecurityGroupId`). */
+  public readonly securityGroups: SecurityGroups;
+  public readonly controlPlane: ControlPlane;
   /** Values exported as stack outputs (see README "Outputs"). */
   public readonly outputs: Record<string, pulumi.Input<unknown>>;
 
@@ -75,6 +89,81 @@ export class Cluster extends pulumi.ComponentResource {
     // --- etcd backup bucket (issue 5; before the masters, whose IAM and boot need it) ------
 
     // --- control plane: PKI, secrets, LB, security groups, IAM, masters (issue 3) --------
+    this.pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName }, { parent: this });
+    this.bootstrapToken = new BootstrapToken(`${name}-token`, {}, { parent: this });
+    this.secrets = new ClusterSecrets(
+      `${name}-secrets`,
+      {
+        clusterName: args.clusterName,
+        pki: this.pki,
+        bootstrapToken: this.bootstrapToken.token,
+        discoveryHash: this.pki.discoveryHash,
+        tags,
+      },
+      { parent: this },
+    );
+    const publicApi = args.api.exposure === "public";
+    this.apiLoadBalancer = new ApiLoadBalancer(
+      `${name}-api`,
+      {
+        clusterName: args.clusterName,
+        vpcId: this.network.vpcId,
+        vpcCidr: this.network.vpcCidr,
+        exposure: args.api.exposure,
+        subnetIds: publicApi ? this.network.publicSubnetIds : this.network.privateSubnetIds,
+        allowedCidrs: args.api.allowedCidrs,
+        tags,
+      },
+      { parent: this },
+    );
+    this.securityGroups = new SecurityGroups(
+      `${name}-sg`,
+      {
+        clusterName: args.clusterName,
+        vpcId: this.network.vpcId,
+        vpcCidr: this.network.vpcCidr,
+        apiLoadBalancerSecurityGroupId: this.apiLoadBalancer.securityGroupId,
+        cniProvider: args.cni.provider,
+        tags,
+      },
+      { parent: this },
+    );
+    this.controlPlane = new ControlPlane(
+      `${name}-cp`,
+      {
+        clusterName: args.clusterName,
+        count: args.masters.count,
+        availabilityZones: this.network.availabilityZones,
+        privateSubnetIds: this.network.privateSubnetIds,
+        etcdVolume: args.etcd.volume,
+        instanceType: args.masters.instanceType,
+        rootVolumeGiB: args.masters.rootVolumeGiB,
+        securityGroupIds: [this.securityGroups.masterSecurityGroupId],
+        targetGroupArn: this.apiLoadBalancer.targetGroupArn,
+        apiEndpoint: this.apiLoadBalancer.dnsName,
+        ssmPrefix: this.secrets.prefix,
+        kmsKeyArn: this.secrets.kmsKeyArn,
+        boot: {
+          region: args.region,
+          kubernetesVersion: args.kubernetesVersion,
+          podCidr: args.network.podCidr,
+          serviceCidr: args.network.serviceCidr,
+          etcd: {
+            heartbeatIntervalMs: args.etcd.heartbeatIntervalMs,
+            electionTimeoutMs: args.etcd.electionTimeoutMs,
+            quotaBackendGiB: args.etcd.quotaBackendGiB,
+          },
+          leaderElection: args.leaderElection,
+          cni: args.cni,
+          extraCertSans: [],
+        },
+        // Issue 5 sets `backup` here from the bucket created above.
+        // No master may boot before the SSM parameters it reads exist.
+        bootPrerequisites: [this.secrets],
+        tags,
+      },
+      { parent: this },
+    );
 
     // --- workers, CNI, kubeconfig, readiness gate (issue 4) ----------------------------
 
@@ -84,6 +173,10 @@ export class Cluster extends pulumi.ComponentResource {
       availabilityZones: this.network.availabilityZones,
       privateSubnetIds: this.network.privateSubnetIds,
       publicSubnetIds: this.network.publicSubnetIds,
+      apiEndpoint: this.apiLoadBalancer.endpoint,
+      apiLoadBalancerDnsName: this.apiLoadBalancer.dnsName,
+      masterAsgNames: pulumi.all(this.controlPlane.asgNames),
+      etcdVolumeIds: pulumi.all(this.controlPlane.etcdVolumeIds),
     };
     this.registerOutputs(this.outputs);
   }

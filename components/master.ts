@@ -1,0 +1,205 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { renderMasterUserData } from "../cloud-init/render";
+import type { MasterBootConfig } from "../cloud-init/types";
+import type { EtcdVolumeConfig } from "../config/types";
+import { MASTER_GROUP_DEFAULTS } from "./defaults";
+import { NodeRole } from "./iam/nodeRole";
+import { masterPolicy } from "./iam/policyOutputs";
+import { createHardenedLaunchTemplate } from "./launchTemplate";
+import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "./tags";
+
+/** The boot settings every master shares (plain values; see `MasterBootConfig`). */
+export type MasterBootSettings = Omit<
+  MasterBootConfig,
+  | "clusterName"
+  | "ssmPrefix"
+  | "masterIndex"
+  | "masterCount"
+  | "availabilityZone"
+  | "etcdVolumeId"
+  | "apiEndpoint"
+  | "backup"
+>;
+
+/** Where etcd snapshots go (issue 5); absent disables backups. */
+export interface MasterBackupArgs {
+  bucketArn: pulumi.Input<string>;
+  bucketName: pulumi.Input<string>;
+  /** Key prefix of this cluster's snapshots. */
+  prefix: string;
+  intervalMinutes: number;
+}
+
+export interface MasterArgs {
+  /** Cluster name (plain: tags, names, IAM conditions). */
+  clusterName: string;
+  /** 0-based position; master 0 alone may run `kubeadm init`. Also the etcd-member tag value. */
+  index: number;
+  /** Number of masters in the control plane. */
+  count: number;
+  /** The zone of this master; its etcd volume is created there. */
+  availabilityZone: pulumi.Input<string>;
+  /** The private subnet of `availabilityZone`: the ASG's only subnet, which pins the master to the zone. */
+  subnetId: pulumi.Input<string>;
+  /** etcd volume type, size, IOPS, throughput. */
+  etcdVolume: EtcdVolumeConfig;
+  /** Keep the etcd volume when Pulumi deletes or replaces it (default true: it holds the member's data). */
+  retainEtcdVolumeOnDelete?: boolean;
+  instanceType: pulumi.Input<string>;
+  rootVolumeGiB: pulumi.Input<number>;
+  /** AMI id (see `nodeImageId`). */
+  imageId: pulumi.Input<string>;
+  /** The masters' security group(s). */
+  securityGroupIds: pulumi.Input<string>[];
+  /** API load balancer target group the ASG registers the master with. */
+  targetGroupArn: pulumi.Input<string>;
+  /** API load balancer DNS name: kubeadm's controlPlaneEndpoint host. */
+  apiEndpoint: pulumi.Input<string>;
+  /** Account, region and partition of the IAM resource ARNs. */
+  accountId: pulumi.Input<string>;
+  partition?: pulumi.Input<string>;
+  /** SSM prefix and KMS key of the cluster secrets (`ClusterSecrets.prefix` / `.kmsKeyArn`). */
+  ssmPrefix: string;
+  kmsKeyArn: pulumi.Input<string>;
+  boot: MasterBootSettings;
+  backup?: MasterBackupArgs;
+  /** Resources that must exist before the master launches: the SSM parameters it reads at boot. */
+  bootPrerequisites: pulumi.Input<pulumi.Resource>[];
+  /** Tags added to every resource. */
+  tags: Record<string, string>;
+}
+
+/**
+ * One control-plane node, kops-style: an encrypted etcd EBS volume in its zone, an IAM
+ * role that may attach only that volume, a hardened launch template, and an ASG of
+ * exactly one instance in that zone's private subnet.
+ *
+ * The ASG uses EC2 health checks, not the load balancer's: when etcd loses quorum every
+ * API server fails `/readyz` at once, and ELB health would have AWS terminate every master.
+ * It has no instance refresh: a new launch-template version applies only when this
+ * master's instance is next replaced, so one `pulumi up` can never roll several masters.
+ */
+export class Master extends pulumi.ComponentResource {
+  public readonly asgName: pulumi.Output<string>;
+  public readonly etcdVolumeId: pulumi.Output<string>;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly launchTemplateId: pulumi.Output<string>;
+
+  constructor(name: string, args: MasterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k8sha:controlplane:Master", name, {}, opts);
+    const member = String(args.index);
+    const identity = {
+      ...baseTags(args.clusterName, args.tags),
+      [TAG_ROLE]: "master",
+      [TAG_ETCD_MEMBER]: member,
+      Name: `${args.clusterName}-master-${member}`,
+    };
+
+    const volume = new aws.ebs.Volume(
+      `${name}-etcd`,
+      {
+        availabilityZone: args.availabilityZone,
+        type: args.etcdVolume.type,
+        size: args.etcdVolume.sizeGiB,
+        iops: args.etcdVolume.iops,
+        // Throughput is a gp3-only setting; io1/io2 reject it.
+        throughput: args.etcdVolume.type === "gp3" ? args.etcdVolume.throughputMiBps : undefined,
+        encrypted: true,
+        tags: { ...identity, Name: `${args.clusterName}-etcd-${member}` },
+      },
+      {
+        parent: this,
+        // Losing this volume loses the member's data: never delete it implicitly.
+        retainOnDelete: args.retainEtcdVolumeOnDelete ?? MASTER_GROUP_DEFAULTS.retainEtcdVolumeOnDelete,
+        deleteBeforeReplace: false,
+      },
+    );
+
+    const role = new NodeRole(
+      `${name}-iam`,
+      {
+        description: pulumi.interpolate`k8sha ${args.clusterName} master ${member} in ${args.availabilityZone}`,
+        policy: masterPolicy({
+          clusterName: args.clusterName,
+          region: args.boot.region,
+          accountId: args.accountId,
+          partition: args.partition,
+          etcdVolumeArn: volume.arn,
+          ssmPrefix: args.ssmPrefix,
+          kmsKeyArn: args.kmsKeyArn,
+          backup: args.backup ? { bucketArn: args.backup.bucketArn, prefix: args.backup.prefix } : undefined,
+        }),
+        tags: identity,
+      },
+      { parent: this },
+    );
+
+    const backup = args.backup;
+    const userData = pulumi
+      .all([args.availabilityZone, volume.id, args.apiEndpoint, backup?.bucketName])
+      .apply(([zone, volumeId, apiEndpoint, bucket]) =>
+        Buffer.from(
+          renderMasterUserData({
+            ...args.boot,
+            clusterName: args.clusterName,
+            ssmPrefix: args.ssmPrefix,
+            masterIndex: args.index,
+            masterCount: args.count,
+            availabilityZone: zone,
+            etcdVolumeId: volumeId,
+            apiEndpoint,
+            backup:
+              backup && bucket
+                ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes }
+                : undefined,
+          }),
+          "utf8",
+        ).toString("base64"),
+      );
+
+    const template = createHardenedLaunchTemplate(
+      `${name}-lt`,
+      {
+        imageId: args.imageId,
+        instanceType: args.instanceType,
+        instanceProfileName: role.instanceProfileName,
+        securityGroupIds: args.securityGroupIds,
+        userDataBase64: userData,
+        rootVolumeGiB: args.rootVolumeGiB,
+        tags: identity,
+      },
+      { parent: this, dependsOn: args.bootPrerequisites },
+    );
+
+    const group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        name: `${args.clusterName}-master-${member}`,
+        minSize: 1,
+        maxSize: 1,
+        desiredCapacity: 1,
+        vpcZoneIdentifiers: [args.subnetId],
+        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+        targetGroupArns: [args.targetGroupArn],
+        healthCheckType: "EC2",
+        healthCheckGracePeriod: MASTER_GROUP_DEFAULTS.healthCheckGraceSeconds,
+        // Terminate before launching on rebalancing/maintenance: the replacement needs the volume.
+        instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+        tags: Object.entries(identity).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      },
+      { parent: this, dependsOn: args.bootPrerequisites },
+    );
+
+    this.asgName = group.name;
+    this.etcdVolumeId = volume.id;
+    this.roleArn = role.roleArn;
+    this.launchTemplateId = template.id;
+    this.registerOutputs({
+      asgName: this.asgName,
+      etcdVolumeId: this.etcdVolumeId,
+      roleArn: this.roleArn,
+      launchTemplateId: this.launchTemplateId,
+    });
+  }
+}
