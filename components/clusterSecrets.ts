@@ -31,7 +31,7 @@ export interface SecretParameterNames {
   /** `<prefix>/state`: the only sub-tree masters may write (plain String parameters). */
   stateDir: string;
   /**
-   * `<prefix>/state/initialized`: written by the master that ran `kubeadm init`.
+   * `<prefix>/state/initialised`: written by the master that ran `kubeadm init`.
    * `aws ssm put-parameter` without `--overwrite` fails if it exists, so it doubles as an init lock.
    */
   initializedMarker: string;
@@ -46,7 +46,7 @@ export function secretParameterNames(clusterName: string): SecretParameterNames 
     pki: under("pki", PKI_PARAMETER_FILES),
     join: under("join", JOIN_PARAMETER_FILES),
     stateDir: `${prefix}/state`,
-    initializedMarker: `${prefix}/state/initialized`,
+    initializedMarker: `${prefix}/state/initialised`,
   };
 }
 
