@@ -83,9 +83,10 @@ describe("master policy", () => {
 
   test("reads every cluster parameter, writes only under /state, decrypts only via SSM", () => {
     expect(isAllowed([master], { action: "ssm:GetParameter", resource: param("pki/ca.key") })).toBe(true);
-    expect(isAllowed([master], { action: "ssm:PutParameter", resource: param("state/initialized") })).toBe(
-      true,
-    );
+    const marker = secretParameterNames("demo").initializedMarker;
+    expect(
+      isAllowed([master], { action: "ssm:PutParameter", resource: param(marker.slice(prefix.length + 1)) }),
+    ).toBe(true);
     expect(isAllowed([master], { action: "ssm:PutParameter", resource: param("pki/ca.key") })).toBe(false);
     expect(
       isAllowed([master], {
