@@ -1,0 +1,37 @@
+/** Realistic boot configs shared by the render/kubeadm tests (values as the prod stack would give). */
+import type { MasterBootConfig, WorkerBootConfig } from "../../cloud-init/types";
+
+const common = {
+  clusterName: "prod",
+  region: "eu-west-1",
+  kubernetesVersion: "1.34.2",
+  apiEndpoint: "prod-api-0a1b2c3d4e5f6789.elb.eu-west-1.amazonaws.com",
+  ssmPrefix: "/k8sha/prod",
+  podCidr: "10.244.0.0/16",
+  serviceCidr: "10.96.0.0/12",
+};
+
+export function masterConfig(index: number, withBackup: boolean): MasterBootConfig {
+  const zone = `eu-west-1${"abc"[index] ?? "a"}`;
+  return {
+    ...common,
+    masterIndex: index,
+    masterCount: 3,
+    availabilityZone: zone,
+    etcdVolumeId: `vol-0f${index}e2d3c4b5a69788`,
+    etcd: { heartbeatIntervalMs: 250, electionTimeoutMs: 2500, quotaBackendGiB: 4 },
+    leaderElection: { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
+    cni: { provider: "calico", version: "3.30.3" },
+    extraCertSans: ["api.prod.example.com"],
+    backup: withBackup
+      ? { bucket: "prod-etcd-backups-123456", prefix: "prod/etcd/", intervalMinutes: 15 }
+      : undefined,
+  };
+}
+
+export const workerConfig: WorkerBootConfig = {
+  ...common,
+  poolName: "gpu",
+  labels: { "k8sha.io/pool": "gpu", "example.com/team": "ml" },
+  taints: [{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }],
+};
