@@ -1,0 +1,161 @@
+/** Good path: the real stack files parse to the intended typed values; omitted keys take the defaults. */
+import * as D from "../../components/defaults";
+import { ConfigError } from "../../config/errors";
+import { parseConfig } from "../../config/parse";
+import type { ClusterConfig } from "../../config/types";
+import { readStackConfig } from "../../synth/mockRuntime";
+
+const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+const defaultEtcd = { ...D.ETCD_DEFAULTS, volume: { ...D.ETCD_DEFAULTS.volume } };
+
+test("dev stack parses to the intended values", () => {
+  const expected: ClusterConfig = {
+    clusterName: "dev",
+    region: "eu-west-1",
+    availabilityZones: zones,
+    availabilityZoneCount: 3,
+    kubernetesVersion: D.DEFAULT_KUBERNETES_VERSION,
+    network: {
+      vpcCidr: "10.10.0.0/16",
+      natGateways: "single",
+      podCidr: "10.244.0.0/16",
+      serviceCidr: "10.96.0.0/12",
+    },
+    api: { exposure: "public", allowedCidrs: ["0.0.0.0/0"] },
+    masters: { count: 3, allowNonHa: false, instanceType: "t3.medium", rootVolumeGiB: 50 },
+    etcd: defaultEtcd,
+    workerPools: [
+      {
+        name: "general",
+        instanceTypes: ["t3.medium", "t3a.medium"],
+        minSize: 1,
+        desiredCapacity: 2,
+        maxSize: 3,
+        onDemandBaseCapacity: 1,
+        spotPercentage: 50,
+        rootVolumeGiB: 50,
+        labels: {},
+        taints: [],
+      },
+    ],
+    leaderElection: { ...D.LEADER_ELECTION_DEFAULTS },
+    backup: { ...D.BACKUP_DEFAULTS },
+    cni: { provider: "calico", version: D.CNI_VERSIONS.calico },
+    readinessGate: { enabled: true, timeoutMinutes: 20 },
+    tags: {},
+  };
+  expect(parseConfig(readStackConfig("dev"))).toEqual(expected);
+});
+
+test("prod stack parses to the intended values", () => {
+  const cfg = parseConfig(readStackConfig("prod"));
+  expect(cfg).toMatchObject({
+    clusterName: "prod",
+    availabilityZones: zones,
+    kubernetesVersion: "1.34.2",
+    network: {
+      vpcCidr: "10.64.0.0/16",
+      natGateways: "perAz",
+      podCidr: "10.128.0.0/11",
+      serviceCidr: "10.96.0.0/12",
+    },
+    api: { exposure: "internal", allowedCidrs: ["172.16.0.0/12"] },
+    masters: { count: 3, allowNonHa: false, instanceType: "m6i.xlarge", rootVolumeGiB: 100 },
+    etcd: {
+      volume: { type: "gp3", sizeGiB: 50, iops: 6000, throughputMiBps: 250 },
+      heartbeatIntervalMs: D.ETCD_DEFAULTS.heartbeatIntervalMs,
+      quotaBackendGiB: 8,
+    },
+    readinessGate: { enabled: false, timeoutMinutes: D.READINESS_GATE_DEFAULTS.timeoutMinutes },
+    tags: { "cost-center": "4711", environment: "production", owner: "platform-team" },
+  });
+  const [general, system] = cfg.workerPools;
+  expect(cfg.workerPools).toHaveLength(2);
+  expect(general).toMatchObject({
+    name: "general",
+    onDemandBaseCapacity: 3,
+    spotPercentage: 70,
+    maxSize: 1000,
+  });
+  expect(general.instanceTypes.length).toBeGreaterThan(1);
+  expect(system).toMatchObject({
+    name: "system",
+    spotPercentage: 0,
+    labels: { "k8sha.io/pool": "system" },
+    taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" }],
+  });
+});
+
+test("prod sizing: the private subnets hold 5,000 nodes and the pod range 150,000 pods", () => {
+  const cfg = parseConfig(readStackConfig("prod"));
+  const prefix = (cidr: string) => Number(cidr.split("/")[1]);
+  // Private subnets are vpc/+4 (components/network.ts subnetLayout); AWS reserves 5 addresses each.
+  const nodeAddresses = cfg.availabilityZoneCount * (2 ** (32 - prefix(cfg.network.vpcCidr) - 4) - 5);
+  expect(nodeAddresses).toBeGreaterThanOrEqual(5000);
+  const podAddresses = 2 ** (32 - prefix(cfg.network.podCidr));
+  expect(podAddresses).toBeGreaterThanOrEqual(150000);
+  // Each node takes a /24 of the pod range: room for 5,000 nodes.
+  expect(2 ** (24 - prefix(cfg.network.podCidr))).toBeGreaterThanOrEqual(5000);
+});
+
+test("a minimal stack gets every default", () => {
+  const cfg = parseConfig({ "aws:region": "us-east-1", "k8s-ha:clusterName": "mini", "aws:profile": "x" });
+  expect(cfg).toEqual({
+    clusterName: "mini",
+    region: "us-east-1",
+    availabilityZoneCount: D.DEFAULT_AVAILABILITY_ZONE_COUNT,
+    kubernetesVersion: D.DEFAULT_KUBERNETES_VERSION,
+    network: { ...D.NETWORK_DEFAULTS },
+    api: { exposure: D.API_DEFAULTS.exposure, allowedCidrs: [...D.API_DEFAULTS.allowedCidrs] },
+    masters: { ...D.MASTER_DEFAULTS },
+    etcd: defaultEtcd,
+    workerPools: [
+      {
+        name: D.DEFAULT_WORKER_POOL_NAME,
+        ...D.WORKER_POOL_DEFAULTS,
+        instanceTypes: [...D.WORKER_POOL_DEFAULTS.instanceTypes],
+        labels: {},
+        taints: [],
+      },
+    ],
+    leaderElection: { ...D.LEADER_ELECTION_DEFAULTS },
+    backup: { ...D.BACKUP_DEFAULTS },
+    cni: { provider: D.CNI_DEFAULTS.provider, version: D.CNI_VERSIONS[D.CNI_DEFAULTS.provider] },
+    readinessGate: { ...D.READINESS_GATE_DEFAULTS },
+    tags: {},
+  });
+  expect(cfg.availabilityZones).toBeUndefined();
+});
+
+test("one master is accepted only with allowNonHa, and the CNI version follows the provider", () => {
+  const cfg = parseConfig({
+    "aws:region": "eu-west-1",
+    "k8s-ha:clusterName": "solo",
+    "k8s-ha:availabilityZoneCount": "1",
+    "k8s-ha:masters": JSON.stringify({ count: 1, allowNonHa: true }),
+    "k8s-ha:cni": JSON.stringify({ provider: "cilium" }),
+  });
+  expect(cfg.masters.count).toBe(1);
+  expect(cfg.cni).toEqual({ provider: "cilium", version: D.CNI_VERSIONS.cilium });
+});
+
+test("every problem is reported at once, one line each", () => {
+  const values = {
+    ...readStackConfig("dev"),
+    "k8s-ha:clusterName": "Bad_Name",
+    "k8s-ha:masters": JSON.stringify({ count: 4 }),
+    "k8s-ha:cni": JSON.stringify({ provider: "weave" }),
+  };
+  expect(() => parseConfig(values)).toThrow(ConfigError);
+  try {
+    parseConfig(values);
+  } catch (e) {
+    const error = e as ConfigError;
+    expect(error.problems.map((p) => p.key)).toEqual([
+      "k8s-ha:clusterName",
+      "k8s-ha:masters.count",
+      "k8s-ha:cni.provider",
+    ]);
+    expect(error.message.split("\n")).toHaveLength(4);
+  }
+});
