@@ -18,7 +18,7 @@ describe("node.env", () => {
   it("round-trips hostile values through bash source", () => {
     const env = {
       QUOTE: 'it\'s a "test"',
-      EXPANSION: "$HOME `id` $(id) ${PATH}",
+      EXPANSION: "$HOME `id` $(id) \u0024{PATH} \u0024",
       BACKSLASH: "a\\b\\'c",
       NEWLINE: "line1\nline2",
       EMPTY: "",
