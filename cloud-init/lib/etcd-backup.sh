@@ -9,6 +9,7 @@
 #   AWS_DEFAULT_REGION       region of the bucket and CloudWatch
 #   K8SHA_ETCD_ENDPOINT      local client URL                            (https://127.0.0.1:2379)
 #   ETCDCTL_CACERT/CERT/KEY  read by etcdctl itself     (/etc/kubernetes/pki/etcd/{ca,healthcheck-client}.*)
+#   K8SHA_ETCD_COMMAND_TIMEOUT  etcdctl --command-timeout, per attempt  (60s)
 #   K8SHA_ETCDCTL / K8SHA_ETCDUTL  binaries (etcdctl / etcdutl; etcdutl is used when present, 3.5+)
 #   K8SHA_AWS                aws CLI (aws); K8SHA_METRICS_AWS: the one used for CloudWatch (same)
 #   AWS_ENDPOINT_URL         passed as --endpoint-url to S3 calls (tests: s3rver on loopback)
@@ -27,7 +28,7 @@ etcd_backup_etcdctl() {
     ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
     ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
     ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-    "${K8SHA_ETCDCTL:-etcdctl}" --command-timeout=60s "$@"
+    "${K8SHA_ETCDCTL:-etcdctl}" --command-timeout="${K8SHA_ETCD_COMMAND_TIMEOUT:-60s}" "$@"
 }
 
 # etcd_backup_aws ARGS... : aws CLI, with --endpoint-url when AWS_ENDPOINT_URL is set.
@@ -154,8 +155,13 @@ etcd_backup_run() {
     rm -rf "$work"
     return 1
   fi
-  if ! status="$(etcd_snapshot_status "$snap")" || ! etcd_snapshot_hash_ok "$snap"; then
-    log "snapshot $snap failed verification; nothing uploaded"
+  if ! status="$(etcd_snapshot_status "$snap")"; then
+    log "snapshot status refused $snap; nothing uploaded"
+    rm -rf "$work"
+    return 1
+  fi
+  if ! etcd_snapshot_hash_ok "$snap"; then
+    log "snapshot $snap failed its SHA-256 check; nothing uploaded"
     rm -rf "$work"
     return 1
   fi
