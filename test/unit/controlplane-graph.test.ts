@@ -1,0 +1,280 @@
+/**
+ * The control plane as the real program registers it for the real dev and prod stacks
+ * (Pulumi mocks, no AWS): one single-instance ASG per zone, each master's etcd volume in
+ * its own zone, IAM scoped to that volume, the API NLB, hardened launch templates, no
+ * secrets in user-data, and no master that can launch before its SSM parameters exist.
+ */
+import * as zlib from "node:zlib";
+import { parse as parseYaml } from "yaml";
+import { API_PORT } from "../../components/defaults";
+import { TAG_CLUSTER, TAG_ETCD_MEMBER } from "../../components/tags";
+import { parseConfig } from "../../config/parse";
+import type { ClusterConfig } from "../../config/types";
+import {
+  ofType,
+  type RegisteredResource,
+  readStackConfig,
+  type SynthResult,
+  synthesize,
+} from "../../synth/mockRuntime";
+
+const T = {
+  asg: "aws:autoscaling/group:Group",
+  volume: "aws:ebs/volume:Volume",
+  subnet: "aws:ec2/subnet:Subnet",
+  lt: "aws:ec2/launchTemplate:LaunchTemplate",
+  lb: "aws:lb/loadBalancer:LoadBalancer",
+  tg: "aws:lb/targetGroup:TargetGroup",
+  listener: "aws:lb/listener:Listener",
+  master: "k8sha:controlplane:Master",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  ssm: "aws:ssm/parameter:Parameter",
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+} as const;
+
+type Rec = Record<string, unknown>;
+const rec = (v: unknown): Rec => (v && typeof v === "object" ? (v as Rec) : {});
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+interface Stack {
+  result: SynthResult;
+  config: ClusterConfig;
+  byUrn: Map<string, RegisteredResource>;
+}
+const stacks: Record<string, Stack> = {};
+
+beforeAll(async () => {
+  for (const name of ["dev", "prod"]) {
+    const result = await synthesize(name);
+    stacks[name] = {
+      result,
+      config: parseConfig(readStackConfig(name)),
+      byUrn: new Map(result.resources.map((r) => [r.urn, r])),
+    };
+  }
+});
+
+const childrenOf = (s: Stack, parent: RegisteredResource, type: string) =>
+  s.result.resources.filter((r) => r.parent === parent.urn && r.type === type);
+const descendantsOf = (s: Stack, root: RegisteredResource, type: string): RegisteredResource[] => {
+  const direct = s.result.resources.filter((r) => r.parent === root.urn);
+  return [...direct.filter((r) => r.type === type), ...direct.flatMap((r) => descendantsOf(s, r, type))];
+};
+const depsOfType = (s: Stack, r: RegisteredResource, type: string) =>
+  r.dependencies.map((u) => s.byUrn.get(u)).filter((d): d is RegisteredResource => d?.type === type);
+const only = <X>(items: X[], what: string): X => {
+  if (items.length !== 1) throw new Error(`expected exactly one ${what}, found ${items.length}`);
+  return items[0];
+};
+/** Every URN reachable through dependencies and parents' dependencies. */
+function reachable(s: Stack, start: RegisteredResource): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...start.dependencies];
+  while (queue.length > 0) {
+    const urn = queue.pop() as string;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    queue.push(...(s.byUrn.get(urn)?.dependencies ?? []));
+  }
+  return seen;
+}
+
+interface MasterView {
+  asg: RegisteredResource;
+  volume: RegisteredResource;
+  subnet: RegisteredResource;
+  policy: { Statement: Rec[] };
+}
+function masters(s: Stack): MasterView[] {
+  return ofType(s.result, T.master).map((m) => {
+    const asg = only(childrenOf(s, m, T.asg), "ASG per master");
+    return {
+      asg,
+      volume: only(childrenOf(s, m, T.volume), "etcd volume per master"),
+      subnet: only(depsOfType(s, asg, T.subnet), "subnet per master ASG"),
+      policy: JSON.parse(
+        String(only(descendantsOf(s, m, T.rolePolicy), "role policy per master").inputs.policy),
+      ),
+    };
+  });
+}
+
+describe.each(["dev", "prod"])("%s stack", (name) => {
+  const s = () => stacks[name];
+
+  test("one single-instance ASG per master, each in a distinct zone's private subnet", () => {
+    const views = masters(s());
+    expect(views).toHaveLength(s().config.masters.count);
+    for (const { asg, subnet } of views) {
+      expect([asg.inputs.minSize, asg.inputs.maxSize, asg.inputs.desiredCapacity]).toEqual([1, 1, 1]);
+      expect(list(asg.inputs.vpcZoneIdentifiers)).toHaveLength(1);
+      expect(rec(subnet.inputs.tags)["kubernetes.io/role/internal-elb"]).toBe("1");
+      expect(asg.inputs.healthCheckType).toBe("EC2");
+      expect(asg.inputs.instanceRefresh).toBeUndefined();
+    }
+    const zones = views.map((v) => v.subnet.inputs.availabilityZone);
+    expect(new Set(zones).size).toBe(views.length);
+  });
+
+  test("each etcd volume is encrypted, sized by config, in its master's zone, tagged as its member", () => {
+    const want = s().config.etcd.volume;
+    const members = new Set<unknown>();
+    for (const { volume, subnet } of masters(s())) {
+      expect(volume.inputs.availabilityZone).toBe(subnet.inputs.availabilityZone);
+      expect(volume.inputs).toMatchObject({
+        encrypted: true,
+        type: want.type,
+        size: want.sizeGiB,
+        iops: want.iops,
+      });
+      if (want.type === "gp3") expect(volume.inputs.throughput).toBe(want.throughputMiBps);
+      const tags = rec(volume.inputs.tags);
+      expect(tags[TAG_CLUSTER]).toBe(s().config.clusterName);
+      expect(tags[`kubernetes.io/cluster/${s().config.clusterName}`]).toBe("owned");
+      members.add(tags[TAG_ETCD_MEMBER]);
+    }
+    expect(members.size).toBe(s().config.masters.count);
+  });
+
+  test("a master may attach only its own volume, and only while it carries the cluster tag", () => {
+    const views = masters(s());
+    const allVolumeArns = views.map((v) => v.volume.state.arn);
+    for (const { volume, policy } of views) {
+      const attach = policy.Statement.filter((st) => list(st.Action).includes("ec2:AttachVolume"));
+      const volumeStatements = attach.filter(
+        (st) => !list(st.Resource).every((r) => String(r).includes(":instance/")),
+      );
+      expect(volumeStatements).toHaveLength(1);
+      expect(volumeStatements[0].Resource).toEqual([volume.state.arn]);
+      expect(rec(rec(volumeStatements[0].Condition).StringEquals)[`aws:ResourceTag/${TAG_CLUSTER}`]).toBe(
+        s().config.clusterName,
+      );
+      const named = attach.flatMap((st) => list(st.Resource)).filter((r) => allVolumeArns.includes(r));
+      expect(named).toEqual([volume.state.arn]);
+      expect(attach.some((st) => st.Resource === "*")).toBe(false);
+    }
+  });
+
+  test("API NLB: TCP 6443, HTTPS /readyz within 20 s, cross-zone, no client-IP preservation, scheme by config", () => {
+    const lb = only(ofType(s().result, T.lb), "NLB");
+    const tg = only(ofType(s().result, T.tg), "API target group");
+    const listener = only(ofType(s().result, T.listener), "listener");
+    const internal = s().config.api.exposure === "internal";
+    expect(lb.inputs).toMatchObject({
+      loadBalancerType: "network",
+      internal,
+      enableCrossZoneLoadBalancing: true,
+    });
+    const lbSubnetRoles = depsOfType(s(), lb, T.subnet).map((sn) => Object.keys(rec(sn.inputs.tags)));
+    expect(lbSubnetRoles).toHaveLength(s().config.availabilityZoneCount);
+    for (const keys of lbSubnetRoles) {
+      expect(keys).toContain(internal ? "kubernetes.io/role/internal-elb" : "kubernetes.io/role/elb");
+    }
+    expect(listener.inputs).toMatchObject({ port: API_PORT, protocol: "TCP" });
+    expect(listener.dependencies).toContain(tg.urn);
+    expect(tg.inputs).toMatchObject({ port: API_PORT, protocol: "TCP", preserveClientIp: "false" });
+    const hc = rec(tg.inputs.healthCheck);
+    expect(hc).toMatchObject({ protocol: "HTTPS", path: "/readyz", port: String(API_PORT) });
+    expect(Number(hc.interval) * Number(hc.unhealthyThreshold)).toBeLessThanOrEqual(20);
+    expect(Number(hc.timeout)).toBeLessThan(Number(hc.interval));
+    for (const r of [lb, tg]) expect(String(r.inputs.name).length).toBeLessThanOrEqual(32);
+    for (const { asg } of masters(s())) expect(asg.inputs.targetGroupArns).toEqual([tg.state.arn]);
+    expect(String(s().result.outputs.apiEndpoint)).toBe(`https://${String(lb.state.dnsName)}:${API_PORT}`);
+  });
+
+  test("every launch template: IMDSv2 required, hop limit <= 2, encrypted block devices, no key pair", () => {
+    const templates = ofType(s().result, T.lt);
+    expect(templates.length).toBeGreaterThanOrEqual(s().config.masters.count);
+    for (const lt of templates) {
+      const md = rec(lt.inputs.metadataOptions);
+      expect(md.httpTokens).toBe("required");
+      expect(Number(md.httpPutResponseHopLimit)).toBeLessThanOrEqual(2);
+      expect(lt.inputs.keyName).toBeUndefined();
+      const devices = list(lt.inputs.blockDeviceMappings);
+      expect(devices.length).toBeGreaterThan(0);
+      for (const d of devices) expect(rec(rec(d).ebs).encrypted).toBe("true");
+    }
+  });
+
+  test("no user-data carries a private key, the bootstrap token secret or a CA key", () => {
+    const keyPems = ofType(s().result, "tls:index/privateKey:PrivateKey").map((k) =>
+      String(k.state.privateKeyPem),
+    );
+    const tokenParts = ofType(s().result, "random:index/randomString:RandomString").map((r) =>
+      String(r.state.result),
+    );
+    expect(keyPems.length).toBeGreaterThan(0);
+    expect(tokenParts.length).toBeGreaterThan(0);
+    for (const lt of ofType(s().result, T.lt)) {
+      const texts = decodedUserData(String(lt.inputs.userData));
+      for (const text of texts) {
+        expect(text).not.toContain("PRIVATE KEY");
+        for (const part of tokenParts) expect(text).not.toContain(part);
+        for (const pem of keyPems) expect(text).not.toContain(pem.split("\n")[1]);
+      }
+    }
+  });
+
+  test("no master can launch before every SSM parameter exists", () => {
+    const parameters = ofType(s().result, T.ssm).map((p) => p.urn);
+    expect(parameters.length).toBeGreaterThan(0);
+    for (const m of ofType(s().result, T.master)) {
+      for (const r of [...childrenOf(s(), m, T.asg), ...childrenOf(s(), m, T.lt)]) {
+        const deps = reachable(s(), r);
+        expect(parameters.filter((p) => !deps.has(p))).toEqual([]);
+      }
+    }
+  });
+
+  test("node SGs: etcd and kubelet only from masters, API from NLB and nodes, nothing from 0.0.0.0/0", () => {
+    const groups = ofType(s().result, T.sg);
+    const sgId = (suffix: string) =>
+      `${
+        only(
+          groups.filter((g) => g.name.endsWith(suffix)),
+          suffix,
+        ).name
+      }-id`;
+    const master = sgId("-masters");
+    const worker = sgId("-workers");
+    const lbSg = only(
+      groups.filter((g) => g.parent.includes("ApiLoadBalancer")),
+      "NLB SG",
+    ).name;
+    const nodeRules = ofType(s().result, T.ingress).filter((r) =>
+      [master, worker].includes(String(r.inputs.securityGroupId)),
+    );
+    const covers = (r: RegisteredResource, port: number) =>
+      r.inputs.ipProtocol !== "icmp" && Number(r.inputs.fromPort) <= port && port <= Number(r.inputs.toPort);
+    for (const r of nodeRules) {
+      expect(r.inputs.cidrIpv4).not.toBe("0.0.0.0/0");
+      expect(String(r.inputs.description ?? "")).not.toBe("");
+      if ([2379, 2380, 10250].some((p) => covers(r, p)))
+        expect(r.inputs.referencedSecurityGroupId).toBe(master);
+      expect([10257, 10259].some((p) => covers(r, p))).toBe(false);
+    }
+    const apiSources = nodeRules
+      .filter((r) => covers(r, API_PORT))
+      .map((r) => r.inputs.referencedSecurityGroupId);
+    expect(new Set(apiSources)).toEqual(new Set([`${lbSg}-id`, master, worker]));
+    expect(
+      nodeRules.filter((r) => covers(r, API_PORT)).every((r) => r.inputs.securityGroupId === master),
+    ).toBe(true);
+  });
+});
+
+/** The user-data document and every write_files entry, decoded as cloud-init would. */
+function decodedUserData(base64: string): string[] {
+  const gunzipMaybe = (b: Buffer) => (b[0] === 0x1f && b[1] === 0x8b ? zlib.gunzipSync(b) : b);
+  const text = gunzipMaybe(Buffer.from(base64, "base64")).toString("utf8");
+  const doc = rec(text.startsWith("#cloud-config") ? parseYaml(text) : {});
+  const files = list(doc.write_files).map((f) => {
+    const { content, encoding } = rec(f);
+    const enc = String(encoding ?? "text/plain");
+    const raw = enc.includes("b64") || enc.includes("base64") ? Buffer.from(String(content), "base64") : null;
+    if (!raw) return String(content);
+    return (enc.startsWith("gz") ? zlib.gunzipSync(raw) : raw).toString("utf8");
+  });
+  return [text, ...files];
+}
