@@ -1,0 +1,37 @@
+/** Writes a synth folder: resources.json, summary.json, summary.md and userdata/<role>/... */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { SynthResult } from "./mockRuntime";
+import { listResources } from "./resources";
+import { stableJson } from "./stableJson";
+import { type SynthSummary, summarize } from "./summary";
+import { renderSummaryMarkdown } from "./summaryMarkdown";
+import { userDataFiles } from "./userDataFiles";
+
+export interface SynthFolder {
+  dir: string;
+  files: string[];
+  summary: SynthSummary;
+}
+
+/** Replaces `dir` entirely (stale files from an earlier synth would make diffs lie). */
+export function writeSynthFolder(result: SynthResult, dir: string): SynthFolder {
+  const summary = summarize(result);
+  const files: { path: string; content: string }[] = [
+    { path: "resources.json", content: stableJson(listResources(result)) },
+    { path: "summary.json", content: stableJson(summary) },
+    { path: "summary.md", content: renderSummaryMarkdown(summary) },
+    ...userDataFiles(result),
+  ];
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const f of files) {
+    const target = path.join(dir, f.path);
+    // write_files paths come from user-data: never let one escape the folder.
+    if (!path.resolve(target).startsWith(path.resolve(dir) + path.sep)) {
+      throw new Error(`refusing to write outside ${dir}: ${f.path}`);
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, f.content);
+  }
+  return { dir, files: files.map((f) => f.path).sort(), summary };
+}
