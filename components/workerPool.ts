@@ -1,0 +1,188 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { workerUserDataBase64 } from "../cloud-init/render";
+import type { NodeBootCommon } from "../cloud-init/types";
+import type { Taint } from "../config/types";
+import { WORKER_GROUP_DEFAULTS, WORKER_POOL_DEFAULTS } from "./defaults";
+import { createHardenedLaunchTemplate } from "./launchTemplate";
+import { baseTags, TAG_ROLE } from "./tags";
+
+/** Node label every worker carries; the readiness gate counts Ready nodes per pool by it. */
+export const POOL_LABEL = "k8sha.io/pool";
+/** cluster-autoscaler's auto-discovery and node-template tag prefixes. */
+export const AUTOSCALER_TAG = "k8s.io/cluster-autoscaler";
+
+export interface WorkerPoolArgs {
+  /** Cluster name (plain: tags and autoscaler discovery keys contain it). */
+  clusterName: string;
+  /** Pool name, a DNS label (plain: part of names, tags and the node label). */
+  poolName: string;
+  /**
+   * Instance types, first preferred for on-demand. Plain, like `spotPercentage`: they decide
+   * whether the ASG uses a mixed-instances policy at all.
+   */
+  instanceTypes?: string[];
+  minSize?: pulumi.Input<number>;
+  maxSize?: pulumi.Input<number>;
+  /** Initial size only: afterwards cluster-autoscaler owns it (see `ignoreChanges` below). */
+  desiredCapacity?: pulumi.Input<number>;
+  /** Percentage (0-100) of capacity above `onDemandBaseCapacity` bought as spot. */
+  spotPercentage?: number;
+  /** Instances always bought on demand before the spot share applies. */
+  onDemandBaseCapacity?: pulumi.Input<number>;
+  rootVolumeGiB?: pulumi.Input<number>;
+  /** Node labels (kubelet `--node-labels`); `k8sha.io/pool=<poolName>` is always added. */
+  labels?: Record<string, string>;
+  /** Node taints, registered at join. */
+  taints?: Taint[];
+  /** Private subnets, one per zone: the pool spans all of them. */
+  subnetIds: pulumi.Input<string>[];
+  /** AMI id (see `nodeImageId`). */
+  imageId: pulumi.Input<string>;
+  /** Instance profile of the shared worker role. */
+  instanceProfileName: pulumi.Input<string>;
+  /** The workers' security group(s). */
+  securityGroupIds: pulumi.Input<string>[];
+  /** Boot settings shared by every node; `apiEndpoint` is the API load balancer's DNS name. */
+  boot: { [K in keyof NodeBootCommon]: pulumi.Input<NodeBootCommon[K]> };
+  /**
+   * IMDS hop limit (default `WORKER_GROUP_DEFAULTS.metadataHopLimit`, 1): only host processes
+   * (kubelet, host-network add-ons) reach IMDS, so ordinary pods cannot borrow the worker role.
+   */
+  metadataHopLimit?: 1 | 2;
+  /** Resources that must exist before a worker launches: the SSM join parameters. */
+  bootPrerequisites?: pulumi.Input<pulumi.Resource>[];
+  /** Tags added to every resource. */
+  tags?: Record<string, string>;
+}
+
+/** cluster-autoscaler tags: auto-discovery, plus node templates so it can scale a pool up from zero. */
+export function autoscalerTags(
+  clusterName: string,
+  labels: Record<string, string>,
+  taints: Taint[],
+): Record<string, string> {
+  const tags: Record<string, string> = {
+    [`${AUTOSCALER_TAG}/enabled`]: "true",
+    [`${AUTOSCALER_TAG}/${clusterName}`]: "owned",
+  };
+  for (const [key, value] of Object.entries(labels))
+    tags[`${AUTOSCALER_TAG}/node-template/label/${key}`] = value;
+  for (const t of taints) tags[`${AUTOSCALER_TAG}/node-template/taint/${t.key}`] = `${t.value}:${t.effect}`;
+  return tags;
+}
+
+/**
+ * One worker pool: a hardened launch template (shared builder) and an ASG over every private
+ * subnet. Spot or several instance types use a mixed-instances policy; a new launch-template
+ * version rolls the pool with a Rolling instance refresh that keeps 90% in service.
+ */
+export class WorkerPool extends pulumi.ComponentResource {
+  public readonly asgName: pulumi.Output<string>;
+  public readonly asgArn: pulumi.Output<string>;
+  public readonly launchTemplateId: pulumi.Output<string>;
+  /** Launch template version the ASG uses (changes trigger an instance refresh). */
+  public readonly launchTemplateVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k8sha:workers:WorkerPool", name, {}, opts);
+    const d = WORKER_POOL_DEFAULTS;
+    const instanceTypes = args.instanceTypes ?? [...d.instanceTypes];
+    const spot = args.spotPercentage ?? d.spotPercentage;
+    if (instanceTypes.length === 0) throw new Error(`worker pool ${args.poolName}: no instance types`);
+    if (!Number.isInteger(spot) || spot < 0 || spot > 100) {
+      throw new Error(`worker pool ${args.poolName}: spotPercentage must be 0-100, got ${spot}`);
+    }
+    const labels = { ...args.labels, [POOL_LABEL]: args.poolName };
+    const taints = args.taints ?? [];
+    const identity = {
+      ...baseTags(args.clusterName, args.tags),
+      [TAG_ROLE]: "worker",
+      [POOL_LABEL]: args.poolName,
+      Name: `${args.clusterName}-${args.poolName}`,
+    };
+
+    // gzip + base64; refused at preview time when it outgrows EC2's 16 KB.
+    const userData = pulumi
+      .output(args.boot)
+      .apply((boot) => workerUserDataBase64({ ...boot, poolName: args.poolName, labels, taints }));
+    const template = createHardenedLaunchTemplate(
+      `${name}-lt`,
+      {
+        imageId: args.imageId,
+        instanceType: instanceTypes[0],
+        instanceProfileName: args.instanceProfileName,
+        securityGroupIds: args.securityGroupIds,
+        userDataBase64: userData,
+        rootVolumeGiB: args.rootVolumeGiB ?? d.rootVolumeGiB,
+        metadataHopLimit: args.metadataHopLimit ?? WORKER_GROUP_DEFAULTS.metadataHopLimit,
+        tags: identity,
+      },
+      { parent: this, dependsOn: args.bootPrerequisites },
+    );
+    const version = template.latestVersion.apply(String);
+
+    const mixed = spot > 0 || instanceTypes.length > 1;
+    const group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        minSize: args.minSize ?? d.minSize,
+        maxSize: args.maxSize ?? d.maxSize,
+        desiredCapacity: args.desiredCapacity ?? d.desiredCapacity,
+        vpcZoneIdentifiers: args.subnetIds,
+        launchTemplate: mixed ? undefined : { id: template.id, version },
+        mixedInstancesPolicy: mixed
+          ? {
+              instancesDistribution: {
+                onDemandBaseCapacity: args.onDemandBaseCapacity ?? d.onDemandBaseCapacity,
+                onDemandPercentageAboveBaseCapacity: 100 - spot,
+                onDemandAllocationStrategy: WORKER_GROUP_DEFAULTS.onDemandAllocationStrategy,
+                spotAllocationStrategy: WORKER_GROUP_DEFAULTS.spotAllocationStrategy,
+              },
+              launchTemplate: {
+                launchTemplateSpecification: { launchTemplateId: template.id, version },
+                overrides: instanceTypes.map((instanceType) => ({ instanceType })),
+              },
+            }
+          : undefined,
+        // Launch a replacement when AWS signals a spot interruption risk, before the reclaim.
+        capacityRebalance: spot > 0,
+        healthCheckType: "EC2",
+        healthCheckGracePeriod: WORKER_GROUP_DEFAULTS.healthCheckGraceSeconds,
+        instanceRefresh: {
+          strategy: "Rolling",
+          preferences: {
+            minHealthyPercentage: WORKER_GROUP_DEFAULTS.minHealthyPercentage,
+            instanceWarmup: String(WORKER_GROUP_DEFAULTS.instanceWarmupSeconds),
+          },
+        },
+        tags: [
+          ...Object.entries(identity).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+          // Read by cluster-autoscaler from the ASG only; instances do not need them.
+          ...Object.entries(autoscalerTags(args.clusterName, labels, taints)).map(([key, value]) => ({
+            key,
+            value,
+            propagateAtLaunch: false,
+          })),
+        ],
+      },
+      {
+        parent: this,
+        dependsOn: args.bootPrerequisites,
+        // cluster-autoscaler changes the desired capacity at run time; `pulumi up` must not undo it.
+        ignoreChanges: ["desiredCapacity"],
+      },
+    );
+
+    this.asgName = group.name;
+    this.asgArn = group.arn;
+    this.launchTemplateId = template.id;
+    this.launchTemplateVersion = version;
+    this.registerOutputs({
+      asgName: this.asgName,
+      asgArn: this.asgArn,
+      launchTemplateId: this.launchTemplateId,
+      launchTemplateVersion: this.launchTemplateVersion,
+    });
+  }
+}
