@@ -10,6 +10,7 @@
 #   ETCD_DIAL_TIMEOUT       etcdctl --dial-timeout                          (2s)
 #   ETCD_COMMAND_TIMEOUT    etcdctl --command-timeout                       (5s)
 #   ETCD_STALE_PROBES       health probes of a suspected-stale member       (3)
+#   ETCD_STALE_PROBE_INTERVAL  seconds between those probes                 (1)
 #   ETCD_MOUNT              where the etcd volume is mounted                (/var/lib/etcd-volume)
 #   ETCD_IDENTITY_FILE      identity file on the volume        ($ETCD_MOUNT/k8sha-identity)
 
@@ -96,14 +97,14 @@ etcd_member_id_for_peer_url() {
 }
 
 # _etcd_member_answers CLIENT_URLS : true when any of the comma-separated URLs is healthy,
-# probed ETCD_STALE_PROBES times a second apart. One success is enough: a false "dead"
+# probed ETCD_STALE_PROBES times, ETCD_STALE_PROBE_INTERVAL apart. One success is enough: a false "dead"
 # verdict would remove a live member, so the probe errs on the side of "alive".
 _etcd_member_answers() {
   local urls="$1" probe probes="${ETCD_STALE_PROBES:-3}"
   [[ -n "$urls" ]] || return 1
   for ((probe = 1; probe <= probes; probe++)); do
     if etcdctl_at "$urls" endpoint health >/dev/null 2>&1; then return 0; fi
-    ((probe == probes)) || sleep 1
+    ((probe == probes)) || sleep "${ETCD_STALE_PROBE_INTERVAL:-1}"
   done
   return 1
 }

@@ -40,7 +40,11 @@ test("a replaced master rejoins from its volume on a new IP and keeps every key"
   await cluster.putMany(cluster.clientUrl(M1.ip), "k/", KEYS);
 
   // What the old master 3 did after its join succeeded: record whose data the volume holds.
-  const env = { ...cluster.tlsEnv(), ETCD_MOUNT: volume, CLUSTER_NAME: "prod-eu", MASTER_INDEX: "2" };
+  const env = {
+    ...cluster.tlsEnv(),
+    ...{ ETCD_DIAL_TIMEOUT: "1s", ETCD_COMMAND_TIMEOUT: "1s" },
+    ...{ ETCD_MOUNT: volume, CLUSTER_NAME: "prod-eu", MASTER_INDEX: "2" },
+  };
   const wrote = await runLib(
     ["etcd-member.sh"],
     'etcd_write_identity prod-eu "$(etcd_member_id_for_peer_url "$1" "$2")"',

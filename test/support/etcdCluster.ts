@@ -207,6 +207,31 @@ export class EtcdTestCluster {
     await this.etcdctlOk(["put", key, value], [endpoint]);
   }
 
+  /**
+   * `member add` through `endpoint`, retried like kubeadm join does: etcd refuses with
+   * "unhealthy cluster" until the serving member has been connected to every voting member
+   * for 5 s (etcd's HealthInterval), e.g. right after a start or a member removal.
+   * Returns the new member's hex id.
+   */
+  async addMember(endpoint: string, member: EtcdMemberSpec, timeoutMs = 10000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // An earlier attempt may have committed although its reply timed out: never add twice.
+      const existing = (await this.memberList(endpoint).catch(() => [])).find((m) =>
+        m.peerUrls.includes(this.peerUrl(member.ip)),
+      );
+      if (existing) return existing.id;
+      const result = await this.etcdctl(
+        ["member", "add", member.name, `--peer-urls=${this.peerUrl(member.ip)}`],
+        [endpoint],
+      );
+      const id = /Member ([0-9a-f]+) added/.exec(result.stdout)?.[1];
+      if (result.code === 0 && id) return id;
+      if (Date.now() > deadline) throw new Error(`member add ${member.name} failed: ${result.stderr}`);
+      await sleep(250);
+    }
+  }
+
   /** Read one key; `serializable` answers from the member's local copy (proves replication). */
   async get(endpoint: string, key: string, serializable = false): Promise<string | undefined> {
     const consistency = serializable ? "s" : "l";
@@ -304,10 +329,11 @@ export class EtcdTestCluster {
       .join("\n");
   }
 
-  /** Kill every member and delete the temp dir (call from afterAll). */
+  /** Kill every member and delete the temp dir (call from afterAll); K8SHA_KEEP_ETCD_DIR=1 keeps it. */
   async cleanup(): Promise<void> {
     await Promise.all([...this.processes.keys()].map((name) => this.kill(name)));
     rmSync(this.pidFile, { force: true });
+    if (process.env.K8SHA_KEEP_ETCD_DIR === "1") return;
     rmSync(this.dir, { recursive: true, force: true });
   }
 
