@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type {
   ApiConfig,
@@ -10,14 +11,21 @@ import type {
   ReadinessGateConfig,
   WorkerPoolConfig,
 } from "../config/types";
+import { nodeImageId } from "./ami";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
+import { BackupBucket } from "./backupBucket";
 import { BootstrapToken } from "./bootstrapToken";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
+import { NodeRole } from "./iam/nodeRole";
+import { workerPolicy } from "./iam/policyOutputs";
+import { adminKubeconfig } from "./kubeconfig";
 import { Network } from "./network";
 import { ClusterPki } from "./pki";
+import { ReadinessGate } from "./readinessGate";
 import { SecurityGroups } from "./securityGroups";
-import { baseTags } from "./tags";
+import { baseTags, TAG_ROLE } from "./tags";
+import { WorkerPool } from "./workerPool";
 
 /**
  * Everything needed to build one highly available cluster. Shapes match `config/types.ts`
@@ -57,6 +65,8 @@ export interface ClusterArgs {
  */
 export class Cluster extends pulumi.ComponentResource {
   public readonly network: Network;
+  /** etcd snapshot bucket (issue 5). */
+  public readonly backupBucket: BackupBucket;
   public readonly pki: ClusterPki;
   public readonly bootstrapToken: BootstrapToken;
   /** KMS key and SSM parameters nodes read at boot (workers: `secrets.names.join`). */
@@ -65,6 +75,10 @@ export class Cluster extends pulumi.ComponentResource {
   /** Node security groups (workers: `securityGroups.workerSecurityGroupId`). */
   public readonly securityGroups: SecurityGroups;
   public readonly controlPlane: ControlPlane;
+  /** One per `workerPools` entry, same order. */
+  public readonly workerPools: WorkerPool[];
+  /** Absent when `readinessGate.enabled` is false. */
+  public readonly readinessGate?: ReadinessGate;
   /** Values exported as stack outputs (see README "Outputs"). */
   public readonly outputs: Record<string, pulumi.Input<unknown>>;
 
@@ -87,6 +101,19 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     // --- etcd backup bucket (issue 5; before the masters, whose IAM and boot need it) ------
+    // SSE-S3, not the cluster KMS key: that key is scoped to SSM (kms:ViaService) in the master
+    // policy, and ClusterSecrets is created below. See docs/backup-restore.md.
+    this.backupBucket = new BackupBucket(
+      `${name}-backup`,
+      {
+        clusterName: args.clusterName,
+        keepAllDays: args.backup.keepAllDays,
+        keepHourlyDays: args.backup.keepHourlyDays,
+        keepDailyDays: args.backup.keepDailyDays,
+        tags,
+      },
+      { parent: this },
+    );
 
     // --- control plane: PKI, secrets, LB, security groups, IAM, masters (issue 3) --------
     this.pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName }, { parent: this });
@@ -157,7 +184,12 @@ export class Cluster extends pulumi.ComponentResource {
           cni: args.cni,
           extraCertSans: [],
         },
-        // Issue 5 sets `backup` here from the bucket created above.
+        backup: {
+          bucketArn: this.backupBucket.bucketArn,
+          bucketName: this.backupBucket.bucketName,
+          prefix: this.backupBucket.prefix,
+          intervalMinutes: args.backup.intervalMinutes,
+        },
         // No master may boot before the SSM parameters it reads exist.
         bootPrerequisites: [this.secrets],
         tags,
@@ -166,6 +198,84 @@ export class Cluster extends pulumi.ComponentResource {
     );
 
     // --- workers, CNI, kubeconfig, readiness gate (issue 4) ----------------------------
+    // The CNI itself is installed by the init master (cloud-init/lib/cni.sh, from boot.cni).
+    const account = aws.getCallerIdentityOutput({}, { parent: this });
+    const workerRole = new NodeRole(
+      `${name}-workers-iam`,
+      {
+        description: `k8sha ${args.clusterName} workers`,
+        policy: workerPolicy({
+          region: args.region,
+          accountId: account.accountId,
+          partition: aws.getPartitionOutput({}, { parent: this }).partition,
+          ssmPrefix: this.secrets.prefix,
+          kmsKeyArn: this.secrets.kmsKeyArn,
+        }),
+        tags: { ...tags, [TAG_ROLE]: "worker" },
+      },
+      { parent: this },
+    );
+    const workerImageId = nodeImageId({}, { parent: this });
+    this.workerPools = args.workerPools.map(
+      (pool) =>
+        new WorkerPool(
+          `${name}-${pool.name}`,
+          {
+            clusterName: args.clusterName,
+            poolName: pool.name,
+            instanceTypes: pool.instanceTypes,
+            minSize: pool.minSize,
+            maxSize: pool.maxSize,
+            desiredCapacity: pool.desiredCapacity,
+            spotPercentage: pool.spotPercentage,
+            onDemandBaseCapacity: pool.onDemandBaseCapacity,
+            rootVolumeGiB: pool.rootVolumeGiB,
+            labels: pool.labels,
+            taints: pool.taints,
+            subnetIds: this.network.privateSubnetIds,
+            imageId: workerImageId,
+            instanceProfileName: workerRole.instanceProfileName,
+            securityGroupIds: [this.securityGroups.workerSecurityGroupId],
+            boot: {
+              clusterName: args.clusterName,
+              region: args.region,
+              kubernetesVersion: args.kubernetesVersion,
+              apiEndpoint: this.apiLoadBalancer.dnsName,
+              ssmPrefix: this.secrets.prefix,
+              podCidr: args.network.podCidr,
+              serviceCidr: args.network.serviceCidr,
+            },
+            bootPrerequisites: [this.secrets],
+            tags,
+          },
+          { parent: this },
+        ),
+    );
+    const kubeconfig = adminKubeconfig({
+      clusterName: args.clusterName,
+      server: this.apiLoadBalancer.endpoint,
+      caCertPem: this.pki.caCertPem,
+      clientCertPem: this.pki.adminCertPem,
+      clientKeyPem: this.pki.adminKeyPem,
+    });
+    if (args.readinessGate.enabled) {
+      this.readinessGate = new ReadinessGate(
+        `${name}-ready`,
+        {
+          server: this.apiLoadBalancer.endpoint,
+          caCertPem: this.pki.caCertPem,
+          clientCertPem: this.pki.adminCertPem,
+          clientKeyPem: this.pki.adminKeyPem,
+          masterCount: args.masters.count,
+          pools: args.workerPools.map((p) => ({ name: p.name, minReady: p.minSize })),
+          timeoutMinutes: args.readinessGate.timeoutMinutes,
+          // Components as dependencies: the gate waits for every resource inside them (NLB, ASGs).
+          waitFor: [this.apiLoadBalancer, this.controlPlane, ...this.workerPools],
+          rerunWhen: this.workerPools.map((p) => p.launchTemplateVersion),
+        },
+        { parent: this },
+      );
+    }
 
     this.outputs = {
       clusterName: args.clusterName,
@@ -177,6 +287,11 @@ export class Cluster extends pulumi.ComponentResource {
       apiLoadBalancerDnsName: this.apiLoadBalancer.dnsName,
       masterAsgNames: pulumi.all(this.controlPlane.asgNames),
       etcdVolumeIds: pulumi.all(this.controlPlane.etcdVolumeIds),
+      backupLocation: this.backupBucket.location,
+      workerAsgNames: Object.fromEntries(
+        args.workerPools.map((p, i) => [p.name, this.workerPools[i].asgName]),
+      ),
+      kubeconfig,
     };
     this.registerOutputs(this.outputs);
   }

@@ -81,6 +81,16 @@ export const BACKUP_DEFAULTS = {
   keepDailyDays: 90,
 } as const;
 
+/**
+ * The backup bucket's safety nets: versions replaced or deleted (e.g. by a compromised
+ * writer) stay 7 days; multipart uploads of a crashed backup are dropped after 1 day.
+ */
+export const BACKUP_BUCKET_DEFAULTS = {
+  noncurrentVersionDays: 7,
+  abortIncompleteUploadDays: 1,
+  forceDestroy: false,
+} as const;
+
 /** Pinned add-on versions per CNI provider. */
 export const CNI_VERSIONS = {
   calico: "3.30.3",
@@ -91,6 +101,24 @@ export const CNI_VERSIONS = {
 export const CNI_DEFAULTS = { provider: "calico" } as const;
 
 export const READINESS_GATE_DEFAULTS = { enabled: true, timeoutMinutes: 20 } as const;
+
+/** Seconds between the readiness gate's polls of the API. */
+export const READINESS_GATE_POLL_SECONDS = 10;
+
+/**
+ * Worker ASGs: rolling instance refresh keeping 90% in service (one node at a time for small
+ * pools), spot bought price-capacity-optimized with capacity rebalancing, 5 minutes' grace for
+ * first boot before EC2 health checks count.
+ */
+export const WORKER_GROUP_DEFAULTS = {
+  minHealthyPercentage: 90,
+  instanceWarmupSeconds: 300,
+  spotAllocationStrategy: "price-capacity-optimized",
+  onDemandAllocationStrategy: "prioritized",
+  healthCheckGraceSeconds: 300,
+  /** IMDS hop limit 1: host processes reach IMDS, ordinary pods cannot borrow the worker role. */
+  metadataHopLimit: 1,
+} as const;
 
 /** API load balancer health check: HTTPS /readyz every 5 s, out after 3 failures (15 s). */
 export const API_HEALTH_CHECK = {
