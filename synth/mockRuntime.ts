@@ -8,6 +8,7 @@
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -67,11 +68,25 @@ export function applyOverrides(base: Record<string, string>, overrides: ConfigOv
 }
 
 const keyCache = new Map<string, { privateKeyPem: string; publicKeyPem: string }>();
+/** Generated keys are kept on disk so each test file does not pay for RSA generation again. */
+const KEY_CACHE_DIR = path.join(os.tmpdir(), "k8sha-mock-keys");
 
 /** Real key material for tls:PrivateKey so the program's SPKI hashing runs on a real key. */
 function mockKeyPair(name: string, algorithm: string) {
-  const cached = keyCache.get(name + algorithm);
+  const id = `${algorithm}-${name}`.replace(/[^a-zA-Z0-9-]/g, "_");
+  const cached = keyCache.get(id);
   if (cached) return cached;
+  const file = path.join(KEY_CACHE_DIR, `${id}.json`);
+  try {
+    const fromDisk = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      privateKeyPem: string;
+      publicKeyPem: string;
+    };
+    keyCache.set(id, fromDisk);
+    return fromDisk;
+  } catch {
+    // not cached yet (or unreadable): generate below
+  }
   const pair =
     algorithm === "ECDSA"
       ? crypto.generateKeyPairSync("ec", { namedCurve: "P-256" })
@@ -80,7 +95,12 @@ function mockKeyPair(name: string, algorithm: string) {
     privateKeyPem: pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     publicKeyPem: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
   };
-  keyCache.set(name + algorithm, result);
+  keyCache.set(id, result);
+  fs.mkdirSync(KEY_CACHE_DIR, { recursive: true });
+  // Write then rename: parallel jest workers never read a half-written file.
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(result), { mode: 0o600 });
+  fs.renameSync(tmp, file);
   return result;
 }
 
