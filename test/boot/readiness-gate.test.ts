@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TLSSocket } from "node:tls";
+import { readinessGateProgram } from "../../components/readinessGate";
 
 const SCRIPT = path.resolve(__dirname, "../../scripts/readiness-gate.sh");
 let dir = "";
@@ -77,7 +78,7 @@ const workers = (pool: string, ready: boolean[]) =>
 /** Script behaviour per request: n counts calls to that path, starting at 0. */
 type Api = { readyz(n: number): boolean; nodes(n: number): FakeNode[] };
 
-async function runGate(api: Api, env: Record<string, string>) {
+async function runGate(api: Api, env: Record<string, string>, argv: string[] = [SCRIPT]) {
   const seen: string[] = [];
   const counts = new Map<string, number>();
   const server = https.createServer(
@@ -101,7 +102,7 @@ async function runGate(api: Api, env: Record<string, string>) {
   const port = (server.address() as AddressInfo).port;
   const started = Date.now();
   const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn("bash", [SCRIPT], {
+    const child = spawn("bash", argv, {
       env: {
         PATH: process.env.PATH,
         K8SHA_GATE_SERVER: `https://127.0.0.1:${port}`,
@@ -197,4 +198,17 @@ test("bad settings are refused before any request", async () => {
   expect(r.code).not.toBe(0);
   expect(r.out).toContain("K8SHA_GATE_SERVER must be https://host:port");
   expect(r.seen).toEqual([]);
+});
+
+test("the inline program the ReadinessGate component runs (common.sh + script via bash -c) behaves the same", async () => {
+  const r = await runGate(
+    {
+      readyz: () => true,
+      nodes: () => [...masters([true, true, true]), ...workers("general", [true, true])],
+    },
+    {},
+    ["-c", readinessGateProgram()],
+  );
+  expect(r.out).toContain("readiness gate passed: control-plane 3/3 Ready; pool general 2/2 Ready");
+  expect(r.code).toBe(0);
 });
