@@ -8,7 +8,7 @@ const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs/configuration.md"), "u
 const minimal = parseConfig({ "aws:region": "eu-west-1", "k8s-ha:clusterName": "docs" });
 
 /** Rows `| \`key\` | type | \`default\` | rule |` with a single backticked default. */
-const rows = [...doc.matchAll(/^\| `([A-Za-z.]+)` \| [^|]+ \| `([^`]+)` \|/gm)].map(
+const rows = [...doc.matchAll(/^\| `([A-Za-z.]+)`\s*\|(?:[^|\\]|\\\|)+\|\s*`([^`]+)`\s*\|/gm)].map(
   (m) => [m[1], m[2]] as const,
 );
 
