@@ -11,8 +11,8 @@ export interface Placement {
   availabilityZoneCount: number;
 }
 
-/** Standard, GovCloud and ISO partitions: `eu-west-1`, `us-gov-west-1`, `us-isob-east-1`. */
-const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+/** Standard, GovCloud, ISO and sovereign partitions: `eu-west-1`, `us-gov-west-1`, `us-isob-east-1`, `eusc-de-east-1`. */
+const REGION_PATTERN = /^[a-z]{2,4}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
 const VERSION_PATTERN = /^1\.(\d+)\.(\d+)$/;
 
 const NAME_RULE = `a DNS label of 1-${CLUSTER_NAME_MAX} characters matching ^[a-z]([-a-z0-9]*[a-z0-9])?$ (it prefixes NLB and target-group names, which AWS caps at 32 characters)`;
