@@ -236,10 +236,35 @@ export async function synthesize(stack: string, overrides: ConfigOverrides = {})
   const run = async () => {
     result = await synthesizeInCurrentRegistry(stack, config);
   };
+  const cacheFile = synthCacheFile(stack, config);
+  if (cacheFile && fs.existsSync(cacheFile)) {
+    return JSON.parse(fs.readFileSync(cacheFile, "utf8")) as SynthResult;
+  }
   if (jestGlobal) await jestGlobal.isolateModulesAsync(run);
   else await run();
   if (!result) throw new Error("synthesis produced no result");
+  if (cacheFile) {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(result));
+    fs.renameSync(tmp, cacheFile);
+  }
   return result;
+}
+
+/**
+ * `npm test` sets K8SHA_SYNTH_CACHE_DIR to a fresh directory per run, so each distinct
+ * (stack, config) is synthesized once per run instead of once per test file. The key is the
+ * full config, so an override never reads another variant's graph. Unset: no caching.
+ */
+function synthCacheFile(stack: string, config: Record<string, string>): string | undefined {
+  const dir = process.env.K8SHA_SYNTH_CACHE_DIR;
+  if (!dir) return undefined;
+  const key = crypto
+    .createHash("sha256")
+    .update(JSON.stringify([stack, config]))
+    .digest("hex")
+    .slice(0, 24);
+  return path.join(dir, `${stack}-${key}.json`);
 }
 
 async function synthesizeInCurrentRegistry(
@@ -301,12 +326,10 @@ async function synthesizeInCurrentRegistry(
   const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
   for (const [key, value] of Object.entries(exported ?? {})) {
-    if (pulumi.Output.isInstance(value)) {
-      if (await pulumi.isSecret(value)) secretOutputs.push(key);
-      outputs[key] = await new Promise((resolve) => value.apply((v) => resolve(v)));
-    } else {
-      outputs[key] = value;
-    }
+    // pulumi.output() deep-unwraps lists and objects of Outputs (e.g. subnet id lists).
+    const output = pulumi.output(value);
+    if (await pulumi.isSecret(output)) secretOutputs.push(key);
+    outputs[key] = await new Promise((resolve) => output.apply((v) => resolve(v)));
   }
   await pulumi.runtime.disconnect();
   return { stack, resources, outputs, secretOutputs, invokes };
