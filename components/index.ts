@@ -1,0 +1,67 @@
+/**
+ * Public API of `k8s-ha-aws`: every component and its Args, the config shapes the Cluster
+ * takes, the defaults and the tag conventions. Another Pulumi TypeScript project imports
+ * from here (`import { Cluster } from "k8s-ha-aws"`); package.json points `main`/`types`/
+ * `exports` at the compiled copy of this file. See docs/used-by.md.
+ */
+
+/** Validates and defaults stack-style values (`k8s-ha:*` keys, JSON strings) without pulumi.Config. */
+export { ConfigError, parseConfig } from "../config/load";
+// --- shapes, defaults and conventions --------------------------------------------------------
+export type {
+  ApiConfig,
+  ApiExposure,
+  BackupConfig,
+  CniConfig,
+  CniProvider,
+  EtcdConfig,
+  EtcdVolumeConfig,
+  EtcdVolumeType,
+  ExistingVpcConfig,
+  LeaderElectionConfig,
+  MastersConfig,
+  NatGatewayMode,
+  ReadinessGateConfig,
+  Taint,
+  TaintEffect,
+  WorkerPoolConfig,
+} from "../config/types";
+/** Network load balancer on 6443 with an HTTPS /readyz health check, public or internal. */
+export { ApiLoadBalancer, type ApiLoadBalancerArgs } from "./apiLoadBalancer";
+/** Private, versioned, encrypted S3 bucket for etcd snapshots with kops-style retention. */
+export { BackupBucket, type BackupBucketArgs } from "./backupBucket";
+/** The kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`), kept only in SSM. */
+export { BOOTSTRAP_TOKEN_PATTERN, BootstrapToken, type BootstrapTokenArgs } from "./bootstrapToken";
+// --- the whole cluster ---------------------------------------------------------------------
+/** A complete HA cluster: network, PKI, API load balancer, masters, workers, backups, gate. */
+export { Cluster, type ClusterArgs } from "./cluster";
+/** KMS key and SSM SecureString parameters holding the PKI and join material nodes fetch at boot. */
+export { ClusterSecrets, type ClusterSecretsArgs, secretParameterNames } from "./clusterSecrets";
+/** One master per zone (odd count), the init/join roles and their shared settings. */
+export { ControlPlane, type ControlPlaneArgs } from "./controlPlane";
+export * from "./defaults";
+/** Instance role + profile for one node role, policies scoped by cluster tags. */
+export { NodeRole, type NodeRoleArgs } from "./iam/nodeRole";
+/** The admin kubeconfig (a secret Output) built from the cluster CA and an admin client cert. */
+export { type AdminKubeconfigArgs, adminKubeconfig } from "./kubeconfig";
+/** One master: its ASG (min=max=1) pinned to a zone, and its encrypted etcd EBS volume there. */
+export { Master, type MasterArgs, type MasterBackupArgs } from "./master";
+// --- building blocks, for projects that assemble their own cluster -------------------------
+/** VPC with one public and one private subnet per zone, NAT (single or per zone), or an existing VPC. */
+export { type ExistingVpcArgs, Network, type NetworkArgs, subnetLayout } from "./network";
+/** Cluster CAs (Kubernetes, etcd, front-proxy) and the service-account key pair. */
+export { ClusterPki, type ClusterPkiArgs } from "./pki";
+/** Waits in `pulumi up` until the API answers and the expected nodes are Ready. */
+export { ReadinessGate, type ReadinessGateArgs, type ReadinessGatePool } from "./readinessGate";
+/** Master and worker security groups with only the ports each role needs. */
+export { SecurityGroups, type SecurityGroupsArgs } from "./securityGroups";
+export {
+  baseTags,
+  clusterOwnershipTag,
+  TAG_BOOT_STATUS,
+  TAG_CLUSTER,
+  TAG_ETCD_MEMBER,
+  TAG_ROLE,
+} from "./tags";
+/** A worker autoscaling group with a mixed on-demand/spot policy, labels and taints. */
+export { WorkerPool, type WorkerPoolArgs } from "./workerPool";
