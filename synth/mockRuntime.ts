@@ -267,9 +267,32 @@ function synthCacheFile(stack: string, config: Record<string, string>): string |
   return path.join(dir, `${stack}-${key}.json`);
 }
 
+/**
+ * Runs another Pulumi program file (e.g. examples/consumer/index.ts, which must export a
+ * function returning its outputs) under the same mocks, with `config` as its full config.
+ */
+export async function synthesizeProgram(
+  programFile: string,
+  stack: string,
+  config: Record<string, string> = {},
+): Promise<SynthResult> {
+  const jestGlobal = (
+    globalThis as { jest?: { isolateModulesAsync(fn: () => Promise<void>): Promise<void> } }
+  ).jest;
+  let result: SynthResult | undefined;
+  const run = async () => {
+    result = await synthesizeInCurrentRegistry(stack, config, programFile);
+  };
+  if (jestGlobal) await jestGlobal.isolateModulesAsync(run);
+  else await run();
+  if (!result) throw new Error("synthesis produced no result");
+  return result;
+}
+
 async function synthesizeInCurrentRegistry(
   stack: string,
   config: Record<string, string>,
+  programFile = path.join(PROJECT_ROOT, "index"),
 ): Promise<SynthResult> {
   const pulumi = require("@pulumi/pulumi") as PulumiModule;
   const resources: RegisteredResource[] = [];
@@ -321,7 +344,7 @@ async function synthesizeInCurrentRegistry(
     return original(req, cb);
   };
 
-  const program = require(path.join(PROJECT_ROOT, "index")) as () => Promise<Record<string, unknown>>;
+  const program = require(programFile) as () => Promise<Record<string, unknown>>;
   const exported = await program();
   const outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
