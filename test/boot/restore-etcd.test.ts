@@ -45,7 +45,8 @@ function restoreCli(args: string[]) {
     K8SHA_ETCDCTL: ETCDCTL_BIN,
     K8SHA_ETCDUTL: "/nonexistent/etcdutl",
     K8SHA_STATE_DIR: join(work, "state"),
-    K8SHA_RETRY_MAX: "5",
+    K8SHA_RETRY_MAX: "8",
+    K8SHA_RETRY_CAP: "3",
     K8SHA_RETRY_BASE: "1",
     K8SHA_ETCD_COMMAND_TIMEOUT: "10s",
   });
