@@ -22,9 +22,12 @@ test("the API load balancer is an internal NLB in the private subnets", () => {
   expect(lbs).toHaveLength(1);
   expect(lbs[0].inputs.internal).toBe(true);
   expect(lbs[0].inputs.loadBalancerType).toBe("network");
-  const privateSubnetIds = ofType(result, "aws:ec2/subnet:Subnet")
-    .filter((s) => s.inputs.mapPublicIpOnLaunch !== true)
-    .map((s) => `${s.name}-id`);
+  const subnetIds = (kind: string) =>
+    ofType(result, "aws:ec2/subnet:Subnet")
+      .filter((s) => s.name.includes(`-${kind}-`))
+      .map((s) => `${s.name}-id`);
+  const privateSubnetIds = subnetIds("private");
+  expect(subnetIds("public")).toHaveLength(3);
   const subnets = lbs[0].inputs.subnets as string[];
   expect(subnets.length).toBe(3);
   for (const id of subnets) expect(privateSubnetIds).toContain(id);
