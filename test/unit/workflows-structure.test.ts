@@ -1,0 +1,86 @@
+/**
+ * The properties the PR/deploy flow promises, read from the workflow files themselves:
+ * previews commented on the PR with the policy pack, OIDC only, per-stack concurrency,
+ * synth artifacts, dev on merge and prod only through the protected environment.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { PROJECT_ROOT } from "../../synth/mockRuntime";
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  needs?: string | string[];
+  environment?: string;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+}
+
+const dir = path.join(PROJECT_ROOT, ".github", "workflows");
+const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+const load = (f: string) => parseYaml(read(f)) as Workflow;
+const stepUsing = (job: Job, action: string) => {
+  const step = (job.steps ?? []).find((s) => s.uses?.startsWith(`${action}@`));
+  if (!step) throw new Error(`no ${action} step`);
+  return step;
+};
+const indexOf = (job: Job, pick: (s: Step) => boolean) => (job.steps ?? []).findIndex(pick);
+
+test("no long-lived AWS keys and no pull_request_target anywhere", () => {
+  for (const f of fs.readdirSync(dir)) {
+    expect(read(f)).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
+    expect(Object.keys(load(f).on)).not.toContain("pull_request_target");
+  }
+});
+
+test("PR: preview per stack with PR comment, policy pack, OIDC, installed deps and per-stack concurrency", () => {
+  const wf = load("pr-preview.yml");
+  expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+  const preview = wf.jobs.preview;
+  expect(preview.permissions).toMatchObject({ "id-token": "write", "pull-requests": "write" });
+  expect(preview.concurrency?.group).toContain("${{ matrix.stack }}");
+  expect(preview.concurrency?.["cancel-in-progress"]).toBe(false);
+  const pulumiStep = stepUsing(preview, "pulumi/actions");
+  expect(pulumiStep.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
+  expect(
+    String(stepUsing(preview, "aws-actions/configure-aws-credentials").with?.["role-to-assume"]),
+  ).toMatch(/ROLE_ARN/);
+  const install = indexOf(preview, (s) => /npm ci/.test(s.run ?? ""));
+  expect(install).toBeGreaterThanOrEqual(0);
+  expect(install).toBeLessThan(indexOf(preview, (s) => s.uses?.startsWith("pulumi/actions@") === true));
+  expect(preview.needs).toBe("test");
+  expect(
+    fs.existsSync(path.join(PROJECT_ROOT, String(pulumiStep.with?.policyPacks), "PulumiPolicy.yaml")),
+  ).toBe(true);
+});
+
+test("PR: the synth folder of each stack is uploaded as an artifact", () => {
+  const synth = load("pr-preview.yml").jobs.synth;
+  const run = (synth.steps ?? []).map((s) => s.run ?? "").find((r) => r.includes("npm run synth"));
+  const out = /--out "([^"]+)"/.exec(run ?? "")?.[1];
+  expect(out).toBe("synth-out/$STACK");
+  const upload = stepUsing(synth, "actions/upload-artifact");
+  expect(upload.with?.path).toBe("synth-out/${{ matrix.stack }}/");
+});
+
+test("merge: dev is deployed, prod only after dev through the protected production environment", () => {
+  const wf = load("deploy.yml");
+  expect(wf.on).toEqual({ push: { branches: ["main"] } });
+  const dev = wf.jobs["up-dev"];
+  const prod = wf.jobs["up-prod"];
+  expect(stepUsing(dev, "pulumi/actions").with).toMatchObject({ command: "up", policyPacks: "policy" });
+  expect(String(stepUsing(dev, "pulumi/actions").with?.["stack-name"])).toMatch(/\/dev$/);
+  expect(String(stepUsing(prod, "pulumi/actions").with?.["stack-name"])).toMatch(/\/prod$/);
+  expect(prod.environment).toBe("production");
+  expect(prod.needs).toBe("up-dev");
+  for (const job of [dev, prod]) expect(job.permissions).toMatchObject({ "id-token": "write" });
+});
