@@ -25,6 +25,8 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
+/** A GitHub expression as written in YAML (built up so it does not read as a JS template). */
+const gha = (expr: string) => ["$", "{{ ", expr, " }}"].join("");
 const dir = path.join(PROJECT_ROOT, ".github", "workflows");
 const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
 const load = (f: string) => parseYaml(read(f)) as Workflow;
@@ -47,7 +49,7 @@ test("PR: preview per stack with PR comment, policy pack, OIDC, installed deps a
   expect(Object.keys(wf.on)).toEqual(["pull_request"]);
   const preview = wf.jobs.preview;
   expect(preview.permissions).toMatchObject({ "id-token": "write", "pull-requests": "write" });
-  expect(preview.concurrency?.group).toContain("${{ matrix.stack }}");
+  expect(preview.concurrency?.group).toContain(gha("matrix.stack"));
   expect(preview.concurrency?.["cancel-in-progress"]).toBe(false);
   const pulumiStep = stepUsing(preview, "pulumi/actions");
   expect(pulumiStep.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
@@ -69,7 +71,7 @@ test("PR: the synth folder of each stack is uploaded as an artifact", () => {
   const out = /--out "([^"]+)"/.exec(run ?? "")?.[1];
   expect(out).toBe("synth-out/$STACK");
   const upload = stepUsing(synth, "actions/upload-artifact");
-  expect(upload.with?.path).toBe("synth-out/${{ matrix.stack }}/");
+  expect(upload.with?.path).toBe(`synth-out/${gha("matrix.stack")}/`);
 });
 
 test("merge: dev is deployed, prod only after dev through the protected production environment", () => {
