@@ -4,7 +4,7 @@
  * config go here; anything secret is fetched from SSM at boot.
  */
 import { API_PORT, ETCD_DATA_DIR, ETCD_MOUNT_POINT } from "../components/defaults";
-import type { MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
+import type { BootBundleRef, MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
 
 /** Where the ClusterConfiguration lands on masters; kubeadm.sh reads it through KUBEADM_CLUSTER_CONFIG. */
 export const KUBEADM_CLUSTER_CONFIG_PATH = "/etc/k8sha/kubeadm-cluster.yaml";
@@ -27,7 +27,10 @@ export function renderEnvFile(env: Record<string, string>): string {
   return `# Written by the k8sha renderer (cloud-init). Not secret: user-data is readable.\n${lines.join("\n")}\n`;
 }
 
-function commonEnv(role: "master" | "worker", cfg: NodeBootCommon): Record<string, string> {
+function commonEnv(
+  role: "master" | "worker",
+  cfg: NodeBootCommon & { bootBundle: BootBundleRef },
+): Record<string, string> {
   return {
     K8SHA_ROLE: role,
     CLUSTER_NAME: cfg.clusterName,
@@ -39,6 +42,10 @@ function commonEnv(role: "master" | "worker", cfg: NodeBootCommon): Record<strin
     SSM_PREFIX: cfg.ssmPrefix,
     POD_CIDR: cfg.podCidr,
     SERVICE_CIDR: cfg.serviceCidr,
+    // Read by bootstrap.sh: the bundle to download and the only sha256 it may have.
+    BOOT_BUNDLE_BUCKET: cfg.bootBundle.bucket,
+    BOOT_BUNDLE_KEY: cfg.bootBundle.key,
+    BOOT_BUNDLE_SHA256: cfg.bootBundle.sha256,
   };
 }
 

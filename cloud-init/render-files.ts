@@ -1,33 +1,28 @@
 /**
- * The boot scripts shipped in user-data. Every `cloud-init/lib/*.sh` is discovered at render
- * time, so a library added by anyone is shipped without touching the renderer.
- *
- * Size: EC2 allows 16 KiB of raw user-data and the libraries are several times that. Two
- * measures make them fit: the whole document is gzipped (see render.ts), and full-line
- * comments are dropped from the shipped copies. Dropping them is proven harmless by the tests:
- * bash's own parser (`declare -f`) prints the same code for the repository file and the copy.
+ * Which boot scripts a node role gets, and where they land on the node. Every
+ * `cloud-init/lib/*.sh` is discovered at render time, so a library added by anyone ships
+ * without touching the renderer. The files travel in the role's boot bundle (bundle.ts),
+ * not in user-data, byte-for-byte as they are in the repository.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 /** Repository directory of the boot scripts (this file lives next to them). */
 export const BOOT_SCRIPT_DIR = __dirname;
-export const NODE_LIB_DIR = "/opt/k8sha/lib";
-export const NODE_BIN_DIR = "/opt/k8sha/bin";
+/** Repository directory of the operator scripts (`scripts/`). */
+export const OPERATOR_SCRIPT_DIR = join(__dirname, "..", "scripts");
+/** Where a bundle is extracted on the node; it owns `lib/` and `bin/` below it. */
+export const NODE_HOME_DIR = "/opt/k8sha";
+export const NODE_LIB_DIR = `${NODE_HOME_DIR}/lib`;
+export const NODE_BIN_DIR = `${NODE_HOME_DIR}/bin`;
 
 export type NodeRole = "master" | "worker";
 
 /**
- * Libraries only masters source (etcd volume/membership/backup, boot mode, CNI). Any other
- * library, including one added later, ships to both roles.
+ * Libraries only masters source (etcd volume/membership/backup/restore, boot mode, CNI). Any
+ * other library, including one added later, ships to both roles.
  */
 export const MASTER_ONLY_LIB = /^(etcd-.*|boot-mode|cni)\.sh$/;
-
-/**
- * Operator tools that are not needed to boot and are left out of user-data: with them the
- * master document no longer fits EC2's 16 KiB (see docs/boot.md, "Size").
- */
-export const OPERATOR_ONLY_LIBS: ReadonlySet<string> = new Set(["etcd-restore.sh"]);
 
 /** One cloud-config `write_files` entry. */
 export interface WriteFile {
@@ -37,40 +32,41 @@ export interface WriteFile {
   owner?: string;
 }
 
+/** One file of a boot bundle: repository source, path below NODE_HOME_DIR, octal mode. */
+export interface BundleFile {
+  source: string;
+  /** Relative to the extraction directory, e.g. `lib/common.sh`. */
+  path: string;
+  mode: "0644" | "0755";
+}
+
 /** Repository paths (relative to cloud-init/) of the libraries a role needs, sorted. */
 export function libraryScripts(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): string[] {
   return readdirSync(join(dir, "lib"))
-    .filter((name) => name.endsWith(".sh") && !OPERATOR_ONLY_LIBS.has(name))
+    .filter((name) => name.endsWith(".sh"))
     .filter((name) => role === "master" || !MASTER_ONLY_LIB.test(name))
     .sort()
     .map((name) => `lib/${name}`);
 }
 
 /**
- * The shipped form of a script: lines whose first non-blank character is `#` are removed,
- * except a leading `#!` line. Comments are for readers of the repository, not for the node.
+ * The role's libraries, its entry script (`bin/<role>-boot.sh`) and, on masters, the
+ * operator's restore CLI (`bin/etcd-restore`, docs/backup-restore.md), in a fixed order.
  */
-export function stripCommentLines(script: string): string {
-  const lines = script.split("\n");
-  return lines
-    .filter((line, index) => (index === 0 && line.startsWith("#!")) || !/^\s*#/.test(line))
-    .join("\n");
-}
-
-function scriptFile(source: string, nodePath: string, permissions: string): WriteFile {
-  return {
-    path: nodePath,
-    content: stripCommentLines(readFileSync(source, "utf8")),
-    permissions,
-    owner: "root:root",
+export function bootBundleFiles(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): BundleFile[] {
+  const libs: BundleFile[] = libraryScripts(role, dir).map((rel) => ({
+    source: join(dir, rel),
+    path: rel,
+    mode: "0644",
+  }));
+  const entry: BundleFile = {
+    source: join(dir, `${role}-boot.sh`),
+    path: `bin/${role}-boot.sh`,
+    mode: "0755",
   };
-}
-
-/** The role's libraries plus its entry script (`master-boot.sh` / `worker-boot.sh`). */
-export function bootScriptFiles(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): WriteFile[] {
-  const libs = libraryScripts(role, dir).map((rel) =>
-    scriptFile(join(dir, rel), `${NODE_LIB_DIR}/${rel.slice("lib/".length)}`, "0644"),
-  );
-  const entry = `${role}-boot.sh`;
-  return [...libs, scriptFile(join(dir, entry), `${NODE_BIN_DIR}/${entry}`, "0755")];
+  const tools: BundleFile[] =
+    role === "master"
+      ? [{ source: join(OPERATOR_SCRIPT_DIR, "etcd-restore.sh"), path: "bin/etcd-restore", mode: "0755" }]
+      : [];
+  return [...libs, entry, ...tools];
 }

@@ -1,12 +1,15 @@
 /**
- * User-data renderers: a `#cloud-config` document per node role. Components call these
- * inside `pulumi.all(...).apply(...)` with plain values. The document writes node.env,
- * (masters) the kubeadm ClusterConfiguration, the boot scripts and a systemd unit, then
- * runs the role's entry script once from runcmd.
+ * User-data renderers: a small `#cloud-config` document per node role. It writes node.env
+ * (with the boot bundle's bucket, key and sha256), on masters the kubeadm ClusterConfiguration,
+ * the bootstrap script and a systemd unit, then runs the bootstrap once from runcmd. The boot
+ * scripts themselves travel in the role's S3 boot bundle (bundle.ts), which the bootstrap
+ * downloads and verifies; that keeps user-data far below EC2's 16 KiB as scripts are added.
  *
  * `render*UserData` return the readable document; `*UserDataBase64` return what EC2 gets:
  * the document gzipped (cloud-init detects and inflates gzip user-data), then base64.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { renderKubeadmClusterConfig } from "./kubeadm-config";
@@ -17,20 +20,25 @@ import {
   renderEnvFile,
   workerEnv,
 } from "./render-env";
-import { bootScriptFiles, NODE_BIN_DIR, type NodeRole, type WriteFile } from "./render-files";
-import type { MasterBootConfig, WorkerBootConfig } from "./types";
+import { BOOT_SCRIPT_DIR, NODE_HOME_DIR, type NodeRole, type WriteFile } from "./render-files";
+import type { BootBundleRef, MasterBootConfig, WorkerBootConfig } from "./types";
 
 /** EC2's limit on raw (pre-base64) user-data; here: the gzipped document. */
 export const USER_DATA_LIMIT_BYTES = 16384;
+/** Our own ceiling, well below EC2's: room for the scripts the next issues add to user-data. */
+export const USER_DATA_BUDGET_BYTES = 12 * 1024;
 export const BOOT_UNIT_PATH = "/etc/systemd/system/k8sha-boot.service";
+/** Outside lib/ and bin/, which every bundle extraction replaces. */
+export const BOOTSTRAP_PATH = `${NODE_HOME_DIR}/bootstrap.sh`;
 
 /**
  * cloud-init's runcmd runs once per instance. If a node reboots before boot finished, this
- * unit resumes the entry script (its run_step markers skip what was already done); it is
- * skipped once the success marker exists. It is not ordered after cloud-final, because
+ * unit runs the bootstrap again: it keeps the extracted bundle (same sha256) and resumes the
+ * entry script, whose run_step markers skip what was already done. It is skipped once the
+ * success marker exists. It is not ordered after cloud-final, because
  * runcmd (part of cloud-final) may be the one running the script on first boot.
  */
-function bootUnit(entry: string): string {
+function bootUnit(): string {
   return [
     "[Unit]",
     "Description=k8sha node boot (resumes after a reboot during first boot)",
@@ -40,7 +48,7 @@ function bootUnit(entry: string): string {
     "",
     "[Service]",
     "Type=oneshot",
-    `ExecStart=${entry}`,
+    `ExecStart=${BOOTSTRAP_PATH}`,
     "TimeoutStartSec=0",
     "StandardOutput=journal+console",
     "",
@@ -65,21 +73,34 @@ export function encodeUserData(cloudConfig: string): string {
   return gz.toString("base64");
 }
 
-function cloudConfig(role: NodeRole, files: WriteFile[]): string {
-  const entry = `${NODE_BIN_DIR}/${role}-boot.sh`;
+/** The bundle reference must be exactly what the bootstrap can verify. */
+function checkBundleRef(role: NodeRole, ref: BootBundleRef): void {
+  if (!/^[0-9a-f]{64}$/.test(ref.sha256))
+    throw new Error(`${role} boot bundle: sha256 must be 64 hex digits`);
+  if (ref.bucket === "" || ref.key === "")
+    throw new Error(`${role} boot bundle: bucket and key are required`);
+}
+
+function cloudConfig(role: NodeRole, bundle: BootBundleRef, files: WriteFile[]): string {
+  checkBundleRef(role, bundle);
+  const bootstrap = readFileSync(join(BOOT_SCRIPT_DIR, "bootstrap.sh"), "utf8");
   const doc = {
-    write_files: [...files, ...bootScriptFiles(role), plainFile(BOOT_UNIT_PATH, bootUnit(entry), "0644")],
-    runcmd: [["systemctl", "daemon-reload"], ["systemctl", "enable", "k8sha-boot.service"], [entry]],
+    write_files: [
+      ...files,
+      plainFile(BOOTSTRAP_PATH, bootstrap, "0755"),
+      plainFile(BOOT_UNIT_PATH, bootUnit(), "0644"),
+    ],
+    runcmd: [["systemctl", "daemon-reload"], ["systemctl", "enable", "k8sha-boot.service"], [BOOTSTRAP_PATH]],
   };
   // indent 1: every script line carries the block indent; one space instead of two saves bytes.
   const text = `#cloud-config\n${stringify(doc, { lineWidth: 0, indent: 1 })}`;
-  encodeUserData(text); // fail at preview time, not at EC2, when the scripts outgrow the limit
+  encodeUserData(text); // fail at preview time, not at EC2, when user-data outgrows the limit
   return text;
 }
 
 /** User-data of one master (`cfg.masterIndex`), with its kubeadm ClusterConfiguration. */
 export function renderMasterUserData(cfg: MasterBootConfig): string {
-  return cloudConfig("master", [
+  return cloudConfig("master", cfg.bootBundle, [
     plainFile(NODE_ENV_PATH, renderEnvFile(masterEnv(cfg)), "0644"),
     plainFile(KUBEADM_CLUSTER_CONFIG_PATH, renderKubeadmClusterConfig(cfg), "0644"),
   ]);
@@ -87,7 +108,9 @@ export function renderMasterUserData(cfg: MasterBootConfig): string {
 
 /** User-data of a worker of pool `cfg.poolName`. */
 export function renderWorkerUserData(cfg: WorkerBootConfig): string {
-  return cloudConfig("worker", [plainFile(NODE_ENV_PATH, renderEnvFile(workerEnv(cfg)), "0644")]);
+  return cloudConfig("worker", cfg.bootBundle, [
+    plainFile(NODE_ENV_PATH, renderEnvFile(workerEnv(cfg)), "0644"),
+  ]);
 }
 
 /** The master's user-data as EC2 takes it (`LaunchTemplate.userData`): gzip + base64. */

@@ -22,7 +22,20 @@ export interface NodeBootCommon {
   serviceCidr: string;
 }
 
+/**
+ * Where a node's boot bundle lives (components/bootBundle.ts) and the hash the bootstrap
+ * verifies before running it. The key is content-addressed: `<cluster>/boot/<role>-<sha256>.sh`.
+ */
+export interface BootBundleRef {
+  bucket: string;
+  key: string;
+  /** Lower-case hex SHA-256 of the bundle object. */
+  sha256: string;
+}
+
 export interface MasterBootConfig extends NodeBootCommon {
+  /** The master role's boot bundle. */
+  bootBundle: BootBundleRef;
   /** 0-based position of this master; master 0 is the only one that may run `kubeadm init`. */
   masterIndex: number;
   /** Total number of masters (for quorum arithmetic in the boot logic). */
@@ -40,6 +53,8 @@ export interface MasterBootConfig extends NodeBootCommon {
 }
 
 export interface WorkerBootConfig extends NodeBootCommon {
+  /** The worker role's boot bundle. */
+  bootBundle: BootBundleRef;
   poolName: string;
   labels: Record<string, string>;
   taints: Taint[];

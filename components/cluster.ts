@@ -14,6 +14,7 @@ import type {
 import { nodeImageId } from "./ami";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import { BackupBucket } from "./backupBucket";
+import { BootBundle, bootBundlePrefix } from "./bootBundle";
 import { BootstrapToken } from "./bootstrapToken";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
@@ -67,6 +68,8 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly network: Network;
   /** etcd snapshot bucket (issue 5). */
   public readonly backupBucket: BackupBucket;
+  /** Boot scripts per role, in the backup bucket under `<cluster>/boot/` (docs/boot.md). */
+  public readonly bootBundles: { master: BootBundle; worker: BootBundle };
   public readonly pki: ClusterPki;
   public readonly bootstrapToken: BootstrapToken;
   /** KMS key and SSM parameters nodes read at boot (workers: `secrets.names.join`). */
@@ -114,6 +117,20 @@ export class Cluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    // --- boot bundles: the nodes' scripts, fetched and sha256-verified by the user-data bootstrap
+    const bundle = (role: "master" | "worker") =>
+      new BootBundle(
+        `${name}-boot-${role}`,
+        { clusterName: args.clusterName, role, bucketName: this.backupBucket.bucketName },
+        { parent: this },
+      );
+    this.bootBundles = { master: bundle("master"), worker: bundle("worker") };
+    const bundleRef = (b: BootBundle) => ({ bucket: b.bucket, key: b.key, sha256: b.sha256 });
+    const bundleIamScope = {
+      bucketArn: this.backupBucket.bucketArn,
+      prefix: bootBundlePrefix(args.clusterName),
+    };
 
     // --- control plane: PKI, secrets, LB, security groups, IAM, masters (issue 3) --------
     this.pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName }, { parent: this });
@@ -190,8 +207,9 @@ export class Cluster extends pulumi.ComponentResource {
           prefix: this.backupBucket.prefix,
           intervalMinutes: args.backup.intervalMinutes,
         },
-        // No master may boot before the SSM parameters it reads exist.
-        bootPrerequisites: [this.secrets],
+        bootBundle: { ...bundleRef(this.bootBundles.master), bucketArn: this.backupBucket.bucketArn },
+        // No master may boot before the SSM parameters it reads and its boot bundle exist.
+        bootPrerequisites: [this.secrets, this.bootBundles.master],
         tags,
       },
       { parent: this },
@@ -210,6 +228,7 @@ export class Cluster extends pulumi.ComponentResource {
           partition: aws.getPartitionOutput({}, { parent: this }).partition,
           ssmPrefix: this.secrets.prefix,
           kmsKeyArn: this.secrets.kmsKeyArn,
+          bootBundle: bundleIamScope,
         }),
         tags: { ...tags, [TAG_ROLE]: "worker" },
       },
@@ -245,7 +264,8 @@ export class Cluster extends pulumi.ComponentResource {
               podCidr: args.network.podCidr,
               serviceCidr: args.network.serviceCidr,
             },
-            bootPrerequisites: [this.secrets],
+            bootBundle: bundleRef(this.bootBundles.worker),
+            bootPrerequisites: [this.secrets, this.bootBundles.worker],
             tags,
           },
           { parent: this },

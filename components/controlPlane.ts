@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { EtcdVolumeConfig } from "../config/types";
 import { nodeImageId } from "./ami";
-import { Master, type MasterBackupArgs, type MasterBootSettings } from "./master";
+import { Master, type MasterBackupArgs, type MasterBootBundleArgs, type MasterBootSettings } from "./master";
 
 export interface ControlPlaneArgs {
   /** Cluster name (plain: tags, names, IAM conditions). */
@@ -34,7 +34,9 @@ export interface ControlPlaneArgs {
   boot: MasterBootSettings;
   /** etcd snapshot bucket (issue 5); absent disables backups. */
   backup?: MasterBackupArgs;
-  /** Resources every master waits for before launching, e.g. the `ClusterSecrets` component. */
+  /** The master role's boot bundle (`BootBundle` outputs and its bucket's ARN). */
+  bootBundle: MasterBootBundleArgs;
+  /** Resources every master waits for before launching: `ClusterSecrets` and the `BootBundle`. */
   bootPrerequisites: pulumi.Input<pulumi.Resource>[];
   /** Tags added to every resource. */
   tags: Record<string, string>;
@@ -94,6 +96,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             kmsKeyArn: args.kmsKeyArn,
             boot: args.boot,
             backup: args.backup,
+            bootBundle: args.bootBundle,
             bootPrerequisites: args.bootPrerequisites,
             tags: args.tags,
           },

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { renderMasterUserData } from "../cloud-init/render";
+import { masterUserDataBase64 } from "../cloud-init/render";
 import type { MasterBootConfig } from "../cloud-init/types";
 import type { EtcdVolumeConfig } from "../config/types";
+import { type BootBundleRefArgs, bootBundlePrefix } from "./bootBundle";
 import { MASTER_GROUP_DEFAULTS } from "./defaults";
 import { NodeRole } from "./iam/nodeRole";
 import { masterPolicy } from "./iam/policyOutputs";
@@ -20,7 +21,13 @@ export type MasterBootSettings = Omit<
   | "etcdVolumeId"
   | "apiEndpoint"
   | "backup"
+  | "bootBundle"
 >;
+
+/** The master bundle (`BootBundle` outputs) plus its bucket's ARN, which scopes the IAM read. */
+export interface MasterBootBundleArgs extends BootBundleRefArgs {
+  bucketArn: pulumi.Input<string>;
+}
 
 /** Where etcd snapshots go (issue 5); absent disables backups. */
 export interface MasterBackupArgs {
@@ -64,7 +71,12 @@ export interface MasterArgs {
   kmsKeyArn: pulumi.Input<string>;
   boot: MasterBootSettings;
   backup?: MasterBackupArgs;
-  /** Resources that must exist before the master launches: the SSM parameters it reads at boot. */
+  /** The master role's boot bundle, downloaded and verified by the bootstrap in user-data. */
+  bootBundle: MasterBootBundleArgs;
+  /**
+   * Resources that must exist before the master launches: the SSM parameters it reads at boot
+   * and the `BootBundle` object.
+   */
   bootPrerequisites: pulumi.Input<pulumi.Resource>[];
   /** Tags added to every resource. */
   tags: Record<string, string>;
@@ -129,6 +141,7 @@ export class Master extends pulumi.ComponentResource {
           ssmPrefix: args.ssmPrefix,
           kmsKeyArn: args.kmsKeyArn,
           backup: args.backup ? { bucketArn: args.backup.bucketArn, prefix: args.backup.prefix } : undefined,
+          bootBundle: { bucketArn: args.bootBundle.bucketArn, prefix: bootBundlePrefix(args.clusterName) },
         }),
         tags: identity,
       },
@@ -136,26 +149,34 @@ export class Master extends pulumi.ComponentResource {
     );
 
     const backup = args.backup;
+    const bundle = args.bootBundle;
+    // gzip + base64; refused at preview time when it outgrows EC2's 16 KB.
     const userData = pulumi
-      .all([args.availabilityZone, volume.id, args.apiEndpoint, backup?.bucketName])
-      .apply(([zone, volumeId, apiEndpoint, bucket]) =>
-        Buffer.from(
-          renderMasterUserData({
-            ...args.boot,
-            clusterName: args.clusterName,
-            ssmPrefix: args.ssmPrefix,
-            masterIndex: args.index,
-            masterCount: args.count,
-            availabilityZone: zone,
-            etcdVolumeId: volumeId,
-            apiEndpoint,
-            backup:
-              backup && bucket
-                ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes }
-                : undefined,
-          }),
-          "utf8",
-        ).toString("base64"),
+      .all([
+        args.availabilityZone,
+        volume.id,
+        args.apiEndpoint,
+        backup?.bucketName,
+        bundle.bucket,
+        bundle.key,
+        bundle.sha256,
+      ])
+      .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256]) =>
+        masterUserDataBase64({
+          ...args.boot,
+          clusterName: args.clusterName,
+          ssmPrefix: args.ssmPrefix,
+          masterIndex: args.index,
+          masterCount: args.count,
+          availabilityZone: zone,
+          etcdVolumeId: volumeId,
+          apiEndpoint,
+          backup:
+            backup && bucket
+              ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes }
+              : undefined,
+          bootBundle: { bucket: bundleBucket, key: bundleKey, sha256: bundleSha256 },
+        }),
       );
 
     const template = createHardenedLaunchTemplate(

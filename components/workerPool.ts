@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { workerUserDataBase64 } from "../cloud-init/render";
 import type { NodeBootCommon } from "../cloud-init/types";
 import type { Taint } from "../config/types";
+import type { BootBundleRefArgs } from "./bootBundle";
 import { WORKER_GROUP_DEFAULTS, WORKER_POOL_DEFAULTS } from "./defaults";
 import { createHardenedLaunchTemplate } from "./launchTemplate";
 import { baseTags, TAG_ROLE } from "./tags";
@@ -45,12 +46,14 @@ export interface WorkerPoolArgs {
   securityGroupIds: pulumi.Input<string>[];
   /** Boot settings shared by every node; `apiEndpoint` is the API load balancer's DNS name. */
   boot: { [K in keyof NodeBootCommon]: pulumi.Input<NodeBootCommon[K]> };
+  /** The worker role's boot bundle (`BootBundle` outputs); the instance role must be allowed to read its key. */
+  bootBundle: BootBundleRefArgs;
   /**
    * IMDS hop limit (default `WORKER_GROUP_DEFAULTS.metadataHopLimit`, 1): only host processes
    * (kubelet, host-network add-ons) reach IMDS, so ordinary pods cannot borrow the worker role.
    */
   metadataHopLimit?: 1 | 2;
-  /** Resources that must exist before a worker launches: the SSM join parameters. */
+  /** Resources that must exist before a worker launches: the SSM join parameters and the `BootBundle`. */
   bootPrerequisites?: pulumi.Input<pulumi.Resource>[];
   /** Tags added to every resource. */
   tags?: Record<string, string>;
@@ -104,8 +107,10 @@ export class WorkerPool extends pulumi.ComponentResource {
 
     // gzip + base64; refused at preview time when it outgrows EC2's 16 KB.
     const userData = pulumi
-      .output(args.boot)
-      .apply((boot) => workerUserDataBase64({ ...boot, poolName: args.poolName, labels, taints }));
+      .all([pulumi.output(args.boot), pulumi.output(args.bootBundle)])
+      .apply(([boot, bootBundle]) =>
+        workerUserDataBase64({ ...boot, bootBundle, poolName: args.poolName, labels, taints }),
+      );
     const template = createHardenedLaunchTemplate(
       `${name}-lt`,
       {

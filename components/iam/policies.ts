@@ -21,6 +21,14 @@ export interface BackupLocation {
   prefix: string;
 }
 
+/** Where the node's boot bundles live (components/bootBundle.ts). */
+export interface BootBundleLocation {
+  /** `arn:aws:s3:::<bucket>` */
+  bucketArn: string;
+  /** Key prefix of the cluster's bundles, `<cluster>/boot/`. */
+  prefix: string;
+}
+
 export interface MasterPolicyArgs extends AccountScope {
   clusterName: string;
   /** ARN of THIS master's etcd volume: the only volume it may attach or detach. */
@@ -31,12 +39,16 @@ export interface MasterPolicyArgs extends AccountScope {
   kmsKeyArn: string;
   /** Optional etcd backup location. */
   backup?: BackupLocation;
+  /** The boot bundles: the master reads its bundle at boot. */
+  bootBundle: BootBundleLocation;
 }
 
 export interface WorkerPolicyArgs extends AccountScope {
   /** SSM prefix `/k8sha/<cluster>`. */
   ssmPrefix: string;
   kmsKeyArn: string;
+  /** The boot bundles: the worker reads its bundle at boot. */
+  bootBundle: BootBundleLocation;
 }
 
 /** Normalises an S3 key prefix to `a/b/` (no leading slash, one trailing slash). */
@@ -66,6 +78,19 @@ function backupStatements(backup: BackupLocation): PolicyStatement[] {
       Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
     },
   ];
+}
+
+/**
+ * GetObject on the bundle prefix only: no listing, no writes, and nothing else in the bucket
+ * (workers must not read etcd snapshots). Bundles are SSE-S3, so no KMS permission is needed.
+ */
+function bootBundleStatement(location: BootBundleLocation): PolicyStatement {
+  return {
+    Sid: "ReadBootBundle",
+    Effect: "Allow",
+    Action: ["s3:GetObject"],
+    Resource: [`${location.bucketArn}/${normaliseS3Prefix(location.prefix)}*`],
+  };
 }
 
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
@@ -120,6 +145,7 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       Resource: [ssmParameterArn(args, `${args.ssmPrefix}/state/*`)],
     },
     kmsDecryptViaSsm("DecryptClusterParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/*`),
+    bootBundleStatement(args.bootBundle),
     ...(args.backup ? backupStatements(args.backup) : []),
     {
       // PutMetricData has no resource-level permissions; the namespace condition is the scope.
@@ -134,7 +160,7 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
 }
 
 /**
- * The inline policy of the worker role: read the join values, nothing else. kubelet/CCM
+ * The inline policy of the worker role: read its boot bundle and the join values, nothing else. kubelet/CCM
  * EC2 permissions (ec2:Describe*, ELB) are not granted: the in-tree cloud provider is gone
  * and no external AWS cloud-controller-manager is installed yet (docs/security.md).
  */
@@ -164,6 +190,7 @@ export function workerPolicyDocument(args: WorkerPolicyArgs): PolicyDocument {
         Resource: masterOnly.map((path) => ssmParameterArn(args, path)),
       },
       kmsDecryptViaSsm("DecryptJoinParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/join/*`),
+      bootBundleStatement(args.bootBundle),
     ],
   };
 }

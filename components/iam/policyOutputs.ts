@@ -19,6 +19,8 @@ export interface MasterPolicyInputs {
   kmsKeyArn: pulumi.Input<string>;
   /** etcd backup bucket ARN and key prefix, when backups are on. */
   backup?: { bucketArn: pulumi.Input<string>; prefix: pulumi.Input<string> };
+  /** Bucket ARN and key prefix (`bootBundlePrefix()`) of the boot bundles. */
+  bootBundle: { bucketArn: pulumi.Input<string>; prefix: pulumi.Input<string> };
 }
 
 export interface WorkerPolicyInputs {
@@ -27,6 +29,8 @@ export interface WorkerPolicyInputs {
   partition?: pulumi.Input<string>;
   ssmPrefix: string;
   kmsKeyArn: pulumi.Input<string>;
+  /** Bucket ARN and key prefix (`bootBundlePrefix()`) of the boot bundles. */
+  bootBundle: { bucketArn: pulumi.Input<string>; prefix: pulumi.Input<string> };
 }
 
 /** masterPolicyDocument() once every input is known. */

@@ -1,5 +1,15 @@
 /** Realistic boot configs shared by the render/kubeadm tests (values as the prod stack would give). */
-import type { MasterBootConfig, WorkerBootConfig } from "../../cloud-init/types";
+import type { BootBundleRef, MasterBootConfig, WorkerBootConfig } from "../../cloud-init/types";
+
+/** A bundle reference as cluster.ts passes it (bucket names are 63 characters at most). */
+export function bundleRef(role: "master" | "worker"): BootBundleRef {
+  const sha256 = (role === "master" ? "3f" : "a7").repeat(32);
+  return {
+    bucket: "prod-etcd-backups-20240501120000123400000001",
+    key: `prod/boot/${role}-${sha256}.sh`,
+    sha256,
+  };
+}
 
 const common = {
   clusterName: "prod",
@@ -15,6 +25,7 @@ export function masterConfig(index: number, withBackup: boolean): MasterBootConf
   const zone = `eu-west-1${"abc"[index] ?? "a"}`;
   return {
     ...common,
+    bootBundle: bundleRef("master"),
     masterIndex: index,
     masterCount: 3,
     availabilityZone: zone,
@@ -31,6 +42,7 @@ export function masterConfig(index: number, withBackup: boolean): MasterBootConf
 
 export const workerConfig: WorkerBootConfig = {
   ...common,
+  bootBundle: bundleRef("worker"),
   poolName: "gpu",
   labels: { "k8sha.io/pool": "gpu", "example.com/team": "ml" },
   taints: [{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }],

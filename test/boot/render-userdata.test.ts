@@ -1,8 +1,9 @@
 /**
- * The rendered user-data, checked with the real tools: `cloud-init schema`, EC2's size limit on
- * the gzipped bytes, bash's parser for the shipped scripts, and secret patterns.
+ * The rendered user-data, checked with the real tools: `cloud-init schema`, the gzipped size
+ * against our 12 KiB budget, what it ships (settings, bootstrap, unit; no boot libraries: those
+ * are in the S3 bundle), and secret patterns.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,20 +11,16 @@ import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import {
+  BOOT_UNIT_PATH,
+  BOOTSTRAP_PATH,
   masterUserDataBase64,
   renderMasterUserData,
   renderWorkerUserData,
-  USER_DATA_LIMIT_BYTES,
+  USER_DATA_BUDGET_BYTES,
   workerUserDataBase64,
 } from "../../cloud-init/render";
-import {
-  BOOT_SCRIPT_DIR,
-  MASTER_ONLY_LIB,
-  NODE_LIB_DIR,
-  OPERATOR_ONLY_LIBS,
-  stripCommentLines,
-} from "../../cloud-init/render-files";
-import { masterConfig, workerConfig } from "./render-fixtures";
+import { BOOT_SCRIPT_DIR } from "../../cloud-init/render-files";
+import { bundleRef, masterConfig, workerConfig } from "./render-fixtures";
 
 interface Doc {
   write_files: { path: string; content: string; permissions: string }[];
@@ -44,17 +41,6 @@ const encoded = {
 };
 const docs = Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k, parse(v) as Doc]));
 
-/** bash's canonical form of a script: its text as a function body, printed by `declare -f`. */
-function bashCanonical(script: string): string {
-  return execFileSync(
-    "bash",
-    ["-c", 'eval "__k8sha_file() {\n$1\n}" && declare -f __k8sha_file', "_", script],
-    {
-      encoding: "utf8",
-    },
-  );
-}
-
 describe("rendered user-data", () => {
   it("is valid cloud-config for the real cloud-init schema", async () => {
     const dir = mkdtempSync(join(tmpdir(), "k8sha-ud-"));
@@ -69,7 +55,7 @@ describe("rendered user-data", () => {
     for (const { stdout } of outputs) expect(stdout).toMatch(/^Valid cloud-config/m);
   });
 
-  it("fits EC2's 16 KiB once gzipped, and gunzips to the document", () => {
+  it("stays under the 12 KiB budget once gzipped, and gunzips to the document", () => {
     const sizes = Object.fromEntries(
       Object.entries(encoded).map(([name, b64]) => {
         const raw = Buffer.from(b64, "base64");
@@ -78,36 +64,29 @@ describe("rendered user-data", () => {
       }),
     );
     console.log(`user-data bytes (gzipped, what EC2 counts): ${JSON.stringify(sizes)}`);
-    for (const size of Object.values(sizes)) expect(size).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
+    for (const size of Object.values(sizes)) expect(size).toBeLessThanOrEqual(USER_DATA_BUDGET_BYTES);
   });
 
-  it("ships every boot library for the role and the entry script, semantically identical to the repo", () => {
-    const libs = execFileSync("bash", ["-c", `ls "${BOOT_SCRIPT_DIR}/lib" | grep '\\.sh$'`], {
-      encoding: "utf8",
-    })
-      .trim()
-      .split("\n")
-      .filter((name) => !OPERATOR_ONLY_LIBS.has(name));
+  it("ships settings, the bootstrap (repo bytes) and the unit; runs the bootstrap; no boot libraries", () => {
+    const bootstrap = readFileSync(join(BOOT_SCRIPT_DIR, "bootstrap.sh"), "utf8");
     for (const [name, doc] of Object.entries(docs)) {
-      const role = name === "worker" ? "worker" : "master";
-      const expected = libs.filter((lib) => role === "master" || !MASTER_ONLY_LIB.test(lib));
-      const shipped = doc.write_files.filter((f) => f.path.startsWith(`${NODE_LIB_DIR}/`));
-      expect(shipped.map((f) => f.path.slice(NODE_LIB_DIR.length + 1)).sort()).toEqual(expected.sort());
-      const entry = doc.write_files.find((f) => f.path === `/opt/k8sha/bin/${role}-boot.sh`);
-      expect(entry?.permissions).toBe("0755");
-      expect(doc.runcmd.at(-1)).toEqual([`/opt/k8sha/bin/${role}-boot.sh`]);
+      const paths = doc.write_files.map((f) => f.path).sort();
+      const kubeadm = name === "worker" ? [] : ["/etc/k8sha/kubeadm-cluster.yaml"];
+      expect(paths).toEqual([BOOT_UNIT_PATH, "/etc/k8sha/node.env", ...kubeadm, BOOTSTRAP_PATH].sort());
+      const shipped = doc.write_files.find((f) => f.path === BOOTSTRAP_PATH);
+      expect(shipped?.content).toBe(bootstrap);
+      expect(shipped?.permissions).toBe("0755");
+      const unit = doc.write_files.find((f) => f.path === BOOT_UNIT_PATH)?.content ?? "";
+      expect(unit).toMatch(new RegExp(`^ExecStart=${BOOTSTRAP_PATH}$`, "m"));
+      expect(doc.runcmd.at(-1)).toEqual([BOOTSTRAP_PATH]);
     }
-    expect(docs.worker.write_files.some((f) => f.path.endsWith("/etcd-member.sh"))).toBe(false);
-    // Semantic identity: the shipped copy is the repo file minus comment lines, and bash parses both
-    // to the same code (a stripped line inside a heredoc or string would show up here).
-    for (const file of docs.master0.write_files.filter((f) => f.path.startsWith("/opt/k8sha/"))) {
-      const repoPath = file.path.startsWith(NODE_LIB_DIR)
-        ? join(BOOT_SCRIPT_DIR, "lib", file.path.slice(NODE_LIB_DIR.length + 1))
-        : join(BOOT_SCRIPT_DIR, file.path.slice("/opt/k8sha/bin/".length));
-      const original = readFileSync(repoPath, "utf8");
-      expect(file.content).toBe(stripCommentLines(original));
-      expect(bashCanonical(file.content)).toBe(bashCanonical(original));
-    }
+  });
+
+  it("refuses a bundle reference the bootstrap could not verify", () => {
+    const badSha = { ...bundleRef("worker"), sha256: "A".repeat(64) };
+    expect(() => renderWorkerUserData({ ...workerConfig, bootBundle: badSha })).toThrow(/64 hex digits/);
+    const noKey = { ...bundleRef("master"), key: "" };
+    expect(() => renderMasterUserData({ ...masterConfig(0, true), bootBundle: noKey })).toThrow(/required/);
   });
 
   it("holds no private key, bootstrap token or CA key", () => {
@@ -118,12 +97,21 @@ describe("rendered user-data", () => {
     }
   });
 
-  it("writes node.env and (masters only) the kubeadm ClusterConfiguration", () => {
+  it("writes node.env (with the bundle reference) and (masters only) the kubeadm ClusterConfiguration", () => {
     const env = (doc: Doc) => doc.write_files.find((f) => f.path === "/etc/k8sha/node.env")?.content ?? "";
     expect(env(docs.master2)).toContain("MASTER_INDEX='2'");
     expect(env(docs.master2)).toContain("BACKUP_BUCKET=''");
     expect(env(docs.master0)).toContain("BACKUP_BUCKET='prod-etcd-backups-123456'");
     expect(env(docs.worker)).toContain("NODE_TAINTS='nvidia.com/gpu=true:NoSchedule'");
+    for (const [role, doc] of [
+      ["master", docs.master2],
+      ["worker", docs.worker],
+    ] as const) {
+      const ref = bundleRef(role);
+      expect(env(doc)).toContain(`BOOT_BUNDLE_BUCKET='${ref.bucket}'`);
+      expect(env(doc)).toContain(`BOOT_BUNDLE_KEY='${ref.key}'`);
+      expect(env(doc)).toContain(`BOOT_BUNDLE_SHA256='${ref.sha256}'`);
+    }
     const kubeadm = (doc: Doc) => doc.write_files.some((f) => f.path === "/etc/k8sha/kubeadm-cluster.yaml");
     expect(kubeadm(docs.master0)).toBe(true);
     expect(kubeadm(docs.worker)).toBe(false);
