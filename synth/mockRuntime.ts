@@ -267,29 +267,8 @@ function synthCacheFile(stack: string, config: Record<string, string>): string |
   return path.join(dir, `${stack}-${key}.json`);
 }
 
-/**
- * Runs another Pulumi program file (e.g. examples/consumer/index.ts, which must export a
- * function returning its outputs) under the same mocks, with `config` as its full config.
- */
-export async function synthesizeProgram(
-  programFile: string,
-  stack: string,
-  config: Record<string, string> = {},
-): Promise<SynthResult> {
-  const jestGlobal = (
-    globalThis as { jest?: { isolateModulesAsync(fn: () => Promise<void>): Promise<void> } }
-  ).jest;
-  let result: SynthResult | undefined;
-  const run = async () => {
-    result = await synthesizeInCurrentRegistry(stack, config, programFile);
-  };
-  if (jestGlobal) await jestGlobal.isolateModulesAsync(run);
-  else await run();
-  if (!result) throw new Error("synthesis produced no result");
-  return result;
-}
-
-async function synthesizeInCurrentRegistry(
+/** Runs `programFile` (default index.ts) under mocks in the current module registry. */
+export async function synthesizeInCurrentRegistry(
   stack: string,
   config: Record<string, string>,
   programFile = path.join(PROJECT_ROOT, "index"),

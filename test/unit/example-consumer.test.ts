@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { asgZones, isMasterAsg } from "../../policy/masters";
 import { evaluatePolicies } from "../../policy/registry";
 import { toGraphResources } from "../../synth/graph";
-import { ofType, PROJECT_ROOT, type SynthResult, synthesizeProgram } from "../../synth/mockRuntime";
+import { ofType, PROJECT_ROOT, type SynthResult } from "../../synth/mockRuntime";
+import { synthesizeProgram } from "../../synth/program";
 
 let result: SynthResult;
 
