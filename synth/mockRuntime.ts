@@ -329,7 +329,8 @@ export async function synthesizeInCurrentRegistry(
   const secretOutputs: string[] = [];
   for (const [key, value] of Object.entries(exported ?? {})) {
     // pulumi.output() deep-unwraps lists and objects of Outputs (e.g. subnet id lists).
-    const output = pulumi.output(value);
+    // Unwrap<unknown> is `never` to the type checker; at run time this is an Output either way.
+    const output = pulumi.output(value) as unknown as import("@pulumi/pulumi").Output<unknown>;
     if (await pulumi.isSecret(output)) secretOutputs.push(key);
     outputs[key] = await new Promise((resolve) => output.apply((v) => resolve(v)));
   }
