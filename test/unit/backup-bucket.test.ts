@@ -109,9 +109,22 @@ test("lifecycle expires all/, hourly/, daily/ after the configured days, plus no
 });
 
 test("every master may write and read only under the cluster prefix, and delete nothing", () => {
-  const masterPolicies = ofType(result, "aws:iam/rolePolicy:RolePolicy")
+  const bucketPolicies = ofType(result, "aws:iam/rolePolicy:RolePolicy")
     .map((p) => JSON.parse(String(p.inputs.policy)) as { Statement: Statement[] })
     .filter((doc) => JSON.stringify(doc).includes(bucketArn));
+  // Workers touch the bucket only to read their boot bundle (docs/boot.md).
+  const bootOnly = {
+    Sid: "ReadBootBundle",
+    Effect: "Allow",
+    Action: ["s3:GetObject"],
+    Resource: [`${bucketArn}/dev/boot/*`],
+  };
+  const isMaster = (doc: { Statement: Statement[] }) => JSON.stringify(doc).includes("s3:PutObject");
+  expect(bucketPolicies.filter((d) => !isMaster(d))).toHaveLength(1);
+  for (const doc of bucketPolicies.filter((d) => !isMaster(d))) {
+    expect(doc.Statement.filter((s) => list(s.Action).some((a) => a.startsWith("s3:")))).toEqual([bootOnly]);
+  }
+  const masterPolicies = bucketPolicies.filter(isMaster);
   expect(masterPolicies).toHaveLength(3);
   for (const doc of masterPolicies) {
     const s3 = doc.Statement.filter((s) => list(s.Action).some((a) => a.startsWith("s3:")));
@@ -123,6 +136,8 @@ test("every master may write and read only under the cluster prefix, and delete 
         if (list(s.Action).every((a) => a === "s3:ListBucket")) {
           expect(resource).toBe(bucketArn);
           expect(s.Condition).toEqual({ StringLike: { "s3:prefix": [`${PREFIX}*`] } });
+        } else if (s.Sid === "ReadBootBundle") {
+          expect(s).toEqual(bootOnly);
         } else {
           expect(resource).toBe(`${bucketArn}/${PREFIX}*`);
         }

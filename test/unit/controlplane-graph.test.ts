@@ -6,6 +6,7 @@
  */
 import * as zlib from "node:zlib";
 import { parse as parseYaml } from "yaml";
+import { parseBootBundle } from "../../cloud-init/bundle";
 import { API_PORT } from "../../components/defaults";
 import { TAG_CLUSTER, TAG_ETCD_MEMBER } from "../../components/tags";
 import { parseConfig } from "../../config/parse";
@@ -197,7 +198,7 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     }
   });
 
-  test("no user-data carries a private key, the bootstrap token secret or a CA key", () => {
+  test("no user-data or boot bundle carries a private key, the bootstrap token secret or a CA key", () => {
     const keyPems = ofType(s().result, "tls:index/privateKey:PrivateKey").map((k) =>
       String(k.state.privateKeyPem),
     );
@@ -206,13 +207,18 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     );
     expect(keyPems.length).toBeGreaterThan(0);
     expect(tokenParts.length).toBeGreaterThan(0);
-    for (const lt of ofType(s().result, T.lt)) {
-      const texts = decodedUserData(String(lt.inputs.userData));
-      for (const text of texts) {
-        expect(text).not.toContain("PRIVATE KEY");
-        for (const part of tokenParts) expect(text).not.toContain(part);
-        for (const pem of keyPems) expect(text).not.toContain(pem.split("\n")[1]);
-      }
+    const bundles = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) =>
+      String(o.inputs.content),
+    );
+    expect(bundles).toHaveLength(2);
+    const sources = [
+      ...ofType(s().result, T.lt).flatMap((lt) => decodedUserData(String(lt.inputs.userData))),
+      ...bundles.flatMap((b) => [b, ...parseBootBundle(b).map((f) => f.content.toString("utf8"))]),
+    ];
+    for (const text of sources) {
+      expect(text).not.toContain("PRIVATE KEY");
+      for (const part of tokenParts) expect(text).not.toContain(part);
+      for (const pem of keyPems) expect(text).not.toContain(pem.split("\n")[1]);
     }
   });
 

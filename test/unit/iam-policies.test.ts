@@ -11,6 +11,7 @@ const volumeB = "arn:aws:ec2:eu-west-1:123456789012:volume/vol-bbbb";
 const instance = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123";
 const param = (path: string) => `arn:aws:ssm:eu-west-1:123456789012:parameter${prefix}/${path}`;
 const bucketArn = "arn:aws:s3:::demo-backups";
+const bootBundle = { bucketArn, prefix: "demo/boot/" };
 
 const master = masterPolicyDocument({
   ...scope,
@@ -19,8 +20,9 @@ const master = masterPolicyDocument({
   ssmPrefix: prefix,
   kmsKeyArn,
   backup: { bucketArn, prefix: "/etcd/demo" },
+  bootBundle,
 });
-const worker = workerPolicyDocument({ ...scope, ssmPrefix: prefix, kmsKeyArn });
+const worker = workerPolicyDocument({ ...scope, ssmPrefix: prefix, kmsKeyArn, bootBundle });
 /** What AmazonSSMManagedInstanceCore grants on parameters (the worker role also has it). */
 const ssmManagedCore: PolicyDocument = {
   Version: "2012-10-17",
@@ -101,7 +103,7 @@ describe("master policy", () => {
     expect(master.Statement.some((s) => s.Action.includes("kms:Encrypt"))).toBe(false);
   });
 
-  test("backups: objects and listing limited to the cluster prefix; absent without a bucket", () => {
+  test("backups: objects and listing limited to the cluster prefix; without a bucket only the boot bundle", () => {
     expect(normaliseS3Prefix("/etcd/demo")).toBe("etcd/demo/");
     const obj = (key: string) =>
       isAllowed([master], { action: "s3:PutObject", resource: `${bucketArn}/${key}` });
@@ -117,8 +119,34 @@ describe("master policy", () => {
       etcdVolumeArn: volumeA,
       ssmPrefix: prefix,
       kmsKeyArn,
+      bootBundle,
     });
-    expect(withoutBackup.Statement.some((s) => s.Action.some((a) => a.startsWith("s3:")))).toBe(false);
+    const s3Actions = withoutBackup.Statement.flatMap((s) => s.Action.filter((a) => a.startsWith("s3:")));
+    expect(s3Actions).toEqual(["s3:GetObject"]);
+  });
+});
+
+describe("boot bundle access (both roles)", () => {
+  const bundleKey = "demo/boot/worker-0123abcd.sh";
+  test.each([
+    ["master", master],
+    ["worker", worker],
+  ])("%s: GetObject on <cluster>/boot/* only; no list, no write, no other cluster or prefix", (_n, doc) => {
+    const can = (action: string, resource: string) => isAllowed([doc], { action, resource });
+    expect(can("s3:GetObject", `${bucketArn}/${bundleKey}`)).toBe(true);
+    expect(can("s3:PutObject", `${bucketArn}/${bundleKey}`)).toBe(false);
+    expect(can("s3:DeleteObject", `${bucketArn}/${bundleKey}`)).toBe(false);
+    expect(can("s3:GetObject", `${bucketArn}/other/boot/worker-0123abcd.sh`)).toBe(false);
+    expect(can("s3:GetObject", "arn:aws:s3:::another-bucket/demo/boot/worker-0123abcd.sh")).toBe(false);
+    expect(can("s3:GetObject", `${bucketArn}/demo/bootleg.sh`)).toBe(false);
+    const listBoot = { action: "s3:ListBucket", resource: bucketArn, context: { "s3:prefix": "demo/boot/" } };
+    expect(isAllowed([doc], listBoot)).toBe(false);
+  });
+
+  test("workers cannot read etcd snapshots", () => {
+    expect(
+      isAllowed([worker], { action: "s3:GetObject", resource: `${bucketArn}/etcd/demo/all/snap.db` }),
+    ).toBe(false);
   });
 });
 
@@ -139,8 +167,8 @@ describe("worker policy", () => {
     expect(isAllowed(role, { action: "ssm:GetParametersByPath", resource: param("pki") })).toBe(false);
   });
 
-  test("no EC2, S3, write or metrics permissions", () => {
+  test("no EC2, write or metrics permissions; S3 only to read its boot bundle", () => {
     const actions = worker.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(["kms:Decrypt", "ssm:GetParameter"]);
+    expect(actions.sort()).toEqual(["kms:Decrypt", "s3:GetObject", "ssm:GetParameter"]);
   });
 });

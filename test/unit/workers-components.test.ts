@@ -46,6 +46,12 @@ const boot = {
   serviceCidr: "10.96.0.0/12",
 };
 
+const bootBundle = {
+  bucket: "unit-backups",
+  key: `unit/boot/worker-${"0".repeat(64)}.sh`,
+  sha256: "0".repeat(64),
+};
+
 test("WorkerPool: the autoscaler owns desiredCapacity after creation (ignoreChanges)", async () => {
   const { WorkerPool } = await import("../../components/workerPool");
   const pool = new WorkerPool(
@@ -58,6 +64,7 @@ test("WorkerPool: the autoscaler owns desiredCapacity after creation (ignoreChan
       instanceProfileName: "profile",
       securityGroupIds: ["sg-1"],
       boot,
+      bootBundle,
     },
     { transformations: [record] },
   );
@@ -76,6 +83,7 @@ test("WorkerPool: spot percentages outside 0-100 and empty type lists are refuse
     instanceProfileName: "p",
     securityGroupIds: [],
     boot,
+    bootBundle,
   };
   expect(() => new WorkerPool("bad-spot", { ...base, poolName: "a", spotPercentage: 101 })).toThrow(
     "spotPercentage must be 0-100",
