@@ -15,7 +15,7 @@ export interface UserDataFile {
 }
 
 /** Secret-looking text is cut out even here: the folder is a public CI artifact. */
-function scrub(text: string): string {
+export function scrub(text: string): string {
   if (findSecrets(text).length === 0) return text;
   return SECRET_PATTERNS.reduce(
     (t, p) => t.replace(new RegExp(p.re.source, `${p.re.flags}g`), REDACTED),

@@ -1,6 +1,7 @@
-/** Writes a synth folder: resources.json, summary.json, summary.md and userdata/<role>/... */
+/** Writes a synth folder: resources.json, summary.json, summary.md, userdata/<role>/, bundles/<object>/. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { bundleFiles } from "./bundleFiles";
 import type { SynthResult } from "./mockRuntime";
 import { listResources } from "./resources";
 import { stableJson } from "./stableJson";
@@ -22,6 +23,7 @@ export function writeSynthFolder(result: SynthResult, dir: string): SynthFolder 
     { path: "summary.json", content: stableJson(summary) },
     { path: "summary.md", content: renderSummaryMarkdown(summary) },
     ...userDataFiles(result),
+    ...bundleFiles(result),
   ];
   fs.rmSync(dir, { recursive: true, force: true });
   for (const f of files) {

@@ -1,3 +1,4 @@
+import { BUNDLE_SIGNATURE, parseBundle } from "../bootBundle";
 import { asString } from "../props";
 import type { ResourcePolicy } from "../types";
 import { decodeUserData } from "../userData";
@@ -16,24 +17,42 @@ export function findSecrets(text: string): string[] {
   return SECRET_PATTERNS.filter((p) => p.re.test(text)).map((p) => p.what);
 }
 
+interface Place {
+  where: string;
+  text: string;
+}
+
+/** User-data as a node receives it: the document and every write_files entry, decoded. */
+function userDataPlaces(raw: string): Place[] {
+  const decoded = decodeUserData(raw);
+  return [{ where: "user-data", text: decoded.text }].concat(
+    decoded.files.map((f) => ({ where: f.path, text: f.content })),
+  );
+}
+
+/** A boot bundle (S3 object every node of the role may read): each file, decoded. */
+function bundlePlaces(content: string): Place[] {
+  return parseBundle(content).map((e) => ({ where: `boot bundle ${e.path}`, text: e.content }));
+}
+
 export const noSecretsInUserData: ResourcePolicy = {
   kind: "resource",
   name: "no-secrets-in-user-data",
   description:
-    "User-data (decoded, including gz+b64 write_files) holds no private key, bootstrap token or AWS key.",
+    "User-data (decoded, including gz+b64 write_files) and boot bundles hold no private key, bootstrap token or AWS key.",
   check(r) {
-    if (r.type !== LAUNCH_TEMPLATE_TYPE && r.type !== "aws:ec2/instance:Instance") return [];
-    const raw = asString(r.props.userData) ?? asString(r.props.userDataBase64);
-    if (!raw) return [];
-    let decoded: ReturnType<typeof decodeUserData>;
+    let places: Place[] = [];
     try {
-      decoded = decodeUserData(raw);
+      if (r.type === LAUNCH_TEMPLATE_TYPE || r.type === "aws:ec2/instance:Instance") {
+        const raw = asString(r.props.userData) ?? asString(r.props.userDataBase64);
+        if (raw) places = userDataPlaces(raw);
+      } else if (r.type.startsWith("aws:s3/bucketObject")) {
+        const content = asString(r.props.content);
+        if (content && BUNDLE_SIGNATURE.test(content)) places = bundlePlaces(content);
+      }
     } catch (err) {
-      return [`user-data of ${r.name} cannot be decoded for inspection: ${(err as Error).message}`];
+      return [`boot payload of ${r.name} cannot be decoded for inspection: ${(err as Error).message}`];
     }
-    const places = [{ where: "user-data", text: decoded.text }].concat(
-      decoded.files.map((f) => ({ where: f.path, text: f.content })),
-    );
     return places.flatMap((p) => findSecrets(p.text).map((what) => `${what} in ${p.where} of ${r.name}`));
   },
 };

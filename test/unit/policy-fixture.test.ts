@@ -4,6 +4,7 @@
  * dev/prod graphs in policy-graphs.test.ts.
  */
 import * as zlib from "node:zlib";
+import { bundleScript } from "../../cloud-init/bundle";
 import { evaluatePolicies } from "../../policy/registry";
 import type { GraphResource } from "../../policy/types";
 
@@ -79,7 +80,11 @@ function cleanGraph(): GraphResource[] {
     toPort: 6443,
     cidrIpv4: "0.0.0.0/0",
   });
-  return [...subnets, lt, ...masters, ...volumes, bucket, versioning, pab, apiRule];
+  const bundle = res("aws:s3/bucketObjectv2:BucketObjectv2", "boot-master", {
+    content: bundleScript("master", [{ path: "lib/ok.sh", mode: "0644", content: Buffer.from("echo ok\n") }])
+      .content,
+  });
+  return [...subnets, lt, ...masters, ...volumes, bucket, versioning, pab, apiRule, bundle];
 }
 
 const policiesHit = (graph: GraphResource[]) =>
@@ -194,6 +199,19 @@ const injections: [string, string[], (g: GraphResource[]) => GraphResource[]][] 
         p.userData = Buffer.from("#!/bin/bash\nexport AWS_ACCESS_KEY_ID=AKIAABCDEFGHIJKLMNOP\n").toString(
           "base64",
         );
+      }),
+  ],
+  [
+    "bootstrap token in a boot bundle file (base64 in the bundle)",
+    ["no-secrets-in-user-data"],
+    (g) =>
+      edit(g, "boot-master", (p) => {
+        const file = {
+          path: "lib/join.sh",
+          mode: "0644",
+          content: Buffer.from("TOKEN=abcdef.0123456789abcdef\n"),
+        };
+        p.content = bundleScript("master", [file]).content;
       }),
   ],
   [

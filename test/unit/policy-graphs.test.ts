@@ -2,6 +2,8 @@
  * The policy pack against the REAL dev and prod graphs (index.ts under mocks with each stack's
  * config): both pass, and a fault injected into the real dev graph is caught by each policy.
  */
+import { bundleScript, parseBootBundle } from "../../cloud-init/bundle";
+import { BUNDLE_SIGNATURE } from "../../policy/bootBundle";
 import { isEtcdVolume, isMasterAsg } from "../../policy/masters";
 import { evaluatePolicies } from "../../policy/registry";
 import type { GraphResource } from "../../policy/types";
@@ -86,6 +88,18 @@ const injections: [string, string, (g: GraphResource[]) => GraphResource[]][] = 
       const lt = first(g, "launch template with user-data", (r) => typeof r.props.userData === "string");
       const text = Buffer.from(String(lt.props.userData), "base64").toString("utf8");
       lt.props.userData = Buffer.from(`${text}\n# -----BEGIN EC PRIVATE KEY-----\n`).toString("base64");
+      return g;
+    },
+  ],
+  [
+    "AWS access key added to the real boot bundle",
+    "no-secrets-in-user-data",
+    (g) => {
+      const isBundle = (r: GraphResource) =>
+        r.type.startsWith("aws:s3/bucketObject") && BUNDLE_SIGNATURE.test(String(r.props.content));
+      const obj = first(g, "boot bundle object", isBundle);
+      const leak = { path: "lib/leak.sh", mode: "0644", content: Buffer.from("KEY=AKIAABCDEFGHIJKLMNOP\n") };
+      obj.props.content = bundleScript("leak", [...parseBootBundle(String(obj.props.content)), leak]).content;
       return g;
     },
   ],

@@ -2,6 +2,7 @@
  * The offline synth folder for the real dev stack: layout, decoded user-data matching an
  * independent decode of the launch templates, no secret material anywhere, stable output.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -79,6 +80,25 @@ test("every write_files entry of every launch template is written decoded", () =
     }
   }
   expect(checked).toBeGreaterThanOrEqual(templates.length);
+});
+
+test("boot bundles are shown as the files bash really extracts from them", () => {
+  const bundles = result.resources.filter(
+    (r) =>
+      r.type.startsWith("aws:s3/bucketObject") && String(r.inputs.content).includes("# k8sha boot bundle"),
+  );
+  expect(bundles.length).toBeGreaterThan(0);
+  for (const b of bundles) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
+    fs.writeFileSync(path.join(work, "bundle.sh"), String(b.inputs.content));
+    execFileSync("bash", [path.join(work, "bundle.sh"), path.join(work, "out")]);
+    const extracted = readTree(path.join(work, "out"));
+    const shown = readTree(path.join(dir, "bundles", b.name));
+    shown.delete("bundle.json");
+    expect(extracted.size).toBeGreaterThan(0);
+    expect(shown).toEqual(extracted);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 });
 
 test("no private key, token or SecureString value reaches the folder", () => {
