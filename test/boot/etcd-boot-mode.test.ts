@@ -23,6 +23,8 @@ interface Scenario {
   ssmError?: string;
   apiReady?: boolean;
   script?: string;
+  /** BOOT_INIT_WAIT_SECONDS (default 1: the timeout case). */
+  waitSeconds?: number;
 }
 
 async function decide(s: Scenario) {
@@ -48,7 +50,7 @@ async function decide(s: Scenario) {
     AWS_REGION: "eu-west-1",
     FAKE_AWS_DIR: dir,
     CURL: s.apiReady ? "/bin/true" : "/bin/false",
-    BOOT_INIT_WAIT_SECONDS: "1",
+    BOOT_INIT_WAIT_SECONDS: String(s.waitSeconds ?? 1),
   });
 }
 
@@ -96,6 +98,7 @@ test("other masters join, waiting (bounded) for master 0 to initialise", async (
   // The marker appears on the second look (cluster_initialised overridden, as the brief allows).
   const waited = await decide({
     masterIndex: 1,
+    waitSeconds: 30, // date(1) has 1 s granularity: never let the deadline race the retry
     script: "n=0\ncluster_initialised() { n=$((n + 1)); ((n >= 2)); }\nK8SHA_RETRY_CAP=0 decide_boot_mode",
   });
   expect(waited.stdout).toBe("join\n");

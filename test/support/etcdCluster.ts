@@ -6,67 +6,43 @@
  *   const cluster = await EtcdTestCluster.create({ clientPort: 23179, peerPort: 23180 });
  *   afterAll(() => cluster.cleanup());
  *   await cluster.startNew([{ name: "m1", ip: "127.0.1.10" }, ...]);
- *   await cluster.put("k", "v"); await cluster.stop("m1"); ...
+ *   await cluster.putMany(cluster.clientUrl("127.0.1.10"), "k/", 100); await cluster.stop("m1");
  *
  * Every member gets a data dir, a log file and a peer/server certificate (IP SAN = its IP)
  * under one temp dir. `cleanup()` SIGKILLs what is still running and deletes the dir; a
- * process-exit hook and a per-port pid file also kill members left behind by a crashed run.
+ * process-exit hook and a pid registry (owner pid + member pids) kill members left behind
+ * by a crashed run, never those of a live parallel test file.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import {
+  type CommandResult,
+  ETCD_BIN,
+  ETCDCTL_BIN,
+  type EtcdClusterOptions,
+  type EtcdMemberInfo,
+  type EtcdMemberSpec,
+  killStrays,
+  liveChildren,
+  PID_REGISTRY,
+  parseMemberList,
+  run,
+  type StartOptions,
+  sleep,
+  tailOf,
+} from "./etcdProcess";
 import { type CertPaths, createCa, issueCert, type TestCa } from "./pki";
 
-export const ETCD_BIN = process.env.ETCD_BIN ?? "/usr/bin/etcd";
-export const ETCDCTL_BIN = process.env.ETCDCTL_BIN ?? "/usr/bin/etcdctl";
-
-/** A member's identity: etcd `--name` and the loopback IP it listens on. */
-export interface EtcdMemberSpec {
-  name: string;
-  ip: string;
-}
-
-export interface EtcdClusterOptions {
-  /** Client port on every member IP; unique per test file so parallel files never clash. */
-  clientPort: number;
-  /** Peer port on every member IP; unique per test file. */
-  peerPort: number;
-  /** etcd `--heartbeat-interval` in ms (default 50: fast tests). */
-  heartbeatMs?: number;
-  /** etcd `--election-timeout` in ms (default 500). */
-  electionMs?: number;
-}
-
-export interface StartOptions {
-  /** `--initial-cluster`; ignored by etcd when the data dir already holds a member. */
-  initialCluster: string;
-  initialClusterState: "new" | "existing";
-  /** Reuse another data dir (a "volume" moved to a new IP); default `<dir>/<name>.etcd`. */
-  dataDir?: string;
-}
-
-/** One parsed line of `etcdctl member list -w simple` (IDs stay hex strings: uint64 > 2^53). */
-export interface EtcdMemberInfo {
-  id: string;
-  status: string;
-  name: string;
-  peerUrls: string[];
-  clientUrls: string[];
-}
-
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const liveChildren = new Set<ChildProcess>();
-process.on("exit", () => {
-  for (const child of liveChildren) child.kill("SIGKILL");
-});
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export type {
+  CommandResult,
+  EtcdClusterOptions,
+  EtcdMemberInfo,
+  EtcdMemberSpec,
+  StartOptions,
+} from "./etcdProcess";
+export { ETCD_BIN, ETCDCTL_BIN, run } from "./etcdProcess";
 
 export class EtcdTestCluster {
   readonly dir: string;
@@ -77,9 +53,9 @@ export class EtcdTestCluster {
   private readonly pidFile: string;
 
   private constructor(private readonly options: EtcdClusterOptions) {
-    this.pidFile = join(tmpdir(), `k8sha-etcd-test-${options.clientPort}.pids`);
-    killStrays(this.pidFile);
+    killStrays();
     this.dir = mkdtempSync(join(tmpdir(), "k8sha-etcd-"));
+    this.pidFile = join(PID_REGISTRY, `${basename(this.dir)}.pids`);
     this.ca = createCa(join(this.dir, "pki"));
     this.client = issueCert(this.ca, "client", []);
   }
@@ -283,21 +259,7 @@ export class EtcdTestCluster {
   }
 
   async memberList(endpoint: string): Promise<EtcdMemberInfo[]> {
-    const out = await this.etcdctlOk(["member", "list", "-w", "simple"], [endpoint]);
-    return out
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => {
-        const [id, status, name, peers, clients] = line.split(", ");
-        const urls = (s: string | undefined) => (s ? s.split(",").filter((u) => u !== "") : []);
-        return {
-          id: id ?? "",
-          status: status ?? "",
-          name: name ?? "",
-          peerUrls: urls(peers),
-          clientUrls: urls(clients),
-        };
-      });
+    return parseMemberList(await this.etcdctlOk(["member", "list", "-w", "simple"], [endpoint]));
   }
 
   /** True when `etcdctl endpoint health` succeeds on every endpoint. */
@@ -316,16 +278,10 @@ export class EtcdTestCluster {
     throw new Error(`etcd not healthy within ${timeoutMs} ms: ${endpoints.join(",")}\n${this.logTails()}`);
   }
 
-  /** The last lines of every member's log, for failure messages. */
+  /** The last lines of every running member's log, for failure messages. */
   logTails(lines = 5): string {
     return [...this.processes.keys()]
-      .map((name) => {
-        const path = join(this.dir, `${name}.log`);
-        const text = existsSync(path)
-          ? readFileSync(path, "utf8").trim().split("\n").slice(-lines).join("\n")
-          : "";
-        return `--- ${name}\n${text}`;
-      })
+      .map((name) => tailOf(join(this.dir, `${name}.log`), name, lines))
       .join("\n");
   }
 
@@ -339,28 +295,6 @@ export class EtcdTestCluster {
 
   private savePids(): void {
     const pids = [...this.processes.values()].map((c) => c.pid).filter((p) => p !== undefined);
-    writeFileSync(this.pidFile, `${pids.join("\n")}\n`);
+    writeFileSync(this.pidFile, `${[process.pid, ...pids].join("\n")}\n`);
   }
-}
-
-/** SIGKILL pids recorded by an earlier run on the same ports, only if they still are etcd. */
-function killStrays(pidFile: string): void {
-  if (!existsSync(pidFile)) return;
-  for (const pid of readFileSync(pidFile, "utf8").split("\n").filter(Boolean).map(Number)) {
-    const cmdline = `/proc/${pid}/cmdline`;
-    if (existsSync(cmdline) && readFileSync(cmdline, "utf8").includes("k8sha-etcd-"))
-      process.kill(pid, "SIGKILL");
-  }
-  rmSync(pidFile, { force: true });
-}
-
-/** Run a command to completion without throwing; `input` is written to its stdin. */
-export function run(cmd: string, args: string[], env: Record<string, string> = {}, input?: string) {
-  return new Promise<CommandResult>((resolve) => {
-    const child = execFile(cmd, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
 }
