@@ -30,6 +30,8 @@ export type {
 export { ApiLoadBalancer, type ApiLoadBalancerArgs } from "./apiLoadBalancer";
 /** Private, versioned, encrypted S3 bucket for etcd snapshots with kops-style retention. */
 export { BackupBucket, type BackupBucketArgs } from "./backupBucket";
+/** A role's boot scripts as a sha256-verified, content-addressed S3 object nodes fetch at boot. */
+export { BootBundle, type BootBundleArgs, type BootBundleRefArgs } from "./bootBundle";
 /** The kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`), kept only in SSM. */
 export { BOOTSTRAP_TOKEN_PATTERN, BootstrapToken, type BootstrapTokenArgs } from "./bootstrapToken";
 // --- the whole cluster ---------------------------------------------------------------------
