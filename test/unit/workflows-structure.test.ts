@@ -50,7 +50,7 @@ test("PR: preview per stack with PR comment, policy pack, OIDC, installed deps a
   const preview = wf.jobs.preview;
   expect(preview.permissions).toMatchObject({ "id-token": "write", "pull-requests": "write" });
   expect(preview.concurrency?.group).toContain(gha("matrix.stack"));
-  expect(preview.concurrency?.["cancel-in-progress"]).toBe(false);
+  expect(preview.concurrency?.group).toContain(gha("github.event.pull_request.number"));
   const pulumiStep = stepUsing(preview, "pulumi/actions");
   expect(pulumiStep.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
   expect(
@@ -84,5 +84,12 @@ test("merge: dev is deployed, prod only after dev through the protected producti
   expect(String(stepUsing(prod, "pulumi/actions").with?.["stack-name"])).toMatch(/\/prod$/);
   expect(prod.environment).toBe("production");
   expect(prod.needs).toBe("up-dev");
-  for (const job of [dev, prod]) expect(job.permissions).toMatchObject({ "id-token": "write" });
+  for (const [job, stack] of [
+    [dev, "dev"],
+    [prod, "prod"],
+  ] as const) {
+    expect(job.permissions).toMatchObject({ "id-token": "write" });
+    // One `up` per stack at a time, and never cancelled halfway (that leaves pending operations).
+    expect(job.concurrency).toEqual({ group: `pulumi-${stack}`, "cancel-in-progress": false });
+  }
 });
