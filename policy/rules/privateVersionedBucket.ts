@@ -9,7 +9,25 @@ const VERSIONING_TYPES = [
 const PUBLIC_ACCESS_BLOCK_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const ACL_TYPES = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
 const PUBLIC_ACL = /^public-|authenticated-read/;
+const BUCKET_POLICY_TYPE = "aws:s3/bucketPolicy:BucketPolicy";
 const BLOCK_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+
+/** An unconditional Allow to everyone (`"*"` or `{AWS: "*"}`) makes a bucket public. */
+function publicStatements(policyJson: unknown): number {
+  if (typeof policyJson !== "string") return 0;
+  let doc: Record<string, unknown>;
+  try {
+    doc = asRecord(JSON.parse(policyJson));
+  } catch {
+    return 0;
+  }
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  return statements.map(asRecord).filter((st) => {
+    const principal = st.Principal;
+    const everyone = principal === "*" || asRecord(principal).AWS === "*";
+    return st.Effect === "Allow" && everyone && st.Condition === undefined;
+  }).length;
+}
 
 /** A bucket's satellite resources point at it through their `bucket` input (a dependency). */
 function attachedTo(bucket: GraphResource, all: GraphResource[], types: string[]): GraphResource[] {
@@ -35,6 +53,10 @@ function bucketProblems(bucket: GraphResource, all: GraphResource[]): string[] {
   const acls = [asString(bucket.props.acl)].concat(
     attachedTo(bucket, all, ACL_TYPES).map((a) => asString(a.props.acl)),
   );
+  for (const p of attachedTo(bucket, all, [BUCKET_POLICY_TYPE])) {
+    if (publicStatements(p.props.policy) > 0)
+      out.push(`bucket ${bucket.name}: policy ${p.name} allows everyone`);
+  }
   for (const acl of acls) {
     if (acl && PUBLIC_ACL.test(acl)) out.push(`bucket ${bucket.name} has the public ACL ${acl}`);
   }
@@ -46,7 +68,7 @@ export const privateVersionedBucket: StackPolicy = {
   kind: "stack",
   name: "private-versioned-backup-bucket",
   description:
-    "Every S3 bucket (the etcd backup bucket) blocks all public access and has versioning enabled.",
+    "Every S3 bucket (the etcd backup bucket) blocks all public access, grants nothing to everyone and has versioning enabled.",
   check(resources) {
     return ofType(resources, ...BUCKET_TYPES).flatMap((b) =>
       bucketProblems(b, resources).map((message) => ({ urn: b.urn, message })),

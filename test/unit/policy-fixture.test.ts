@@ -215,6 +215,16 @@ const injections: [string, string[], (g: GraphResource[]) => GraphResource[]][] 
       }),
   ],
   [
+    "bucket policy allowing everyone",
+    ["private-versioned-backup-bucket"],
+    (g) => {
+      const statement = { Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "*" };
+      const policy = JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+      const bucketUrn = g.find((r) => r.name === "backups")?.urn ?? "";
+      return [...g, res("aws:s3/bucketPolicy:BucketPolicy", "backups-policy", { policy }, [bucketUrn])];
+    },
+  ],
+  [
     "versioning suspended",
     ["private-versioned-backup-bucket"],
     (g) =>
