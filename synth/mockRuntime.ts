@@ -323,20 +323,43 @@ export async function synthesizeInCurrentRegistry(
     return original(req, cb);
   };
 
-  const program = require(programFile) as () => Promise<Record<string, unknown>>;
-  const exported = await program();
-  const outputs: Record<string, unknown> = {};
-  const secretOutputs: string[] = [];
-  for (const [key, value] of Object.entries(exported ?? {})) {
-    // pulumi.output() deep-unwraps lists and objects of Outputs (e.g. subnet id lists).
-    // Unwrap<unknown> is `never` to the type checker; at run time this is an Output either way.
-    const output = pulumi.output(value) as unknown as import("@pulumi/pulumi").Output<unknown>;
-    if (await pulumi.isSecret(output)) secretOutputs.push(key);
-    outputs[key] = await new Promise((resolve) => output.apply((v) => resolve(v)));
+  // An exception inside an apply (e.g. a renderer refusing oversized user-data) surfaces in the
+  // real engine as a failed deployment; here it would only be an unhandled rejection. Collect
+  // those and fail the synthesis instead of hanging or passing silently.
+  const asyncErrors: unknown[] = [];
+  const onRejection = (reason: unknown) => asyncErrors.push(reason);
+  process.on("unhandledRejection", onRejection);
+  let result: SynthResult;
+  try {
+    const program = require(programFile) as () => Promise<Record<string, unknown>>;
+    const exported = await program();
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(exported ?? {})) {
+      // pulumi.output() deep-unwraps lists and objects of Outputs (e.g. subnet id lists).
+      // Unwrap<unknown> is `never` to the type checker; at run time this is an Output either way.
+      const output = pulumi.output(value) as unknown as OutputWithPromise;
+      if (await pulumi.isSecret(output)) secretOutputs.push(key);
+      // promise() (internal but stable) rejects when an apply upstream threw; apply() would never call back.
+      outputs[key] = await output.promise();
+    }
+    await pulumi.runtime.disconnect();
+    // Let rejections raised during disconnect reach the handler before deciding.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (asyncErrors.length > 0) throw asyncErrors[0];
+    result = { stack, resources, outputs, secretOutputs, invokes };
+  } catch (error) {
+    // Give the failed program's other pending registrations a moment to settle (their
+    // rejections land in the handler; disconnect() would wait forever on them) before reporting, so none of them escapes into the next test. The handler
+    // stays installed: anything still rejecting belongs to the failure reported here.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    throw error instanceof Error ? error : new Error(`program failed: ${String(error)}`);
   }
-  await pulumi.runtime.disconnect();
-  return { stack, resources, outputs, secretOutputs, invokes };
+  process.off("unhandledRejection", onRejection);
+  return result;
 }
+
+type OutputWithPromise = import("@pulumi/pulumi").Output<unknown> & { promise(): Promise<unknown> };
 
 /** Convenience filters for assertions. */
 export function ofType(result: SynthResult, type: string): RegisteredResource[] {
