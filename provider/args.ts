@@ -1,0 +1,119 @@
+/**
+ * Args of the multi-language `Cluster` (provider/cluster.ts), written for Pulumi's component
+ * schema analyzer: only primitives, arrays, string maps and named interfaces. Enumerations
+ * (natGateways, exposure, volume type, CNI provider, taint effect) are plain strings here and
+ * are checked at construction by the stack's own validator (`parseConfig`), so Python, Go
+ * and .NET callers get the same error messages as `pulumi config`. Every field is plain
+ * (no `pulumi.Input`): these values are baked into names, user-data and tags at construction.
+ * Omitted fields take the defaults in components/defaults.ts, exactly as for the stack.
+ */
+
+/** VPC layout. */
+export interface NetworkSettings {
+  /** VPC CIDR, e.g. 10.10.0.0/16. */
+  vpcCidr?: string;
+  /** NAT gateways: "single" (one, cheapest) or "perAz" (one per zone). */
+  natGateways?: string;
+  /** Pod network CIDR given to kubeadm and the CNI. */
+  podCidr?: string;
+  /** Service CIDR given to kubeadm. */
+  serviceCidr?: string;
+}
+
+/** Kubernetes API load balancer. */
+export interface ApiSettings {
+  /** "public" (internet-facing NLB) or "internal". */
+  exposure?: string;
+  /** CIDRs allowed to reach port 6443 on the NLB. */
+  allowedCidrs?: string[];
+}
+
+/** Control plane: one master per zone, each in its own autoscaling group. */
+export interface MasterSettings {
+  /** Number of masters (odd, at most one per zone). */
+  count?: number;
+  /** Must be true to accept a single master (no HA). */
+  allowNonHa?: boolean;
+  /** EC2 instance type of the masters. */
+  instanceType?: string;
+  /** Root volume size in GiB. */
+  rootVolumeGiB?: number;
+}
+
+/** The per-master etcd EBS volume. */
+export interface EtcdVolumeSettings {
+  /** "gp3", "io1" or "io2". */
+  type?: string;
+  sizeGiB?: number;
+  iops?: number;
+  throughputMiBps?: number;
+}
+
+/** etcd tuning. */
+export interface EtcdSettings {
+  volume?: EtcdVolumeSettings;
+  heartbeatIntervalMs?: number;
+  electionTimeoutMs?: number;
+  quotaBackendGiB?: number;
+}
+
+/** One Kubernetes taint on a worker pool. */
+export interface TaintSettings {
+  key: string;
+  value: string;
+  /** "NoSchedule", "PreferNoSchedule" or "NoExecute". */
+  effect: string;
+}
+
+/** One worker autoscaling group. */
+export interface WorkerPoolSettings {
+  /** DNS-label pool name. */
+  name: string;
+  /** Instance types, first is preferred; several give spot more capacity pools. */
+  instanceTypes: string[];
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  /** Percentage of capacity above the on-demand base that runs on spot. */
+  spotPercentage?: number;
+  /** Instances that are always on demand. */
+  onDemandBaseCapacity?: number;
+  rootVolumeGiB?: number;
+  /** Node labels. */
+  labels?: Record<string, string>;
+  taints?: TaintSettings[];
+}
+
+/** Container network plugin. */
+export interface CniSettings {
+  /** "calico", "cilium" or "flannel". */
+  provider?: string;
+  version?: string;
+}
+
+/** Whether construction waits until the API answers and nodes are Ready (needs a reachable API). */
+export interface ReadinessGateSettings {
+  enabled?: boolean;
+  timeoutMinutes?: number;
+}
+
+/** Inputs of the multi-language Cluster; same keys and rules as the stack config (docs/configuration.md). */
+export interface ClusterArgs {
+  /** DNS-label cluster name, used in resource names, tags and SSM paths. */
+  clusterName: string;
+  /** AWS region the provider of the calling program deploys to, e.g. eu-west-1. */
+  region: string;
+  /** Zones of that region; the first `masters.count` get one master each. */
+  availabilityZones: string[];
+  /** Kubernetes version (default: DEFAULT_KUBERNETES_VERSION). */
+  kubernetesVersion?: string;
+  network?: NetworkSettings;
+  api?: ApiSettings;
+  masters?: MasterSettings;
+  etcd?: EtcdSettings;
+  workerPools?: WorkerPoolSettings[];
+  cni?: CniSettings;
+  readinessGate?: ReadinessGateSettings;
+  /** Extra tags on every taggable resource. */
+  tags?: Record<string, string>;
+}
