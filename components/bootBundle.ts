@@ -10,6 +10,8 @@ export interface BootBundleArgs {
   role: NodeRole;
   /** Bucket the bundle is stored in (the cluster's backup bucket). */
   bucketName: pulumi.Input<string>;
+  /** That bucket's ARN: exposed with `prefix` as the scope of the nodes' IAM read. */
+  bucketArn: pulumi.Input<string>;
 }
 
 /** What a node's launch template needs about its role's bundle (`BootBundle` outputs). */
@@ -49,6 +51,13 @@ export class BootBundle extends pulumi.ComponentResource {
   public readonly key: pulumi.Output<string>;
   /** Hex SHA-256 of the object (plain: known from the repository's scripts at deploy time). */
   public readonly sha256: string;
+  /**
+   * bucket, key and sha256: the `bootBundle` arg of WorkerPool (and, with the bucket ARN, of
+   * ControlPlane). Pass this, not the component itself: `pulumi.output()` keeps resources whole.
+   */
+  public readonly ref: BootBundleRefArgs;
+  /** The nodes' IAM read scope: the bucket ARN and `<cluster>/boot/` (node policy `bootBundle`). */
+  public readonly readScope: { bucketArn: pulumi.Output<string>; prefix: string };
 
   constructor(name: string, args: BootBundleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:boot:BootBundle", name, {}, opts);
@@ -68,6 +77,26 @@ export class BootBundle extends pulumi.ComponentResource {
     this.bucket = object.bucket;
     this.key = object.key;
     this.sha256 = bundle.sha256;
+    this.ref = { bucket: this.bucket, key: this.key, sha256: this.sha256 };
+    this.readScope = { bucketArn: pulumi.output(args.bucketArn), prefix: bootBundlePrefix(args.clusterName) };
     this.registerOutputs({ bucket: this.bucket, key: this.key, sha256: this.sha256 });
   }
+}
+
+/** Both roles' bundles of one cluster. */
+export interface BootBundles {
+  master: BootBundle;
+  worker: BootBundle;
+}
+
+/** `<name>-boot-master` and `<name>-boot-worker` in `bucket`, children of `parent`. */
+export function createBootBundles(
+  name: string,
+  clusterName: string,
+  bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string> },
+  parent: pulumi.Resource,
+): BootBundles {
+  const create = (role: NodeRole) =>
+    new BootBundle(`${name}-boot-${role}`, { clusterName, role, ...bucket }, { parent });
+  return { master: create("master"), worker: create("worker") };
 }

@@ -14,7 +14,7 @@ import type {
 import { nodeImageId } from "./ami";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import { BackupBucket } from "./backupBucket";
-import { BootBundle, bootBundlePrefix } from "./bootBundle";
+import { createBootBundles } from "./bootBundle";
 import { BootstrapToken } from "./bootstrapToken";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
@@ -68,8 +68,6 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly network: Network;
   /** etcd snapshot bucket (issue 5). */
   public readonly backupBucket: BackupBucket;
-  /** Boot scripts per role, in the backup bucket under `<cluster>/boot/` (docs/boot.md). */
-  public readonly bootBundles: { master: BootBundle; worker: BootBundle };
   public readonly pki: ClusterPki;
   public readonly bootstrapToken: BootstrapToken;
   /** KMS key and SSM parameters nodes read at boot (workers: `secrets.names.join`). */
@@ -117,21 +115,7 @@ export class Cluster extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    // --- boot bundles: the nodes' scripts, fetched and sha256-verified by the user-data bootstrap
-    const bundle = (role: "master" | "worker") =>
-      new BootBundle(
-        `${name}-boot-${role}`,
-        { clusterName: args.clusterName, role, bucketName: this.backupBucket.bucketName },
-        { parent: this },
-      );
-    this.bootBundles = { master: bundle("master"), worker: bundle("worker") };
-    const bundleRef = (b: BootBundle) => ({ bucket: b.bucket, key: b.key, sha256: b.sha256 });
-    const bundleIamScope = {
-      bucketArn: this.backupBucket.bucketArn,
-      prefix: bootBundlePrefix(args.clusterName),
-    };
-
+    const bundles = createBootBundles(name, args.clusterName, this.backupBucket, this); // docs/boot.md
     // --- control plane: PKI, secrets, LB, security groups, IAM, masters (issue 3) --------
     this.pki = new ClusterPki(`${name}-pki`, { clusterName: args.clusterName }, { parent: this });
     this.bootstrapToken = new BootstrapToken(`${name}-token`, {}, { parent: this });
@@ -207,9 +191,9 @@ export class Cluster extends pulumi.ComponentResource {
           prefix: this.backupBucket.prefix,
           intervalMinutes: args.backup.intervalMinutes,
         },
-        bootBundle: { ...bundleRef(this.bootBundles.master), bucketArn: this.backupBucket.bucketArn },
+        bootBundle: { ...bundles.master.ref, bucketArn: this.backupBucket.bucketArn },
         // No master may boot before the SSM parameters it reads and its boot bundle exist.
-        bootPrerequisites: [this.secrets, this.bootBundles.master],
+        bootPrerequisites: [this.secrets, bundles.master],
         tags,
       },
       { parent: this },
@@ -217,18 +201,17 @@ export class Cluster extends pulumi.ComponentResource {
 
     // --- workers, CNI, kubeconfig, readiness gate (issue 4) ----------------------------
     // The CNI itself is installed by the init master (cloud-init/lib/cni.sh, from boot.cni).
-    const account = aws.getCallerIdentityOutput({}, { parent: this });
     const workerRole = new NodeRole(
       `${name}-workers-iam`,
       {
         description: `k8sha ${args.clusterName} workers`,
         policy: workerPolicy({
           region: args.region,
-          accountId: account.accountId,
+          accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
           partition: aws.getPartitionOutput({}, { parent: this }).partition,
           ssmPrefix: this.secrets.prefix,
           kmsKeyArn: this.secrets.kmsKeyArn,
-          bootBundle: bundleIamScope,
+          bootBundle: bundles.worker.readScope,
         }),
         tags: { ...tags, [TAG_ROLE]: "worker" },
       },
@@ -264,20 +247,13 @@ export class Cluster extends pulumi.ComponentResource {
               podCidr: args.network.podCidr,
               serviceCidr: args.network.serviceCidr,
             },
-            bootBundle: bundleRef(this.bootBundles.worker),
-            bootPrerequisites: [this.secrets, this.bootBundles.worker],
+            bootBundle: bundles.worker.ref,
+            bootPrerequisites: [this.secrets, bundles.worker],
             tags,
           },
           { parent: this },
         ),
     );
-    const kubeconfig = adminKubeconfig({
-      clusterName: args.clusterName,
-      server: this.apiLoadBalancer.endpoint,
-      caCertPem: this.pki.caCertPem,
-      clientCertPem: this.pki.adminCertPem,
-      clientKeyPem: this.pki.adminKeyPem,
-    });
     if (args.readinessGate.enabled) {
       this.readinessGate = new ReadinessGate(
         `${name}-ready`,
@@ -311,7 +287,13 @@ export class Cluster extends pulumi.ComponentResource {
       workerAsgNames: Object.fromEntries(
         args.workerPools.map((p, i) => [p.name, this.workerPools[i].asgName]),
       ),
-      kubeconfig,
+      kubeconfig: adminKubeconfig({
+        clusterName: args.clusterName,
+        server: this.apiLoadBalancer.endpoint,
+        caCertPem: this.pki.caCertPem,
+        clientCertPem: this.pki.adminCertPem,
+        clientKeyPem: this.pki.adminKeyPem,
+      }),
     };
     this.registerOutputs(this.outputs);
   }
