@@ -1,0 +1,104 @@
+/**
+ * The multi-language Cluster built the way the component provider builds it for a Python
+ * program: `new Cluster(name, inputs)` with the camelCase object the Python SDK sends (only
+ * plain values, optional sections omitted), under the same mocks as the stack.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { isMasterAsg } from "../../policy/masters";
+import type { ClusterArgs } from "../../provider/args";
+import { toClusterConfig } from "../../provider/toClusterConfig";
+import { toGraphResources } from "../../synth/graph";
+import { PROJECT_ROOT, type SynthResult } from "../../synth/mockRuntime";
+import { synthesizeProgram } from "../../synth/program";
+
+/** What `k8s_ha_aws.Cluster("py", cluster_name="py", region=..., ...)` puts on the wire. */
+const pythonInputs: ClusterArgs = {
+  clusterName: "py",
+  region: "eu-west-1",
+  availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+  masters: { count: 3, instanceType: "t3.medium" },
+  api: { exposure: "internal" },
+  workerPools: [
+    { name: "general", instanceTypes: ["t3.medium"], minSize: 1, maxSize: 2, desiredCapacity: 1 },
+  ],
+  readinessGate: { enabled: false },
+};
+
+let result: SynthResult;
+let tmp: string;
+
+beforeAll(async () => {
+  // A one-off program (plain JS, loaded by synthesizeProgram in a fresh registry) that
+  // constructs the wrapper from the package entry and exports its outputs.
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "provider-construct-"));
+  const program = path.join(tmp, "program.js");
+  fs.writeFileSync(
+    program,
+    `module.exports = () => {
+  const { Cluster } = require(${JSON.stringify(path.join(PROJECT_ROOT, "provider", "index.ts"))});
+  const c = new Cluster("py", ${JSON.stringify(pythonInputs)});
+  return { masterAsgNames: c.masterAsgNames, kubeconfig: c.kubeconfig, apiEndpoint: c.apiEndpoint,
+    workerAsgNames: c.workerAsgNames, urn: c.urn };
+};\n`,
+  );
+  result = await synthesizeProgram(program, "py", {});
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test("registers k8s-ha-aws:index:Cluster with the project's k8sha:cluster:Cluster as its child", () => {
+  const wrappers = result.resources.filter((r) => r.type === "k8s-ha-aws:index:Cluster");
+  expect(wrappers).toHaveLength(1);
+  expect(wrappers[0].parent).toBe("");
+  const cores = result.resources.filter((r) => r.type === "k8sha:cluster:Cluster");
+  expect(cores).toHaveLength(1);
+  expect(cores[0].parent).toBe(wrappers[0].urn);
+  expect(result.outputs.urn).toBe(wrappers[0].urn);
+});
+
+test("one master ASG per requested master, re-exposed as masterAsgNames; outputs resolve", () => {
+  const masters = toGraphResources(result).filter(isMasterAsg);
+  expect(masters).toHaveLength(3);
+  const names = result.outputs.masterAsgNames as string[];
+  expect(names).toHaveLength(3);
+  expect(Object.keys(result.outputs.workerAsgNames as Record<string, string>)).toEqual(["general"]);
+  expect(result.outputs.apiEndpoint).toMatch(/^https:\/\/.+:6443$/);
+  expect(result.outputs.kubeconfig).toContain("server: https://");
+});
+
+test("kubeconfig reaches the caller as a secret", () => {
+  expect(result.secretOutputs).toContain("kubeconfig");
+  expect(result.secretOutputs).not.toContain("masterAsgNames");
+});
+
+test("enum-like strings are validated by the stack's own validator", () => {
+  expect(() => toClusterConfig({ ...pythonInputs, network: { natGateways: "double" } })).toThrow(
+    /natGateways/,
+  );
+  expect(() =>
+    toClusterConfig({
+      ...pythonInputs,
+      workerPools: [
+        {
+          name: "tainted",
+          instanceTypes: ["t3.medium"],
+          minSize: 1,
+          maxSize: 1,
+          desiredCapacity: 1,
+          taints: [{ key: "k", value: "v", effect: "Sometimes" }],
+        },
+      ],
+    }),
+  ).toThrow(/effect/);
+  const cfg = toClusterConfig(pythonInputs);
+  expect(cfg.api.exposure).toBe("internal");
+  expect(cfg.masters.count).toBe(3);
+});
+
+test("a secret or resource output for a plain input is refused by name", () => {
+  const withOutput = { ...pythonInputs, clusterName: pulumi.output("py") } as unknown as ClusterArgs;
+  expect(() => toClusterConfig(withOutput)).toThrow(/"clusterName" must be a plain value/);
+});
