@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
+import { parse } from "yaml";
 import { PROVIDER_PACKAGE } from "../../provider/cluster";
 import { PROJECT_ROOT } from "../../synth/mockRuntime";
 
@@ -60,6 +61,9 @@ test("the plugin entry is the wrapper package; the TypeScript library entry is u
     default: "./bin/components/index.js",
   });
   expect(packageJson.types).toBe("bin/components/index.d.ts");
+  // The manifest only names the runtime; an entry override there would bypass package.json.
+  const manifest = parse(fs.readFileSync(path.join(PROJECT_ROOT, "PulumiPlugin.yaml"), "utf8"));
+  expect(manifest).toEqual({ runtime: "nodejs" });
 });
 
 test("schema package name and resource token are what the component provider constructs", () => {
