@@ -72,7 +72,10 @@ export class BootBundle extends pulumi.ComponentResource {
         serverSideEncryption: "AES256",
         // No tags: S3 allows 10 per object and user tags could exceed it; the key says what it is.
       },
-      { parent: this },
+      // Kept when a new bundle replaces it: an instance still launching from the previous
+      // launch-template version during the same `pulumi up` must find the object its
+      // user-data names. Old bundles are small; the bucket's versioning keeps history anyway.
+      { parent: this, retainOnDelete: true },
     );
     this.bucket = object.bucket;
     this.key = object.key;

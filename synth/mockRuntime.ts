@@ -29,6 +29,8 @@ export interface RegisteredResource {
   state: Record<string, unknown>;
   /** URNs named in dependsOn or implied by inputs. */
   dependencies: string[];
+  /** Resource options the engine would honour (not visible to the mock callback itself). */
+  options: { retainOnDelete: boolean; protect: boolean; ignoreChanges: string[] };
 }
 
 export interface SynthResult {
@@ -219,6 +221,9 @@ interface RpcRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getProtect(): boolean | undefined;
+  getIgnorechangesList(): string[];
 }
 
 type PulumiModule = typeof import("@pulumi/pulumi");
@@ -276,7 +281,10 @@ export async function synthesizeInCurrentRegistry(
   const pulumi = require("@pulumi/pulumi") as PulumiModule;
   const resources: RegisteredResource[] = [];
   const invokes: SynthResult["invokes"] = [];
-  const pending = new Map<string, { parent: string; dependencies: string[]; custom: boolean }>();
+  const pending = new Map<
+    string,
+    { parent: string; dependencies: string[]; custom: boolean; options: RegisteredResource["options"] }
+  >();
 
   await pulumi.runtime.setMocks(
     {
@@ -293,6 +301,7 @@ export async function synthesizeInCurrentRegistry(
           inputs,
           state,
           dependencies: meta?.dependencies ?? [],
+          options: meta?.options ?? { retainOnDelete: false, protect: false, ignoreChanges: [] },
         });
         return { id: `${args.name}-id`, state };
       },
@@ -319,6 +328,11 @@ export async function synthesizeInCurrentRegistry(
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       custom: req.getCustom(),
+      options: {
+        retainOnDelete: req.getRetainondelete() ?? false,
+        protect: req.getProtect() ?? false,
+        ignoreChanges: req.getIgnorechangesList(),
+      },
     });
     return original(req, cb);
   };

@@ -87,6 +87,8 @@ ConditionPathExists=${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}
 [Service]
 Type=oneshot
 EnvironmentFile=$env_file
+# The AWS CLI is a snap on Ubuntu (/snap/bin); do not rely on snapd's environment generator.
+Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin
 ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-backup-timer.sh && . $lib/etcd-backup.sh && etcd_backup_once'
 Nice=10
 IOSchedulingClass=idle

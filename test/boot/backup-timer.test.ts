@@ -66,6 +66,8 @@ test("installs a valid service + timer at the configured interval and enables it
   expect(timer).toMatch(/^OnUnitActiveSec=20min$/m);
   expect(timer).toMatch(/^RandomizedDelaySec=\d+$/m);
   expect(service).toContain(`EnvironmentFile=${join(root, "etc/etcd-backup.env")}`);
+  // The AWS CLI is a snap on Ubuntu nodes: the service must find it without snapd's generator.
+  expect(service).toMatch(/^Environment=PATH=[^\n]*:\/snap\/bin$/m);
   expect(service).toMatch(
     new RegExp(`^ExecStart=/bin/bash .*${LIB}/etcd-backup.sh && etcd_backup_once'$`, "m"),
   );

@@ -57,6 +57,8 @@ test("one encrypted, content-addressed object per role in the backup bucket, hol
     expect(object.inputs.serverSideEncryption).toBe("AES256");
     expect(object.inputs.bucket).toBe(bucket?.state.bucket);
     expect(object.parent).toContain("k8sha:boot:BootBundle");
+    // A node still launching from the previous template version must find its bundle.
+    expect(object.options.retainOnDelete).toBe(true);
   }
 });
 

@@ -134,6 +134,8 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
       expect(tags[TAG_CLUSTER]).toBe(s().config.clusterName);
       expect(tags[`kubernetes.io/cluster/${s().config.clusterName}`]).toBe("owned");
       members.add(tags[TAG_ETCD_MEMBER]);
+      // `pulumi destroy` or a replacement must never delete a member's data.
+      expect(volume.options.retainOnDelete).toBe(true);
     }
     expect(members.size).toBe(s().config.masters.count);
   });
