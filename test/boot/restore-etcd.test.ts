@@ -112,6 +112,11 @@ test("one lost member is rebuilt empty while the other two keep quorum, and catc
   const [a, b, c] = MEMBERS as [EtcdMemberSpec, EtcdMemberSpec, EtcdMemberSpec];
   await cluster.kill(c.name);
   rmSync(cluster.defaultDataDir(c.name), { recursive: true, force: true });
+  // If c led, the other two elect a new leader first.
+  await cluster.waitHealthy(
+    [a, b].map((m) => cluster.clientUrl(m.ip)),
+    20000,
+  );
   // Writes while it is gone: quorum (2 of 3) still accepts them.
   await cluster.putMany(cluster.clientUrl(a.ip), "/registry/while-down/", 50);
 

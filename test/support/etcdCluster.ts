@@ -98,7 +98,7 @@ export class EtcdTestCluster {
     // etcd checks a peer's client certificate against the connection's source address, and
     // Linux dials 127.x.y.z from 127.0.0.1, so member certs also carry 127.0.0.1.
     const tls = issueCert(this.ca, `member-${member.ip}`, [member.ip, "127.0.0.1"]);
-    const electionMs = this.options.electionMs ?? 500;
+    const electionMs = this.options.electionMs ?? 1000;
     const args = [
       ...["--name", member.name, "--data-dir", opts.dataDir ?? this.defaultDataDir(member.name)],
       ...[
@@ -111,7 +111,7 @@ export class EtcdTestCluster {
       ...["--initial-advertise-peer-urls", this.peerUrl(member.ip)],
       ...["--initial-cluster", opts.initialCluster, "--initial-cluster-state", opts.initialClusterState],
       ...["--initial-cluster-token", "k8sha-test"],
-      ...["--heartbeat-interval", String(this.options.heartbeatMs ?? 50)],
+      ...["--heartbeat-interval", String(this.options.heartbeatMs ?? 100)],
       ...["--election-timeout", String(electionMs)],
       ...["--cert-file", tls.cert, "--key-file", tls.key, "--trusted-ca-file", this.ca.cert],
       "--client-cert-auth",
@@ -223,15 +223,20 @@ export class EtcdTestCluster {
     for (let start = 0; start < count; start += 100) {
       const puts: string[] = [];
       for (let i = start; i < Math.min(count, start + 100); i++) puts.push(`put ${prefix}${i} value-${i}`);
-      const result = await run(
-        ETCDCTL_BIN,
-        [`--endpoints=${endpoint}`, "--command-timeout=5s", "txn"],
-        this.tlsEnv(),
-        // Sections end with a blank line: no compares, the puts, no failure ops.
-        `\n${puts.join("\n")}\n\n\n`,
-      );
-      if (result.code !== 0 || !result.stdout.startsWith("SUCCESS")) {
-        throw new Error(`txn failed: ${result.stderr}${result.stdout}`);
+      // A leader change (e.g. right after a member was killed) times a request out; the puts are
+      // idempotent (same keys, same values), so retrying is what a real client would do.
+      for (let attempt = 1; ; attempt++) {
+        const result = await run(
+          ETCDCTL_BIN,
+          [`--endpoints=${endpoint}`, "--command-timeout=5s", "txn"],
+          this.tlsEnv(),
+          // Sections end with a blank line: no compares, the puts, no failure ops.
+          `\n${puts.join("\n")}\n\n\n`,
+        );
+        if (result.code === 0 && result.stdout.startsWith("SUCCESS")) break;
+        const transient = /request timed out|leader changed|no leader/.test(result.stderr);
+        if (!transient || attempt >= 5) throw new Error(`txn failed: ${result.stderr}${result.stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
       }
     }
   }

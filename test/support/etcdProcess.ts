@@ -22,9 +22,9 @@ export interface EtcdClusterOptions {
   clientPort: number;
   /** Peer port on every member IP; unique per test file. */
   peerPort: number;
-  /** etcd `--heartbeat-interval` in ms (default 50: fast tests). */
+  /** etcd `--heartbeat-interval` in ms (default 100: tolerant of a loaded 2-core test machine). */
   heartbeatMs?: number;
-  /** etcd `--election-timeout` in ms (default 500). */
+  /** etcd `--election-timeout` in ms (default 1000). */
   electionMs?: number;
 }
 
