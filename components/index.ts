@@ -1,8 +1,9 @@
 /**
  * Public API of `k8s-ha-aws`: every component and its Args, the config shapes the Cluster
  * takes, the defaults and the tag conventions. Another Pulumi TypeScript project imports
- * from here (`import { Cluster } from "k8s-ha-aws"`); package.json points `main`/`types`/
- * `exports` at the compiled copy of this file. See docs/used-by.md.
+ * from here (`import { Cluster } from "k8s-ha-aws"`); package.json points `types`/`exports` at
+ * the compiled copy of this file (`main` is the multi-language entry, provider/index.ts).
+ * See docs/used-by.md.
  */
 
 /** Validates and defaults stack-style values (`k8s-ha:*` keys, JSON strings) without pulumi.Config. */
