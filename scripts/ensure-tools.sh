@@ -14,6 +14,7 @@ declare -A TOOLS=(
   [mkfs.ext4]=e2fsprogs
   [blkid]=util-linux
   [curl]=curl
+  [systemd-analyze]=systemd
 )
 
 missing_packages() {
