@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
+import type { ClusterOutputs } from "./components/clusterOutputs";
+import { clusterArgsFromConfig } from "./config/clusterArgs";
 import type { ClusterConfig } from "./config/types";
 
 /** The zones to use: the explicit list, or the first N available zones of the region. */
@@ -20,22 +22,6 @@ function resolveZones(cfg: ClusterConfig): pulumi.Input<string>[] {
 }
 
 /** Builds the cluster from validated config and returns the stack outputs. */
-export function buildCluster(cfg: ClusterConfig): Record<string, pulumi.Input<unknown>> {
-  const cluster = new Cluster(cfg.clusterName, {
-    clusterName: cfg.clusterName,
-    region: cfg.region,
-    availabilityZones: resolveZones(cfg),
-    kubernetesVersion: cfg.kubernetesVersion,
-    network: cfg.network,
-    api: cfg.api,
-    masters: cfg.masters,
-    etcd: cfg.etcd,
-    workerPools: cfg.workerPools,
-    leaderElection: cfg.leaderElection,
-    backup: cfg.backup,
-    cni: cfg.cni,
-    readinessGate: cfg.readinessGate,
-    tags: cfg.tags,
-  });
-  return cluster.outputs;
+export function buildCluster(cfg: ClusterConfig): ClusterOutputs {
+  return new Cluster(cfg.clusterName, clusterArgsFromConfig(cfg, resolveZones(cfg))).outputs;
 }

@@ -6,6 +6,7 @@ import { API_HEALTH_CHECK, API_LB_DEFAULTS, API_PORT } from "./defaults";
 export interface ApiLoadBalancerArgs {
   /** Cluster name (plain: it is part of the AWS names). */
   clusterName: string;
+  /** VPC of the NLB, its security group and its target group (`Network.vpcId`). */
   vpcId: pulumi.Input<string>;
   /** VPC CIDR: always allowed in, so nodes and in-VPC tools reach the API. */
   vpcCidr: string;

@@ -35,7 +35,7 @@ export class BootstrapToken extends pulumi.ComponentResource {
 
   constructor(name: string, args: BootstrapTokenArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:pki:BootstrapToken", name, {}, opts);
-    const keepers = { rotation: args.rotation ?? "initial" };
+    const keepers = { rotation: args.rotation ?? PKI_DEFAULTS.bootstrapTokenRotation };
     // Lower-case letters and digits only: kubeadm rejects anything else.
     const part = (suffix: string, length: number) =>
       new random.RandomString(

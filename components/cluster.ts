@@ -1,26 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type {
-  ApiConfig,
-  BackupConfig,
-  CniConfig,
-  EtcdConfig,
-  ExistingVpcConfig,
-  LeaderElectionConfig,
-  MastersConfig,
-  ReadinessGateConfig,
-  WorkerPoolConfig,
-} from "../config/types";
+import type { ClusterConfig } from "../config/types";
 import { nodeImageId } from "./ami";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import { BackupBucket } from "./backupBucket";
 import { createBootBundles } from "./bootBundle";
 import { BootstrapToken } from "./bootstrapToken";
+import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
 import { NodeRole } from "./iam/nodeRole";
 import { workerPolicy } from "./iam/policyOutputs";
-import { adminKubeconfig } from "./kubeconfig";
 import { Network } from "./network";
 import { ClusterPki } from "./pki";
 import { ReadinessGate } from "./readinessGate";
@@ -29,33 +19,15 @@ import { baseTags, TAG_ROLE } from "./tags";
 import { WorkerPool } from "./workerPool";
 
 /**
- * Everything needed to build one highly available cluster. Shapes match `config/types.ts`
- * (the stack config) so `index.ts` can pass validated config straight through; another
- * project can build the same object in code.
+ * Everything needed to build one highly available cluster: the validated stack config
+ * (`config/types.ts`, where every field is documented) with the zones resolved and tags
+ * optional, so `program.ts` passes config straight through; another project can build the
+ * same object in code.
  */
-export interface ClusterArgs {
-  /** DNS-label cluster name, used in resource names, tags and SSM paths. */
-  clusterName: string;
-  /** AWS region (plain: it is part of endpoints written into user-data). */
-  region: string;
+export interface ClusterArgs
+  extends Omit<ClusterConfig, "availabilityZones" | "availabilityZoneCount" | "tags"> {
   /** Zones to use, one master per zone for the first `masters.count` zones. */
   availabilityZones: pulumi.Input<string>[];
-  kubernetesVersion: string;
-  network: {
-    vpcCidr: string;
-    natGateways: "single" | "perAz";
-    existingVpc?: ExistingVpcConfig;
-    podCidr: string;
-    serviceCidr: string;
-  };
-  api: ApiConfig;
-  masters: MastersConfig;
-  etcd: EtcdConfig;
-  workerPools: WorkerPoolConfig[];
-  leaderElection: LeaderElectionConfig;
-  backup: BackupConfig;
-  cni: CniConfig;
-  readinessGate: ReadinessGateConfig;
   /** Extra tags on every taggable resource. */
   tags?: Record<string, string>;
 }
@@ -81,7 +53,7 @@ export class Cluster extends pulumi.ComponentResource {
   /** Absent when `readinessGate.enabled` is false. */
   public readonly readinessGate?: ReadinessGate;
   /** Values exported as stack outputs (see README "Outputs"). */
-  public readonly outputs: Record<string, pulumi.Input<unknown>>;
+  public readonly outputs: ClusterOutputs;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:cluster:Cluster", name, {}, opts);
@@ -273,28 +245,11 @@ export class Cluster extends pulumi.ComponentResource {
       );
     }
 
-    this.outputs = {
-      clusterName: args.clusterName,
-      vpcId: this.network.vpcId,
-      availabilityZones: this.network.availabilityZones,
-      privateSubnetIds: this.network.privateSubnetIds,
-      publicSubnetIds: this.network.publicSubnetIds,
-      apiEndpoint: this.apiLoadBalancer.endpoint,
-      apiLoadBalancerDnsName: this.apiLoadBalancer.dnsName,
-      masterAsgNames: pulumi.all(this.controlPlane.asgNames),
-      etcdVolumeIds: pulumi.all(this.controlPlane.etcdVolumeIds),
-      backupLocation: this.backupBucket.location,
-      workerAsgNames: Object.fromEntries(
-        args.workerPools.map((p, i) => [p.name, this.workerPools[i].asgName]),
-      ),
-      kubeconfig: adminKubeconfig({
-        clusterName: args.clusterName,
-        server: this.apiLoadBalancer.endpoint,
-        caCertPem: this.pki.caCertPem,
-        clientCertPem: this.pki.adminCertPem,
-        clientKeyPem: this.pki.adminKeyPem,
-      }),
-    };
+    this.outputs = clusterOutputs(
+      args.clusterName,
+      args.workerPools.map((p) => p.name),
+      this,
+    );
     this.registerOutputs(this.outputs);
   }
 }

@@ -1,45 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { EtcdVolumeConfig } from "../config/types";
 import { nodeImageId } from "./ami";
-import { Master, type MasterBackupArgs, type MasterBootBundleArgs, type MasterBootSettings } from "./master";
+import { Master, type MasterSharedArgs } from "./master";
 
-export interface ControlPlaneArgs {
-  /** Cluster name (plain: tags, names, IAM conditions). */
-  clusterName: string;
+export interface ControlPlaneArgs extends MasterSharedArgs {
   /** Number of masters, one per zone over the first `count` zones. */
   count: number;
   /** Zones in subnet order; at least `count`. */
   availabilityZones: pulumi.Input<string>[];
   /** Private subnet of each zone, same order as `availabilityZones`. */
   privateSubnetIds: pulumi.Input<string>[];
-  etcdVolume: EtcdVolumeConfig;
   /** Keep etcd volumes when Pulumi deletes or replaces them (default true). */
   retainEtcdVolumesOnDelete?: boolean;
-  instanceType: pulumi.Input<string>;
-  rootVolumeGiB: pulumi.Input<number>;
   /** AMI to use; default the newest Canonical Ubuntu 24.04 LTS amd64. */
   imageId?: pulumi.Input<string>;
-  /** The masters' security group(s) (`SecurityGroups.masterSecurityGroupId`). */
-  securityGroupIds: pulumi.Input<string>[];
-  /** `ApiLoadBalancer.targetGroupArn`. */
-  targetGroupArn: pulumi.Input<string>;
-  /** `ApiLoadBalancer.dnsName`. */
-  apiEndpoint: pulumi.Input<string>;
-  /** `ClusterSecrets.prefix`. */
-  ssmPrefix: string;
-  /** `ClusterSecrets.kmsKeyArn`. */
-  kmsKeyArn: pulumi.Input<string>;
-  /** Boot settings shared by every master. */
-  boot: MasterBootSettings;
-  /** etcd snapshot bucket (issue 5); absent disables backups. */
-  backup?: MasterBackupArgs;
-  /** The master role's boot bundle (`BootBundle` outputs and its bucket's ARN). */
-  bootBundle: MasterBootBundleArgs;
-  /** Resources every master waits for before launching: `ClusterSecrets` and the `BootBundle`. */
-  bootPrerequisites: pulumi.Input<pulumi.Resource>[];
-  /** Tags added to every resource. */
-  tags: Record<string, string>;
 }
 
 /**
@@ -71,34 +45,28 @@ export class ControlPlane extends pulumi.ComponentResource {
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
+    // ControlPlane-only fields become per-master values below; the rest (MasterSharedArgs) passes through.
+    const {
+      availabilityZones,
+      privateSubnetIds,
+      retainEtcdVolumesOnDelete,
+      imageId: _image,
+      ...shared
+    } = args;
     this.masters = Array.from(
       { length: args.count },
       (_, index) =>
         new Master(
           `${name}-${index}`,
           {
-            clusterName: args.clusterName,
+            ...shared,
             index,
-            count: args.count,
-            availabilityZone: args.availabilityZones[index],
-            subnetId: args.privateSubnetIds[index],
-            etcdVolume: args.etcdVolume,
-            retainEtcdVolumeOnDelete: args.retainEtcdVolumesOnDelete,
-            instanceType: args.instanceType,
-            rootVolumeGiB: args.rootVolumeGiB,
+            availabilityZone: availabilityZones[index],
+            subnetId: privateSubnetIds[index],
+            retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
             imageId,
-            securityGroupIds: args.securityGroupIds,
-            targetGroupArn: args.targetGroupArn,
-            apiEndpoint: args.apiEndpoint,
             accountId: identity.accountId,
             partition,
-            ssmPrefix: args.ssmPrefix,
-            kmsKeyArn: args.kmsKeyArn,
-            boot: args.boot,
-            backup: args.backup,
-            bootBundle: args.bootBundle,
-            bootPrerequisites: args.bootPrerequisites,
-            tags: args.tags,
           },
           { parent: this },
         ),

@@ -177,9 +177,14 @@ export const PKI_DEFAULTS = {
   clientEarlyRenewalHours: 30 * 24,
   /** kubeadm token TTL: "0s" = never expires, so workers launched months later can join. */
   bootstrapTokenTtl: "0s",
+  /** BootstrapToken `rotation` keeper when none is given; changing it would replace every token. */
+  bootstrapTokenRotation: "initial",
   /** Days KMS waits before deleting the secrets key (7 is the minimum). */
   kmsDeletionWindowDays: 7,
 } as const;
+
+/** ARN partition of IAM resource ARNs when none is given (GovCloud: aws-us-gov, China: aws-cn). */
+export const AWS_DEFAULT_PARTITION = "aws";
 
 /** CloudWatch namespace for node metrics; the master IAM policy only allows this one. */
 export const METRICS_NAMESPACE = "K8sHA";

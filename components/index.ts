@@ -38,6 +38,8 @@ export { BOOTSTRAP_TOKEN_PATTERN, BootstrapToken, type BootstrapTokenArgs } from
 // --- the whole cluster ---------------------------------------------------------------------
 /** A complete HA cluster: network, PKI, API load balancer, masters, workers, backups, gate. */
 export { Cluster, type ClusterArgs } from "./cluster";
+/** What a Cluster exports (`cluster.outputs`): endpoint, kubeconfig (secret), ASG names, ... */
+export { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 /** KMS key and SSM SecureString parameters holding the PKI and join material nodes fetch at boot. */
 export { ClusterSecrets, type ClusterSecretsArgs, secretParameterNames } from "./clusterSecrets";
 /** One master per zone (odd count), the init/join roles and their shared settings. */

@@ -26,60 +26,74 @@ export type MasterBootSettings = Omit<
 
 /** The master bundle (`BootBundle` outputs) plus its bucket's ARN, which scopes the IAM read. */
 export interface MasterBootBundleArgs extends BootBundleRefArgs {
+  /** The bundle bucket's ARN: scopes the master role's `s3:GetObject`. */
   bucketArn: pulumi.Input<string>;
 }
 
 /** Where etcd snapshots go (issue 5); absent disables backups. */
 export interface MasterBackupArgs {
+  /** Backup bucket ARN: scopes the master role's S3 permissions. */
   bucketArn: pulumi.Input<string>;
+  /** Backup bucket name, written into user-data for the backup timer. */
   bucketName: pulumi.Input<string>;
   /** Key prefix of this cluster's snapshots. */
   prefix: string;
+  /** Minutes between snapshots (systemd timer). */
   intervalMinutes: number;
 }
 
-export interface MasterArgs {
+/** What every master of a control plane shares; `ControlPlane` passes these through unchanged. */
+export interface MasterSharedArgs {
   /** Cluster name (plain: tags, names, IAM conditions). */
   clusterName: string;
-  /** 0-based position; master 0 alone may run `kubeadm init`. Also the etcd-member tag value. */
-  index: number;
   /** Number of masters in the control plane. */
   count: number;
-  /** The zone of this master; its etcd volume is created there. */
-  availabilityZone: pulumi.Input<string>;
-  /** The private subnet of `availabilityZone`: the ASG's only subnet, which pins the master to the zone. */
-  subnetId: pulumi.Input<string>;
   /** etcd volume type, size, IOPS, throughput. */
   etcdVolume: EtcdVolumeConfig;
-  /** Keep the etcd volume when Pulumi deletes or replaces it (default true: it holds the member's data). */
-  retainEtcdVolumeOnDelete?: boolean;
+  /** EC2 instance type of the masters. */
   instanceType: pulumi.Input<string>;
+  /** Encrypted root volume size in GiB. */
   rootVolumeGiB: pulumi.Input<number>;
-  /** AMI id (see `nodeImageId`). */
-  imageId: pulumi.Input<string>;
-  /** The masters' security group(s). */
+  /** The masters' security group(s) (`SecurityGroups.masterSecurityGroupId`). */
   securityGroupIds: pulumi.Input<string>[];
-  /** API load balancer target group the ASG registers the master with. */
+  /** API load balancer target group the ASG registers the master with (`ApiLoadBalancer.targetGroupArn`). */
   targetGroupArn: pulumi.Input<string>;
-  /** API load balancer DNS name: kubeadm's controlPlaneEndpoint host. */
+  /** API load balancer DNS name, kubeadm's controlPlaneEndpoint host (`ApiLoadBalancer.dnsName`). */
   apiEndpoint: pulumi.Input<string>;
-  /** Account, region and partition of the IAM resource ARNs. */
-  accountId: pulumi.Input<string>;
-  partition?: pulumi.Input<string>;
-  /** SSM prefix and KMS key of the cluster secrets (`ClusterSecrets.prefix` / `.kmsKeyArn`). */
+  /** SSM prefix of the cluster secrets (`ClusterSecrets.prefix`). */
   ssmPrefix: string;
+  /** KMS key of the cluster secrets (`ClusterSecrets.kmsKeyArn`). */
   kmsKeyArn: pulumi.Input<string>;
+  /** Boot settings shared by every master. */
   boot: MasterBootSettings;
+  /** etcd snapshot bucket (issue 5); absent disables backups. */
   backup?: MasterBackupArgs;
   /** The master role's boot bundle, downloaded and verified by the bootstrap in user-data. */
   bootBundle: MasterBootBundleArgs;
   /**
-   * Resources that must exist before the master launches: the SSM parameters it reads at boot
-   * and the `BootBundle` object.
+   * Resources that must exist before a master launches: the SSM parameters it reads at boot
+   * (`ClusterSecrets`) and the `BootBundle` object.
    */
   bootPrerequisites: pulumi.Input<pulumi.Resource>[];
   /** Tags added to every resource. */
   tags: Record<string, string>;
+}
+
+export interface MasterArgs extends MasterSharedArgs {
+  /** 0-based position; master 0 alone may run `kubeadm init`. Also the etcd-member tag value. */
+  index: number;
+  /** The zone of this master; its etcd volume is created there. */
+  availabilityZone: pulumi.Input<string>;
+  /** The private subnet of `availabilityZone`: the ASG's only subnet, which pins the master to the zone. */
+  subnetId: pulumi.Input<string>;
+  /** Keep the etcd volume when Pulumi deletes or replaces it (default true: it holds the member's data). */
+  retainEtcdVolumeOnDelete?: boolean;
+  /** AMI id (see `nodeImageId`). */
+  imageId: pulumi.Input<string>;
+  /** Account of the IAM resource ARNs (the region is `boot.region`). */
+  accountId: pulumi.Input<string>;
+  /** Partition of the IAM resource ARNs (default `aws`). */
+  partition?: pulumi.Input<string>;
 }
 
 /**

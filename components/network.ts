@@ -1,11 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrSubnet, formatCidr, mustParseCidr } from "./cidr";
+import { NETWORK_DEFAULTS } from "./defaults";
 import { clusterOwnershipTag } from "./tags";
 
 /** A VPC and subnets that already exist; the network component only tags the subnets. */
 export interface ExistingVpcArgs {
+  /** Id of the existing VPC. */
   vpcId: pulumi.Input<string>;
+  /** Its CIDR (plain: security-group rules are written from it). */
   vpcCidr: string;
   /** One per availability zone, in the order of `availabilityZones`. */
   publicSubnetIds: pulumi.Input<string>[];
@@ -93,7 +96,7 @@ export class Network extends pulumi.ComponentResource {
       return;
     }
 
-    const vpcCidr = args.vpcCidr ?? "10.0.0.0/16";
+    const vpcCidr = args.vpcCidr ?? NETWORK_DEFAULTS.vpcCidr;
     this.vpcCidr = vpcCidr;
     const layout = subnetLayout(vpcCidr, zones.length);
     const vpc = new aws.ec2.Vpc(
@@ -148,7 +151,7 @@ export class Network extends pulumi.ComponentResource {
       );
     });
 
-    const natCount = (args.natGateways ?? "perAz") === "perAz" ? zones.length : 1;
+    const natCount = (args.natGateways ?? NETWORK_DEFAULTS.natGateways) === "perAz" ? zones.length : 1;
     const nats = publicSubnets.slice(0, natCount).map((subnet, i) => {
       const eip = new aws.ec2.Eip(
         `${name}-nat-${i}`,

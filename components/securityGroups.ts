@@ -105,6 +105,7 @@ export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
 export interface SecurityGroupsArgs {
   /** Cluster name (plain: used in names and descriptions). */
   clusterName: string;
+  /** VPC the node security groups belong to (`Network.vpcId`). */
   vpcId: pulumi.Input<string>;
   /** VPC CIDR (plain), the source of NodePort and path-MTU rules. */
   vpcCidr: string;

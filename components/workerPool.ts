@@ -23,7 +23,9 @@ export interface WorkerPoolArgs {
    * whether the ASG uses a mixed-instances policy at all.
    */
   instanceTypes?: string[];
+  /** ASG minimum size (also the readiness gate's Ready-worker target for this pool). */
   minSize?: pulumi.Input<number>;
+  /** ASG maximum size (cluster-autoscaler never scales above it). */
   maxSize?: pulumi.Input<number>;
   /** Initial size only: afterwards cluster-autoscaler owns it (see `ignoreChanges` below). */
   desiredCapacity?: pulumi.Input<number>;
@@ -31,6 +33,7 @@ export interface WorkerPoolArgs {
   spotPercentage?: number;
   /** Instances always bought on demand before the spot share applies. */
   onDemandBaseCapacity?: pulumi.Input<number>;
+  /** Encrypted gp3 root volume size in GiB. */
   rootVolumeGiB?: pulumi.Input<number>;
   /** Node labels (kubelet `--node-labels`); `k8sha.io/pool=<poolName>` is always added. */
   labels?: Record<string, string>;

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster as CoreCluster } from "../components/cluster";
-import { adminKubeconfig } from "../components/kubeconfig";
+import { clusterArgsFromConfig } from "../config/clusterArgs";
 import type { ClusterArgs } from "./args";
 import { toClusterConfig } from "./toClusterConfig";
 
@@ -44,48 +44,20 @@ export class Cluster extends pulumi.ComponentResource {
     super(`${PROVIDER_PACKAGE}:index:Cluster`, name, {}, opts);
     const cfg = toClusterConfig(args);
     if (!cfg.availabilityZones) throw new Error("Cluster: availabilityZones is required");
-    const core = new CoreCluster(
-      name,
-      {
-        clusterName: cfg.clusterName,
-        region: cfg.region,
-        availabilityZones: cfg.availabilityZones,
-        kubernetesVersion: cfg.kubernetesVersion,
-        network: cfg.network,
-        api: cfg.api,
-        masters: cfg.masters,
-        etcd: cfg.etcd,
-        workerPools: cfg.workerPools,
-        leaderElection: cfg.leaderElection,
-        backup: cfg.backup,
-        cni: cfg.cni,
-        readinessGate: cfg.readinessGate,
-        tags: cfg.tags,
-      },
-      { parent: this },
-    );
+    const out = new CoreCluster(name, clusterArgsFromConfig(cfg, cfg.availabilityZones), { parent: this })
+      .outputs;
 
-    this.clusterName = pulumi.output(cfg.clusterName);
-    this.apiEndpoint = core.apiLoadBalancer.endpoint;
-    this.apiLoadBalancerDnsName = core.apiLoadBalancer.dnsName;
-    this.kubeconfig = pulumi.secret(
-      adminKubeconfig({
-        clusterName: cfg.clusterName,
-        server: core.apiLoadBalancer.endpoint,
-        caCertPem: core.pki.caCertPem,
-        clientCertPem: core.pki.adminCertPem,
-        clientKeyPem: core.pki.adminKeyPem,
-      }),
-    );
-    this.masterAsgNames = pulumi.all(core.controlPlane.asgNames);
-    this.etcdVolumeIds = pulumi.all(core.controlPlane.etcdVolumeIds);
-    this.workerAsgNames = pulumi.all(
-      Object.fromEntries(cfg.workerPools.map((pool, i) => [pool.name, core.workerPools[i].asgName])),
-    );
-    this.vpcId = core.network.vpcId;
-    this.privateSubnetIds = pulumi.all(core.network.privateSubnetIds);
-    this.publicSubnetIds = pulumi.all(core.network.publicSubnetIds);
-    this.backupLocation = core.backupBucket.location;
+    this.clusterName = pulumi.output(out.clusterName);
+    this.apiEndpoint = out.apiEndpoint;
+    this.apiLoadBalancerDnsName = out.apiLoadBalancerDnsName;
+    this.kubeconfig = out.kubeconfig;
+    this.masterAsgNames = out.masterAsgNames;
+    this.etcdVolumeIds = out.etcdVolumeIds;
+    this.workerAsgNames = pulumi.all(out.workerAsgNames);
+    this.vpcId = out.vpcId;
+    this.privateSubnetIds = pulumi.all(out.privateSubnetIds);
+    this.publicSubnetIds = pulumi.all(out.publicSubnetIds);
+    this.backupLocation = out.backupLocation;
 
     this.registerOutputs({
       clusterName: this.clusterName,

@@ -30,6 +30,7 @@ export interface BootBundleLocation {
 }
 
 export interface MasterPolicyArgs extends AccountScope {
+  /** Cluster name: the value of the cluster tag the EC2 conditions require. */
   clusterName: string;
   /** ARN of THIS master's etcd volume: the only volume it may attach or detach. */
   etcdVolumeArn: string;
@@ -46,6 +47,7 @@ export interface MasterPolicyArgs extends AccountScope {
 export interface WorkerPolicyArgs extends AccountScope {
   /** SSM prefix `/k8sha/<cluster>`. */
   ssmPrefix: string;
+  /** The cluster's secrets KMS key (ClusterSecrets.kmsKeyArn), decryptable only via SSM. */
   kmsKeyArn: string;
   /** The boot bundles: the worker reads its bundle at boot. */
   bootBundle: BootBundleLocation;

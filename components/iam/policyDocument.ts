@@ -1,4 +1,5 @@
 /** Typed IAM policy documents and the ARN helpers the node policies share. */
+import { AWS_DEFAULT_PARTITION } from "../defaults";
 
 /** Condition block: operator -> condition key -> value(s). */
 export type PolicyCondition = Record<string, Record<string, string | string[]>>;
@@ -46,11 +47,11 @@ export interface AccountScope {
 }
 
 export function ssmParameterArn(scope: AccountScope, path: string): string {
-  return `arn:${scope.partition ?? "aws"}:ssm:${scope.region}:${scope.accountId}:parameter${path}`;
+  return `arn:${scope.partition ?? AWS_DEFAULT_PARTITION}:ssm:${scope.region}:${scope.accountId}:parameter${path}`;
 }
 
 export function ec2InstancesArn(scope: AccountScope): string {
-  return `arn:${scope.partition ?? "aws"}:ec2:${scope.region}:${scope.accountId}:instance/*`;
+  return `arn:${scope.partition ?? AWS_DEFAULT_PARTITION}:ec2:${scope.region}:${scope.accountId}:instance/*`;
 }
 
 /** Parameter Store calls KMS with the caller's credentials, `kms:ViaService` = SSM, and the parameter ARN as encryption context. */

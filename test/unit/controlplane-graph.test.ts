@@ -118,6 +118,15 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     expect(new Set(zones).size).toBe(views.length);
   });
 
+  test("{ parent: this } everywhere: one root, the Cluster; every other resource under a component", () => {
+    const roots = s().result.resources.filter((r) => r.parent === "");
+    expect(roots.map((r) => r.type)).toEqual(["k8sha:cluster:Cluster"]);
+    const orphans = s()
+      .result.resources.filter((r) => r.parent !== "" && s().byUrn.get(r.parent)?.custom !== false)
+      .map((r) => `${r.type} ${r.name}`);
+    expect(orphans).toEqual([]);
+  });
+
   test("each etcd volume is encrypted, sized by config, in its master's zone, tagged as its member", () => {
     const want = s().config.etcd.volume;
     const members = new Set<unknown>();
