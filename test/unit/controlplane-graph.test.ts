@@ -11,13 +11,19 @@ import { API_PORT } from "../../components/defaults";
 import { TAG_CLUSTER, TAG_ETCD_MEMBER } from "../../components/tags";
 import { parseConfig } from "../../config/parse";
 import type { ClusterConfig } from "../../config/types";
+import { ofType, type RegisteredResource, readStackConfig, synthesize } from "../../synth/mockRuntime";
 import {
-  ofType,
-  type RegisteredResource,
-  readStackConfig,
-  type SynthResult,
-  synthesize,
-} from "../../synth/mockRuntime";
+  childrenOf,
+  depsOfType,
+  descendantsOf,
+  type Graph,
+  indexGraph,
+  list,
+  only,
+  type Rec,
+  reachable,
+  rec,
+} from "../support/graph";
 
 const T = {
   asg: "aws:autoscaling/group:Group",
@@ -34,52 +40,17 @@ const T = {
   ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
 } as const;
 
-type Rec = Record<string, unknown>;
-const rec = (v: unknown): Rec => (v && typeof v === "object" ? (v as Rec) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-interface Stack {
-  result: SynthResult;
+interface Stack extends Graph {
   config: ClusterConfig;
-  byUrn: Map<string, RegisteredResource>;
 }
 const stacks: Record<string, Stack> = {};
 
 beforeAll(async () => {
   for (const name of ["dev", "prod"]) {
     const result = await synthesize(name);
-    stacks[name] = {
-      result,
-      config: parseConfig(readStackConfig(name)),
-      byUrn: new Map(result.resources.map((r) => [r.urn, r])),
-    };
+    stacks[name] = { ...indexGraph(result), config: parseConfig(readStackConfig(name)) };
   }
 });
-
-const childrenOf = (s: Stack, parent: RegisteredResource, type: string) =>
-  s.result.resources.filter((r) => r.parent === parent.urn && r.type === type);
-const descendantsOf = (s: Stack, root: RegisteredResource, type: string): RegisteredResource[] => {
-  const direct = s.result.resources.filter((r) => r.parent === root.urn);
-  return [...direct.filter((r) => r.type === type), ...direct.flatMap((r) => descendantsOf(s, r, type))];
-};
-const depsOfType = (s: Stack, r: RegisteredResource, type: string) =>
-  r.dependencies.map((u) => s.byUrn.get(u)).filter((d): d is RegisteredResource => d?.type === type);
-const only = <X>(items: X[], what: string): X => {
-  if (items.length !== 1) throw new Error(`expected exactly one ${what}, found ${items.length}`);
-  return items[0];
-};
-/** Every URN reachable through dependencies and parents' dependencies. */
-function reachable(s: Stack, start: RegisteredResource): Set<string> {
-  const seen = new Set<string>();
-  const queue = [...start.dependencies];
-  while (queue.length > 0) {
-    const urn = queue.pop() as string;
-    if (seen.has(urn)) continue;
-    seen.add(urn);
-    queue.push(...(s.byUrn.get(urn)?.dependencies ?? []));
-  }
-  return seen;
-}
 
 interface MasterView {
   asg: RegisteredResource;
@@ -241,6 +212,20 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
         const deps = reachable(s(), r);
         expect(parameters.filter((p) => !deps.has(p))).toEqual([]);
       }
+    }
+  });
+
+  test("no node of any role can launch before the SSM parameters and its boot bundle exist", () => {
+    const parameters = ofType(s().result, T.ssm).map((p) => p.urn);
+    const bundles = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2");
+    const nodes = [...ofType(s().result, T.lt), ...ofType(s().result, T.asg)];
+    expect(nodes.length).toBeGreaterThan(2 * s().config.masters.count);
+    for (const r of nodes) {
+      const deps = reachable(s(), r);
+      expect(parameters.filter((p) => !deps.has(p))).toEqual([]);
+      const role = r.parent.includes("k8sha:controlplane:Master") ? "master" : "worker";
+      const own = bundles.filter((b) => deps.has(b.urn)).map((b) => String(b.inputs.key));
+      expect(own).toEqual([expect.stringContaining(`/boot/${role}-`)]);
     }
   });
 
