@@ -66,11 +66,20 @@ healthy_peer() {
   etcd_healthy_endpoint "${urls[@]}" || die "no healthy etcd member among ${urls[*]}"
 }
 
-write_init() { write_init_config "$INIT_CONFIG" "$NODE_NAME" "$NODE_IP" "$(ssm_get_param "$SSM_PREFIX/join/token")"; }
+# Values from command substitutions are captured first: as a command's argument, a failed
+# "$(...)" is ignored even under errexit, so an unreadable token would be written as "" (kubeadm
+# init would then invent its own token) and the step marked done.
+write_init() {
+  local token
+  token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
+  write_init_config "$INIT_CONFIG" "$NODE_NAME" "$NODE_IP" "$token"
+}
 write_local() { write_init_config "$LOCAL_CONFIG" "$NODE_NAME" "$NODE_IP"; }
 write_join() {
-  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$NODE_IP" "$(ssm_get_param "$SSM_PREFIX/join/token")" \
-    "$(ca_discovery_hash "${PKI_DIR:-/etc/kubernetes/pki}/ca.crt")" true
+  local token hash ca="${PKI_DIR:-/etc/kubernetes/pki}/ca.crt"
+  token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
+  hash="$(ca_discovery_hash "$ca")" || die "cannot compute the discovery hash of $ca"
+  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$NODE_IP" "$token" "$hash" true
 }
 # An etcd client certificate before kubeadm made any: the etcd CA key came from SSM.
 etcd_client_cert() { "${KUBEADM:-kubeadm}" init phase certs etcd-healthcheck-client --config "$LOCAL_CONFIG"; }
@@ -85,7 +94,11 @@ mark_initialised() {
   esac
 }
 
-remove_stale_member() { etcd_remove_stale_member "$(healthy_peer)" "$SUBNET_CIDR" "$NODE_IP" >/dev/null; }
+remove_stale_member() {
+  local peer
+  peer="$(healthy_peer)" || die "no healthy etcd peer to go through"
+  etcd_remove_stale_member "$peer" "$SUBNET_CIDR" "$NODE_IP" >/dev/null
+}
 
 mode_init() {
   run_step init-config write_init
@@ -105,9 +118,10 @@ mode_join() {
 # Point our member at the new IP before etcd starts. If the member was removed meanwhile, its
 # data is useless ("permanently removed"): set it aside and join as a new member instead.
 rejoin_update_peer() {
-  local member rc=0
+  local member peer rc=0
   member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
-  etcd_rejoin_update_peer "$(healthy_peer)" "$member" "https://$NODE_IP:2380" || rc=$?
+  peer="$(healthy_peer)" || die "no healthy etcd peer to go through"
+  etcd_rejoin_update_peer "$peer" "$member" "https://$NODE_IP:2380" || rc=$?
   if ((rc == 3)); then
     local aside
     aside="$ETCD_DATA_DIR.removed-$(date -u +%Y%m%dT%H%M%SZ)"

@@ -1,0 +1,205 @@
+/**
+ * The REAL cloud-init/master-boot.sh, run by bash from a given step on. Every real library is
+ * sourced (symlinks), then `zz-test-stubs.sh` replaces what cannot exist here: the IMDS identity
+ * and the EBS attach/format/mount (stubbed, tested in ssm-imds/volume-* tests). A fake `aws`
+ * serves the SSM token and `describe-instances`; `kubeadm` and `etcdctl` are recorders.
+ * Earlier steps are skipped through the script's own run_step markers and the persisted
+ * boot mode, which is how a reboot resumes it.
+ *
+ * What it proves: a value the entry script needs from a command substitution (bootstrap token,
+ * discovery hash, healthy etcd peer) fails its step when it cannot be obtained, instead of
+ * being passed on empty (kubeadm init inventing its own token, etcdctl against "").
+ */
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { renderEnvFile } from "../../cloud-init/render-env";
+import { run } from "../support/etcdCluster";
+import { LIB_DIR } from "./fakes/bashLib";
+
+const ENTRY = resolve(__dirname, "../../cloud-init/master-boot.sh");
+const TOKEN = "abcdef.0123456789abcdef";
+const MY_IP = "10.0.1.10";
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const STUBS = `# shellcheck shell=bash
+load_node_identity() {
+  export INSTANCE_ID=i-0test NODE_ZONE=eu-west-1a NODE_IP=${MY_IP} NODE_NAME=ip-10-0-1-10 SUBNET_CIDR=10.0.1.0/24
+}
+claim_etcd_volume() { :; }
+find_volume_device() { echo /dev/null; }
+ensure_filesystem() { :; }
+mount_etcd_volume() { mkdir -p "$2/data"; }
+`;
+
+const FAKE_AWS = `#!/usr/bin/env bash
+printf '%s\\n' "$*" >>"$FAKE_DIR/aws.log"
+case "$1 $2" in
+  "ssm get-parameter")
+    if [[ -f "$FAKE_DIR/token" ]]; then cat "$FAKE_DIR/token"; exit 0; fi
+    echo "An error occurred (AccessDeniedException) when calling the GetParameter operation" >&2
+    exit 254 ;;
+  "ssm put-parameter" | "ec2 create-tags") exit 0 ;;
+  "ec2 describe-instances") cat "$FAKE_DIR/masters" ;;
+  *) echo "fake aws: unexpected $*" >&2; exit 2 ;;
+esac
+`;
+const RECORDER = '#!/usr/bin/env bash\nprintf \'%s\\n\' "$*" >>"$FAKE_DIR/$(basename "$0").log"\n';
+
+interface Scenario {
+  mode: "init" | "join" | "rejoin";
+  /** Steps an earlier boot finished. */
+  done: string[];
+  tokenInSsm?: boolean;
+  /** Private IPs `describe-instances` returns for the cluster's running masters. */
+  masters?: string[];
+  caCert?: boolean;
+}
+
+async function boot(s: Scenario) {
+  const dir = mkdtempSync(join(tmpdir(), "k8sha-master-boot-"));
+  dirs.push(dir);
+  const p = (...parts: string[]) => join(dir, ...parts);
+  for (const sub of ["lib", "bin", "state/steps", "pki", "kubernetes", "volume"])
+    mkdirSync(p(sub), { recursive: true });
+  for (const lib of readdirSync(LIB_DIR)) symlinkSync(join(LIB_DIR, lib), p("lib", lib));
+  writeFileSync(p("lib", "zz-test-stubs.sh"), STUBS);
+  for (const [name, body] of [
+    ["aws", FAKE_AWS],
+    ["kubeadm", RECORDER],
+    ["etcdctl", RECORDER],
+  ]) {
+    writeFileSync(p("bin", name), body);
+    chmodSync(p("bin", name), 0o755);
+  }
+  for (const step of s.done) writeFileSync(p("state/steps", `${step}.done`), "");
+  writeFileSync(p("state/boot-mode"), `${s.mode}\n`);
+  if (s.tokenInSsm) writeFileSync(p("token"), `${TOKEN}\n`);
+  writeFileSync(p("masters"), `${(s.masters ?? [MY_IP]).join("\t")}\n`);
+  if (s.caCert) {
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kubernetes"].concat([
+        "-keyout",
+        p("pki/ca.key"),
+        "-out",
+        p("pki/ca.crt"),
+        "-days",
+        "1",
+      ]),
+      { stdio: "ignore" },
+    );
+  }
+  if (s.mode === "rejoin")
+    writeFileSync(p("volume/k8sha-identity"), "cluster=prod\nmember_id=8e9e05c52164694d\n");
+  writeFileSync(p("cluster.yaml"), "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n");
+  writeFileSync(
+    p("node.env"),
+    renderEnvFile({
+      K8SHA_ROLE: "master",
+      CLUSTER_NAME: "prod",
+      AWS_REGION: "eu-west-1",
+      KUBERNETES_VERSION: "1.33.4",
+      API_ENDPOINT: "api.invalid",
+      API_PORT: "6443",
+      SSM_PREFIX: "/k8sha/prod",
+      MASTER_INDEX: "0",
+      AVAILABILITY_ZONE: "eu-west-1a",
+      ETCD_VOLUME_ID: "vol-0test",
+      ETCD_MOUNT: p("volume"),
+      ETCD_DATA_DIR: p("volume/data"),
+      KUBEADM_CLUSTER_CONFIG: p("cluster.yaml"),
+      BACKUP_BUCKET: "",
+    }),
+  );
+  const r = await run("bash", [ENTRY], {
+    K8SHA_LIB_DIR: p("lib"),
+    K8SHA_NODE_ENV: p("node.env"),
+    K8SHA_STATE_DIR: p("state"),
+    KUBEADM_WORK_DIR: p("kubeadm"),
+    KUBERNETES_DIR: p("kubernetes"),
+    PKI_DIR: p("pki"),
+    AWS: p("bin/aws"),
+    KUBEADM: p("bin/kubeadm"),
+    ETCDCTL: p("bin/etcdctl"),
+    FAKE_DIR: dir,
+    K8SHA_RETRY_MAX: "2",
+    K8SHA_RETRY_BASE: "0",
+    K8SHA_RETRY_CAP: "0",
+    K8SHA_REPORT_RETRIES: "1",
+    // Nothing answers on api.invalid: a step that wrongly got this far fails fast, not in 20 min.
+    K8SHA_CURL: "/bin/false",
+    K8SHA_API_WAIT_SECONDS: "1",
+  });
+  const read = (...parts: string[]) => (existsSync(p(...parts)) ? readFileSync(p(...parts), "utf8") : "");
+  return { ...r, read, stepDone: (name: string) => existsSync(p("state/steps", `${name}.done`)) };
+}
+
+test("init: the token from SSM goes into the InitConfiguration and the boot succeeds", async () => {
+  const r = await boot({ mode: "init", done: ["prereqs", "pki", "cni", "etcd-identity"], tokenInSsm: true });
+  expect(r.stderr).toContain("boot finished successfully");
+  expect(r.code).toBe(0);
+  expect(r.read("kubeadm/init.yaml")).toContain(`token: "${TOKEN}"`);
+  expect(r.read("kubeadm.log")).toContain("init --config");
+});
+
+test("init: an unreadable token fails the step; kubeadm init never runs without it", async () => {
+  const r = await boot({ mode: "init", done: ["prereqs", "pki"] });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("cannot read the bootstrap token from SSM");
+  expect(r.stepDone("init-config")).toBe(false);
+  expect(r.read("kubeadm.log")).toBe("");
+  expect(r.read("state/boot-failed")).toMatch(/^step=init-config exit=1 /);
+});
+
+test("join: a CA whose discovery hash cannot be computed fails the step, no join.yaml marked done", async () => {
+  const r = await boot({ mode: "join", done: ["prereqs", "pki"], tokenInSsm: true, caCert: false });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("cannot compute the discovery hash");
+  expect(r.stepDone("join-config")).toBe(false);
+});
+
+test("join: the JoinConfiguration carries the token and the CA's discovery hash", async () => {
+  const r = await boot({
+    mode: "join",
+    done: ["prereqs", "pki"],
+    tokenInSsm: true,
+    caCert: true,
+    masters: [MY_IP],
+  });
+  expect(r.stepDone("join-config")).toBe(true);
+  expect(r.read("kubeadm/join.yaml")).toMatch(/caCertHashes:\n {6}- "sha256:[0-9a-f]{64}"/);
+});
+
+test("join: with no other master, the stale-member step fails before any etcdctl call", async () => {
+  const done = ["prereqs", "pki", "join-config", "local-config", "etcd-client-cert"];
+  const r = await boot({ mode: "join", done, masters: [MY_IP] });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("no other running master");
+  expect(r.read("etcdctl.log")).toBe("");
+  expect(r.stepDone("etcd-stale-member")).toBe(false);
+  expect(r.read("kubeadm.log")).toBe("");
+});
+
+test("rejoin: with no other master, the peer update fails before any etcdctl call", async () => {
+  const r = await boot({ mode: "rejoin", done: ["prereqs", "pki", "local-config", "etcd-client-cert"] });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("no other running master");
+  expect(r.read("etcdctl.log")).toBe("");
+  expect(r.stepDone("etcd-peer-update")).toBe(false);
+  expect(r.read("state/boot-mode")).toBe("rejoin\n");
+});
