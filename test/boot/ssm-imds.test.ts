@@ -18,6 +18,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { PKI_PARAMETER_FILES } from "../../components/clusterSecrets";
 
 const execFileAsync = promisify(execFile);
 const LIB = join(__dirname, "../../cloud-init/lib");
@@ -140,16 +141,8 @@ describe("lib/imds.sh (IMDSv2 on loopback)", () => {
 describe("lib/ssm.sh (fake aws)", () => {
   it("fetch_pki writes the CAs and keys where kubeadm looks, keys 0600, retrying a throttled call", async () => {
     const env = setupCase("pki");
-    for (const f of [
-      "ca.crt",
-      "ca.key",
-      "etcd-ca.crt",
-      "etcd-ca.key",
-      "front-proxy-ca.crt",
-      "front-proxy-ca.key",
-      "sa.key",
-      "sa.pub",
-    ]) {
+    // Exactly the files ClusterSecrets stores: the script must handle every one of them.
+    for (const f of PKI_PARAMETER_FILES) {
       putParam(env, `/k8sha/test/pki/${f}`, `-----BEGIN TEST-----\n${f}\n-----END TEST-----`);
     }
     await bash(env, "fetch_pki 2>/dev/null");
