@@ -15,6 +15,7 @@
 #   AWS                     the AWS CLI                            (aws)
 #   AWS_ENDPOINT_URL        passed as --endpoint-url (CLI < 2.13 ignores the variable itself)
 #   K8SHA_AWS_CLI_INSTALL   command that installs the CLI          (snap, see below)
+#   K8SHA_AWS_CLI_INSTALL_TIMEOUT  seconds per install attempt     (600)
 #   K8SHA_BOOT_ENTRY        what to exec after extraction          ($K8SHA_HOME/bin/$K8SHA_ROLE-boot.sh)
 set -euo pipefail
 
@@ -62,7 +63,9 @@ aws_cli() {
 ensure_aws_cli() {
   if command -v "${AWS:-aws}" >/dev/null 2>&1; then return 0; fi
   log "no AWS CLI; installing it: $K8SHA_AWS_CLI_INSTALL"
-  retry bash -c "$K8SHA_AWS_CLI_INSTALL" || die "cannot install the AWS CLI"
+  # `snap wait` has no timeout of its own: a stuck seeding would hang the boot forever.
+  retry timeout "${K8SHA_AWS_CLI_INSTALL_TIMEOUT:-600}" bash -c "$K8SHA_AWS_CLI_INSTALL" ||
+    die "cannot install the AWS CLI"
   hash -r
   command -v "${AWS:-aws}" >/dev/null 2>&1 || die "AWS CLI still missing after: $K8SHA_AWS_CLI_INSTALL"
 }

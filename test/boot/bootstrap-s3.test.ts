@@ -147,3 +147,20 @@ test("an install that keeps failing is retried a bounded number of times, then f
   expect(lines(join(work, "failing-install.log"))).toHaveLength(2);
   expect(read(join(work, "install-fails/runs.log"))).toBe("");
 });
+
+test("a hanging install (snap wait never returns) is cut off per attempt, then fails clearly", async () => {
+  const bin = join(work, "hanging-snap-bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "snap"), `#!/bin/bash\nprintf '%s\\n' "$*" >>"${work}/snap.log"\nexec sleep 30\n`);
+  chmodSync(join(bin, "snap"), 0o755);
+  const started = Date.now();
+  const r = await bootstrap("install-hangs", {
+    AWS: join(work, "missing/aws"),
+    PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    K8SHA_AWS_CLI_INSTALL_TIMEOUT: "1",
+  });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain("FATAL: cannot install the AWS CLI");
+  expect(lines(join(work, "snap.log"))).toEqual(["wait system seed.loaded", "wait system seed.loaded"]);
+  expect(Date.now() - started).toBeLessThan(10000);
+});
