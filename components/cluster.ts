@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveClusterArgs } from "../config/clusterArgs";
 import type { ClusterConfig } from "../config/types";
 import { nodeImageId } from "./ami";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
@@ -19,15 +20,55 @@ import { baseTags, TAG_ROLE } from "./tags";
 import { WorkerPool } from "./workerPool";
 
 /**
- * Everything needed to build one highly available cluster: the validated stack config
- * (`config/types.ts`, where every field is documented) with the zones resolved and tags
- * optional, so `program.ts` passes config straight through; another project can build the
- * same object in code.
+ * A cluster's settings once every default is filled in and every value validated: the stack
+ * config (`config/types.ts`, where every field is documented) with the zones resolved.
  */
-export interface ClusterArgs
+export interface ResolvedClusterArgs
   extends Omit<ClusterConfig, "availabilityZones" | "availabilityZoneCount" | "tags"> {
   /** Zones to use, one master per zone for the first `masters.count` zones. */
   availabilityZones: pulumi.Input<string>[];
+  /** Extra tags on every taggable resource. */
+  tags?: Record<string, string>;
+}
+
+/** An object whose fields may each be left out (one level deep). */
+type Optional<T> = { [K in keyof T]?: T[K] };
+
+/**
+ * What a caller passes to `Cluster`: a name, a region and zones; everything else is optional
+ * and defaults to `components/defaults.ts` (the same defaults and validation as stack config,
+ * see docs/configuration.md). Example: `new Cluster("prod", { clusterName: "prod",
+ * region: "eu-west-1", availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] })`.
+ */
+export interface ClusterArgs {
+  /** DNS-label cluster name (1-24 chars): resource names, tags, SSM paths. */
+  clusterName: string;
+  /** AWS region, e.g. `eu-west-1`. */
+  region: string;
+  /** Zones to use, one master per zone for the first `masters.count` zones. */
+  availabilityZones: pulumi.Input<string>[];
+  /** `1.MINOR.PATCH`; default `DEFAULT_KUBERNETES_VERSION`. */
+  kubernetesVersion?: string;
+  /** VPC, NAT and CIDRs; default NETWORK_DEFAULTS (a new VPC). */
+  network?: Optional<ClusterConfig["network"]>;
+  /** API exposure; default API_DEFAULTS. */
+  api?: Optional<ClusterConfig["api"]>;
+  /** Master count and size; default MASTER_DEFAULTS (3 masters). */
+  masters?: Optional<ClusterConfig["masters"]>;
+  /** etcd volume and timings; default ETCD_DEFAULTS. */
+  etcd?: Optional<Omit<ClusterConfig["etcd"], "volume">> & {
+    volume?: Optional<ClusterConfig["etcd"]["volume"]>;
+  };
+  /** Worker pools (name required, the rest WORKER_POOL_DEFAULTS); default one pool "general". */
+  workerPools?: (Optional<ClusterConfig["workerPools"][number]> & { name: string })[];
+  /** kube-scheduler/controller-manager leader election; default LEADER_ELECTION_DEFAULTS. */
+  leaderElection?: Optional<ClusterConfig["leaderElection"]>;
+  /** etcd snapshot schedule and retention; default BACKUP_DEFAULTS. */
+  backup?: Optional<ClusterConfig["backup"]>;
+  /** Pod network add-on; default Calico at CNI_VERSIONS.calico. */
+  cni?: Optional<ClusterConfig["cni"]>;
+  /** Wait in `pulumi up` for Ready nodes; default READINESS_GATE_DEFAULTS. */
+  readinessGate?: Optional<ClusterConfig["readinessGate"]>;
   /** Extra tags on every taggable resource. */
   tags?: Record<string, string>;
 }
@@ -55,8 +96,10 @@ export class Cluster extends pulumi.ComponentResource {
   /** Values exported as stack outputs (see README "Outputs"). */
   public readonly outputs: ClusterOutputs;
 
-  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, input: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:cluster:Cluster", name, {}, opts);
+    // Defaults and validation before any child registers: a bad value fails here, by key.
+    const args = resolveClusterArgs(input);
     const tags = baseTags(args.clusterName, args.tags);
 
     // --- network (issue 2) -------------------------------------------------------------

@@ -4,22 +4,10 @@
  * defaults (components/defaults.ts) and error messages serves TypeScript stacks and SDK callers.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, parseConfig } from "../config/parse";
+import { toConfigValues as configValuesOf } from "../config/clusterArgs";
+import { parseConfig } from "../config/parse";
 import type { ClusterConfig } from "../config/types";
 import type { ClusterArgs } from "./args";
-
-/** Top-level Args keys that parseConfig reads as JSON text; the rest are plain strings. */
-const JSON_KEYS = [
-  "availabilityZones",
-  "network",
-  "api",
-  "masters",
-  "etcd",
-  "workerPools",
-  "cni",
-  "readinessGate",
-  "tags",
-] as const;
 
 /**
  * An SDK sends a value as an Output when it is secret or depends on another resource. These
@@ -38,18 +26,7 @@ function rejectOutputs(args: ClusterArgs): void {
 /** The Args as `project:key -> string`, the shape Pulumi hands stack config to parseConfig. */
 export function toConfigValues(args: ClusterArgs): Record<string, string> {
   rejectOutputs(args);
-  const values: Record<string, string> = {};
-  if (args.region !== undefined) values["aws:region"] = String(args.region);
-  if (args.clusterName !== undefined) values[`${CONFIG_NAMESPACE}:clusterName`] = String(args.clusterName);
-  if (args.kubernetesVersion !== undefined) {
-    values[`${CONFIG_NAMESPACE}:kubernetesVersion`] = String(args.kubernetesVersion);
-  }
-  for (const key of JSON_KEYS) {
-    const value = args[key];
-    // JSON.stringify drops undefined members, so omitted nested fields take the defaults.
-    if (value !== undefined && value !== null) values[`${CONFIG_NAMESPACE}:${key}`] = JSON.stringify(value);
-  }
-  return values;
+  return configValuesOf(args);
 }
 
 /** Validated, fully defaulted config; throws ConfigError listing every problem. */
