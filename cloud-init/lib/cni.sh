@@ -20,8 +20,10 @@
 K8SHA_CILIUM_CLI_VERSION="${K8SHA_CILIUM_CLI_VERSION:-v0.18.7}"
 
 # cni_kubectl ARGS... : kubectl against the admin kubeconfig (no retry; callers wrap in retry).
+# Every call is bounded: a hung API connection must fail the attempt so retry can go on.
 cni_kubectl() {
-  "${K8SHA_KUBECTL:-kubectl}" --kubeconfig "${K8SHA_ADMIN_KUBECONFIG:-/etc/kubernetes/admin.conf}" "$@"
+  "${K8SHA_KUBECTL:-kubectl}" --kubeconfig "${K8SHA_ADMIN_KUBECONFIG:-/etc/kubernetes/admin.conf}" \
+    --request-timeout=60s "$@"
 }
 
 # cni_fetch URL DEST : download with bounded retries; --fail so an HTTP 404 is an error, not a file.

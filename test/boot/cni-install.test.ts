@@ -138,6 +138,8 @@ test("calico: pinned operator manifests, Installation with the pod CIDR, VXLAN, 
   ]);
   const kubectl = sb.read("kubectl.log");
   expect(kubectl).toContain("--kubeconfig /etc/kubernetes/admin.conf");
+  // No kubectl call may hang the boot: each one carries a request timeout.
+  for (const call of kubectl.trim().split("\n")) expect(call).toContain("--request-timeout=60s");
   const applies = kubectl.split("\n").filter((l) => l.includes(" apply "));
   expect(applies.map((l) => path.basename(l.split(" -f ")[1]))).toEqual([
     "operator-crds.yaml",
