@@ -80,7 +80,8 @@ function readExistingVpc(net: Section, placement: Placement): ExistingVpcConfig 
 export function readNetwork(root: Section, placement: Placement): NetworkConfig {
   const net = root.section("network", NETWORK_KEYS);
   const existingVpc = readExistingVpc(net, placement);
-  if (existingVpc && net.has("vpcCidr")) {
+  // Equal is accepted so validated config (where vpcCidr is the existing VPC's) validates again.
+  if (existingVpc && net.has("vpcCidr") && net.raw("vpcCidr") !== existingVpc.vpcCidr) {
     net.reject("vpcCidr", "leave it out with existingVpc (existingVpc.vpcCidr describes that VPC)");
   }
   const vpc = existingVpc

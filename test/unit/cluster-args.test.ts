@@ -10,7 +10,9 @@ import {
   MASTER_DEFAULTS,
   WORKER_POOL_DEFAULTS,
 } from "../../components/defaults";
-import { resolveClusterArgs } from "../../config/clusterArgs";
+import { clusterArgsFromConfig, resolveClusterArgs } from "../../config/clusterArgs";
+import { parseConfig } from "../../config/parse";
+import { applyOverrides, readStackConfig } from "../../synth/mockRuntime";
 
 const minimal: ClusterArgs = {
   clusterName: "lib",
@@ -59,4 +61,35 @@ test("zones given as Outputs are checked by count against the masters", () => {
 test("a misspelled key from an untyped caller is refused, not ignored", () => {
   const typo = { ...minimal, masters: { cuont: 5 } } as unknown as ClusterArgs;
   expect(() => resolveClusterArgs(typo)).toThrow(/unknown key "cuont"/);
+});
+
+describe("validated config validates again unchanged (program.ts -> Cluster)", () => {
+  const byo = {
+    vpcId: "vpc-0abc",
+    vpcCidr: "10.50.0.0/16",
+    publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
+    privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
+  };
+  test.each([
+    ["dev", {}],
+    ["prod", {}],
+    ["dev with an existing VPC", { network: { existingVpc: byo } }],
+  ])("%s", (label, overrides) => {
+    const stack = label.split(" ")[0];
+    const cfg = parseConfig(applyOverrides(readStackConfig(stack), overrides));
+    const once = clusterArgsFromConfig(cfg, cfg.availabilityZones ?? []);
+    expect(resolveClusterArgs(once)).toEqual(once);
+  });
+});
+
+test("network.vpcCidr that contradicts existingVpc.vpcCidr is refused", () => {
+  const existingVpc = {
+    vpcId: "vpc-0abc",
+    vpcCidr: "10.50.0.0/16",
+    publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
+    privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
+  };
+  expect(() => resolveClusterArgs({ ...minimal, network: { existingVpc, vpcCidr: "10.60.0.0/16" } })).toThrow(
+    /k8s-ha:network\.vpcCidr: "10\.60\.0\.0\/16" is invalid: leave it out with existingVpc/,
+  );
 });
