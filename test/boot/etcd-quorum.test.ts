@@ -31,6 +31,8 @@ const healthyEndpoint = (endpoints: string[]) =>
 test("2 of 3 accept writes, 1 of 3 refuses them, and no acknowledged write is lost", async () => {
   const all = [M3, M2, M1].map((m) => cluster.clientUrl(m.ip));
   await cluster.kill("m3");
+  // If m3 led, the other two first elect a new leader (until then no member reports healthy).
+  await cluster.waitHealthy([M2, M1].map((m) => cluster.clientUrl(m.ip)));
 
   const picked = await healthyEndpoint(all);
   expect(picked.stdout).toBe(`${cluster.clientUrl(M2.ip)}\n`);
