@@ -3,6 +3,7 @@
 #   init   (master 0, new cluster)   kubeadm init, initialised marker, CNI
 #   join   (empty etcd volume)       remove this zone's stale etcd member, kubeadm join --control-plane
 #   rejoin (volume holds our member) per-node certs for the new IP, peer URL update, local etcd
+# then, in join and rejoin, delete this zone's predecessor Node (NotReady, same subnet).
 # Every step is logged and, through run_step markers, skipped when a reboot re-runs the script.
 # The chosen mode is persisted, so a reboot mid-way resumes the same path. See docs/boot.md.
 set -euo pipefail
@@ -171,6 +172,10 @@ case "$mode" in
   rejoin) mode_rejoin ;;
   *) die "unknown boot mode '$mode'" ;;
 esac
+# A replacement registers under a new name; nothing else deletes its predecessor's Node.
+if [[ "$mode" != init ]]; then
+  run_step stale-nodes remove_stale_control_plane_nodes "$SUBNET_CIDR" "$NODE_NAME"
+fi
 run_step etcd-identity write_identity
 if [[ -n "${BACKUP_BUCKET:-}" ]]; then
   step etcd-backup-timer

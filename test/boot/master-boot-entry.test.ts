@@ -6,7 +6,7 @@
  * Earlier steps are skipped through the script's own run_step markers and the persisted
  * boot mode, which is how a reboot resumes it.
  *
- * What it proves: a value the entry script needs from a command substitution (bootstrap token,
+ * What it proves: the stale-Node clean-up runs after a join or rejoin, never after init; and a value the entry script needs from a command substitution (bootstrap token,
  * discovery hash, healthy etcd peer) fails its step when it cannot be obtained, instead of
  * being passed on empty (kubeadm init inventing its own token, etcdctl against "").
  */
@@ -82,6 +82,8 @@ async function boot(s: Scenario) {
     ["aws", FAKE_AWS],
     ["kubeadm", RECORDER],
     ["etcdctl", RECORDER],
+    // Serves an empty node list; stale-nodes.test.ts covers what gets deleted.
+    ["kubectl", RECORDER],
   ]) {
     writeFileSync(p("bin", name), body);
     chmodSync(p("bin", name), 0o755);
@@ -136,6 +138,7 @@ async function boot(s: Scenario) {
     AWS: p("bin/aws"),
     KUBEADM: p("bin/kubeadm"),
     ETCDCTL: p("bin/etcdctl"),
+    K8SHA_KUBECTL: p("bin/kubectl"),
     FAKE_DIR: dir,
     K8SHA_RETRY_MAX: "2",
     K8SHA_RETRY_BASE: "0",
@@ -203,3 +206,31 @@ test("rejoin: with no other master, the peer update fails before any etcdctl cal
   expect(r.stepDone("etcd-peer-update")).toBe(false);
   expect(r.read("state/boot-mode")).toBe("rejoin\n");
 });
+
+const STALE_NODES_CALL = "get nodes -l node-role.kubernetes.io/control-plane";
+
+test("init: no stale-node clean-up (a new cluster has no predecessor)", async () => {
+  const r = await boot({ mode: "init", done: ["prereqs", "pki", "cni", "etcd-identity"], tokenInSsm: true });
+  expect(r.code).toBe(0);
+  expect(r.read("kubectl.log")).toBe("");
+  expect(r.stepDone("stale-nodes")).toBe(false);
+});
+
+test.each([
+  ["join", ["join-config", "local-config", "etcd-client-cert", "etcd-stale-member", "kubeadm-join"]],
+  [
+    "rejoin",
+    ["local-config", "etcd-client-cert", "etcd-peer-update", "join-config", "kubeadm-rejoin-prepare"],
+  ],
+] as const)(
+  "%s: once the node has joined, the stale-node clean-up runs with my subnet and name",
+  async (mode, steps) => {
+    const done = ["prereqs", "pki", ...steps, "etcd-identity"];
+    if (mode === "rejoin") done.push("etcd-manifest", "mark-control-plane");
+    const r = await boot({ mode, done });
+    expect(r.stderr).toContain("no stale control-plane node in 10.0.1.0/24");
+    expect(r.code).toBe(0);
+    expect(r.read("kubectl.log")).toContain(STALE_NODES_CALL);
+    expect(r.stepDone("stale-nodes")).toBe(true);
+  },
+);
