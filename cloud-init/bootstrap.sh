@@ -17,6 +17,7 @@
 #   K8SHA_AWS_CLI_INSTALL   command that installs the CLI          (snap, see below)
 #   K8SHA_AWS_CLI_INSTALL_TIMEOUT  seconds per install attempt     (600)
 #   K8SHA_BOOT_ENTRY        what to exec after extraction          ($K8SHA_HOME/bin/$K8SHA_ROLE-boot.sh)
+#   IMDS_ENDPOINT           instance metadata, for the failure tag (http://169.254.169.254)
 set -euo pipefail
 
 K8SHA_NODE_ENV="${K8SHA_NODE_ENV:-/etc/k8sha/node.env}"
@@ -34,12 +35,32 @@ export K8SHA_LIB_DIR="$K8SHA_HOME/lib"
 
 log() { printf '%s k8sha[bootstrap]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 
-# die MESSAGE : log, leave the failure marker common.sh's record_failure would write, exit 1.
+# die MESSAGE : log, leave the failure marker and the instance tag report.sh would, exit 1.
 die() {
   log "FATAL: $*"
   mkdir -p "$K8SHA_STATE_DIR"
   printf 'step=bootstrap exit=1 at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$K8SHA_STATE_DIR/boot-failed"
+  tag_boot_failed || true
   exit 1
+}
+
+# tag_boot_failed : k8sha.io/boot-status=failed:bootstrap on this instance, so the failure is
+# visible outside the node. Best effort and bounded: 2 tries, IMDSv2 reads cut at 2 s, one CLI
+# attempt with 5 s connect / 10 s read timeouts. Skipped when there is no CLI.
+tag_boot_failed() {
+  local imds="${IMDS_ENDPOINT:-http://169.254.169.254}" try token id
+  command -v "${AWS:-aws}" >/dev/null 2>&1 || return 0
+  for try in 1 2; do
+    if token="$(curl -sSf --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+      "$imds/latest/api/token")" &&
+      id="$(curl -sSf --max-time 2 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/instance-id")" &&
+      AWS_MAX_ATTEMPTS=1 aws_cli --cli-connect-timeout 5 --cli-read-timeout 10 ec2 create-tags \
+        --resources "$id" --tags "Key=k8sha.io/boot-status,Value=failed:bootstrap" >/dev/null; then
+      log "tagged $id k8sha.io/boot-status=failed:bootstrap"
+      return 0
+    fi
+    log "could not tag the boot failure (try $try/2, best effort)"
+  done
 }
 
 # retry COMMAND... : bounded attempts with capped exponential back-off, like common.sh's retry.

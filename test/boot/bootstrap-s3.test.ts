@@ -3,10 +3,14 @@
  * logs each call) downloading from s3rver on 127.0.0.1, real sha256sum and extraction.
  * Stubbed: the entry script (a bundle built by the real bundleScript() whose bin/worker-boot.sh
  * only records that it ran; the real entry scripts are tested elsewhere) and the AWS CLI install
- * command (snap cannot run here; the stub records the call and links the real CLI).
+ * command (snap cannot run here; the stub records the call and links the real CLI), and EC2
+ * CreateTags (a recording wrapper answers it; s3rver has no EC2). IMDS is a loopback server in
+ * the failure case and a closed loopback port elsewhere: no test ever reaches 169.254.169.254.
  */
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bundleScript } from "../../cloud-init/bundle";
@@ -18,6 +22,10 @@ const KEY = "dev/boot/worker-test.sh";
 let s3: S3TestServer;
 let work: string;
 let shim: string;
+let imds: Server;
+let imdsUrl = "";
+const IMDS_TOKEN = "imds-token-1";
+const INSTANCE_ID = "i-0bootstrapfail";
 
 const stubEntry =
   '#!/usr/bin/env bash\nprintf \'ran role=%s lib=%s\\n\' "$K8SHA_ROLE" "$K8SHA_LIB_DIR" >>"$RUN_LOG"\n';
@@ -33,9 +41,23 @@ beforeAll(async () => {
     "aws-shim",
     `#!/bin/bash\nprintf '%s\\n' "$*" >>"${work}/aws-calls.log"\nexec ${AWS_CLI} "$@"\n`,
   );
+  // IMDSv2: a token from a PUT, then the instance id only for that token.
+  imds = createServer((req, res) => {
+    if (req.method === "PUT" && req.url === "/latest/api/token") {
+      res.end(req.headers["x-aws-ec2-metadata-token-ttl-seconds"] ? IMDS_TOKEN : "");
+      return;
+    }
+    const ok =
+      req.url === "/latest/meta-data/instance-id" && req.headers["x-aws-ec2-metadata-token"] === IMDS_TOKEN;
+    res.statusCode = ok ? 200 : 401;
+    res.end(ok ? INSTANCE_ID : "");
+  });
+  await new Promise<void>((listening) => imds.listen(0, "127.0.0.1", listening));
+  imdsUrl = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
+  await new Promise<void>((closed) => (imds ? imds.close(() => closed()) : closed()));
   await s3?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -77,6 +99,8 @@ function bootstrap(node: string, env: Record<string, string> = {}): Promise<Run>
     K8SHA_RETRY_MAX: "2",
     K8SHA_RETRY_BASE: "0",
     RUN_LOG: join(dir, "runs.log"),
+    // Closed loopback port: a failure tag attempt fails at once, never toward 169.254.169.254.
+    IMDS_ENDPOINT: "http://127.0.0.1:9",
     ...env,
   };
   return new Promise((done) => {
@@ -116,9 +140,21 @@ test("a second boot with the same sha256 does not download again, and resumes th
 test("a tampered object is refused: nothing extracted, nothing run, a clear message", async () => {
   const tampered = bundle.content.replace("set -euo pipefail", "set -euo pipefail\ntouch /tmp/pwned");
   await s3.putObject(KEY, Buffer.from(tampered));
-  const r = await bootstrap("tampered");
+  // s3api goes to the real CLI (s3rver); ec2 create-tags is recorded and answered here.
+  const recordingAws = executable(
+    "aws-tag-recorder",
+    `#!/bin/bash\ncase " $* " in\n  *" ec2 create-tags "*) printf '%s\\n' "$*" >>"${work}/create-tags.log" ;;\n  *) exec ${shim} "$@" ;;\nesac\n`,
+  );
+  const r = await bootstrap("tampered", { AWS: recordingAws, IMDS_ENDPOINT: imdsUrl });
   await s3.putObject(KEY, Buffer.from(bundle.content));
   expect(r.code).not.toBe(0);
+  const tagCalls = lines(join(work, "create-tags.log"));
+  expect(tagCalls).toHaveLength(1);
+  expect(tagCalls[0]).toContain(`--endpoint-url ${s3.awsEnv().AWS_ENDPOINT_URL}`);
+  expect(tagCalls[0]).toContain(
+    `--resources ${INSTANCE_ID} --tags Key=k8sha.io/boot-status,Value=failed:bootstrap`,
+  );
+  expect(r.stderr).toContain(`tagged ${INSTANCE_ID} k8sha.io/boot-status=failed:bootstrap`);
   expect(r.stderr).toMatch(/boot bundle sha256 mismatch: got [0-9a-f]{64}, expected [0-9a-f]{64}; refusing/);
   expect(read(join(work, "tampered/runs.log"))).toBe("");
   expect(existsSync(join(work, "tampered/home/bin"))).toBe(false);
