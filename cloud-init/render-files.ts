@@ -19,10 +19,10 @@ export const NODE_BIN_DIR = `${NODE_HOME_DIR}/bin`;
 export type NodeRole = "master" | "worker";
 
 /**
- * Libraries only masters source (etcd volume/membership/backup/restore, boot mode, CNI). Any
- * other library, including one added later, ships to both roles.
+ * Libraries only masters source (etcd volume/membership/backup/restore, boot mode, CNI, stale
+ * control-plane Node cleanup). Any other library, including one added later, ships to both roles.
  */
-export const MASTER_ONLY_LIB = /^(etcd-.*|boot-mode|cni)\.sh$/;
+export const MASTER_ONLY_LIB = /^(etcd-.*|boot-mode|cni|stale-nodes)\.sh$/;
 
 /** One cloud-config `write_files` entry. */
 export interface WriteFile {

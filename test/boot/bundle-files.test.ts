@@ -88,10 +88,10 @@ describe.each(roles)("%s boot bundle", (role) => {
   });
 });
 
-it("roles get different bundles; workers get no etcd, CNI or restore scripts", () => {
+it("roles get different bundles; workers get no etcd, CNI, restore or Node-cleanup scripts", () => {
   expect(bundles.master.sha256).not.toBe(bundles.worker.sha256);
   const workerPaths = parseBootBundle(bundles.worker.content).map((e) => e.path);
-  expect(workerPaths.filter((p) => /etcd|cni|boot-mode/.test(p))).toEqual([]);
+  expect(workerPaths.filter((p) => /etcd|cni|boot-mode|stale-nodes/.test(p))).toEqual([]);
 });
 
 it("generated bundles and the bootstrap are shellcheck-clean", async () => {
