@@ -15,6 +15,8 @@ declare -A TOOLS=(
   [blkid]=util-linux
   [curl]=curl
   [systemd-analyze]=systemd
+  # The stale-Node test renders its fake API answers through the real kubectl jsonpath printer.
+  [kubectl]=kubernetes-client
 )
 
 missing_packages() {
