@@ -221,6 +221,7 @@ export class Cluster extends pulumi.ComponentResource {
       {
         description: `k8sha ${args.clusterName} workers`,
         policy: workerPolicy({
+          clusterName: args.clusterName,
           region: args.region,
           accountId: aws.getCallerIdentityOutput({}, { parent: this }).accountId,
           partition: aws.getPartitionOutput({}, { parent: this }).partition,

@@ -45,6 +45,8 @@ export interface MasterPolicyArgs extends AccountScope {
 }
 
 export interface WorkerPolicyArgs extends AccountScope {
+  /** Cluster name: the value of the cluster tag the instance conditions require. */
+  clusterName: string;
   /** SSM prefix `/k8sha/<cluster>`. */
   ssmPrefix: string;
   /** The cluster's secrets KMS key (ClusterSecrets.kmsKeyArn), decryptable only via SSM. */
@@ -95,6 +97,23 @@ function bootBundleStatement(location: BootBundleLocation): PolicyStatement {
   };
 }
 
+/**
+ * Every node reports its boot outcome as the tag `k8sha.io/boot-status` on itself: only that
+ * tag key, only on this cluster's instances.
+ */
+function tagBootStatusStatement(clusterName: string, instances: string): PolicyStatement {
+  return {
+    Sid: "TagBootStatus",
+    Effect: "Allow",
+    Action: ["ec2:CreateTags"],
+    Resource: [instances],
+    Condition: {
+      ...clusterTagCondition(clusterName),
+      "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_BOOT_STATUS] },
+    },
+  };
+}
+
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
 export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
   const instances = ec2InstancesArn(args);
@@ -123,16 +142,7 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       Action: ["ec2:DescribeVolumes", "ec2:DescribeInstances"],
       Resource: "*",
     },
-    {
-      Sid: "TagBootStatus",
-      Effect: "Allow",
-      Action: ["ec2:CreateTags"],
-      Resource: [instances],
-      Condition: {
-        ...clusterTagCondition(args.clusterName),
-        "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_BOOT_STATUS] },
-      },
-    },
+    tagBootStatusStatement(args.clusterName, instances),
     {
       Sid: "ReadClusterParameters",
       Effect: "Allow",
@@ -162,7 +172,8 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
 }
 
 /**
- * The inline policy of the worker role: read its boot bundle and the join values, nothing else. kubelet/CCM
+ * The inline policy of the worker role: read its boot bundle and the join values, tag its boot
+ * status, nothing else. kubelet/CCM
  * EC2 permissions (ec2:Describe*, ELB) are not granted: the in-tree cloud provider is gone
  * and no external AWS cloud-controller-manager is installed yet (docs/security.md).
  */
@@ -193,6 +204,7 @@ export function workerPolicyDocument(args: WorkerPolicyArgs): PolicyDocument {
       },
       kmsDecryptViaSsm("DecryptJoinParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/join/*`),
       bootBundleStatement(args.bootBundle),
+      tagBootStatusStatement(args.clusterName, ec2InstancesArn(args)),
     ],
   };
 }

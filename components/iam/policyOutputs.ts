@@ -24,6 +24,8 @@ export interface MasterPolicyInputs {
 }
 
 export interface WorkerPolicyInputs {
+  /** Cluster name (tag conditions). */
+  clusterName: string;
   region: pulumi.Input<string>;
   accountId: pulumi.Input<string>;
   partition?: pulumi.Input<string>;

@@ -22,7 +22,13 @@ const master = masterPolicyDocument({
   backup: { bucketArn, prefix: "/etcd/demo" },
   bootBundle,
 });
-const worker = workerPolicyDocument({ ...scope, ssmPrefix: prefix, kmsKeyArn, bootBundle });
+const worker = workerPolicyDocument({
+  ...scope,
+  clusterName: "demo",
+  ssmPrefix: prefix,
+  kmsKeyArn,
+  bootBundle,
+});
 /** What AmazonSSMManagedInstanceCore grants on parameters (the worker role also has it). */
 const ssmManagedCore: PolicyDocument = {
   Version: "2012-10-17",
@@ -34,6 +40,24 @@ const ours = { "aws:ResourceTag/k8sha.io/cluster": "demo" };
 const viaSsm = (path: string) => ({
   "kms:ViaService": "ssm.eu-west-1.amazonaws.com",
   "kms:EncryptionContext:PARAMETER_ARN": param(path),
+});
+
+describe.each([
+  ["master", master],
+  ["worker", worker],
+])("%s boot-status tag", (_role, doc) => {
+  test("tags only k8sha.io/boot-status, only on this cluster's instances", () => {
+    const tag = (keys: string[], context = ours) =>
+      isAllowed([doc], {
+        action: "ec2:CreateTags",
+        resource: instance,
+        context: { ...context, "aws:TagKeys": keys },
+      });
+    expect(tag(["k8sha.io/boot-status"])).toBe(true);
+    expect(tag(["k8sha.io/boot-status", "k8sha.io/cluster"])).toBe(false);
+    expect(tag(["k8sha.io/boot-status"], { "aws:ResourceTag/k8sha.io/cluster": "other" })).toBe(false);
+    expect(isAllowed([doc], { action: "ec2:CreateTags", resource: volumeA, context: ours })).toBe(false);
+  });
 });
 
 describe("master policy", () => {
@@ -68,19 +92,6 @@ describe("master policy", () => {
     expect(describe?.Action.every((a) => a.startsWith("ec2:Describe"))).toBe(true);
     const metrics = unscoped.find((s) => s.Sid === "PutNodeMetrics");
     expect(metrics?.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": "K8sHA" } });
-  });
-
-  test("tags only k8sha.io/boot-status, only on this cluster's instances", () => {
-    const tag = (keys: string[], context = ours) =>
-      isAllowed([master], {
-        action: "ec2:CreateTags",
-        resource: instance,
-        context: { ...context, "aws:TagKeys": keys },
-      });
-    expect(tag(["k8sha.io/boot-status"])).toBe(true);
-    expect(tag(["k8sha.io/boot-status", "k8sha.io/cluster"])).toBe(false);
-    expect(tag(["k8sha.io/boot-status"], { "aws:ResourceTag/k8sha.io/cluster": "other" })).toBe(false);
-    expect(isAllowed([master], { action: "ec2:CreateTags", resource: volumeA, context: ours })).toBe(false);
   });
 
   test("reads every cluster parameter, writes only under /state, decrypts only via SSM", () => {
@@ -167,8 +178,8 @@ describe("worker policy", () => {
     expect(isAllowed(role, { action: "ssm:GetParametersByPath", resource: param("pki") })).toBe(false);
   });
 
-  test("no EC2, write or metrics permissions; S3 only to read its boot bundle", () => {
+  test("no EC2 beyond its boot-status tag, no write or metrics permissions; S3 only to read its boot bundle", () => {
     const actions = worker.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(["kms:Decrypt", "s3:GetObject", "ssm:GetParameter"]);
+    expect(actions.sort()).toEqual(["ec2:CreateTags", "kms:Decrypt", "s3:GetObject", "ssm:GetParameter"]);
   });
 });
