@@ -2,11 +2,8 @@
  * A reusable harness that runs REAL etcd 3.4 members (`/usr/bin/etcd`) with mutual TLS on
  * loopback addresses (127.0.0.0/8 only), and drives them with the real `etcdctl`.
  *
- * Typical use in a test file (pick ports no other test file uses):
- *   const cluster = await EtcdTestCluster.create({ clientPort: 23179, peerPort: 23180 });
- *   afterAll(() => cluster.cleanup());
- *   await cluster.startNew([{ name: "m1", ip: "127.0.1.10" }, ...]);
- *   await cluster.putMany(cluster.clientUrl("127.0.1.10"), "k/", 100); await cluster.stop("m1");
+ * Use (ports no other test file uses): `EtcdTestCluster.create({ clientPort, peerPort })`,
+ * `startNew([{ name, ip }, ...])`, `putMany(clientUrl(ip), "k/", 100)`, `stop(name)`, `cleanup()`.
  *
  * Every member gets a data dir, a log file and a peer/server certificate (IP SAN = its IP)
  * under one temp dir. `cleanup()` SIGKILLs what is still running and deletes the dir; a
