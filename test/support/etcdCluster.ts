@@ -1,10 +1,7 @@
 /**
  * A reusable harness that runs REAL etcd 3.4 members (`/usr/bin/etcd`) with mutual TLS on
- * loopback addresses (127.0.0.0/8 only), and drives them with the real `etcdctl`.
- *
- * Use (ports no other test file uses): `EtcdTestCluster.create({ clientPort, peerPort })`,
+ * loopback addresses (127.0.0.0/8 only), and drives them with the real `etcdctl`. Use (ports no other test file uses): `EtcdTestCluster.create({ clientPort, peerPort })`,
  * `startNew([{ name, ip }, ...])`, `putMany(clientUrl(ip), "k/", 100)`, `stop(name)`, `cleanup()`.
- *
  * Every member gets a data dir, a log file and a peer/server certificate (IP SAN = its IP)
  * under one temp dir. `cleanup()` SIGKILLs what is still running and deletes the dir; a
  * process-exit hook and a pid registry (owner pid + member pids) kill members left behind
