@@ -50,7 +50,8 @@ export function libraryScripts(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): s
 }
 
 /**
- * The role's libraries, its entry script (`bin/<role>-boot.sh`) and, on masters, the
+ * The role's libraries, the shared entry prologue (`bin/boot-env.sh`), its entry script
+ * (`bin/<role>-boot.sh`) and, on masters, the
  * operator's restore CLI (`bin/etcd-restore`, docs/backup-restore.md), in a fixed order.
  */
 export function bootBundleFiles(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): BundleFile[] {
@@ -64,9 +65,11 @@ export function bootBundleFiles(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): 
     path: `bin/${role}-boot.sh`,
     mode: "0755",
   };
+  // Sourced by the entry script: node.env, the libraries, the report trap.
+  const env: BundleFile = { source: join(dir, "boot-env.sh"), path: "bin/boot-env.sh", mode: "0644" };
   const tools: BundleFile[] =
     role === "master"
       ? [{ source: join(OPERATOR_SCRIPT_DIR, "etcd-restore.sh"), path: "bin/etcd-restore", mode: "0755" }]
       : [];
-  return [...libs, entry, ...tools];
+  return [...libs, env, entry, ...tools];
 }

@@ -5,17 +5,9 @@
 # that already joined never runs kubeadm again. See docs/boot.md.
 set -euo pipefail
 
-K8SHA_LIB_DIR="${K8SHA_LIB_DIR:-/opt/k8sha/lib}"
-K8SHA_NODE_ENV="${K8SHA_NODE_ENV:-/etc/k8sha/node.env}"
-set -a
+# node.env, every library of this role, the failure report trap (shipped beside this script).
 # shellcheck source=/dev/null
-. "$K8SHA_NODE_ENV"
-set +a
-for lib in "$K8SHA_LIB_DIR"/*.sh; do
-  # shellcheck source=/dev/null
-  . "$lib"
-done
-install_boot_report_trap
+. "$(dirname "${BASH_SOURCE[0]}")/boot-env.sh"
 
 KUBEADM_WORK_DIR="${KUBEADM_WORK_DIR:-/etc/k8sha/kubeadm}"
 JOIN_CONFIG="$KUBEADM_WORK_DIR/join.yaml"

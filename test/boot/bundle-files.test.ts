@@ -49,6 +49,7 @@ function expected(role: NodeRole): Record<string, [string, string]> {
   );
   const files: Record<string, [string, string]> = {};
   for (const lib of libs) files[`lib/${lib}`] = [join(BOOT_SCRIPT_DIR, "lib", lib), "0644"];
+  files["bin/boot-env.sh"] = [join(BOOT_SCRIPT_DIR, "boot-env.sh"), "0644"];
   files[`bin/${role}-boot.sh`] = [join(BOOT_SCRIPT_DIR, `${role}-boot.sh`), "0755"];
   if (role === "master") files["bin/etcd-restore"] = [join(ROOT, "scripts/etcd-restore.sh"), "0755"];
   return files;
