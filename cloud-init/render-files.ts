@@ -13,8 +13,6 @@ export const BOOT_SCRIPT_DIR = __dirname;
 export const OPERATOR_SCRIPT_DIR = join(__dirname, "..", "scripts");
 /** Where a bundle is extracted on the node; it owns `lib/` and `bin/` below it. */
 export const NODE_HOME_DIR = "/opt/k8sha";
-export const NODE_LIB_DIR = `${NODE_HOME_DIR}/lib`;
-export const NODE_BIN_DIR = `${NODE_HOME_DIR}/bin`;
 
 export type NodeRole = "master" | "worker";
 
