@@ -17,6 +17,10 @@ declare -A TOOLS=(
   [systemd-analyze]=systemd
   # The stale-Node test renders its fake API answers through the real kubectl jsonpath printer.
   [kubectl]=kubernetes-client
+  # The node sandbox links these AMI commands (test/node/ami): kubeadm preflight requires iptables.
+  [iptables]=iptables
+  [nsenter]=util-linux
+  [losetup]=mount
 )
 
 missing_packages() {

@@ -50,13 +50,14 @@ export function createCa(dir: string, commonName = "k8sha-test-ca"): TestCa {
 
 /**
  * Issue a leaf certificate `<name>.crt/.key` in the CA's directory, usable as TLS server
- * AND client (etcd peer certificates are both). `ipSans` become IP subjectAltNames.
+ * AND client (etcd peer certificates are both). `ipSans` become IP subjectAltNames, `dnsSans`
+ * DNS ones.
  */
-export function issueCert(ca: TestCa, name: string, ipSans: string[]): CertPaths {
+export function issueCert(ca: TestCa, name: string, ipSans: string[], dnsSans: string[] = []): CertPaths {
   const cert = join(ca.dir, `${name}.crt`);
   const key = join(ca.dir, `${name}.key`);
-  const sanArgs =
-    ipSans.length > 0 ? ["-addext", `subjectAltName=${ipSans.map((ip) => `IP:${ip}`).join(",")}`] : [];
+  const sans = [...ipSans.map((ip) => `IP:${ip}`), ...dnsSans.map((dns) => `DNS:${dns}`)];
+  const sanArgs = sans.length > 0 ? ["-addext", `subjectAltName=${sans.join(",")}`] : [];
   execFileSync(
     "openssl",
     [

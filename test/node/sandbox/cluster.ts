@@ -1,0 +1,214 @@
+/**
+ * A cluster of node sandboxes built from a REAL stack's synthesized graph (Pulumi mocks): each
+ * node gets its launch template's rendered user-data, the boot bundles are the graph's S3
+ * objects (served by s3rver), the SSM parameter and volume names are the graph's. What the graph
+ * cannot give (the CA key material the tls provider would make, AWS itself) is made here:
+ * real CAs from openssl under the graph's parameter names, the fake EC2/SSM endpoint, IMDS per
+ * node, the "internet" downloads and the API load balancer on loopback.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { decodeUserData } from "../../../policy/userData";
+import { type ConfigOverrides, ofType, type RegisteredResource, synthesize } from "../../../synth/mockRuntime";
+import { createCa, issueCert, type TestCa } from "../../support/pki";
+import { S3TestServer } from "../../support/s3";
+import { FakeAws } from "./fakeAws";
+import { close, imdsAnswers, type Listening, startApi, startImds, startInternet } from "./loopback";
+import { NodeSandbox } from "./node";
+
+export const BOOTSTRAP_TOKEN = "abcdef.0123456789abcdef";
+
+/** Just enough of each download for the boot's own checks (kinds the CNI step waits for). */
+function internetFiles(k8sMinor: string, calico: string): Record<string, string> {
+  const calicoBase = `raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests`;
+  // ASCII armour with a valid CRC (gpg --dearmor checks it); the key itself is never used.
+  const key = execFileSync("gpg", ["--batch", "--enarmor"], { input: Buffer.from("k8sha test key") }).toString();
+  return {
+    [`pkgs.k8s.io/core:/stable:/v${k8sMinor}/deb/Release.key`]: key,
+    [`${calicoBase}/operator-crds.yaml`]:
+      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: installations.operator.tigera.io\n",
+    [`${calicoBase}/tigera-operator.yaml`]:
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: tigera-operator\n  namespace: tigera-operator\n",
+  };
+}
+
+interface NodeSpec {
+  name: string;
+  template: RegisteredResource;
+  zone: string;
+  subnet: number;
+  generation: number;
+}
+
+export class SandboxCluster {
+  readonly aws = new FakeAws();
+  readonly dir = mkdtempSync(join(tmpdir(), "k8sha-cluster-"));
+  /** 127.<net>.<subnet>.<host>: every cluster of a test run gets its own /16 of loopback. */
+  readonly net = 100 + Math.floor(Math.random() * 150);
+  private s3?: S3TestServer;
+  private servers: Listening[] = [];
+  private internetCa?: TestCa;
+  private internetPort = 0;
+  private apiPort = 0;
+  private apiHost = "";
+  readonly nodes: NodeSandbox[] = [];
+
+  private constructor(
+    readonly templates: RegisteredResource[],
+    readonly bundles: RegisteredResource[],
+    readonly parameters: RegisteredResource[],
+    readonly volumes: RegisteredResource[],
+  ) {}
+
+  static async create(stack: string, overrides: ConfigOverrides = {}): Promise<SandboxCluster> {
+    const graph = await synthesize(stack, overrides);
+    const c = new SandboxCluster(
+      ofType(graph, "aws:ec2/launchTemplate:LaunchTemplate"),
+      ofType(graph, "aws:s3/bucketObjectv2:BucketObjectv2"),
+      ofType(graph, "aws:ssm/parameter:Parameter"),
+      ofType(graph, "aws:ebs/volume:Volume"),
+    );
+    await c.start();
+    return c;
+  }
+
+  private envOf(template: RegisteredResource): Record<string, string> {
+    const file = decodeUserData(String(template.inputs.userData)).files.find((f) => f.path === "/etc/k8sha/node.env");
+    const env: Record<string, string> = {};
+    for (const line of (file?.content ?? "").split("\n")) {
+      const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line);
+      if (m?.[1]) env[m[1]] = m[2] ?? "";
+    }
+    return env;
+  }
+
+  private async start(): Promise<void> {
+    await this.aws.start();
+    const env = this.envOf(this.templates[0] as RegisteredResource);
+    this.s3 = await S3TestServer.start(env.BOOT_BUNDLE_BUCKET ?? "");
+    for (const b of this.bundles) await this.s3.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
+    // The cluster PKI the graph's tls resources stand for, under the graph's parameter names.
+    const pki = join(this.dir, "pki");
+    const ca = createCa(join(pki, "ca"), "kubernetes");
+    const etcdCa = createCa(join(pki, "etcd"), "etcd-ca");
+    const proxyCa = createCa(join(pki, "front-proxy"), "front-proxy-ca");
+    execFileSync("openssl", ["genrsa", "-out", join(pki, "sa.key"), "2048"], { stdio: "ignore" });
+    execFileSync("openssl", ["rsa", "-in", join(pki, "sa.key"), "-pubout", "-out", join(pki, "sa.pub")], {
+      stdio: "ignore",
+    });
+    copyFileSync(ca.cert, join(this.dir, "ca.crt"));
+    const hash = execFileSync("bash", [
+      "-c",
+      `openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1`,
+      "_",
+      ca.cert,
+    ])
+      .toString()
+      .trim();
+    const { readFileSync } = await import("node:fs");
+    const values: Record<string, string> = {
+      "pki/ca.crt": readFileSync(ca.cert, "utf8"),
+      "pki/ca.key": readFileSync(ca.key, "utf8"),
+      "pki/etcd-ca.crt": readFileSync(etcdCa.cert, "utf8"),
+      "pki/etcd-ca.key": readFileSync(etcdCa.key, "utf8"),
+      "pki/front-proxy-ca.crt": readFileSync(proxyCa.cert, "utf8"),
+      "pki/front-proxy-ca.key": readFileSync(proxyCa.key, "utf8"),
+      "pki/sa.key": readFileSync(join(pki, "sa.key"), "utf8"),
+      "pki/sa.pub": readFileSync(join(pki, "sa.pub"), "utf8"),
+      "join/token": BOOTSTRAP_TOKEN,
+      "join/discovery-hash": `sha256:${hash}`,
+      "join/ca.crt": readFileSync(ca.cert, "utf8"),
+    };
+    const prefix = env.SSM_PREFIX ?? "";
+    for (const p of this.parameters) {
+      const name = String(p.inputs.name);
+      const value = values[name.slice(prefix.length + 1)];
+      if (value === undefined) throw new Error(`no test value for the graph's SSM parameter ${name}`);
+      this.aws.putParameter(name, value, String(p.inputs.type));
+    }
+    for (const v of this.volumes)
+      this.aws.addVolume(String(v.state.id ?? `${v.name}-id`), String(v.inputs.availabilityZone), join(this.dir, "volumes"));
+    // The etcd image's binaries: the host's etcd/etcdctl 3.4 stand in for the image's.
+    const image = join(this.dir, "image-etcd/usr/local/bin");
+    mkdirSync(image, { recursive: true });
+    for (const b of ["etcd", "etcdctl"]) copyFileSync(`/usr/bin/${b}`, join(image, b));
+    this.internetCa = createCa(join(this.dir, "internet-ca"), "test-internet-ca");
+    const web = issueCert(this.internetCa, "web", [], ["pkgs.k8s.io", "raw.githubusercontent.com", "github.com"]);
+    const minor = /^1\.(\d+)\./.exec(env.KUBERNETES_VERSION ?? "")?.[1];
+    const internet = await startInternet(web, internetFiles(`1.${minor}`, env.CNI_VERSION ?? ""));
+    this.internetPort = internet.port;
+    this.apiHost = env.API_ENDPOINT ?? "";
+    const apiCert = issueCert(ca, "api-lb", [], [this.apiHost]);
+    const api = await startApi(apiCert, join(this.dir, "api-up"));
+    this.apiPort = api.port;
+    this.servers.push(internet, api);
+  }
+
+  /** The launch template of master `index` or of the worker pool `pool`. */
+  template(name: string): RegisteredResource {
+    const t = this.templates.find((x) => x.name === name);
+    if (!t) throw new Error(`no launch template ${name}; have ${this.templates.map((x) => x.name).join(", ")}`);
+    return t;
+  }
+
+  /** A new instance from `template`, in `zone`, at 127.net.subnet.(10+generation). */
+  async launch(spec: NodeSpec, extra: { withoutAmiCommands?: string[] } = {}): Promise<NodeSandbox> {
+    const ip = `127.${this.net}.${spec.subnet}.${10 + spec.generation}`;
+    const instanceId = `i-0${spec.subnet}${spec.generation}${Math.floor(Math.random() * 1e8).toString(16)}`;
+    const dir = join(this.dir, "nodes", `${spec.name}-g${spec.generation}`);
+    mkdirSync(dir, { recursive: true });
+    const env = this.envOf(spec.template);
+    this.aws.instances.set(instanceId, {
+      id: instanceId,
+      zone: spec.zone,
+      privateIp: ip,
+      state: "running",
+      tags: { "k8sha.io/cluster": env.CLUSTER_NAME ?? "", "k8sha.io/role": env.K8SHA_ROLE ?? "" },
+      deviceDir: join(dir, "root/dev/disk/by-id"),
+    });
+    const imds = await startImds(
+      imdsAnswers({
+        instanceId,
+        zone: spec.zone,
+        ip,
+        hostname: `ip-${ip.replaceAll(".", "-")}.eu-west-1.compute.internal`,
+        mac: `0a:00:00:00:${spec.subnet.toString(16).padStart(2, "0")}:${spec.generation.toString(16).padStart(2, "0")}`,
+        subnetCidr: `127.${this.net}.${spec.subnet}.0/24`,
+      }),
+    );
+    this.servers.push(imds);
+    const doc = parse(decodeUserData(String(spec.template.inputs.userData)).text) as { runcmd: string[][] };
+    const node = new NodeSandbox({
+      dir,
+      clusterDir: this.dir,
+      files: decodeUserData(String(spec.template.inputs.userData)).files,
+      runcmd: doc.runcmd,
+      ip,
+      connectTo: [
+        `169.254.169.254:80:127.0.0.1:${imds.port}`,
+        `pkgs.k8s.io:443:127.0.0.1:${this.internetPort}`,
+        `raw.githubusercontent.com:443:127.0.0.1:${this.internetPort}`,
+        `github.com:443:127.0.0.1:${this.internetPort}`,
+        `${this.apiHost}:6443:127.0.0.1:${this.apiPort}`,
+      ],
+      caBundle: this.internetCa?.cert ?? "",
+      endpoints: { s3: this.s3?.endpoint ?? "", other: this.aws.endpoint },
+      withoutAmiCommands: extra.withoutAmiCommands,
+    });
+    (node as NodeSandbox & { instanceId?: string }).instanceId = instanceId;
+    this.nodes.push(node);
+    return node;
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes) n.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    await this.aws.stop();
+    await this.s3?.stop();
+    for (const s of this.servers) await close(s);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
