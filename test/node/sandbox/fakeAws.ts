@@ -29,7 +29,7 @@ export interface FakeInstance {
 export interface FakeVolume {
   id: string;
   zone: string;
-  /** Sparse image file standing for the EBS volume's blocks. */
+  /** Sparse image file standing for the EBS volume's blocks (8 GiB: etcd preallocates up to its quota). */
   image: string;
   attachment?: { instanceId: string; device: string; loop: string };
 }
@@ -72,7 +72,7 @@ export class FakeAws {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  addVolume(id: string, zone: string, dir: string, sizeMiB = 128): FakeVolume {
+  addVolume(id: string, zone: string, dir: string, sizeMiB = 8192): FakeVolume {
     const image = join(dir, `${id}.img`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(image, "");

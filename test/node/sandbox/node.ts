@@ -17,7 +17,7 @@
  * sysctl, swapoff, containerd/ctr, kubelet, kubeadm and kubectl.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { DecodedFile } from "../../../policy/userData";
 
@@ -40,9 +40,7 @@ export const STUBBED_AMI_COMMANDS: Record<string, string> = {
 const NODE_DIRS = [
   "/etc",
   "/opt/k8sha",
-  "/var/lib/k8sha",
-  "/var/lib/etcd-volume",
-  "/var/lib/kubelet",
+  "/var/lib",
   "/var/tmp",
   "/root",
   "/snap/bin",
@@ -202,16 +200,13 @@ export class NodeSandbox {
         stdio: ["ignore", "pipe", "pipe"],
       });
       let log = "";
-      child.stdout.on("data", (d: Buffer) => {
+      const record = (d: Buffer) => {
         log += d.toString();
-      });
-      child.stderr.on("data", (d: Buffer) => {
-        log += d.toString();
-      });
-      child.on("close", (code) => {
-        writeFileSync(join(this.o.dir, "boot.log"), log, { flag: "a" });
-        resolveBoot({ code: code ?? 1, log });
-      });
+        appendFileSync(join(this.o.dir, "boot.log"), d);
+      };
+      child.stdout.on("data", record);
+      child.stderr.on("data", record);
+      child.on("close", (code) => resolveBoot({ code: code ?? 1, log }));
     });
   }
 

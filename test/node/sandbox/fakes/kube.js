@@ -238,7 +238,8 @@ function runStaticPods() {
     // Every node shares this machine's 127.0.0.1; a node's own loopback is its address here.
     const args = pod.spec.containers[0].command.slice(1).map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP)).filter((a) => !a.startsWith("--listen-metrics-urls="));
     const out = fs.openSync(`${ENV.SANDBOX}/pods/etcd.log`, "a");
-    const child = cp.spawn(path.join(HOST_BIN, "etcd"), args, { detached: true, stdio: ["ignore", out, out] });
+    // A pod gets only the environment its manifest names (none here), not the boot script's.
+    const child = cp.spawn(path.join(HOST_BIN, "etcd"), args, { detached: true, stdio: ["ignore", out, out], env: {} });
     fs.writeFileSync(pidFile, String(child.pid));
     child.unref();
   }
