@@ -107,6 +107,12 @@ fetch_bundle() {
   log "sha256 verified: $actual"
 }
 
+# Any other failure (a command that errors, or is missing) still leaves the marker and the tag.
+on_bootstrap_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ ! -f "$K8SHA_STATE_DIR/boot-failed" ]]; then die "unexpected failure (exit $rc)"; fi
+}
+trap on_bootstrap_exit EXIT
 : "${BOOT_BUNDLE_BUCKET:?missing in node.env}" "${BOOT_BUNDLE_KEY:?missing in node.env}"
 : "${BOOT_BUNDLE_SHA256:?missing in node.env}" "${K8SHA_ROLE:?missing in node.env}"
 marker="$K8SHA_HOME/bundle.sha256"

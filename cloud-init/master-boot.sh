@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Master first boot: prerequisites, identity, etcd volume, cluster PKI, then exactly one of
-#   init   (master 0, new cluster)   kubeadm init, initialised marker, CNI
+# Master first boot: prerequisites, identity, etcd volume, cluster PKI, etcdctl from the etcd
+# image, then exactly one of
+#   init   (master 0, new cluster)   kubeadm init, etcd identity, initialised marker, CNI
 #   join   (empty etcd volume)       remove this zone's stale etcd member, kubeadm join --control-plane
-#   rejoin (volume holds our member) per-node certs for the new IP, peer URL update, local etcd
+#                                    under a cluster-wide lock (one learner at a time), etcd identity
+#   rejoin (volume holds our member) peer URL update, then the node's certificates, kubeconfigs,
+#                                    static pods and kubelet offline (`kubeadm init phase`s); a single
+#                                    master updates its own peer URL once its etcd runs
 # then, in join and rejoin, delete this zone's predecessor Node (NotReady, same subnet).
 # Every step is logged and, through run_step markers, skipped when a reboot re-runs the script.
 # The chosen mode is persisted, so a reboot mid-way resumes the same path. See docs/boot.md.
@@ -96,16 +100,31 @@ remove_stale_member() {
 mode_init() {
   run_step init-config write_init
   run_step kubeadm-init kubeadm_init_master "$INIT_CONFIG"
+  # As soon as the member exists: a later failure must not leave a volume nobody may rejoin.
+  run_step etcd-identity write_identity
   run_step initialised-marker mark_initialised
   run_step cni install_cni
 }
 
+# etcd admits one learner at a time and kubeadm retries its member add for 2 minutes only
+# (EtcdAPICallTimeout), while a learner's image pull and catch-up can take longer: masters that
+# boot together take turns, through an etcd lock whose lease dies with a crashed holder.
+join_under_lock() {
+  local -a urls
+  mapfile -t urls < <(peer_client_urls)
+  ((${#urls[@]} > 0)) || die "no other running master to take the join lock through"
+  local endpoints
+  endpoints="$(IFS=,; echo "${urls[*]}")"
+  log "waiting for the control-plane join lock through $endpoints"
+  etcd_lock_run "$endpoints" k8sha/control-plane-join kubeadm_join_master "$JOIN_CONFIG"
+}
+
 mode_join() {
   run_step join-config write_join
-  run_step local-config write_local
   run_step etcd-client-cert etcd_client_cert
   run_step etcd-stale-member remove_stale_member
-  run_step kubeadm-join kubeadm_join_master "$JOIN_CONFIG"
+  run_step kubeadm-join join_under_lock
+  run_step etcd-identity write_identity
 }
 
 # Point our member at the new IP before etcd starts. If the member was removed meanwhile, its
@@ -126,18 +145,31 @@ rejoin_update_peer() {
   ((rc == 0)) || die "cannot update the peer URL of etcd member $member"
 }
 
+# A single master has no peer to update its member through, and needs none: alone it is its own
+# quorum, and etcd ignores the stored peer URL on restart. Its URL is fixed through the local
+# member once etcd runs (etcd allows a member to update itself).
+rejoin_update_own_peer_url() {
+  local member
+  member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
+  wait_until 600 "local etcd" etcd_healthy_endpoint "$ETCD_LOCAL_ENDPOINT" >/dev/null || die "local etcd never answered"
+  etcd_rejoin_update_peer "$ETCD_LOCAL_ENDPOINT" "$member" "https://$NODE_IP:2380" ||
+    die "cannot update the peer URL of etcd member $member"
+}
+
 mode_rejoin() {
-  run_step local-config write_local
   run_step etcd-client-cert etcd_client_cert
-  run_step etcd-peer-update rejoin_update_peer
-  if [[ "$(cat "$K8SHA_STATE_DIR/boot-mode")" == join ]]; then
-    mode_join
-    return 0
+  if ((${MASTER_COUNT:-3} > 1)); then
+    run_step etcd-peer-update rejoin_update_peer
+    if [[ "$(cat "$K8SHA_STATE_DIR/boot-mode")" == join ]]; then
+      mode_join
+      return 0
+    fi
   fi
-  run_step join-config write_join
-  run_step kubeadm-rejoin-prepare kubeadm_rejoin_prepare "$JOIN_CONFIG"
-  run_step etcd-manifest kubeadm_rejoin_etcd "$LOCAL_CONFIG"
-  run_step mark-control-plane kubeadm_rejoin_finish "$JOIN_CONFIG"
+  run_step kubeadm-rejoin kubeadm_rejoin "$LOCAL_CONFIG"
+  if ((${MASTER_COUNT:-3} == 1)); then
+    run_step etcd-peer-update-local rejoin_update_own_peer_url
+  fi
+  run_step mark-control-plane kubeadm_rejoin_mark "$LOCAL_CONFIG"
 }
 
 local_member_id() { etcd_member_id_for_peer_url "$ETCD_LOCAL_ENDPOINT" "https://$NODE_IP:2380"; }
@@ -155,6 +187,9 @@ load_node_identity
 step etcd-volume
 attach_etcd_volume
 run_step pki fetch_pki
+run_step local-config write_local
+# Before the first etcd step of any mode: the AMI has no etcdctl.
+run_step etcd-tools etcd_tools_for_config "$LOCAL_CONFIG"
 step boot-mode
 mode="$(boot_mode)"
 log "boot mode: $mode"
@@ -168,7 +203,6 @@ esac
 if [[ "$mode" != init ]]; then
   run_step stale-nodes remove_stale_control_plane_nodes "$SUBNET_CIDR" "$NODE_NAME"
 fi
-run_step etcd-identity write_identity
 if [[ -n "${BACKUP_BUCKET:-}" ]]; then
   step etcd-backup-timer
   install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"

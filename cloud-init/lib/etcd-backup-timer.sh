@@ -10,12 +10,11 @@
 #   K8SHA_SYSTEMCTL       systemctl binary                        (systemctl)
 #   K8SHA_ETCD_MANIFEST   kubeadm's etcd static pod; the unit only runs where it exists
 #                         (/etc/kubernetes/manifests/etcd.yaml)
-#   K8SHA_ETCD_TOOLS_DIR  where etcdctl/etcdutl are copied out of the etcd image (/opt/k8sha/etcd)
+#   K8SHA_ETCD_TOOLS_DIR  where etcdctl/etcdutl are (etcd-tools.sh)         (/opt/k8sha/etcd)
 #   AWS_DEFAULT_REGION    copied into the env file
 #
-# etcdctl/etcdutl come from the very image kubeadm runs etcd from (registry.k8s.io/etcd holds
-# both binaries): same version as the server, already pulled and digest-verified by containerd,
-# no extra download or checksum to pin. etcd_backup_run copies them out when the image changed.
+# etcdctl/etcdutl come from the image kubeadm runs etcd from (etcd-tools.sh); etcd_backup_run
+# copies them again when an upgrade changed that image.
 
 ETCD_BACKUP_UNIT="${ETCD_BACKUP_UNIT:-k8sha-etcd-backup}"
 
@@ -26,41 +25,13 @@ etcd_backup_env_line() {
   printf "%s='%s'\n" "$1" "$2"
 }
 
-# etcd_tools_from_image : copy etcdctl and etcdutl out of the image named in the etcd manifest
-# (ctr images mount, read-only); no-op when the copy for that image already exists.
-etcd_tools_from_image() {
-  local manifest="${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}" image mnt tool rc=0
-  local dest="${K8SHA_ETCD_TOOLS_DIR:-/opt/k8sha/etcd}" ctr="${K8SHA_CTR:-ctr}"
-  image="$(sed -n 's/^[[:space:]]*image:[[:space:]]*//p' "$manifest" | head -n 1 | tr -d "\"'")"
-  if [[ -z "$image" ]]; then
-    log "no etcd image found in $manifest"
-    return 1
-  fi
-  if [[ -f "$dest/image" && "$(cat "$dest/image")" == "$image" ]]; then return 0; fi
-  log "copying etcdctl/etcdutl out of $image"
-  mnt="$(mktemp -d)" && mkdir -p "$dest" || return 1
-  retry "$ctr" -n k8s.io images mount "$image" "$mnt" >/dev/null || rc=1
-  for tool in etcdctl etcdutl; do
-    if ((rc == 0)) && [[ -x "$mnt/usr/local/bin/$tool" ]]; then
-      install -m 0755 "$mnt/usr/local/bin/$tool" "$dest/$tool" || rc=1
-    fi
-  done
-  "$ctr" -n k8s.io images unmount "$mnt" >/dev/null 2>&1 || true
-  rmdir "$mnt" 2>/dev/null || true
-  if ((rc != 0)) || [[ ! -x "$dest/etcdctl" ]]; then
-    log "could not copy etcdctl out of $image"
-    return 1
-  fi
-  printf '%s\n' "$image" >"$dest/image"
-}
-
 # install_etcd_backup_timer BUCKET PREFIX INTERVAL_MINUTES CLUSTER_NAME : write service, timer and
 # env file, then enable the timer. Rewritten on every boot (idempotent).
 install_etcd_backup_timer() {
   local bucket="$1" prefix="$2" interval="$3" cluster="$4"
   local unit_dir="${K8SHA_SYSTEMD_DIR:-/etc/systemd/system}" lib="${K8SHA_LIB_DIR:-/opt/k8sha/lib}"
   local env_file="${K8SHA_BACKUP_ENV_FILE:-/etc/k8sha/etcd-backup.env}"
-  local tools="${K8SHA_ETCD_TOOLS_DIR:-/opt/k8sha/etcd}"
+  local tools="$K8SHA_ETCD_TOOLS_DIR"
   [[ "$interval" =~ ^[1-9][0-9]*$ ]] || die "backup interval must be a positive number of minutes: $interval"
   [[ -n "$bucket" && "$prefix" == */ ]] || die "backup bucket and a '/'-terminated prefix are required"
   mkdir -p "$unit_dir" "$(dirname "$env_file")"
@@ -89,7 +60,7 @@ Type=oneshot
 EnvironmentFile=$env_file
 # The AWS CLI is a snap on Ubuntu (/snap/bin); do not rely on snapd's environment generator.
 Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin
-ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-backup-timer.sh && . $lib/etcd-backup.sh && etcd_backup_once'
+ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-tools.sh && . $lib/etcd-backup.sh && etcd_backup_once'
 Nice=10
 IOSchedulingClass=idle
 TimeoutStartSec=15min

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # etcd snapshot backup to S3, run by etcd-backup.service on every master; only the leader uploads.
-# Sourced after common.sh (log, retry). Entry point: `etcd_backup_once` (see etcd-backup-timer.sh).
+# Sourced after common.sh (log, retry) and etcd-tools.sh (K8SHA_ETCDCTL/K8SHA_ETCDUTL). Entry point: `etcd_backup_once` (see etcd-backup-timer.sh).
 #
 # Environment (the timer's env file sets the first five; the rest suit a kubeadm master):
 #   K8SHA_BACKUP_BUCKET / K8SHA_BACKUP_PREFIX  s3://BUCKET/PREFIX (PREFIX = "<cluster>/etcd/")
@@ -10,7 +10,7 @@
 #   K8SHA_ETCD_ENDPOINT      local client URL                            (https://127.0.0.1:2379)
 #   ETCDCTL_CACERT/CERT/KEY  read by etcdctl itself     (/etc/kubernetes/pki/etcd/{ca,healthcheck-client}.*)
 #   K8SHA_ETCD_COMMAND_TIMEOUT  etcdctl --command-timeout, per attempt  (60s)
-#   K8SHA_ETCDCTL / K8SHA_ETCDUTL  binaries (etcdctl / etcdutl; etcdutl is used when present, 3.5+)
+#   K8SHA_ETCDCTL / K8SHA_ETCDUTL  binaries (etcd-tools.sh; etcdutl is used when present, 3.5+)
 #   K8SHA_AWS                aws CLI (aws); K8SHA_METRICS_AWS: the one used for CloudWatch (same)
 #   AWS_ENDPOINT_URL         passed as --endpoint-url to S3 calls (tests: s3rver on loopback)
 #   K8SHA_BACKUP_WORK_DIR    scratch space for the snapshot              (/var/tmp/k8sha-etcd-backup)
@@ -28,7 +28,7 @@ etcd_backup_etcdctl() {
     ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
     ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
     ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-    "${K8SHA_ETCDCTL:-etcdctl}" --command-timeout="${K8SHA_ETCD_COMMAND_TIMEOUT:-60s}" "$@"
+    "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --command-timeout="${K8SHA_ETCD_COMMAND_TIMEOUT:-60s}" "$@"
 }
 
 # etcd_backup_aws ARGS... : aws CLI, with --endpoint-url when AWS_ENDPOINT_URL is set.
@@ -65,10 +65,10 @@ etcd_is_leader() {
 # etcd_snapshot_status FILE : hash/revision/keys as JSON; fails on a damaged bolt database.
 # etcdutl when present (etcdctl's copy is deprecated in 3.5 and gone in 3.6), else etcdctl 3.4.
 etcd_snapshot_status() {
-  if command -v "${K8SHA_ETCDUTL:-etcdutl}" >/dev/null 2>&1; then
-    "${K8SHA_ETCDUTL:-etcdutl}" snapshot status "$1" -w json
+  if command -v "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" >/dev/null 2>&1; then
+    "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" snapshot status "$1" -w json
   else
-    ETCDCTL_API=3 "${K8SHA_ETCDCTL:-etcdctl}" snapshot status "$1" -w json
+    ETCDCTL_API=3 "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" snapshot status "$1" -w json
   fi
 }
 
@@ -134,9 +134,9 @@ etcd_backup_run() {
     log "K8SHA_BACKUP_BUCKET and K8SHA_BACKUP_PREFIX must be set"
     return 1
   }
-  # On a node (the timer's env file sets K8SHA_ETCD_MANIFEST) the tools come out of the etcd image.
-  if [[ -n "${K8SHA_ETCD_MANIFEST:-}" ]] && declare -F etcd_tools_from_image >/dev/null; then
-    etcd_tools_from_image || return 1
+  # On a node (the timer's env file sets K8SHA_ETCD_MANIFEST) the tools follow the etcd image.
+  if [[ -n "${K8SHA_ETCD_MANIFEST:-}" ]]; then
+    etcd_tools_from_manifest || return 1
   fi
   etcd_is_leader "${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:2379}" || rc=$?
   if ((rc == 1)); then

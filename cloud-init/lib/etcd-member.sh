@@ -1,10 +1,10 @@
 # shellcheck shell=bash
 # etcd membership for a master that replaces (or restarts as) one member of the stacked etcd
-# cluster kubeadm built. Sourced after common.sh. etcdctl v3 API with mutual TLS; every call
+# cluster kubeadm built. Sourced after common.sh. etcdctl (etcd-tools.sh) v3 API with mutual TLS; every call
 # carries --dial-timeout/--command-timeout and goes through `retry`.
 #
 # Environment (defaults suit a kubeadm master; tests point them at loopback and temp dirs):
-#   ETCDCTL                 etcdctl binary                                  (etcdctl)
+#   K8SHA_ETCDCTL           etcdctl binary (etcd-tools.sh)    (/opt/k8sha/etcd/etcdctl)
 #   ETCDCTL_CACERT          etcd CA certificate       (/etc/kubernetes/pki/etcd/ca.crt)
 #   ETCDCTL_CERT/_KEY       client cert/key (/etc/kubernetes/pki/etcd/healthcheck-client.*)
 #   ETCD_DIAL_TIMEOUT       etcdctl --dial-timeout                          (2s)
@@ -22,7 +22,7 @@ etcdctl_at() {
     ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
     ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
     ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-    "${ETCDCTL:-etcdctl}" --endpoints="$endpoints" \
+    "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --endpoints="$endpoints" \
     --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" --command-timeout="${ETCD_COMMAND_TIMEOUT:-5s}" "$@"
 }
 
@@ -199,4 +199,38 @@ etcd_read_identity() {
     fi
   done <"$file"
   return 1
+}
+
+# etcd_lock_run ENDPOINTS NAME COMMAND... : run COMMAND (a shell function is fine) while holding
+# the etcd lock NAME (`etcdctl lock`: a key under a lease of ETCD_LOCK_TTL seconds, kept alive
+# while etcdctl runs; a holder that dies loses it when the lease expires). Waits at most
+# ETCD_LOCK_WAIT_SECONDS for the lock; returns COMMAND's exit status.
+etcd_lock_run() {
+  local endpoints="$1" name="$2" dir pid line rc=0
+  shift 2
+  dir="$(mktemp -d)"
+  mkfifo "$dir/held"
+  ETCDCTL_API=3 \
+    ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
+    ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
+    ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
+    "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --endpoints="$endpoints" \
+    --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" lock --ttl="${ETCD_LOCK_TTL:-60}" "$name" >"$dir/held" &
+  pid=$!
+  # etcdctl prints the lock's key once it holds the lock.
+  if ! read -r -t "${ETCD_LOCK_WAIT_SECONDS:-1800}" line <"$dir/held"; then
+    kill -INT "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -rf "$dir"
+    log "could not take the etcd lock $name through $endpoints"
+    return 1
+  fi
+  log "holding the etcd lock $name ($line)"
+  "$@" || rc=$?
+  # SIGINT makes etcdctl unlock and revoke its lease at once.
+  kill -INT "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$dir"
+  log "released the etcd lock $name"
+  return "$rc"
 }

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # etcd restore, run by an operator (docs/backup-restore.md), never at boot. Sourced after common.sh
-# and etcd-backup.sh (etcd_backup_etcdctl, etcd_backup_aws, etcd_snapshot_status). Entry point:
+# etcd-tools.sh and etcd-backup.sh (etcd_backup_etcdctl, etcd_backup_aws, etcd_snapshot_status). Entry point:
 # /opt/k8sha/bin/etcd-restore (scripts/etcd-restore.sh) -> etcd_restore_main.
 #
 # Two procedures:
@@ -14,7 +14,7 @@
 
 # etcd_restore_tool : "etcdutl" (3.5+) when present, else "etcdctl" (3.4; gone from 3.6's etcdctl).
 etcd_restore_tool() {
-  if command -v "${K8SHA_ETCDUTL:-etcdutl}" >/dev/null 2>&1; then echo etcdutl; else echo etcdctl; fi
+  if command -v "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" >/dev/null 2>&1; then echo etcdutl; else echo etcdctl; fi
 }
 
 # etcd_restore_fetch SOURCE DEST : SOURCE is s3://bucket/key or a local path, gzip or plain.
@@ -61,9 +61,9 @@ etcd_restore_snapshot() {
   local args=(snapshot restore "$snap" --name "$name" --initial-cluster "$initial"
     --initial-cluster-token "$token" --initial-advertise-peer-urls "$peer" --data-dir "$staging")
   if [[ "$tool" == etcdutl ]]; then
-    "${K8SHA_ETCDUTL:-etcdutl}" "${args[@]}" || return 1
+    "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" "${args[@]}" || return 1
   else
-    ETCDCTL_API=3 "${K8SHA_ETCDCTL:-etcdctl}" "${args[@]}" || return 1
+    ETCDCTL_API=3 "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" "${args[@]}" || return 1
   fi
   etcd_restore_move_aside "$data" && mv "$staging" "$data"
   log "member $name restored into $data; start etcd on every member now"

@@ -161,4 +161,18 @@ mount_etcd_volume() {
     log "mounted $device (UUID=$uuid) at $mountpoint"
   fi
   install -d -m 0700 "$mountpoint/data"
+  kubelet_requires_mount "$mountpoint"
+}
+
+# kubelet_requires_mount MOUNTPOINT : the kubelet (which runs etcd) starts only after, and only
+# with, the etcd volume mounted: systemd's RequiresMountsFor= adds Requires= and After= on the
+# mount unit, so a volume that is late or missing after a reboot holds the kubelet back instead
+# of letting etcd start on the root disk. The fstab entry stays `nofail` so the node still
+# boots and can be reached through Session Manager.
+kubelet_requires_mount() {
+  local dir="${K8SHA_SYSTEMD_DIR:-/etc/systemd/system}/kubelet.service.d"
+  mkdir -p "$dir"
+  printf '[Unit]\n# Written by k8sha: etcd (a static pod of this kubelet) keeps its data on the EBS volume here.\nRequiresMountsFor=%s\n' \
+    "$1" >"$dir/20-k8sha-etcd-volume.conf"
+  log "kubelet requires the mount of $1"
 }

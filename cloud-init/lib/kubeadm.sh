@@ -9,6 +9,30 @@
 #   CRI_SOCKET (unix:///run/containerd/containerd.sock), K8SHA_API_WAIT_SECONDS (1200)
 
 KUBEADM_API="kubeadm.k8s.io/v1beta4"
+KUBEADM_PATCHES_DIR="${KUBEADM_PATCHES_DIR:-/etc/k8sha/kubeadm/patches}"
+
+# write_etcd_patch : a kubeadm patch (target etcd, strategic merge, util/patches naming) that
+# turns the etcd data volume's hostPath type from DirectoryOrCreate into Directory. The data dir
+# lives ON the etcd EBS volume, so when the volume is not mounted (late after a reboot) the kubelet
+# refuses to start etcd instead of creating an empty data dir on the root disk, where kubeadm's
+# manifest would boot a fresh one-member cluster behind the load balancer.
+write_etcd_patch() {
+  mkdir -p "$KUBEADM_PATCHES_DIR"
+  cat >"$KUBEADM_PATCHES_DIR/etcd+strategic.yaml" <<PATCH
+spec:
+  volumes:
+    - name: etcd-data
+      hostPath:
+        path: ${ETCD_DATA_DIR:-/var/lib/etcd-volume/data}
+        type: Directory
+PATCH
+}
+
+# patches_yaml : the patches block of Init/JoinConfiguration on masters.
+patches_yaml() {
+  write_etcd_patch
+  printf 'patches:\n  directory: %s\n' "$(yq_str "$KUBEADM_PATCHES_DIR")"
+}
 
 # yq_str VALUE : a YAML double-quoted scalar.
 yq_str() {
@@ -59,6 +83,7 @@ write_init_config() {
       fi
       printf 'localAPIEndpoint:\n  advertiseAddress: %s\n  bindPort: %s\n' "$(yq_str "$ip")" "${API_PORT:-6443}"
       node_registration_yaml "$name" "$ip" "" "" true
+      patches_yaml
       printf -- '---\n'
       cat "${KUBEADM_CLUSTER_CONFIG:?}"
     } >"$out"
@@ -81,6 +106,7 @@ write_join_config() {
         node_registration_yaml "$name" "$ip" "" "" true
         printf 'controlPlane:\n  localAPIEndpoint:\n    advertiseAddress: %s\n    bindPort: %s\n' \
           "$(yq_str "$ip")" "${API_PORT:-6443}"
+        patches_yaml
       else
         node_registration_yaml "$name" "$ip" "${NODE_LABELS:-}" "${NODE_TAINTS:-}" false
       fi
@@ -88,9 +114,23 @@ write_join_config() {
   )
 }
 
-# kubeadm_already_joined : kubelet.conf exists once init/join finished (never re-run kubeadm).
-kubeadm_already_joined() {
-  [[ -f "${KUBERNETES_DIR:-/etc/kubernetes}/kubelet.conf" ]]
+# kubeadm_left_state : true when an earlier kubeadm run left files behind. kubeadm writes
+# kubelet.conf in its kubeconfig phase, BEFORE wait-control-plane, so these files prove nothing
+# about success: success is the step's own done marker (run_step), written only after kubeadm
+# exited 0. Left-over state means that run failed or was cut off.
+kubeadm_left_state() {
+  local dir="${KUBERNETES_DIR:-/etc/kubernetes}"
+  [[ -f "$dir/kubelet.conf" || -f "$dir/bootstrap-kubelet.conf" || -n "$(ls -A "$dir/manifests" 2>/dev/null)" ]]
+}
+
+# kubeadm_reset_for_retry : undo a failed kubeadm run so the next one starts clean. `kubeadm
+# reset` also removes this node's etcd member (a member a failed join added), empties the etcd
+# data dir and deletes /etc/kubernetes/pki, so the cluster CAs are fetched from SSM again
+# (without them kubeadm would make NEW CAs).
+kubeadm_reset_for_retry() {
+  log "an earlier kubeadm run left state behind without finishing: resetting this node"
+  "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:-unix:///run/containerd/containerd.sock}" || true
+  if declare -F fetch_pki >/dev/null && [[ "${K8SHA_ROLE:-}" == master ]]; then fetch_pki; fi
 }
 
 # api_ready : the API load balancer answers /readyz with 200 (anonymous access is kubeadm's default).
@@ -116,44 +156,56 @@ kubeadm_join_attempt() {
 
 # kubeadm_join_worker CONFIG : wait for the API, then join with a few bounded attempts.
 kubeadm_join_worker() {
-  if kubeadm_already_joined; then log "already joined; not running kubeadm"; return 0; fi
+  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
   wait_for_api
   K8SHA_RETRY_MAX="${K8SHA_JOIN_ATTEMPTS:-4}" retry kubeadm_join_attempt "$1"
 }
 
 # kubeadm_init_master CONFIG : the cluster's first control plane. Certificates come from SSM,
 # so no --upload-certs: other masters fetch the CAs themselves.
+# A retry after a failure resets first; the cluster is not initialised yet (master 0 writes the
+# initialised marker only after this step), so nothing else depends on the half-made member.
 kubeadm_init_master() {
-  if kubeadm_already_joined; then log "already initialised; not running kubeadm"; return 0; fi
+  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
   "${KUBEADM:-kubeadm}" init --config "$1" --skip-token-print
 }
 
-# kubeadm_join_master CONFIG : a new etcd member + control plane (empty etcd data dir).
-# Not reset-and-retried: a reset removes the etcd member and that must stay an operator decision.
+# kubeadm_join_master CONFIG : a new etcd member + control plane (empty etcd data dir: join mode
+# only runs on a blank volume, so resetting a failed attempt, which removes the member it added,
+# loses nothing).
 kubeadm_join_master() {
-  if kubeadm_already_joined; then log "already joined; not running kubeadm"; return 0; fi
+  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
   wait_for_api
   "${KUBEADM:-kubeadm}" join --config "$1"
 }
 
-# kubeadm_rejoin_prepare JOIN_CONFIG : a replacement master whose etcd data survived on the volume.
-# Certificates, kubeconfigs and static pods for the NEW IP, and the kubelet; no etcd manifest yet.
-kubeadm_rejoin_prepare() {
+# kubeadm_rejoin LOCAL_CONFIG : a master whose etcd member survived on its volume comes back
+# OFFLINE, as `kubeadm init` would build a control plane, but without touching etcd membership:
+# certificates for this node from the CAs in SSM (existing files are kept), kubeconfigs (kubelet.conf
+# with its own client certificate: no bootstrap token is written to this node), the etcd static pod
+# of the existing member (etcd ignores --initial-cluster* when its data dir exists: op-guide
+# configuration.md "ignored when restarting an existing member"), the control-plane static pods and the kubelet. No API and no quorum is
+# needed to get this far; the local API answers once etcd has quorum again.
+kubeadm_rejoin() {
   local phase
-  wait_for_api
-  for phase in certs kubeconfig control-plane; do
-    retry "${KUBEADM:-kubeadm}" join phase control-plane-prepare "$phase" --config "$1"
+  for phase in "certs all" "kubeconfig all" "etcd local" "control-plane all" "kubelet-start"; do
+    # shellcheck disable=SC2086 # the phase is two words on purpose
+    retry "${KUBEADM:-kubeadm}" init phase $phase --config "$1"
   done
-  "${KUBEADM:-kubeadm}" join phase kubelet-start --config "$1"
 }
 
-# kubeadm_rejoin_etcd INIT_CONFIG : the local etcd static pod. With a data dir present etcd
-# ignores --initial-cluster*, so kubeadm's single-member manifest restarts the existing member.
-kubeadm_rejoin_etcd() {
-  "${KUBEADM:-kubeadm}" init phase etcd local --config "$1"
+# local_api_ready : this master's own API server answers /readyz (anonymous access is allowed).
+local_api_ready() {
+  local code
+  code="$("${K8SHA_CURL:-curl}" -ks -o /dev/null -w '%{http_code}' --max-time 5 \
+    "https://${NODE_IP:?}:${API_PORT:-6443}/readyz")" || true
+  [[ "$code" == 200 ]]
 }
 
-# kubeadm_rejoin_finish JOIN_CONFIG : control-plane label and taint on the new Node object.
-kubeadm_rejoin_finish() {
-  retry "${KUBEADM:-kubeadm}" join phase control-plane-join mark-control-plane --config "$1"
+# kubeadm_rejoin_mark LOCAL_CONFIG : once the local API is ready, the control-plane label and
+# taint on this node's new Node object.
+kubeadm_rejoin_mark() {
+  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${NODE_IP}:${API_PORT:-6443}/readyz" local_api_ready ||
+    die "the local API server never became ready"
+  retry "${KUBEADM:-kubeadm}" init phase mark-control-plane --config "$1"
 }

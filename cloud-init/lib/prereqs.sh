@@ -101,8 +101,9 @@ install_kubernetes_packages() {
   local version="${1#v}"
   write_kubernetes_repo "$version"
   apt_get update
+  # conntrack: kubeadm < 1.32 preflight requires it (preflight/checks_linux.go), kube-proxy uses it.
   apt_get install --no-install-recommends --allow-change-held-packages \
-    "kubelet=$version-*" "kubeadm=$version-*" "kubectl=$version-*"
+    "kubelet=$version-*" "kubeadm=$version-*" "kubectl=$version-*" conntrack
   "${APT_MARK:-apt-mark}" hold kubelet kubeadm kubectl
   "${K8SHA_SYSTEMCTL:-systemctl}" enable kubelet
 }
@@ -119,6 +120,27 @@ ensure_aws_cli() {
   command -v "${AWS:-aws}" >/dev/null 2>&1 || die "cannot install the AWS CLI"
 }
 
+# set_sandbox_image FILE IMAGE : the pod sandbox (pause) image kubeadm expects, in containerd 1.7
+# (config version 2: sandbox_image) or 2.x (version 3: pinned_images.sandbox) layout; containerd's
+# own default (e.g. pause:3.8 in 1.7) differs from kubeadm's and kubelet would pull a second one.
+set_sandbox_image() {
+  local file="$1" image="$2"
+  sed -i -E "s#^([[:space:]]*sandbox_image[[:space:]]*=[[:space:]]*).*#\1\"$image\"#; s#^([[:space:]]*sandbox[[:space:]]*=[[:space:]]*).*#\1'$image'#" "$file"
+  grep -Eq "^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"']$image[\"']" "$file" ||
+    die "no sandbox image key in $file; containerd config layout changed"
+}
+
+# configure_sandbox_image VERSION : ask the installed kubeadm which pause image it uses, set it.
+configure_sandbox_image() {
+  local conf="$K8SHA_ROOT/etc/containerd/config.toml" images pause
+  images="$("${KUBEADM:-kubeadm}" config images list --kubernetes-version "v${1#v}")" ||
+    die "kubeadm config images list failed"
+  pause="$(grep -m1 '/pause:' <<<"$images")" || die "kubeadm names no pause image"
+  set_sandbox_image "$conf" "$pause"
+  retry "${K8SHA_SYSTEMCTL:-systemctl}" restart containerd
+  log "containerd sandbox image: $pause"
+}
+
 # prepare_node VERSION : everything above, in order.
 prepare_node() {
   disable_swap
@@ -126,5 +148,6 @@ prepare_node() {
   apply_sysctls
   install_containerd
   install_kubernetes_packages "$1"
+  configure_sandbox_image "$1"
   ensure_aws_cli
 }

@@ -28,7 +28,7 @@ test("ipv4_in_cidr decides subnet membership like an IP library would", async ()
   const r = await runLib(
     ["etcd-member.sh"],
     'while (($#)); do if ipv4_in_cidr "$1" "$2"; then echo yes; else echo no; fi; shift 2; done',
-    CASES.flatMap(([ip, cidr]) => [ip, cidr]),
+    CASES.flatMap((c) => [c[0], c[1]]),
   );
   expect(r.stdout.trim().split("\n")).toEqual(CASES.map((c) => (c[2] ? "yes" : "no")));
 });

@@ -137,7 +137,7 @@ async function boot(s: Scenario) {
     PKI_DIR: p("pki"),
     AWS: p("bin/aws"),
     KUBEADM: p("bin/kubeadm"),
-    ETCDCTL: p("bin/etcdctl"),
+    K8SHA_ETCDCTL: p("bin/etcdctl"),
     K8SHA_KUBECTL: p("bin/kubectl"),
     FAKE_DIR: dir,
     K8SHA_RETRY_MAX: "2",

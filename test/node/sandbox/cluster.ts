@@ -12,7 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { decodeUserData } from "../../../policy/userData";
-import { type ConfigOverrides, ofType, type RegisteredResource, synthesize } from "../../../synth/mockRuntime";
+import {
+  type ConfigOverrides,
+  ofType,
+  type RegisteredResource,
+  synthesize,
+} from "../../../synth/mockRuntime";
 import { createCa, issueCert, type TestCa } from "../../support/pki";
 import { S3TestServer } from "../../support/s3";
 import { FakeAws } from "./fakeAws";
@@ -25,7 +30,9 @@ export const BOOTSTRAP_TOKEN = "abcdef.0123456789abcdef";
 function internetFiles(k8sMinor: string, calico: string): Record<string, string> {
   const calicoBase = `raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests`;
   // ASCII armour with a valid CRC (gpg --dearmor checks it); the key itself is never used.
-  const key = execFileSync("gpg", ["--batch", "--enarmor"], { input: Buffer.from("k8sha test key") }).toString();
+  const key = execFileSync("gpg", ["--batch", "--enarmor"], {
+    input: Buffer.from("k8sha test key"),
+  }).toString();
   return {
     [`pkgs.k8s.io/core:/stable:/v${k8sMinor}/deb/Release.key`]: key,
     [`${calicoBase}/operator-crds.yaml`]:
@@ -76,7 +83,9 @@ export class SandboxCluster {
   }
 
   private envOf(template: RegisteredResource): Record<string, string> {
-    const file = decodeUserData(String(template.inputs.userData)).files.find((f) => f.path === "/etc/k8sha/node.env");
+    const file = decodeUserData(String(template.inputs.userData)).files.find(
+      (f) => f.path === "/etc/k8sha/node.env",
+    );
     const env: Record<string, string> = {};
     for (const line of (file?.content ?? "").split("\n")) {
       const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line);
@@ -89,7 +98,8 @@ export class SandboxCluster {
     await this.aws.start();
     const env = this.envOf(this.templates[0] as RegisteredResource);
     this.s3 = await S3TestServer.start(env.BOOT_BUNDLE_BUCKET ?? "");
-    for (const b of this.bundles) await this.s3.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
+    for (const b of this.bundles)
+      await this.s3.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
     // The cluster PKI the graph's tls resources stand for, under the graph's parameter names.
     const pki = join(this.dir, "pki");
     const ca = createCa(join(pki, "ca"), "kubernetes");
@@ -130,13 +140,22 @@ export class SandboxCluster {
       this.aws.putParameter(name, value, String(p.inputs.type));
     }
     for (const v of this.volumes)
-      this.aws.addVolume(String(v.state.id ?? `${v.name}-id`), String(v.inputs.availabilityZone), join(this.dir, "volumes"));
+      this.aws.addVolume(
+        String(v.state.id ?? `${v.name}-id`),
+        String(v.inputs.availabilityZone),
+        join(this.dir, "volumes"),
+      );
     // The etcd image's binaries: the host's etcd/etcdctl 3.4 stand in for the image's.
     const image = join(this.dir, "image-etcd/usr/local/bin");
     mkdirSync(image, { recursive: true });
     for (const b of ["etcd", "etcdctl"]) copyFileSync(`/usr/bin/${b}`, join(image, b));
     this.internetCa = createCa(join(this.dir, "internet-ca"), "test-internet-ca");
-    const web = issueCert(this.internetCa, "web", [], ["pkgs.k8s.io", "raw.githubusercontent.com", "github.com"]);
+    const web = issueCert(
+      this.internetCa,
+      "web",
+      [],
+      ["pkgs.k8s.io", "raw.githubusercontent.com", "github.com"],
+    );
     const minor = /^1\.(\d+)\./.exec(env.KUBERNETES_VERSION ?? "")?.[1];
     const internet = await startInternet(web, internetFiles(`1.${minor}`, env.CNI_VERSION ?? ""));
     this.internetPort = internet.port;
@@ -150,7 +169,8 @@ export class SandboxCluster {
   /** The launch template of master `index` or of the worker pool `pool`. */
   template(name: string): RegisteredResource {
     const t = this.templates.find((x) => x.name === name);
-    if (!t) throw new Error(`no launch template ${name}; have ${this.templates.map((x) => x.name).join(", ")}`);
+    if (!t)
+      throw new Error(`no launch template ${name}; have ${this.templates.map((x) => x.name).join(", ")}`);
     return t;
   }
 

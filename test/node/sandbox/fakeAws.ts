@@ -157,14 +157,20 @@ export class FakeAws {
       case "GetParameter": {
         const p = this.parameters.get(name);
         if (!p) throw new AwsError("ParameterNotFound", "");
-        return { Parameter: { Name: name, Type: p.type, Value: p.value, Version: p.version, DataType: "text" } };
+        return {
+          Parameter: { Name: name, Type: p.type, Value: p.value, Version: p.version, DataType: "text" },
+        };
       }
       case "PutParameter": {
         const existing = this.parameters.get(name);
         if (existing && input.Overwrite !== true)
           throw new AwsError("ParameterAlreadyExists", "The parameter already exists.");
         const version = (existing?.version ?? 0) + 1;
-        this.parameters.set(name, { value: String(input.Value ?? ""), type: String(input.Type ?? "String"), version });
+        this.parameters.set(name, {
+          value: String(input.Value ?? ""),
+          type: String(input.Type ?? "String"),
+          version,
+        });
         return { Version: version, Tier: "Standard" };
       }
       case "DeleteParameter":
@@ -188,7 +194,8 @@ export class FakeAws {
       case "CreateTags": {
         for (const id of indexed(form, "ResourceId")) {
           const instance = this.instances.get(id);
-          if (!instance) throw new AwsError("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
+          if (!instance)
+            throw new AwsError("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
           for (let i = 1; form.has(`Tag.${i}.Key`); i++)
             instance.tags[form.get(`Tag.${i}.Key`) ?? ""] = form.get(`Tag.${i}.Value`) ?? "";
         }
@@ -255,10 +262,14 @@ export class FakeAws {
     const instanceId = form.get("InstanceId") ?? "";
     const device = form.get("Device") ?? "";
     const instance = this.instances.get(instanceId);
-    if (!instance) throw new AwsError("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
+    if (!instance)
+      throw new AwsError("InvalidInstanceID.NotFound", `The instance ID '${instanceId}' does not exist`);
     if (v.attachment) throw new AwsError("VolumeInUse", `${v.id} is already attached to an instance`);
     if (instance.zone !== v.zone)
-      throw new AwsError("InvalidVolume.ZoneMismatch", `The volume '${v.id}' is not in the same availability zone as instance '${instanceId}'`);
+      throw new AwsError(
+        "InvalidVolume.ZoneMismatch",
+        `The volume '${v.id}' is not in the same availability zone as instance '${instanceId}'`,
+      );
     const loop = execFileSync("losetup", ["--find", "--show", v.image], { encoding: "utf8" }).trim();
     v.attachment = { instanceId, device, loop };
     mkdirSync(instance.deviceDir, { recursive: true });

@@ -7,7 +7,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttp,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttps } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { CertPaths } from "../../support/pki";
@@ -54,7 +59,8 @@ export function startImds(answers: Record<string, string>): Promise<Listening> {
         tokens.add(token);
         return void res.writeHead(200).end(token);
       }
-      if (!tokens.has(String(req.headers["x-aws-ec2-metadata-token"] ?? ""))) return void res.writeHead(401).end();
+      if (!tokens.has(String(req.headers["x-aws-ec2-metadata-token"] ?? "")))
+        return void res.writeHead(401).end();
       const path = (req.url ?? "").replace(/^\/latest\/meta-data\//, "");
       const value = answers[path];
       if (value === undefined) return void res.writeHead(404).end();

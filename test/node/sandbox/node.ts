@@ -17,7 +17,17 @@
  * sysctl, swapoff, containerd/ctr, kubelet, kubeadm and kubectl.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { DecodedFile } from "../../../policy/userData";
 
@@ -123,7 +133,8 @@ export class NodeSandbox {
   constructor(readonly o: NodeOptions) {
     this.root = join(o.dir, "root");
     this.hostUsr = join(o.dir, "host-usr");
-    for (const d of [...NODE_DIRS, "/usr/bin", "/usr/sbin"]) mkdirSync(join(this.root, d), { recursive: true });
+    for (const d of [...NODE_DIRS, "/usr/bin", "/usr/sbin"])
+      mkdirSync(join(this.root, d), { recursive: true });
     mkdirSync(this.hostUsr, { recursive: true });
     // The node's /etc starts as a copy of this machine's (an AMI's /etc is the image's own).
     execFileSync("cp", ["-a", "/etc/.", join(this.root, "etc")]);
@@ -192,7 +203,10 @@ export class NodeSandbox {
     if (argv) this.o.runcmd = argv;
     writeFileSync(script, this.enterScript());
     // cloud-init's runcmd module writes one shell-quoted line per entry into a #!/bin/sh script.
-    writeFileSync(join(this.o.dir, "runcmd"), `#!/bin/sh\n${(argv ?? this.o.runcmd).map((a) => a.map((x) => `'${x.replaceAll("'", "'\\''")}'`).join(" ")).join("\n")}\n`);
+    writeFileSync(
+      join(this.o.dir, "runcmd"),
+      `#!/bin/sh\n${(argv ?? this.o.runcmd).map((a) => a.map((x) => `'${x.replaceAll("'", "'\\''")}'`).join(" ")).join("\n")}\n`,
+    );
     this.o.runcmd = saved;
     for (const d of [...NODE_DIRS]) mkdirSync(d, { recursive: true }); // mount points on the host: empty dirs
     return new Promise((resolveBoot) => {
@@ -217,6 +231,12 @@ export class NodeSandbox {
     } catch {
       return "";
     }
+  }
+
+  /** A file as the node sees it inside its mount namespace (e.g. on the mounted etcd volume). */
+  readMounted(path: string): string {
+    const pid = readFileSync(join(this.o.dir, "pods/etcd.pid"), "utf8").trim();
+    return execFileSync("nsenter", ["-t", pid, "-m", "cat", path], { encoding: "utf8" });
   }
 
   /** Stop what the node left running (its etcd "static pod"), as an instance stop would. */

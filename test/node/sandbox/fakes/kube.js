@@ -5,7 +5,7 @@
 // preflight/checks_linux.go mandatory binaries; util/etcd AddMemberAsLearner retried for
 // EtcdAPICallTimeout = 2 min), and keeps the cluster's API state as files in CLUSTER_DIR.
 // The etcd "static pod" is the host's real etcd 3.4, started from the manifest's own flags.
-"use strict";
+
 const fs = require("node:fs");
 const path = require("node:path");
 const cp = require("node:child_process");
@@ -36,7 +36,11 @@ const readText = (p) => (exists(p) ? fs.readFileSync(p, "utf8") : "");
 const readJson = (p, d) => (exists(p) ? JSON.parse(fs.readFileSync(p, "utf8")) : d);
 const writeJson = (p, v) => fs.writeFileSync(p, JSON.stringify(v, null, 1));
 function host(cmd, args, opts = {}) {
-  return cp.execFileSync(path.join(HOST_BIN, cmd), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...opts });
+  return cp.execFileSync(path.join(HOST_BIN, cmd), args, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    ...opts,
+  });
 }
 
 // ---------- configuration ----------
@@ -44,11 +48,14 @@ function loadConfig(file) {
   if (!file) fail("--config is required by this stub");
   const docs = YAML.parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS());
   const byKind = Object.fromEntries(docs.filter(Boolean).map((d) => [d.kind, d]));
-  for (const d of docs) if (d && d.apiVersion !== "kubeadm.k8s.io/v1beta4") fail(`${file}: unknown apiVersion ${d.apiVersion}`);
+  for (const d of docs)
+    if (d && d.apiVersion !== "kubeadm.k8s.io/v1beta4") fail(`${file}: unknown apiVersion ${d.apiVersion}`);
   return byKind;
 }
 function kubernetesVersion(cfg) {
-  const v = cfg.ClusterConfiguration?.kubernetesVersion ?? `v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`;
+  const v =
+    cfg.ClusterConfiguration?.kubernetesVersion ??
+    `v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`;
   const m = /^v1\.(\d+)\.(\d+)$/.exec(v);
   if (!m) fail(`bad kubernetesVersion ${v}`);
   return { text: v, minor: Number(m[1]) };
@@ -61,7 +68,9 @@ function images(cfg) {
   const v = kubernetesVersion(cfg);
   const r = "registry.k8s.io";
   return [
-    ...["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"].map((c) => `${r}/${c}:${v.text}`),
+    ...["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"].map(
+      (c) => `${r}/${c}:${v.text}`,
+    ),
     `${r}/coredns/coredns:v1.12.0`,
     `${r}/pause:${v.minor >= 34 ? "3.10.1" : "3.10"}`,
     `${r}/etcd:${etcdTag(v.minor)}`,
@@ -83,17 +92,22 @@ function preflight(cfg, controlPlane, isInit) {
   const required = ["ip", "mount", "nsenter", "iptables"];
   // checks_linux.go: conntrack is mandatory below 1.32 (init passes the version; join does not).
   if (isInit && v.minor < 32) required.push("conntrack");
-  for (const c of required) if (!onPath(c)) errs.push(`[ERROR FileExisting-${c}]: ${c} not found in system path`);
+  for (const c of required)
+    if (!onPath(c)) errs.push(`[ERROR FileExisting-${c}]: ${c} not found in system path`);
   if (!readText(`${ENV.SANDBOX}/units-active`).includes("containerd.service"))
     errs.push("[ERROR CRI]: container runtime is not running");
   if (controlPlane) {
     for (const m of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"])
       if (exists(`${K}/manifests/${m}.yaml`))
-        errs.push(`[ERROR FileAvailable--etc-kubernetes-manifests-${m}.yaml]: ${K}/manifests/${m}.yaml already exists`);
+        errs.push(
+          `[ERROR FileAvailable--etc-kubernetes-manifests-${m}.yaml]: ${K}/manifests/${m}.yaml already exists`,
+        );
     const data = cfg.ClusterConfiguration?.etcd?.local?.dataDir ?? dataDirFromManifest();
-    if (data && exists(data) && fs.readdirSync(data).length > 0) errs.push(`[ERROR DirAvailable-${data}]: ${data} is not empty`);
+    if (data && exists(data) && fs.readdirSync(data).length > 0)
+      errs.push(`[ERROR DirAvailable-${data}]: ${data} is not empty`);
   }
-  if (exists(`${K}/kubelet.conf`)) errs.push(`[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: ${K}/kubelet.conf already exists`);
+  if (exists(`${K}/kubelet.conf`))
+    errs.push(`[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: ${K}/kubelet.conf already exists`);
   if (errs.length) fail(`[preflight] Some fatal errors occurred:\n\t${errs.join("\n\t")}`);
   pullImages(cfg);
 }
@@ -105,9 +119,25 @@ function cert(name, caBase, cn, sans, clientOnly = false) {
   if (!exists(`${caBase}.key`)) fail(`couldn't load the certificate authority ${caBase}: no key`);
   const cnf = `${ENV.SANDBOX}/openssl.cnf`;
   fs.writeFileSync(cnf, "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=x\n");
-  const args = ["req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+  const args = [
+    "req",
+    "-x509",
+    "-new",
+    "-nodes",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+  ];
   args.push("-keyout", `${PKI}/${name}.key`, "-out", crt, "-days", "2", "-subj", `/CN=${cn}`, "-config", cnf);
-  args.push("-CA", `${caBase}.crt`, "-CAkey", `${caBase}.key`, "-addext", `extendedKeyUsage=${clientOnly ? "clientAuth" : "serverAuth,clientAuth"}`);
+  args.push(
+    "-CA",
+    `${caBase}.crt`,
+    "-CAkey",
+    `${caBase}.key`,
+    "-addext",
+    `extendedKeyUsage=${clientOnly ? "clientAuth" : "serverAuth,clientAuth"}`,
+  );
   if (sans.length) args.push("-addext", `subjectAltName=${sans.join(",")}`);
   host("openssl", args);
 }
@@ -115,7 +145,8 @@ function nodeOf(cfg) {
   const init = cfg.InitConfiguration;
   const join = cfg.JoinConfiguration;
   const reg = (init ?? join)?.nodeRegistration ?? {};
-  const ip = init?.localAPIEndpoint?.advertiseAddress ?? join?.controlPlane?.localAPIEndpoint?.advertiseAddress;
+  const ip =
+    init?.localAPIEndpoint?.advertiseAddress ?? join?.controlPlane?.localAPIEndpoint?.advertiseAddress;
   return { name: reg.name, ip, reg };
 }
 function etcdCerts(cfg) {
@@ -130,14 +161,25 @@ function etcdCerts(cfg) {
 
 // ---------- kubeconfigs ----------
 function kubeconfig(file, server, user) {
-  fs.writeFileSync(file, YAML.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "kubernetes", cluster: { server } }], users: [{ name: user }] }));
+  fs.writeFileSync(
+    file,
+    YAML.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "kubernetes", cluster: { server } }],
+      users: [{ name: user }],
+    }),
+  );
 }
 function controlPlaneKubeconfigs(cfg) {
   const { ip } = nodeOf(cfg);
-  const endpoint = cfg.ClusterConfiguration?.controlPlaneEndpoint ?? readJson(`${API}/cluster.json`, {}).controlPlaneEndpoint;
+  const endpoint =
+    cfg.ClusterConfiguration?.controlPlaneEndpoint ??
+    readJson(`${API}/cluster.json`, {}).controlPlaneEndpoint;
   kubeconfig(`${K}/admin.conf`, `https://${endpoint}`, "kubernetes-admin");
   kubeconfig(`${K}/super-admin.conf`, `https://${endpoint}`, "kubernetes-super-admin");
-  for (const c of ["controller-manager", "scheduler"]) kubeconfig(`${K}/${c}.conf`, `https://${ip}:6443`, `system:kube-${c}`);
+  for (const c of ["controller-manager", "scheduler"])
+    kubeconfig(`${K}/${c}.conf`, `https://${ip}:6443`, `system:kube-${c}`);
 }
 
 // ---------- the etcd static pod (phases/etcd/local.go) ----------
@@ -171,7 +213,17 @@ function etcdManifest(cfg, initialCluster, state) {
     kind: "Pod",
     metadata: { name: "etcd", namespace: "kube-system" },
     spec: {
-      containers: [{ name: "etcd", image: `registry.k8s.io/etcd:${etcdTag(kubernetesVersion(cfg).minor)}`, command: ["etcd", ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)], volumeMounts: [{ name: "etcd-data", mountPath: dataDir }, { name: "etcd-certs", mountPath: `${PKI}/etcd` }] }],
+      containers: [
+        {
+          name: "etcd",
+          image: `registry.k8s.io/etcd:${etcdTag(kubernetesVersion(cfg).minor)}`,
+          command: ["etcd", ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)],
+          volumeMounts: [
+            { name: "etcd-data", mountPath: dataDir },
+            { name: "etcd-certs", mountPath: `${PKI}/etcd` },
+          ],
+        },
+      ],
       hostNetwork: true,
       volumes: [
         { name: "etcd-certs", hostPath: { path: `${PKI}/etcd`, type: "DirectoryOrCreate" } },
@@ -182,7 +234,13 @@ function etcdManifest(cfg, initialCluster, state) {
   pod = applyPatches(cfg, "etcd", pod);
   fs.mkdirSync(`${K}/manifests`, { recursive: true });
   fs.writeFileSync(`${K}/manifests/etcd.yaml`, YAML.stringify(pod));
-  writeJson(`${API}/cluster.json`, { ...readJson(`${API}/cluster.json`, {}), etcdLocal: local, controlPlaneEndpoint: cfg.ClusterConfiguration?.controlPlaneEndpoint ?? readJson(`${API}/cluster.json`, {}).controlPlaneEndpoint });
+  writeJson(`${API}/cluster.json`, {
+    ...readJson(`${API}/cluster.json`, {}),
+    etcdLocal: local,
+    controlPlaneEndpoint:
+      cfg.ClusterConfiguration?.controlPlaneEndpoint ??
+      readJson(`${API}/cluster.json`, {}).controlPlaneEndpoint,
+  });
 }
 // util/patches: files `<target>[suffix][+type].yaml` in patches.directory, strategic merge by default;
 // a strategic merge patch merges the volumes list by name.
@@ -231,20 +289,34 @@ function runStaticPods() {
       const p = v.hostPath.path;
       if (v.hostPath.type === "DirectoryOrCreate") fs.mkdirSync(p, { recursive: true });
       if (v.hostPath.type === "Directory" && !(exists(p) && fs.statSync(p).isDirectory())) {
-        fs.appendFileSync(`${ENV.SANDBOX}/kubelet.log`, `MountVolume.SetUp failed for volume "${v.name}": hostPath type check failed: ${p} is not a directory\n`);
+        fs.appendFileSync(
+          `${ENV.SANDBOX}/kubelet.log`,
+          `MountVolume.SetUp failed for volume "${v.name}": hostPath type check failed: ${p} is not a directory\n`,
+        );
         return;
       }
     }
     // Every node shares this machine's 127.0.0.1; a node's own loopback is its address here.
-    const args = pod.spec.containers[0].command.slice(1).map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP)).filter((a) => !a.startsWith("--listen-metrics-urls="));
+    const args = pod.spec.containers[0].command
+      .slice(1)
+      .map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP))
+      .filter((a) => !a.startsWith("--listen-metrics-urls="));
     const out = fs.openSync(`${ENV.SANDBOX}/pods/etcd.log`, "a");
     // A pod gets only the environment its manifest names (none here), not the boot script's.
-    const child = cp.spawn(path.join(HOST_BIN, "etcd"), args, { detached: true, stdio: ["ignore", out, out], env: {} });
+    const child = cp.spawn(path.join(HOST_BIN, "etcd"), args, {
+      detached: true,
+      stdio: ["ignore", out, out],
+      env: {},
+    });
     fs.writeFileSync(pidFile, String(child.pid));
     child.unref();
   }
   // TLS bootstrap: with a bootstrap kubeconfig and an API to talk to, the kubelet gets kubelet.conf.
-  if (exists(`${K}/bootstrap-kubelet.conf`) && !exists(`${K}/kubelet.conf`) && exists(`${ENV.CLUSTER_DIR}/api-up`))
+  if (
+    exists(`${K}/bootstrap-kubelet.conf`) &&
+    !exists(`${K}/kubelet.conf`) &&
+    exists(`${ENV.CLUSTER_DIR}/api-up`)
+  )
     fs.copyFileSync(`${K}/bootstrap-kubelet.conf`, `${K}/kubelet.conf`);
 }
 function alive(pid) {
@@ -258,7 +330,19 @@ function alive(pid) {
 
 // ---------- etcd client (kubeadm's own, with apiserver-etcd-client) ----------
 function etcdctl(endpoints, args) {
-  return host("etcdctl", [`--endpoints=${endpoints}`, `--cacert=${PKI}/etcd/ca.crt`, `--cert=${PKI}/apiserver-etcd-client.crt`, `--key=${PKI}/apiserver-etcd-client.key`, "--dial-timeout=2s", "--command-timeout=5s", ...args], { env: { ETCDCTL_API: "3" } });
+  return host(
+    "etcdctl",
+    [
+      `--endpoints=${endpoints}`,
+      `--cacert=${PKI}/etcd/ca.crt`,
+      `--cert=${PKI}/apiserver-etcd-client.crt`,
+      `--key=${PKI}/apiserver-etcd-client.key`,
+      "--dial-timeout=2s",
+      "--command-timeout=5s",
+      ...args,
+    ],
+    { env: { ETCDCTL_API: "3" } },
+  );
 }
 function waitFor(what, seconds, fn) {
   const end = Date.now() + seconds * 1000;
@@ -295,10 +379,19 @@ function spkiHash(caFile) {
 function discovery(cfg) {
   const d = cfg.JoinConfiguration?.discovery?.bootstrapToken;
   if (!d) fail("discovery.bootstrapToken is required");
-  if (!exists(`${ENV.CLUSTER_DIR}/api-up`)) fail(`couldn't validate the identity of the API Server: Get "https://${d.apiServerEndpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info": connection refused`);
-  if (!readJson(`${API}/tokens.json`, []).includes(d.token)) fail("couldn't validate the identity of the API Server: token id is invalid for this cluster or it has expired");
+  if (!exists(`${ENV.CLUSTER_DIR}/api-up`))
+    fail(
+      `couldn't validate the identity of the API Server: Get "https://${d.apiServerEndpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info": connection refused`,
+    );
+  if (!readJson(`${API}/tokens.json`, []).includes(d.token))
+    fail(
+      "couldn't validate the identity of the API Server: token id is invalid for this cluster or it has expired",
+    );
   const want = spkiHash(`${ENV.CLUSTER_DIR}/ca.crt`);
-  if (!(d.caCertHashes ?? []).includes(want)) fail(`cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${want}" are pinned`);
+  if (!(d.caCertHashes ?? []).includes(want))
+    fail(
+      `cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${want}" are pinned`,
+    );
   fs.mkdirSync(PKI, { recursive: true });
   if (!exists(`${PKI}/ca.crt`)) fs.copyFileSync(`${ENV.CLUSTER_DIR}/ca.crt`, `${PKI}/ca.crt`);
 }
@@ -306,8 +399,13 @@ function discovery(cfg) {
 // ---------- kubeadm ----------
 function kubeletStart(cfg, controlPlane) {
   fs.mkdirSync("/var/lib/kubelet", { recursive: true });
-  fs.writeFileSync("/var/lib/kubelet/config.yaml", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n");
-  const server = controlPlane ? `https://${nodeOf(cfg).ip}:6443` : `https://${cfg.JoinConfiguration.discovery.bootstrapToken.apiServerEndpoint}`;
+  fs.writeFileSync(
+    "/var/lib/kubelet/config.yaml",
+    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n",
+  );
+  const server = controlPlane
+    ? `https://${nodeOf(cfg).ip}:6443`
+    : `https://${cfg.JoinConfiguration.discovery.bootstrapToken.apiServerEndpoint}`;
   kubeconfig(`${K}/bootstrap-kubelet.conf`, server, "tls-bootstrap-token-user");
   cp.execFileSync("systemctl", ["restart", "kubelet"], { stdio: "inherit" });
 }
@@ -320,7 +418,10 @@ function kubeletWaitBootstrap() {
 }
 function etcdJoin(cfg) {
   const { name, ip } = nodeOf(cfg);
-  const peers = nodes().filter((n) => n.controlPlane && n.ip !== ip).map((n) => `https://${n.ip}:2379`).join(",");
+  const peers = nodes()
+    .filter((n) => n.controlPlane && n.ip !== ip)
+    .map((n) => `https://${n.ip}:2379`)
+    .join(",");
   if (!peers) fail("no etcd endpoints known to the cluster");
   let id;
   waitFor("etcd member add (as learner)", 120, () => {
@@ -334,10 +435,13 @@ function etcdJoin(cfg) {
     id = /ID ([0-9a-f]+)/.exec(out)?.[1];
     return true;
   });
-  const initial = etcdctl(peers, ["member", "list", "-w", "simple"]).split("\n").filter(Boolean).map((l) => {
-    const f = l.split(", ");
-    return `${f[2] || name}=${f[3]}`;
-  });
+  const initial = etcdctl(peers, ["member", "list", "-w", "simple"])
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const f = l.split(", ");
+      return `${f[2] || name}=${f[3]}`;
+    });
   etcdManifest(cfg, initial.join(","), "existing");
   runStaticPods();
   waitFor("learner promotion", 120, () => etcdctl(peers, ["member", "promote", id]));
@@ -347,7 +451,8 @@ function init(cfg) {
   preflight(cfg, true, true);
   const { name, ip } = nodeOf(cfg);
   for (const ca of ["ca", "front-proxy-ca", "etcd/ca"])
-    if (!exists(`${PKI}/${ca}.crt`)) fail(`stub: ${PKI}/${ca}.crt missing (kubeadm would generate a NEW CA here)`);
+    if (!exists(`${PKI}/${ca}.crt`))
+      fail(`stub: ${PKI}/${ca}.crt missing (kubeadm would generate a NEW CA here)`);
   etcdCerts(cfg);
   controlPlaneKubeconfigs(cfg);
   kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`); // kubeconfig phase, before wait-control-plane
@@ -394,7 +499,13 @@ function joinPhase(phase, cfg) {
     case "control-plane-prepare/control-plane":
       return;
     case "check-etcd":
-      return etcdctl(nodes().filter((n) => n.controlPlane && n.ip !== ip).map((n) => `https://${n.ip}:2379`).join(","), ["endpoint", "health", "--cluster"]);
+      return etcdctl(
+        nodes()
+          .filter((n) => n.controlPlane && n.ip !== ip)
+          .map((n) => `https://${n.ip}:2379`)
+          .join(","),
+        ["endpoint", "health", "--cluster"],
+      );
     case "kubelet-start":
       discovery(cfg);
       return kubeletStart(cfg, cpNode);
@@ -408,7 +519,14 @@ function joinPhase(phase, cfg) {
       return registerNode(name, ip, true);
     case "wait-control-plane":
       if (cpNode) waitLocalEtcd(ip);
-      else registerNode(name, ip, false, cfg.JoinConfiguration.nodeRegistration.kubeletExtraArgs?.find((a) => a.name === "node-labels")?.value ?? "");
+      else
+        registerNode(
+          name,
+          ip,
+          false,
+          cfg.JoinConfiguration.nodeRegistration.kubeletExtraArgs?.find((a) => a.name === "node-labels")
+            ?.value ?? "",
+        );
       return;
     default:
       fail(`unknown phase ${phase}`);
@@ -417,9 +535,21 @@ function joinPhase(phase, cfg) {
 function reset() {
   const dataDir = dataDirFromManifest();
   cp.spawnSync("bash", [`${ENV.FAKES_DIR}/stop-pods`]);
-  if (dataDir && exists(dataDir)) for (const e of fs.readdirSync(dataDir)) fs.rmSync(path.join(dataDir, e), { recursive: true, force: true });
-  for (const d of [`${K}/manifests`, PKI, "/var/lib/kubelet"]) if (exists(d)) for (const e of fs.readdirSync(d)) fs.rmSync(path.join(d, e), { recursive: true, force: true });
-  for (const f of ["admin.conf", "super-admin.conf", "kubelet.conf", "bootstrap-kubelet.conf", "controller-manager.conf", "scheduler.conf"]) fs.rmSync(`${K}/${f}`, { force: true });
+  if (dataDir && exists(dataDir))
+    for (const e of fs.readdirSync(dataDir))
+      fs.rmSync(path.join(dataDir, e), { recursive: true, force: true });
+  for (const d of [`${K}/manifests`, PKI, "/var/lib/kubelet"])
+    if (exists(d))
+      for (const e of fs.readdirSync(d)) fs.rmSync(path.join(d, e), { recursive: true, force: true });
+  for (const f of [
+    "admin.conf",
+    "super-admin.conf",
+    "kubelet.conf",
+    "bootstrap-kubelet.conf",
+    "controller-manager.conf",
+    "scheduler.conf",
+  ])
+    fs.rmSync(`${K}/${f}`, { force: true });
   log("[reset] The reset process does not perform cleanup of CNI plugin configuration");
 }
 function flag(args, name) {
@@ -431,22 +561,49 @@ function flag(args, name) {
 function kubeadm(args) {
   fs.appendFileSync(`${ENV.SANDBOX}/kubeadm.log`, `kubeadm ${args.join(" ")}\n`);
   const cfgFile = flag(args, "--config");
-  const words = args.filter((a) => !a.startsWith("-") && a !== cfgFile && a !== flag(args, "--cri-socket") && a !== flag(args, "--skip-phases"));
+  const valued = ["--config", "--cri-socket", "--skip-phases", "--kubernetes-version"];
+  const words = args.filter((a, i) => !a.startsWith("-") && !valued.includes(args[i - 1] ?? ""));
   const cmd = words.join(" ");
-  if (cmd === "version") return console.log(`v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`);
-  if (cmd === "config images list") return console.log(images(loadConfig(cfgFile)).join("\n"));
+  if (cmd === "version")
+    return console.log(`v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`);
+  const byVersion = flag(args, "--kubernetes-version");
+  if (cmd === "config images list")
+    return console.log(
+      images(
+        byVersion ? { ClusterConfiguration: { kubernetesVersion: byVersion } } : loadConfig(cfgFile),
+      ).join("\n"),
+    );
   if (cmd === "config images pull") return pullImages(loadConfig(cfgFile));
   if (cmd === "reset") return reset();
   const cfg = loadConfig(cfgFile);
   if (cmd === "init") return init(cfg);
   if (cmd === "init phase certs etcd-healthcheck-client") return etcdCerts(cfg);
+  if (cmd === "init phase certs all") return etcdCerts(cfg);
+  if (cmd === "init phase kubeconfig all") {
+    controlPlaneKubeconfigs(cfg);
+    const { name, ip } = nodeOf(cfg);
+    return kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`);
+  }
+  if (cmd === "init phase control-plane all") return;
+  if (cmd === "init phase kubelet-start") {
+    kubeletStart(cfg, true);
+    fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true }); // init's kubelet.conf has its own client cert
+    return;
+  }
+  if (cmd === "init phase mark-control-plane") {
+    const { name, ip } = nodeOf(cfg);
+    return registerNode(name, ip, true);
+  }
   if (cmd === "init phase etcd local") {
     etcdManifest(cfg);
     if (readText(`${ENV.SANDBOX}/units-active`).includes("kubelet.service")) runStaticPods();
     return;
   }
   if (cmd === "join") {
-    const skip = [...(flag(args, "--skip-phases")?.split(",") ?? []), ...(cfg.JoinConfiguration.skipPhases ?? [])];
+    const skip = [
+      ...(flag(args, "--skip-phases")?.split(",") ?? []),
+      ...(cfg.JoinConfiguration.skipPhases ?? []),
+    ];
     for (const p of JOIN_PHASES) if (!skip.some((s) => p === s || p.startsWith(`${s}/`))) joinPhase(p, cfg);
     return log("This node has joined the cluster");
   }
@@ -464,19 +621,26 @@ function kubeadm(args) {
 // ---------- kubectl (API objects as files) ----------
 function kubectl(args) {
   fs.appendFileSync(`${ENV.SANDBOX}/kubectl.log`, `kubectl ${args.join(" ")}\n`);
-  const words = args.filter((a, i) => !a.startsWith("-") && !["--kubeconfig", "-f", "-l", "-o", "-n"].includes(args[i - 1]));
+  const words = args.filter(
+    (a, i) => !a.startsWith("-") && !["--kubeconfig", "-f", "-l", "-o", "-n"].includes(args[i - 1]),
+  );
   if (!exists(`${ENV.CLUSTER_DIR}/api-up`)) fail("The connection to the server was refused");
   const objects = readJson(`${API}/objects.json`, []);
   const verb = words[0];
   if (verb === "apply") {
     const file = flag(args, "-f");
-    for (const d of YAML.parseAllDocuments(fs.readFileSync(file, "utf8")).map((x) => x.toJS()).filter(Boolean)) objects.push(`${d.kind}/${d.metadata?.name}`);
+    for (const d of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))
+      .map((x) => x.toJS())
+      .filter(Boolean))
+      objects.push(`${d.kind}/${d.metadata?.name}`);
     writeJson(`${API}/objects.json`, objects);
     return console.log(`applied ${file}`);
   }
   if (verb === "wait") return;
+  if (verb === "get" && args.includes("--raw")) return console.log("ok");
   if (verb === "get" && words[1] === "nodes") {
-    for (const n of nodes().filter((x) => x.controlPlane)) process.stdout.write(`${n.name}\t${n.ip},\t${n.ready ? "True" : "False"}\n`);
+    for (const n of nodes().filter((x) => x.controlPlane))
+      process.stdout.write(`${n.name}\t${n.ip},\t${n.ready ? "True" : "False"}\n`);
     return;
   }
   if (verb === "get") {
@@ -485,7 +649,10 @@ function kubectl(args) {
     fail(`Error from server (NotFound): ${words[1]} "${words[2]}" not found`);
   }
   if (verb === "delete" && words[1] === "node") {
-    writeJson(`${API}/nodes.json`, nodes().filter((n) => n.name !== words[2]));
+    writeJson(
+      `${API}/nodes.json`,
+      nodes().filter((n) => n.name !== words[2]),
+    );
     return console.log(`node "${words[2]}" deleted`);
   }
   fail(`kubectl stub does not model: ${args.join(" ")}`);
@@ -495,7 +662,8 @@ const [tool, ...rest] = process.argv.slice(2);
 if (tool === "kubeadm") kubeadm(rest);
 else if (tool === "kubectl") kubectl(rest);
 else if (tool === "kubelet") {
-  if (rest[0] === "--version") console.log(`Kubernetes v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`);
+  if (rest[0] === "--version")
+    console.log(`Kubernetes v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`);
   else if (rest[0] === "--run-static-pods") runStaticPods();
   else fail("kubelet stub: the unit's own arguments are not modelled");
 }

@@ -1,0 +1,94 @@
+/**
+ * Node sandbox, on the real dev stack: master 0 inits and a worker joins, each booting from its
+ * launch template's rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the
+ * boot installs on PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
+ */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { ETCDCTL_BIN } from "../support/etcdProcess";
+import { SandboxCluster } from "./sandbox/cluster";
+import type { NodeSandbox } from "./sandbox/node";
+
+let cluster: SandboxCluster;
+const masters: NodeSandbox[] = [];
+const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+
+beforeAll(async () => {
+  cluster = await SandboxCluster.create("dev");
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+function launchMaster(i: number, generation = 0): Promise<NodeSandbox> {
+  return cluster.launch({
+    name: `cp-${i}`,
+    template: cluster.template(`dev-cp-${i}-lt`),
+    zone: zones[i] ?? "",
+    subnet: i + 1,
+    generation,
+  });
+}
+
+/** etcdctl against the cluster from outside, with the cluster's etcd CA. */
+function etcdctl(node: NodeSandbox, ...args: string[]): string {
+  const pki = join(node.root, "etc/kubernetes/pki");
+  return execFileSync(
+    ETCDCTL_BIN,
+    [
+      `--endpoints=https://${node.o.ip}:2379`,
+      `--cacert=${pki}/etcd/ca.crt`,
+      `--cert=${pki}/etcd/healthcheck-client.crt`,
+      `--key=${pki}/etcd/healthcheck-client.key`,
+      ...args,
+    ],
+    { env: { ETCDCTL_API: "3" }, encoding: "utf8" },
+  );
+}
+
+test("master 0 inits with etcdctl copied out of the etcd image before its first etcd step", async () => {
+  const m0 = await launchMaster(0);
+  masters.push(m0);
+  const r = await m0.boot();
+  expect(r.log).not.toContain("command not found");
+  expect(r.code).toBe(0);
+  expect(m0.read("var/lib/k8sha/boot-succeeded")).not.toBe("");
+  expect(m0.read("opt/k8sha/etcd/image")).toBe("registry.k8s.io/etcd:3.6.5-0\n");
+  // Identity right after kubeadm init, before the initialised marker and the CNI.
+  const steps = r.log
+    .split("\n")
+    .filter((l) => / k8sha\[[a-z-]+\]: begin$/.test(l))
+    .map((l) => /\[([a-z-]+)\]/.exec(l)?.[1]);
+  expect(steps.indexOf("etcd-tools")).toBeLessThan(steps.indexOf("kubeadm-init"));
+  expect(steps.indexOf("etcd-identity")).toBe(steps.indexOf("kubeadm-init") + 1);
+  expect(m0.readMounted("/var/lib/etcd-volume/k8sha-identity")).toMatch(
+    /^cluster=dev\nmember_id=[0-9a-f]+\n/,
+  );
+  // kubeadm 1.34's pause image, not containerd's own default.
+  expect(m0.read("etc/containerd/config.toml")).toContain("sandbox = 'registry.k8s.io/pause:3.10.1'");
+  expect(m0.read("etc/systemd/system/kubelet.service.d/20-k8sha-etcd-volume.conf")).toContain(
+    "RequiresMountsFor=/var/lib/etcd-volume",
+  );
+  const pod = parse(m0.read("etc/kubernetes/manifests/etcd.yaml")) as {
+    spec: { volumes: { name: string; hostPath: { path: string; type: string } }[] };
+  };
+  expect(pod.spec.volumes.find((v) => v.name === "etcd-data")?.hostPath).toEqual({
+    path: "/var/lib/etcd-volume/data",
+    type: "Directory",
+  });
+  etcdctl(m0, "put", "before/fault", "kept");
+}, 150_000);
+
+test("a worker joins through the API load balancer", async () => {
+  const w = await cluster.launch({
+    name: "worker",
+    template: cluster.template("dev-general-lt"),
+    zone: "eu-west-1a",
+    subnet: 1,
+    generation: 50,
+  });
+  const r = await w.boot();
+  expect(r.code).toBe(0);
+  expect(w.read("etc/kubernetes/kubelet.conf")).not.toBe("");
+}, 120_000);
