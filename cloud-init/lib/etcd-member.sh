@@ -203,33 +203,49 @@ etcd_read_identity() {
 
 # etcd_lock_run ENDPOINTS NAME COMMAND... : run COMMAND (a shell function is fine) while holding
 # the etcd lock NAME (`etcdctl lock`: a key under a lease of ETCD_LOCK_TTL seconds, kept alive
-# while etcdctl runs; a holder that dies loses it when the lease expires). Waits at most
-# ETCD_LOCK_WAIT_SECONDS for the lock; returns COMMAND's exit status.
+# while etcdctl runs; a holder that dies loses it when the lease expires; SIGINT unlocks at once).
+# Waits at most ETCD_LOCK_WAIT_SECONDS for the lock; an etcdctl that fails before holding it (no
+# quorum, a dial timeout) is retried with back-off, K8SHA_RETRY_MAX times. Returns COMMAND's status.
 etcd_lock_run() {
-  local endpoints="$1" name="$2" dir pid line rc=0
+  local endpoints="$1" name="$2" dir pid line rc=0 attempt=1 held=false fd
+  local deadline=$(($(date +%s) + ${ETCD_LOCK_WAIT_SECONDS:-1800}))
   shift 2
   dir="$(mktemp -d)"
   mkfifo "$dir/held"
-  ETCDCTL_API=3 \
-    ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
-    ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
-    ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-    "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --endpoints="$endpoints" \
-    --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" lock --ttl="${ETCD_LOCK_TTL:-60}" "$name" >"$dir/held" &
-  pid=$!
-  # etcdctl prints the lock's key once it holds the lock.
-  if ! read -r -t "${ETCD_LOCK_WAIT_SECONDS:-1800}" line <"$dir/held"; then
+  while true; do
+    # A child of this shell (not of a $(...) subshell), so that `wait` can reap it.
+    ETCDCTL_API=3 \
+      ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
+      ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
+      ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
+      "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --endpoints="$endpoints" \
+      --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" lock --ttl="${ETCD_LOCK_TTL:-60}" "$name" >"$dir/held" &
+    pid=$!
+    # Kept open until etcdctl exits: a closed read end would kill it with SIGPIPE, unlock undone.
+    exec {fd}<"$dir/held"
+    # etcdctl prints the lock's key once it holds the lock; EOF means it gave up.
+    if read -r -t "$((deadline - $(date +%s) > 0 ? deadline - $(date +%s) : 1))" -u "$fd" line; then
+      held=true
+      break
+    fi
     kill -INT "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    exec {fd}<&-
+    if ((attempt >= ${K8SHA_RETRY_MAX:-8})) || (($(date +%s) >= deadline)); then break; fi
+    log "etcdctl lock $name did not take the lock (attempt $attempt); retrying"
+    sleep "$(backoff_seconds "$attempt")"
+    attempt=$((attempt + 1))
+  done
+  if [[ "$held" != true ]]; then
     rm -rf "$dir"
     log "could not take the etcd lock $name through $endpoints"
     return 1
   fi
   log "holding the etcd lock $name ($line)"
   "$@" || rc=$?
-  # SIGINT makes etcdctl unlock and revoke its lease at once.
   kill -INT "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  exec {fd}<&-
   rm -rf "$dir"
   log "released the etcd lock $name"
   return "$rc"

@@ -125,8 +125,10 @@ ensure_aws_cli() {
 # own default (e.g. pause:3.8 in 1.7) differs from kubeadm's and kubelet would pull a second one.
 set_sandbox_image() {
   local file="$1" image="$2"
-  sed -i -E "s#^([[:space:]]*sandbox_image[[:space:]]*=[[:space:]]*).*#\1\"$image\"#; s#^([[:space:]]*sandbox[[:space:]]*=[[:space:]]*).*#\1'$image'#" "$file"
-  grep -Eq "^[[:space:]]*(sandbox_image|sandbox)[[:space:]]*=[[:space:]]*[\"']$image[\"']" "$file" ||
+  sed -i -E \
+    -e "s#^([[:space:]]*sandbox_image[[:space:]]*=[[:space:]]*).*#\\1\"${image}\"#" \
+    -e "s#^([[:space:]]*sandbox[[:space:]]*=[[:space:]]*).*#\\1'${image}'#" "$file"
+  grep -Eq "^[[:space:]]*(sandbox_image = \"|sandbox = ')${image}[\"']\$" "$file" ||
     die "no sandbox image key in $file; containerd config layout changed"
 }
 

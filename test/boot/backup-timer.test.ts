@@ -37,7 +37,10 @@ function executable(name: string, content: string): void {
 function bash(script: string) {
   return run(
     "bash",
-    ["-c", `set -euo pipefail; . ${LIB}/common.sh; . ${LIB}/etcd-backup-timer.sh; ${script}`],
+    [
+      "-c",
+      `set -euo pipefail; . ${LIB}/common.sh; . ${LIB}/etcd-tools.sh; . ${LIB}/etcd-backup-timer.sh; ${script}`,
+    ],
     {
       K8SHA_SYSTEMD_DIR: join(root, "units"),
       K8SHA_BACKUP_ENV_FILE: join(root, "etc/etcd-backup.env"),
@@ -96,8 +99,8 @@ test("refuses a bad interval, a prefix without '/', and values that need quoting
 });
 
 test("copies etcdctl out of the etcd image once per image", async () => {
-  expect((await bash("etcd_tools_from_image")).code).toBe(0);
-  expect((await bash("etcd_tools_from_image")).code).toBe(0);
+  expect((await bash("etcd_tools_from_manifest")).code).toBe(0);
+  expect((await bash("etcd_tools_from_manifest")).code).toBe(0);
   const version = await run(join(root, "etcd-tools/etcdctl"), ["version"]);
   expect(version.stdout).toContain("etcdctl version: 3.4");
   expect(read("etcd-tools/image")).toBe("registry.k8s.io/etcd:3.6.4-0\n");

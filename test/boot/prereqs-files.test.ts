@@ -14,12 +14,16 @@ const LIB = join(__dirname, "../../cloud-init/lib");
 
 /** containerd 1.7 (`version = 2`) default config, trimmed to the runc section. */
 const CONTAINERD_17 = `version = 2
+[plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "registry.k8s.io/pause:3.8"
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
             BinaryName = ""
             SystemdCgroup = false
 `;
 /** containerd 2.x (`version = 3`) layout. */
 const CONTAINERD_2 = `version = 3
+[plugins.'io.containerd.cri.v1.images'.pinned_images]
+      sandbox = 'registry.k8s.io/pause:3.10'
 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
   BinaryName = ''
   SystemdCgroup = false
@@ -29,6 +33,8 @@ const STUB = `#!/usr/bin/env bash
 echo "$(basename "$0") $*" >>"$STUB_LOG"
 case "$(basename "$0") $1" in
   "containerd config") cat "$CONTAINERD_FIXTURE" ;;
+  # kubeadm config images list prints one image per line (cmd/kubeadm/app/cmd/config.go).
+  "kubeadm config") printf 'registry.k8s.io/kube-apiserver:v1.34.2\nregistry.k8s.io/pause:3.10.1\nregistry.k8s.io/etcd:3.6.5-0\n' ;;
   "curl "*) while (($#)); do if [[ "$1" == -o ]]; then echo "ARMORED KEY" >"$2"; fi; shift; done ;;
   "gpg "*) while (($#)); do if [[ "$1" == -o ]]; then echo "DEARMORED" >"$2"; fi; shift; done ;;
 esac
@@ -61,6 +67,7 @@ function setup(name: string, fixture: string): Record<string, string> {
     K8SHA_CONTAINERD: "containerd",
     K8SHA_CURL: "curl",
     K8SHA_GPG: "gpg",
+    KUBEADM: "kubeadm",
     AWS: "aws",
   };
   for (const [variable, name] of Object.entries(stubs)) {
@@ -99,7 +106,14 @@ describe("lib/prereqs.sh", () => {
     const log = readFileSync(env.STUB_LOG, "utf8");
     expect(log).toContain("curl -fsSL --max-time 30 -o");
     expect(log).toContain("https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key");
-    expect(log).toMatch(/apt-get .*install .*kubelet=1\.34\.2-\* kubeadm=1\.34\.2-\* kubectl=1\.34\.2-\*/);
+    expect(log).toMatch(
+      /apt-get .*install .*kubelet=1\.34\.2-\* kubeadm=1\.34\.2-\* kubectl=1\.34\.2-\* conntrack\n/,
+    );
+    // kubeadm's pause image, asked of the installed kubeadm, replaces containerd's default.
+    expect(log).toContain("kubeadm config images list --kubernetes-version v1.34.2");
+    expect(read(env, "etc/containerd/config.toml")).toMatch(
+      /^ {4}sandbox_image = "registry.k8s.io\/pause:3.10.1"$/m,
+    );
     expect(log).toContain("apt-mark hold kubelet kubeadm kubectl");
     expect(log).toContain("modprobe br_netfilter");
     expect(log).toContain("swapoff -a");
@@ -112,6 +126,18 @@ describe("lib/prereqs.sh", () => {
     await run(env, "disable_swap; load_kernel_modules; apply_sysctls; configure_containerd");
     expect(["etc/fstab", "etc/containerd/config.toml"].map((p) => read(env, p))).toEqual(first);
     expect(first[1]).toContain("  SystemdCgroup = true\n");
+  });
+
+  it("sets kubeadm's pause image in the containerd 2.x layout too, and fails when no key exists", async () => {
+    const env = setup("sandbox2", CONTAINERD_2);
+    await run(env, "configure_containerd; configure_sandbox_image 1.34.2 2>/dev/null");
+    expect(read(env, "etc/containerd/config.toml")).toMatch(
+      /^ {6}sandbox = 'registry.k8s.io\/pause:3.10.1'$/m,
+    );
+    const bare = setup("sandbox-missing", "version = 3\n  SystemdCgroup = false\n");
+    await expect(
+      run(bare, "configure_containerd; configure_sandbox_image 1.34.2 2>/dev/null"),
+    ).rejects.toThrow();
   });
 
   it("set_systemd_cgroup fails when the key is missing (a changed containerd layout)", async () => {
