@@ -172,10 +172,14 @@ kubeadm_init_master() {
 
 # kubeadm_join_master CONFIG : a new etcd member + control plane (empty etcd data dir: join mode
 # only runs on a blank volume, so resetting a failed attempt, which removes the member it added,
-# loses nothing).
+# loses nothing; a learner left behind would block every later join, etcd admits one at a time).
 kubeadm_join_master() {
-  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
   wait_for_api
+  K8SHA_RETRY_MAX="${K8SHA_JOIN_ATTEMPTS:-3}" retry kubeadm_join_master_attempt "$1"
+}
+
+kubeadm_join_master_attempt() {
+  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
   "${KUBEADM:-kubeadm}" join --config "$1"
 }
 

@@ -1,9 +1,12 @@
 /**
- * Node sandbox, on the real dev stack: master 0 inits and a worker joins, each booting from its
- * launch template's rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the
- * boot installs on PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
+ * Node sandbox, the whole control plane of the real dev stack: master 0 inits, masters 1 and 2
+ * boot at the same moment and join one at a time, a worker joins, then master 1's instance is
+ * lost and its replacement rejoins with the same volume. Every node boots from its launch
+ * template's rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot
+ * installs on PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
  */
 import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ETCDCTL_BIN } from "../support/etcdProcess";
@@ -47,6 +50,15 @@ function etcdctl(node: NodeSandbox, ...args: string[]): string {
   );
 }
 
+const stamp = (line: string) => Date.parse(line.slice(0, 20));
+/** When the boot held the control-plane join lock, from its own log lines. */
+function lockWindow(log: string): [number, number] {
+  const lines = log.split("\n");
+  const held = lines.find((l) => l.includes("holding the etcd lock k8sha/control-plane-join")) ?? "";
+  const released = lines.find((l) => l.includes("released the etcd lock k8sha/control-plane-join")) ?? "";
+  return [stamp(held), stamp(released)];
+}
+
 test("master 0 inits with etcdctl copied out of the etcd image before its first etcd step", async () => {
   const m0 = await launchMaster(0);
   masters.push(m0);
@@ -80,6 +92,23 @@ test("master 0 inits with etcdctl copied out of the etcd image before its first 
   etcdctl(m0, "put", "before/fault", "kept");
 }, 150_000);
 
+test("masters 1 and 2 boot together and join one at a time through the etcd lock", async () => {
+  const [m1, m2] = await Promise.all([launchMaster(1), launchMaster(2)]);
+  masters.push(m1, m2);
+  const [r1, r2] = await Promise.all([m1.boot(), m2.boot()]);
+  expect(r1.code).toBe(0);
+  expect(r2.code).toBe(0);
+  const [a, b] = [lockWindow(r1.log), lockWindow(r2.log)];
+  for (const t of [...a, ...b]) expect(Number.isNaN(t)).toBe(false);
+  // One window ends before the other begins (the log has second resolution: equal is allowed).
+  expect(a[1] <= b[0] || b[1] <= a[0]).toBe(true);
+  const members = etcdctl(m1, "member", "list", "-w", "simple").trim().split("\n");
+  expect(members).toHaveLength(3);
+  expect(members.every((m) => m.split(", ")[1] === "started" && m.endsWith(", false"))).toBe(true);
+  for (const m of [m1, m2])
+    expect(m.readMounted("/var/lib/etcd-volume/k8sha-identity")).toMatch(/^cluster=dev\n/);
+}, 200_000);
+
 test("a worker joins through the API load balancer", async () => {
   const w = await cluster.launch({
     name: "worker",
@@ -92,3 +121,21 @@ test("a worker joins through the API load balancer", async () => {
   expect(r.code).toBe(0);
   expect(w.read("etc/kubernetes/kubelet.conf")).not.toBe("");
 }, 120_000);
+
+test("master 1's instance is lost; its replacement rejoins with the same volume and every key", async () => {
+  const old = masters[1] as NodeSandbox;
+  old.stop();
+  cluster.aws.terminate(old.instanceId);
+  const m1 = await launchMaster(1, 1);
+  const r = await m1.boot();
+  expect(r.code).toBe(0);
+  expect(r.log).toContain("boot mode: rejoin");
+  expect(r.log).toContain("updating etcd member");
+  // Offline kubeadm phases: the node never holds a bootstrap kubeconfig with the token.
+  expect(existsSync(join(m1.root, "etc/kubernetes/bootstrap-kubelet.conf"))).toBe(false);
+  expect(readFileSync(join(m1.o.dir, "kubeadm.log"), "utf8")).not.toMatch(/^kubeadm join /m);
+  const members = etcdctl(m1, "member", "list", "-w", "simple").trim().split("\n");
+  expect(members).toHaveLength(3);
+  expect(members.some((m) => m.includes(`https://${m1.o.ip}:2380`))).toBe(true);
+  expect(etcdctl(m1, "get", "before/fault", "--print-value-only").trim()).toBe("kept");
+}, 150_000);

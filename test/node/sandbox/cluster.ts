@@ -218,7 +218,7 @@ export class SandboxCluster {
       endpoints: { s3: this.s3?.endpoint ?? "", other: this.aws.endpoint },
       withoutAmiCommands: extra.withoutAmiCommands,
     });
-    (node as NodeSandbox & { instanceId?: string }).instanceId = instanceId;
+    node.instanceId = instanceId;
     this.nodes.push(node);
     return node;
   }
@@ -229,6 +229,7 @@ export class SandboxCluster {
     await this.aws.stop();
     await this.s3?.stop();
     for (const s of this.servers) await close(s);
-    rmSync(this.dir, { recursive: true, force: true });
+    // K8SHA_KEEP_SANDBOX=1 keeps every node's folder (boot.log, kubeadm.log, pods/etcd.log) to read.
+    if (!process.env.K8SHA_KEEP_SANDBOX) rmSync(this.dir, { recursive: true, force: true });
   }
 }

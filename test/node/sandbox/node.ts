@@ -127,6 +127,8 @@ function fakeEnv(o: NodeOptions, hostUsr: string): string {
 }
 
 export class NodeSandbox {
+  /** The EC2 instance id the fake EC2 knows this node by (set by the cluster). */
+  instanceId = "";
   readonly root: string;
   readonly hostUsr: string;
 

@@ -157,6 +157,60 @@ function etcdCerts(cfg) {
   cert("etcd/peer", `${PKI}/etcd/ca`, name, sans);
   cert("etcd/healthcheck-client", `${PKI}/etcd/ca`, "kube-etcd-healthcheck-client", [], true);
   cert("apiserver-etcd-client", `${PKI}/etcd/ca`, "kube-apiserver-etcd-client", [], true);
+  cert("apiserver", `${PKI}/ca`, "kube-apiserver", [`IP:${ip}`, "DNS:kubernetes"]);
+}
+
+// The kube-apiserver static pod, as far as the boot sees it: /readyz on <advertise address>:6443,
+// ready while its etcd (the local member) is healthy, which needs etcd quorum.
+function apiServerManifest(cfg) {
+  const { ip } = nodeOf(cfg);
+  fs.mkdirSync(`${K}/manifests`, { recursive: true });
+  fs.writeFileSync(
+    `${K}/manifests/kube-apiserver.yaml`,
+    YAML.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "kube-apiserver",
+        namespace: "kube-system",
+        annotations: { "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": `${ip}:6443` },
+      },
+      spec: {
+        containers: [
+          {
+            name: "kube-apiserver",
+            command: ["kube-apiserver", `--advertise-address=${ip}`, `--etcd-servers=https://127.0.0.1:2379`],
+          },
+        ],
+      },
+    }),
+  );
+}
+function serveApi() {
+  const https = require("node:https");
+  const server = https.createServer(
+    { cert: fs.readFileSync(`${PKI}/apiserver.crt`), key: fs.readFileSync(`${PKI}/apiserver.key`) },
+    (req, res) => {
+      if (!req.url.startsWith("/readyz")) return res.writeHead(404).end();
+      cp.execFile(
+        path.join(HOST_BIN, "etcdctl"),
+        [
+          `--endpoints=https://${ENV.NODE_IP}:2379`,
+          `--cacert=${PKI}/etcd/ca.crt`,
+          `--cert=${PKI}/apiserver-etcd-client.crt`,
+          `--key=${PKI}/apiserver-etcd-client.key`,
+          "--command-timeout=2s",
+          "endpoint",
+          "health",
+        ],
+        { env: { ETCDCTL_API: "3" } },
+        (err) => {
+          res.writeHead(err ? 500 : 200).end(err ? "[-]etcd failed" : "ok");
+        },
+      );
+    },
+  );
+  server.listen(6443, ENV.NODE_IP);
 }
 
 // ---------- kubeconfigs ----------
@@ -311,6 +365,19 @@ function runStaticPods() {
     fs.writeFileSync(pidFile, String(child.pid));
     child.unref();
   }
+  const apiPid = `${ENV.SANDBOX}/pods/kube-apiserver.pid`;
+  if (
+    exists(`${K}/manifests/kube-apiserver.yaml`) &&
+    !(exists(apiPid) && alive(Number(fs.readFileSync(apiPid, "utf8"))))
+  ) {
+    const out = fs.openSync(`${ENV.SANDBOX}/pods/kube-apiserver.log`, "a");
+    const child = cp.spawn(process.execPath, [__filename, "kube-apiserver"], {
+      detached: true,
+      stdio: ["ignore", out, out],
+    });
+    fs.writeFileSync(apiPid, String(child.pid));
+    child.unref();
+  }
   // TLS bootstrap: with a bootstrap kubeconfig and an API to talk to, the kubelet gets kubelet.conf.
   if (
     exists(`${K}/bootstrap-kubelet.conf`) &&
@@ -432,7 +499,8 @@ function etcdJoin(cfg) {
       return true;
     }
     const out = etcdctl(peers, ["member", "add", name, `--peer-urls=https://${ip}:2380`, "--learner"]);
-    id = /ID ([0-9a-f]+)/.exec(out)?.[1];
+    id = /Member ([0-9a-f]+) added/.exec(out)?.[1];
+    if (!id) throw new Error(`unexpected member add output: ${out}`);
     return true;
   });
   const initial = etcdctl(peers, ["member", "list", "-w", "simple"])
@@ -457,6 +525,7 @@ function init(cfg) {
   controlPlaneKubeconfigs(cfg);
   kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`); // kubeconfig phase, before wait-control-plane
   etcdManifest(cfg);
+  apiServerManifest(cfg);
   kubeletStart(cfg, true);
   fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true });
   waitLocalEtcd(ip);
@@ -497,7 +566,7 @@ function joinPhase(phase, cfg) {
     case "control-plane-prepare/kubeconfig":
       return controlPlaneKubeconfigs(cfg);
     case "control-plane-prepare/control-plane":
-      return;
+      return apiServerManifest(cfg);
     case "check-etcd":
       return etcdctl(
         nodes()
@@ -584,7 +653,7 @@ function kubeadm(args) {
     const { name, ip } = nodeOf(cfg);
     return kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`);
   }
-  if (cmd === "init phase control-plane all") return;
+  if (cmd === "init phase control-plane all") return apiServerManifest(cfg);
   if (cmd === "init phase kubelet-start") {
     kubeletStart(cfg, true);
     fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true }); // init's kubelet.conf has its own client cert
@@ -661,6 +730,7 @@ function kubectl(args) {
 const [tool, ...rest] = process.argv.slice(2);
 if (tool === "kubeadm") kubeadm(rest);
 else if (tool === "kubectl") kubectl(rest);
+else if (tool === "kube-apiserver") serveApi();
 else if (tool === "kubelet") {
   if (rest[0] === "--version")
     console.log(`Kubernetes v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`);
