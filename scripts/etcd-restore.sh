@@ -7,7 +7,7 @@ lib="${K8SHA_LIB_DIR:-}"
 if [[ -z "$lib" ]]; then
   if [[ -f "$here/../cloud-init/lib/etcd-restore.sh" ]]; then lib="$here/../cloud-init/lib"; else lib=/opt/k8sha/lib; fi
 fi
-for file in common.sh etcd-tools.sh etcd-backup.sh etcd-restore.sh; do
+for file in common.sh etcd-tools.sh etcd-member.sh etcd-backup.sh etcd-restore.sh; do
   # shellcheck source=/dev/null
   . "$lib/$file"
 done

@@ -11,6 +11,30 @@
 #                   then streams it the current data. A snapshot would be wrong here: it carries
 #                   an older revision and the membership of a different cluster id.
 # Old data dirs are moved aside to DATA_DIR.pre-restore-<UTC time>, never deleted.
+# Both rewrite the volume's identity file (etcd-member.sh) with the member id the data now has:
+# a restore changes every member id, and a replacement master refuses (or misreads) a volume whose
+# identity names a member that no longer exists.
+
+# etcd_member_id_of PEER_URLS TOKEN : the id etcd gives a member bootstrapped or restored with
+# these comma-separated peer URLs and this --initial-cluster-token: the first 8 bytes of
+# sha1(sorted URLs joined + token), hex without leading zeros (etcd membership/member.go
+# computeMemberId; a restore passes no time).
+etcd_member_id_of() {
+  local sorted hex
+  sorted="$(tr ',' '\n' <<<"$1" | LC_ALL=C sort | tr -d '\n')"
+  hex="$(printf '%s%s' "$sorted" "$2" | sha1sum | cut -c1-16 | sed 's/^0*//')"
+  printf '%s\n' "${hex:-0}"
+}
+
+# etcd_restore_identity DATA_DIR MEMBER_ID : rewrite the identity next to DATA_DIR for MEMBER_ID,
+# keeping the cluster it named (else $CLUSTER_NAME).
+etcd_restore_identity() {
+  local cluster
+  export ETCD_IDENTITY_FILE="${ETCD_IDENTITY_FILE:-$(dirname "$1")/k8sha-identity}"
+  cluster="$(etcd_read_identity cluster 2>/dev/null || printf '%s' "${CLUSTER_NAME:-}")"
+  [[ -n "$cluster" ]] || die "no cluster name for $ETCD_IDENTITY_FILE: set CLUSTER_NAME (see /etc/k8sha/node.env)"
+  etcd_write_identity "$cluster" "$2"
+}
 
 # etcd_restore_tool : "etcdutl" (3.5+) when present, else "etcdctl" (3.4; gone from 3.6's etcdctl).
 etcd_restore_tool() {
@@ -66,6 +90,7 @@ etcd_restore_snapshot() {
     ETCDCTL_API=3 "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" "${args[@]}" || return 1
   fi
   etcd_restore_move_aside "$data" && mv "$staging" "$data"
+  etcd_restore_identity "$data" "$(etcd_member_id_of "$peer" "$token")"
   log "member $name restored into $data; start etcd on every member now"
 }
 
@@ -96,6 +121,8 @@ etcd_member_replace() {
   log "adding member $name at $peer"
   out="$(retry etcd_backup_etcdctl --endpoints="$endpoints" member add "$name" --peer-urls="$peer")" || return 1
   etcd_restore_move_aside "$data" || return 1
+  [[ "$out" =~ Member\ ([0-9a-f]+)\ added ]] || die "unexpected member add output: $out"
+  etcd_restore_identity "$data" "${BASH_REMATCH[1]}"
   printf '%s\n' "$out" | grep -E '^ETCD_(NAME|INITIAL_CLUSTER|INITIAL_CLUSTER_STATE|INITIAL_ADVERTISE_PEER_URLS)='
 }
 

@@ -38,8 +38,9 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function restoreCli(args: string[]) {
+function restoreCli(args: string[], env: Record<string, string> = {}) {
   return run("bash", [RESTORE_CLI, ...args], {
+    ...env,
     ...cluster.tlsEnv(),
     ...s3.awsEnv(),
     K8SHA_ETCDCTL: ETCDCTL_BIN,
@@ -85,13 +86,19 @@ test("whole-cluster restore from an S3 snapshot brings back every key on every m
   const initialCluster = cluster.initialCluster(MEMBERS);
   const results = await Promise.all(
     MEMBERS.map((m, i) =>
-      restoreCli([
-        "full",
-        ...["--snapshot", i === 0 ? `s3://${s3.bucket}/dev/etcd/all/20240501T100500Z-master-a.db.gz` : local],
-        ...["--name", m.name, "--peer-url", cluster.peerUrl(m.ip), "--initial-cluster", initialCluster],
-        ...["--token", "k8sha-restore-1", "--data-dir", cluster.defaultDataDir(m.name)],
-        ...["--endpoint", cluster.clientUrl(m.ip)],
-      ]),
+      restoreCli(
+        [
+          "full",
+          ...[
+            "--snapshot",
+            i === 0 ? `s3://${s3.bucket}/dev/etcd/all/20240501T100500Z-master-a.db.gz` : local,
+          ],
+          ...["--name", m.name, "--peer-url", cluster.peerUrl(m.ip), "--initial-cluster", initialCluster],
+          ...["--token", "k8sha-restore-1", "--data-dir", cluster.defaultDataDir(m.name)],
+          ...["--endpoint", cluster.clientUrl(m.ip)],
+        ],
+        { ETCD_IDENTITY_FILE: join(work, `${m.name}.identity`), CLUSTER_NAME: "dev" },
+      ),
     ),
   );
   for (const r of results)
@@ -106,6 +113,11 @@ test("whole-cluster restore from an S3 snapshot brings back every key on every m
   expect(await cluster.get(first, "/registry/after-snapshot")).toBeUndefined();
   expect(await clusterId(first)).not.toBe(oldClusterId);
   expect((await cluster.memberList(first)).map((m) => m.name).sort()).toEqual(MEMBERS.map((m) => m.name));
+  // Each volume's identity names the member id etcd gave the restored member.
+  for (const m of await cluster.memberList(first))
+    expect(readFileSync(join(work, `${m.name}.identity`), "utf8")).toMatch(
+      new RegExp(`^cluster=dev\nmember_id=${m.id}\n`),
+    );
 });
 
 test("one lost member is rebuilt empty while the other two keep quorum, and catches up", async () => {
@@ -121,11 +133,14 @@ test("one lost member is rebuilt empty while the other two keep quorum, and catc
   await cluster.putMany(cluster.clientUrl(a.ip), "/registry/while-down/", 50);
 
   const healthy = [a, b].map((m) => cluster.clientUrl(m.ip)).join(",");
-  const out = await restoreCli([
-    "replace-member",
-    ...["--endpoints", healthy, "--name", c.name, "--peer-url", cluster.peerUrl(c.ip)],
-    ...["--data-dir", cluster.defaultDataDir(c.name)],
-  ]);
+  const out = await restoreCli(
+    [
+      "replace-member",
+      ...["--endpoints", healthy, "--name", c.name, "--peer-url", cluster.peerUrl(c.ip)],
+      ...["--data-dir", cluster.defaultDataDir(c.name)],
+    ],
+    { ETCD_IDENTITY_FILE: join(work, "c-replaced.identity"), CLUSTER_NAME: "dev" },
+  );
   expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
   const initialCluster = /^ETCD_INITIAL_CLUSTER="([^"]+)"$/m.exec(out.stdout)?.[1];
   expect(out.stdout).toMatch(/^ETCD_INITIAL_CLUSTER_STATE="existing"$/m);
@@ -137,4 +152,8 @@ test("one lost member is rebuilt empty while the other two keep quorum, and catc
   const rebuilt = cluster.clientUrl(c.ip);
   expect(await countKeys(rebuilt, "/registry/pods/")).toBe(KEYS);
   expect(await countKeys(rebuilt, "/registry/while-down/")).toBe(50);
+  const newId = (await cluster.memberList(rebuilt)).find((m) => m.name === c.name)?.id;
+  expect(readFileSync(join(work, "c-replaced.identity"), "utf8")).toMatch(
+    new RegExp(`^cluster=dev\nmember_id=${newId}\n`),
+  );
 });
