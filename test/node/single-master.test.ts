@@ -13,7 +13,9 @@ import type { NodeSandbox } from "./sandbox/node";
 
 let cluster: SandboxCluster;
 beforeAll(async () => {
-  cluster = await SandboxCluster.create("dev", { masters: { count: 1, allowNonHa: true, instanceType: "t3.medium" } });
+  cluster = await SandboxCluster.create("dev", {
+    masters: { count: 1, allowNonHa: true, instanceType: "t3.medium" },
+  });
 }, 60_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -60,7 +62,9 @@ test("the only master is replaced and rejoins its volume without any peer", asyn
   expect(r.log).not.toContain("no other running master");
   const members = memberList(current).trim().split("\n");
   expect(members).toHaveLength(1);
-  expect(members[0]).toMatch(new RegExp(`^${id}, started, .*, https://${current.o.ip.replaceAll(".", "\\.")}:2380, `));
+  expect(members[0]).toMatch(
+    new RegExp(`^${id}, started, .*, https://${current.o.ip.replaceAll(".", "\\.")}:2380, `),
+  );
 }, 200_000);
 
 test("a reboot with the etcd volume not mounted starts no etcd on the root disk", async () => {
