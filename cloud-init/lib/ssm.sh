@@ -33,17 +33,49 @@ write_secret_file() {
   mv -f "$tmp" "$dest"
 }
 
-# fetch_pki : the shared CAs and the service-account key pair into PKI_DIR (keys 0600).
-# kubeadm then makes every per-node certificate from these CAs.
+# <parameter file>:<path under PKI_DIR>:<mode> of every PKI file a master needs.
+PKI_FILES=(ca.crt:ca.crt:0644 ca.key:ca.key:0600
+  etcd-ca.crt:etcd/ca.crt:0644 etcd-ca.key:etcd/ca.key:0600
+  front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600
+  sa.key:sa.key:0600 sa.pub:sa.pub:0644)
+
+# Writes each requested parameter of a GetParameters JSON answer (stdin) to its file, atomically
+# and with its mode; exits 3 naming the parameters SSM did not return. python3 is on every
+# cloud-init image (cloud-init is written in it); bash alone cannot parse JSON safely.
+SSM_WRITE_PARAMETERS_PY='
+import json, os, sys, tempfile
+answer = json.load(sys.stdin)
+values = {p["Name"]: p["Value"] for p in answer.get("Parameters", [])}
+missing = [n for n in sys.argv[2::3] if n not in values] + answer.get("InvalidParameters", [])
+if missing:
+    print("not in SSM: " + " ".join(sorted(set(missing))), file=sys.stderr)
+    sys.exit(3)
+for name, dest, mode in zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3]):
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest))
+    with os.fdopen(fd, "w") as f:
+        f.write(values[name] + "\n")
+    os.chmod(tmp, int(mode, 8))
+    os.replace(tmp, dest)
+'
+
+# fetch_pki : the shared CAs and the service-account key pair into PKI_DIR (keys 0600), in ONE
+# GetParameters call (SSM takes up to 10 names), retried. kubeadm makes every per-node
+# certificate from these CAs.
 fetch_pki() {
-  local dir="${PKI_DIR:-/etc/kubernetes/pki}" prefix="${SSM_PREFIX:?}/pki" entry param file mode
-  # <parameter file>:<path under PKI_DIR>:<mode>
-  for entry in ca.crt:ca.crt:0644 ca.key:ca.key:0600 \
-    etcd-ca.crt:etcd/ca.crt:0644 etcd-ca.key:etcd/ca.key:0600 \
-    front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600 \
-    sa.key:sa.key:0600 sa.pub:sa.pub:0644; do
+  local dir="${PKI_DIR:-/etc/kubernetes/pki}" prefix="${SSM_PREFIX:?}/pki" entry param file mode json
+  local -a names=() targets=()
+  for entry in "${PKI_FILES[@]}"; do
     IFS=: read -r param file mode <<<"$entry"
-    write_secret_file "$prefix/$param" "$dir/$file" "$mode" || die "cannot fetch $prefix/$param"
+    names+=("$prefix/$param")
+    targets+=("$prefix/$param" "$dir/$file" "$mode")
+  done
+  json="$(retry "${AWS:-aws}" ssm get-parameters --names "${names[@]}" --with-decryption --output json)" ||
+    die "cannot read $prefix/* from SSM"
+  "${K8SHA_PYTHON:-python3}" -c "$SSM_WRITE_PARAMETERS_PY" - "${targets[@]}" <<<"$json" ||
+    die "cannot write the cluster PKI from $prefix/*"
+  for entry in "${PKI_FILES[@]}"; do
+    IFS=: read -r param file mode <<<"$entry"
     grep -q -- '-----BEGIN' "$dir/$file" || die "$prefix/$param is not PEM"
   done
   log "cluster CAs and service-account keys written to $dir"

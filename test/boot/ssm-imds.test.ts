@@ -47,6 +47,10 @@ for ((i = 0; i < \${#args[@]}; i++)); do
 done
 case "$1 $2" in
   "ssm get-parameter") [[ -f "$FAKE_SSM$name" ]] || { echo "ParameterNotFound" >&2; exit 254; }; cat "$FAKE_SSM$name" ;;
+  # GetParameters' JSON answer: found names in Parameters, the others in InvalidParameters.
+  "ssm get-parameters") shift 2; [[ "$1" == --names ]] || { echo "--names first" >&2; exit 252; }; shift
+    names=(); while (($#)) && [[ "$1" != --* ]]; do names+=("$1"); shift; done
+    python3 -c 'import json,os,sys; d=sys.argv[1]; ns=sys.argv[2:]; print(json.dumps({"Parameters":[{"Name":n,"Value":open(d+n).read()} for n in ns if os.path.isfile(d+n)],"InvalidParameters":[n for n in ns if not os.path.isfile(d+n)]}))' "$FAKE_SSM" "\${names[@]}" ;;
   "ssm put-parameter") [[ ! -f "$FAKE_SSM$name" ]] || { echo "An error occurred (ParameterAlreadyExists)" >&2; exit 254; }
     mkdir -p "$(dirname "$FAKE_SSM$name")"; printf '%s' "$value" >"$FAKE_SSM$name" ;;
   "ec2 create-tags") ;;
@@ -153,12 +157,22 @@ describe("lib/ssm.sh (fake aws)", () => {
       expect(statSync(join(pki, key)).mode & 0o777).toBe(0o600);
     }
     expect(statSync(join(pki, "ca.crt")).mode & 0o777).toBe(0o644);
-    expect(readFileSync(join(env.FAKE_STATE, "log"), "utf8")).toContain("--with-decryption");
+    const log = readFileSync(env.FAKE_STATE + "/log", "utf8");
+    expect(log).toContain("--with-decryption");
+    // One GetParameters call for all of them (after the throttled first try).
+    expect(
+      log
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("ssm get-parameters ")),
+    ).toHaveLength(2);
   });
 
-  it("fetch_pki fails when a parameter is missing", async () => {
+  it("fetch_pki fails when a parameter is missing, naming it", async () => {
     const env = setupCase("pki-missing");
-    await expect(bash(env, "fetch_pki")).rejects.toThrow();
+    for (const f of PKI_PARAMETER_FILES.filter((x) => x !== "sa.pub"))
+      putParam(env, `/k8sha/test/pki/${f}`, `-----BEGIN TEST-----\n${f}\n-----END TEST-----`);
+    await expect(bash(env, "fetch_pki")).rejects.toThrow(/not in SSM: \/k8sha\/test\/pki\/sa\.pub/);
   });
 
   it("fetch_join_secrets checks the token format and the discovery hash against the CA (real openssl)", async () => {

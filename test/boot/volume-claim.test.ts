@@ -88,7 +88,8 @@ test("force-detaches from a terminated predecessor once the grace period is over
 test("never steals the volume from a running instance, and gives up at the timeout", async () => {
   const r = await claim(["in-use i-alive attached"], ["i-alive running"], {
     ETCD_VOLUME_DETACH_GRACE: "0",
-    ETCD_VOLUME_CLAIM_TIMEOUT: "1",
+    // 3 s at a 1 s poll: at least two looks even on a loaded machine.
+    ETCD_VOLUME_CLAIM_TIMEOUT: "3",
     ETCD_VOLUME_POLL_CAP: "1",
   });
   expect(r.code).not.toBe(0);

@@ -161,6 +161,18 @@ export class FakeAws {
           Parameter: { Name: name, Type: p.type, Value: p.value, Version: p.version, DataType: "text" },
         };
       }
+      case "GetParameters": {
+        const names = (input.Names as string[] | undefined) ?? [];
+        if (names.length > 10) throw new AwsError("ValidationException", "Names: at most 10 names");
+        const found = names.filter((n) => this.parameters.has(n));
+        return {
+          Parameters: found.map((n) => {
+            const p = this.parameters.get(n) as Parameter;
+            return { Name: n, Type: p.type, Value: p.value, Version: p.version, DataType: "text" };
+          }),
+          InvalidParameters: names.filter((n) => !this.parameters.has(n)),
+        };
+      }
       case "PutParameter": {
         const existing = this.parameters.get(name);
         if (existing && input.Overwrite !== true)

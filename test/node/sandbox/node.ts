@@ -192,7 +192,7 @@ export class NodeSandbox {
       // What cloud-init's runcmd gets on Ubuntu; nothing of the test process leaks in.
       "exec /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
       "  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_PAGER= \\",
-      `  K8SHA_RETRY_BASE=1 K8SHA_RETRY_CAP=${this.o.retryCap ?? 3} \\`,
+      `  K8SHA_RETRY_BASE=1 K8SHA_RETRY_CAP=${this.o.retryCap ?? 3} ETCD_VOLUME_POLL_BASE=1 \\`,
       `  ETCD_LOCAL_ENDPOINT=https://${this.o.ip}:2379 K8SHA_ETCD_ENDPOINT=https://${this.o.ip}:2379 \\`,
       `  /bin/sh '${join(this.o.dir, "runcmd")}'`,
     ].join("\n");
