@@ -207,9 +207,13 @@ local_api_ready() {
 }
 
 # kubeadm_rejoin_mark LOCAL_CONFIG : once the local API is ready, the control-plane label and
-# taint on this node's new Node object.
+# taint on this node's new Node object, and what `kubelet-wait-bootstrap` would have done after a
+# join: the CRI-socket annotation on the Node (kubeadm < 1.32 reads it back in `upgrade node`),
+# written by init's upload-config/kubelet phase, which also re-applies the cluster's kubelet
+# ConfigMap from the same ClusterConfiguration every master carries.
 kubeadm_rejoin_mark() {
   wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${NODE_IP}:${API_PORT:-6443}/readyz" local_api_ready ||
     die "the local API server never became ready"
   retry "${KUBEADM:-kubeadm}" init phase mark-control-plane --config "$1"
+  retry "${KUBEADM:-kubeadm}" init phase upload-config kubelet --config "$1"
 }

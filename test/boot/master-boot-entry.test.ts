@@ -54,6 +54,10 @@ case "$1 $2" in
     echo "An error occurred (AccessDeniedException) when calling the GetParameter operation" >&2
     exit 254 ;;
   "ssm put-parameter" | "ec2 create-tags") exit 0 ;;
+  # The PKI, re-fetched after a kubeadm reset: every requested name, a PEM-looking value.
+  "ssm get-parameters") shift 3; sep=""; printf '{"Parameters": ['
+    while (($#)) && [[ "$1" != --* ]]; do printf '%s{"Name": "%s", "Value": "-----BEGIN X-----"}' "$sep" "$1"; sep=,; shift; done
+    printf '], "InvalidParameters": []}\n' ;;
   "ec2 describe-instances") cat "$FAKE_DIR/masters" ;;
   *) echo "fake aws: unexpected $*" >&2; exit 2 ;;
 esac
@@ -68,6 +72,8 @@ interface Scenario {
   /** Private IPs `describe-instances` returns for the cluster's running masters. */
   masters?: string[];
   caCert?: boolean;
+  /** Files an earlier, unfinished kubeadm run left in /etc/kubernetes. */
+  leftOver?: string[];
 }
 
 async function boot(s: Scenario) {
@@ -90,6 +96,7 @@ async function boot(s: Scenario) {
   }
   // etcdctl's installation from the etcd image is the node sandbox's to prove (test/node).
   for (const step of [...s.done, "etcd-tools"]) writeFileSync(p("state/steps", `${step}.done`), "");
+  for (const file of s.leftOver ?? []) writeFileSync(p("kubernetes", file), "left by a failed kubeadm run\n");
   writeFileSync(p("state/boot-mode"), `${s.mode}\n`);
   if (s.tokenInSsm) writeFileSync(p("token"), `${TOKEN}\n`);
   writeFileSync(p("masters"), `${(s.masters ?? [MY_IP]).join("\t")}\n`);
@@ -234,3 +241,26 @@ test.each([
     expect(r.stepDone("stale-nodes")).toBe(true);
   },
 );
+
+test("init: kubelet.conf left by a failed kubeadm init is reset (CAs fetched again), never taken for success", async () => {
+  const r = await boot({
+    mode: "init",
+    done: ["prereqs", "pki", "cni", "etcd-identity"],
+    tokenInSsm: true,
+    leftOver: ["kubelet.conf"],
+  });
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain("an earlier kubeadm run left state behind without finishing");
+  const calls = r.read("kubeadm.log").split("\n");
+  const reset = calls.findIndex((c) => c.startsWith("reset --force"));
+  expect(reset).toBeGreaterThanOrEqual(0);
+  expect(calls.findIndex((c) => c.startsWith("init --config"))).toBeGreaterThan(reset);
+  expect(r.read("aws.log")).toMatch(/^ssm get-parameters --names \/k8sha\/prod\/pki\/ca\.crt /m);
+  expect(r.read("pki/ca.key")).toBe("-----BEGIN X-----\n");
+});
+
+test("init: without left-over state kubeadm init runs directly, no reset", async () => {
+  const r = await boot({ mode: "init", done: ["prereqs", "pki", "cni", "etcd-identity"], tokenInSsm: true });
+  expect(r.code).toBe(0);
+  expect(r.read("kubeadm.log")).not.toContain("reset");
+});

@@ -134,6 +134,14 @@ test("master 1's instance is lost; its replacement rejoins with the same volume 
   // Offline kubeadm phases: the node never holds a bootstrap kubeconfig with the token.
   expect(existsSync(join(m1.root, "etc/kubernetes/bootstrap-kubelet.conf"))).toBe(false);
   expect(readFileSync(join(m1.o.dir, "kubeadm.log"), "utf8")).not.toMatch(/^kubeadm join /m);
+  // What kubelet-wait-bootstrap does after a join: the Node carries its CRI socket.
+  const apiNodes = JSON.parse(readFileSync(join(cluster.dir, "api/nodes.json"), "utf8")) as {
+    ip: string;
+    annotations?: Record<string, string>;
+  }[];
+  expect(
+    apiNodes.find((n) => n.ip === m1.o.ip)?.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"],
+  ).toBe("unix:///run/containerd/containerd.sock");
   const members = etcdctl(m1, "member", "list", "-w", "simple").trim().split("\n");
   expect(members).toHaveLength(3);
   expect(members.some((m) => m.includes(`https://${m1.o.ip}:2380`))).toBe(true);

@@ -659,6 +659,21 @@ function kubeadm(args) {
     fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true }); // init's kubelet.conf has its own client cert
     return;
   }
+  if (cmd === "init phase upload-config kubelet") {
+    const { name, ip } = nodeOf(cfg);
+    const node = nodes().find((n) => n.name === name) ?? {
+      name,
+      ip,
+      ready: true,
+      controlPlane: true,
+      labels: {},
+    };
+    node.annotations = {
+      ...(node.annotations ?? {}),
+      "kubeadm.alpha.kubernetes.io/cri-socket": nodeOf(cfg).reg.criSocket,
+    };
+    return writeJson(`${API}/nodes.json`, [...nodes().filter((n) => n.name !== name), node]);
+  }
   if (cmd === "init phase mark-control-plane") {
     const { name, ip } = nodeOf(cfg);
     return registerNode(name, ip, true);
