@@ -17,10 +17,18 @@ declare -A TOOLS=(
   [systemd-analyze]=systemd
   # The stale-Node test renders its fake API answers through the real kubectl jsonpath printer.
   [kubectl]=kubernetes-client
-  # The node sandbox links these AMI commands (test/node/ami): kubeadm preflight requires iptables.
+  # The node sandbox (test/node) links the AMI's commands (test/node/ami) to this machine's, needs
+  # unshare and losetup, and serves a GPG-armoured key; kubeadm's preflight wants iptables.
   [iptables]=iptables
   [nsenter]=util-linux
+  [unshare]=util-linux
   [losetup]=mount
+  [gpg]=gpg
+  [ip]=iproute2
+  [ps]=procps
+  [hostname]=hostname
+  [logger]=bsdutils
+  [which]=debianutils
 )
 
 missing_packages() {

@@ -141,6 +141,7 @@ test("one lost member is rebuilt empty while the other two keep quorum, and catc
     ],
     { ETCD_IDENTITY_FILE: join(work, "c-replaced.identity"), CLUSTER_NAME: "dev" },
   );
+  if (out.code !== 0) console.log(out.stderr);
   expect({ code: out.code, stderr: out.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
   const initialCluster = /^ETCD_INITIAL_CLUSTER="([^"]+)"$/m.exec(out.stdout)?.[1];
   expect(out.stdout).toMatch(/^ETCD_INITIAL_CLUSTER_STATE="existing"$/m);

@@ -147,3 +147,18 @@ test("master 1's instance is lost; its replacement rejoins with the same volume 
   expect(members.some((m) => m.includes(`https://${m1.o.ip}:2380`))).toBe(true);
   expect(etcdctl(m1, "get", "before/fault", "--print-value-only").trim()).toBe("kept");
 }, 150_000);
+
+test("master 2 reboots and its etcd volume is not mounted: no etcd starts on the root disk", async () => {
+  const m2 = masters[2] as NodeSandbox;
+  m2.stop();
+  // A fresh mount namespace is a boot in which nothing mounted the volume; systemd then starts
+  // the (enabled) kubelet, which runs the static pods.
+  const r = await m2.boot([["systemctl", "start", "kubelet"]]);
+  expect(r.code).toBe(0);
+  const kubelet = readFileSync(join(m2.o.dir, "kubelet.log"), "utf8");
+  expect(kubelet).toContain(
+    'MountVolume.SetUp failed for volume "etcd-data": hostPath type check failed: /var/lib/etcd-volume/data is not a directory',
+  );
+  expect(existsSync(join(m2.o.dir, "pods/etcd.pid"))).toBe(false);
+  expect(existsSync(join(m2.root, "var/lib/etcd-volume/data"))).toBe(false);
+}, 60_000);
