@@ -157,7 +157,7 @@ describe("lib/ssm.sh (fake aws)", () => {
       expect(statSync(join(pki, key)).mode & 0o777).toBe(0o600);
     }
     expect(statSync(join(pki, "ca.crt")).mode & 0o777).toBe(0o644);
-    const log = readFileSync(env.FAKE_STATE + "/log", "utf8");
+    const log = readFileSync(`${env.FAKE_STATE}/log`, "utf8");
     expect(log).toContain("--with-decryption");
     // One GetParameters call for all of them (after the throttled first try).
     expect(
