@@ -133,13 +133,17 @@ kubeadm_reset_for_retry() {
   if declare -F fetch_pki >/dev/null && [[ "${K8SHA_ROLE:-}" == master ]]; then fetch_pki; fi
 }
 
-# api_ready : the API load balancer answers /readyz with 200 (anonymous access is kubeadm's default).
-api_ready() {
+# readyz_ok HOST : an API server at HOST:API_PORT answers /readyz with 200 (anonymous access is
+# kubeadm's default).
+readyz_ok() {
   local code
   code="$("${K8SHA_CURL:-curl}" -ks -o /dev/null -w '%{http_code}' --max-time 5 \
-    "https://${API_ENDPOINT:?}:${API_PORT:-6443}/readyz")" || true
+    "https://$1:${API_PORT:-6443}/readyz")" || true
   [[ "$code" == 200 ]]
 }
+
+# api_ready : the API load balancer is ready.
+api_ready() { readyz_ok "${API_ENDPOINT:?}"; }
 
 wait_for_api() {
   wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "API at ${API_ENDPOINT}:${API_PORT:-6443}/readyz" api_ready ||
@@ -198,13 +202,8 @@ kubeadm_rejoin() {
   done
 }
 
-# local_api_ready : this master's own API server answers /readyz (anonymous access is allowed).
-local_api_ready() {
-  local code
-  code="$("${K8SHA_CURL:-curl}" -ks -o /dev/null -w '%{http_code}' --max-time 5 \
-    "https://${NODE_IP:?}:${API_PORT:-6443}/readyz")" || true
-  [[ "$code" == 200 ]]
-}
+# local_api_ready : this master's own API server is ready.
+local_api_ready() { readyz_ok "${NODE_IP:?}"; }
 
 # kubeadm_rejoin_mark LOCAL_CONFIG : once the local API is ready, the control-plane label and
 # taint on this node's new Node object, and what `kubelet-wait-bootstrap` would have done after a
