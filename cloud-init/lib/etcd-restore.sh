@@ -121,7 +121,8 @@ etcd_member_replace() {
   log "adding member $name at $peer"
   out="$(retry etcd_backup_etcdctl --endpoints="$endpoints" member add "$name" --peer-urls="$peer")" || return 1
   etcd_restore_move_aside "$data" || return 1
-  [[ "$out" =~ Member\ ([0-9a-f]+)\ added ]] || die "unexpected member add output: $out"
+  # etcdctl prints "Member %16x added": an id with a leading zero digit is padded with spaces.
+  [[ "$out" =~ Member\ +([0-9a-f]+)\ added ]] || die "unexpected member add output: $out"
   etcd_restore_identity "$data" "${BASH_REMATCH[1]}"
   printf '%s\n' "$out" | grep -E '^ETCD_(NAME|INITIAL_CLUSTER|INITIAL_CLUSTER_STATE|INITIAL_ADVERTISE_PEER_URLS)='
 }

@@ -3,7 +3,16 @@
  * `scripts/etcd-restore.sh`: (3) the whole cluster from one snapshot fetched from s3rver with the
  * real AWS CLI, and (4) one lost member rebuilt while the other two keep quorum.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -40,7 +49,6 @@ afterAll(async () => {
 
 function restoreCli(args: string[], env: Record<string, string> = {}) {
   return run("bash", [RESTORE_CLI, ...args], {
-    ...env,
     ...cluster.tlsEnv(),
     ...s3.awsEnv(),
     K8SHA_ETCDCTL: ETCDCTL_BIN,
@@ -50,6 +58,7 @@ function restoreCli(args: string[], env: Record<string, string> = {}) {
     K8SHA_RETRY_CAP: "3",
     K8SHA_RETRY_BASE: "1",
     K8SHA_ETCD_COMMAND_TIMEOUT: "10s",
+    ...env,
   });
 }
 
@@ -157,4 +166,38 @@ test("one lost member is rebuilt empty while the other two keep quorum, and catc
   expect(readFileSync(join(work, "c-replaced.identity"), "utf8")).toMatch(
     new RegExp(`^cluster=dev\nmember_id=${newId}\n`),
   );
+});
+
+test("with etcdutl in the image (kubeadm 1.32+), snapshot status and restore go through it", async () => {
+  // Stand-in etcdutl: records its arguments and runs etcdctl 3.4, whose `snapshot status|restore`
+  // take the same flags (etcd 3.6 removed them from etcdctl; etcdutl keeps them).
+  const log = join(work, "etcdutl.log");
+  const etcdutl = join(work, "etcdutl");
+  writeFileSync(
+    etcdutl,
+    `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >>"${log}"\nETCDCTL_API=3 exec ${ETCDCTL_BIN} "$@"\n`,
+  );
+  chmodSync(etcdutl, 0o755);
+  const data = join(work, "etcdutl-restore", "data");
+  mkdirSync(dirname(data), { recursive: true }); // the mounted etcd volume, on a master
+  const peer = "https://127.0.9.10:2380";
+  const args = ["full", "--snapshot", join(work, "snap.db"), "--name", "m9", "--peer-url", peer];
+  args.push("--initial-cluster", `m9=${peer}`, "--token", "k8sha-etcdutl", "--data-dir", data);
+  args.push("--endpoint", "https://127.0.9.10:2379");
+  const r = await restoreCli(args, {
+    K8SHA_ETCDUTL: etcdutl,
+    ETCD_IDENTITY_FILE: join(work, "m9.identity"),
+    CLUSTER_NAME: "dev",
+  });
+  if (r.code !== 0) console.log(r.stderr);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+  const calls = readFileSync(log, "utf8");
+  expect(calls).toMatch(/^snapshot status .*snapshot\.db -w json$/m);
+  expect(calls).toMatch(
+    new RegExp(
+      `^snapshot restore .* --initial-cluster-token k8sha-etcdutl .*--data-dir ${data}\\.restoring$`,
+      "m",
+    ),
+  );
+  expect(existsSync(join(data, "member"))).toBe(true);
 });

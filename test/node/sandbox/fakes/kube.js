@@ -80,7 +80,7 @@ function etcdJoin(cfg) {
       return true;
     }
     const out = etcdctl(peers, ["member", "add", name, `--peer-urls=https://${ip}:2380`, "--learner"]);
-    id = /Member ([0-9a-f]+) added/.exec(out)?.[1];
+    id = /Member +([0-9a-f]+) added/.exec(out)?.[1]; // "Member %16x added": space-padded
     if (!id) throw new Error(`unexpected member add output: ${out}`);
     return true;
   });
