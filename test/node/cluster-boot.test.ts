@@ -1,7 +1,8 @@
 /**
- * Node sandbox, the whole control plane of the real dev stack: master 0 inits, masters 1 and 2
- * boot at the same moment and join one at a time, a worker joins, then master 1's instance is
- * lost and its replacement rejoins with the same volume. Every node boots from its launch
+ * Node sandbox, the whole control plane of the real dev stack: its three masters and a worker
+ * boot at the same moment; master 0 inits, masters 1 and 2 join one at a time, the worker joins;
+ * then master 1's instance is lost and its replacement rejoins with the same volume, and master 2
+ * reboots without its volume mounted. Every node boots from its launch
  * template's rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot
  * installs on PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
  */
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { ETCDCTL_BIN } from "../support/etcdProcess";
 import { SandboxCluster } from "./sandbox/cluster";
-import type { NodeSandbox } from "./sandbox/node";
+import type { BootResult, NodeSandbox } from "./sandbox/node";
 
 let cluster: SandboxCluster;
 const masters: NodeSandbox[] = [];
@@ -59,16 +60,38 @@ function lockWindow(log: string): [number, number] {
   return [stamp(held), stamp(released)];
 }
 
-test("master 0 inits with etcdctl copied out of the etcd image before its first etcd step", async () => {
-  const m0 = await launchMaster(0);
-  masters.push(m0);
-  const r = await m0.boot();
-  expect(r.log).not.toContain("command not found");
-  expect(r.code).toBe(0);
+/** A fresh cluster comes up the way `pulumi up` starts it: every ASG launches at once. */
+let boots: Promise<BootResult[]>;
+beforeAll(async () => {
+  const nodes = await Promise.all([
+    launchMaster(0),
+    launchMaster(1),
+    launchMaster(2),
+    cluster.launch({
+      name: "worker",
+      template: cluster.template("dev-general-lt"),
+      zone: "eu-west-1a",
+      subnet: 1,
+      generation: 50,
+    }),
+  ]);
+  masters.push(...nodes.slice(0, 3));
+  worker = nodes[3] as NodeSandbox;
+  boots = Promise.all(nodes.map((n) => n.boot()));
+  await boots;
+}, 200_000);
+let worker: NodeSandbox;
+
+test("master 0 inits, with etcdctl copied out of the etcd image before its first etcd step", async () => {
+  const [r] = await boots;
+  const m0 = masters[0] as NodeSandbox;
+  expect(r?.log).not.toContain("command not found");
+  expect(r?.code).toBe(0);
+  expect(r?.log).toContain("boot mode: init");
   expect(m0.read("var/lib/k8sha/boot-succeeded")).not.toBe("");
   expect(m0.read("opt/k8sha/etcd/image")).toBe("registry.k8s.io/etcd:3.6.5-0\n");
   // Identity right after kubeadm init, before the initialised marker and the CNI.
-  const steps = r.log
+  const steps = (r?.log ?? "")
     .split("\n")
     .filter((l) => / k8sha\[[a-z-]+\]: begin$/.test(l))
     .map((l) => /\[([a-z-]+)\]/.exec(l)?.[1]);
@@ -89,16 +112,14 @@ test("master 0 inits with etcdctl copied out of the etcd image before its first 
     path: "/var/lib/etcd-volume/data",
     type: "Directory",
   });
-  etcdctl(m0, "put", "before/fault", "kept");
-}, 150_000);
+});
 
-test("masters 1 and 2 boot together and join one at a time through the etcd lock", async () => {
-  const [m1, m2] = await Promise.all([launchMaster(1), launchMaster(2)]);
-  masters.push(m1, m2);
-  const [r1, r2] = await Promise.all([m1.boot(), m2.boot()]);
-  expect(r1.code).toBe(0);
-  expect(r2.code).toBe(0);
-  const [a, b] = [lockWindow(r1.log), lockWindow(r2.log)];
+test("masters 1 and 2 wait for the init, then join one at a time through the etcd lock", async () => {
+  const [, r1, r2] = await boots;
+  const [m1, m2] = [masters[1], masters[2]] as [NodeSandbox, NodeSandbox];
+  expect(r1?.code).toBe(0);
+  expect(r2?.code).toBe(0);
+  const [a, b] = [lockWindow(r1?.log ?? ""), lockWindow(r2?.log ?? "")];
   for (const t of [...a, ...b]) expect(Number.isNaN(t)).toBe(false);
   // One window ends before the other begins (the log has second resolution: equal is allowed).
   expect(a[1] <= b[0] || b[1] <= a[0]).toBe(true);
@@ -107,20 +128,14 @@ test("masters 1 and 2 boot together and join one at a time through the etcd lock
   expect(members.every((m) => m.split(", ")[1] === "started" && m.endsWith(", false"))).toBe(true);
   for (const m of [m1, m2])
     expect(m.readMounted("/var/lib/etcd-volume/k8sha-identity")).toMatch(/^cluster=dev\n/);
-}, 200_000);
+  etcdctl(m1, "put", "before/fault", "kept");
+});
 
-test("a worker joins through the API load balancer", async () => {
-  const w = await cluster.launch({
-    name: "worker",
-    template: cluster.template("dev-general-lt"),
-    zone: "eu-west-1a",
-    subnet: 1,
-    generation: 50,
-  });
-  const r = await w.boot();
-  expect(r.code).toBe(0);
-  expect(w.read("etc/kubernetes/kubelet.conf")).not.toBe("");
-}, 120_000);
+test("the worker waits for the API load balancer and joins", async () => {
+  const [, , , r] = await boots;
+  expect(r?.code).toBe(0);
+  expect(worker.read("etc/kubernetes/kubelet.conf")).not.toBe("");
+});
 
 test("master 1's instance is lost; its replacement rejoins with the same volume and every key", async () => {
   const old = masters[1] as NodeSandbox;
