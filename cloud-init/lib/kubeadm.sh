@@ -196,7 +196,10 @@ kubeadm_join_master_attempt() {
 # needed to get this far; the local API answers once etcd has quorum again.
 kubeadm_rejoin() {
   local phase
-  for phase in "certs all" "kubeconfig all" "etcd local" "control-plane all" "kubelet-start"; do
+  # Not `kubeconfig all`: that also writes super-admin.conf (system:masters, the break-glass
+  # credential only the first control plane gets; `kubeadm join` never writes it).
+  for phase in "certs all" "kubeconfig admin" "kubeconfig kubelet" "kubeconfig controller-manager" \
+    "kubeconfig scheduler" "etcd local" "control-plane all" "kubelet-start"; do
     # shellcheck disable=SC2086 # the phase is two words on purpose
     retry "${KUBEADM:-kubeadm}" init phase $phase --config "$1"
   done

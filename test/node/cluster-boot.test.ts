@@ -148,6 +148,9 @@ test("master 1's instance is lost; its replacement rejoins with the same volume 
   expect(r.log).toContain("updating etcd member");
   // Offline kubeadm phases: the node never holds a bootstrap kubeconfig with the token.
   expect(existsSync(join(m1.root, "etc/kubernetes/bootstrap-kubelet.conf"))).toBe(false);
+  // Like a join, no break-glass super-admin credential on a replacement master.
+  expect(existsSync(join(m1.root, "etc/kubernetes/super-admin.conf"))).toBe(false);
+  expect(existsSync(join(m1.root, "etc/kubernetes/admin.conf"))).toBe(true);
   expect(readFileSync(join(m1.o.dir, "kubeadm.log"), "utf8")).not.toMatch(/^kubeadm join /m);
   // What kubelet-wait-bootstrap does after a join: the Node carries its CRI socket.
   const apiNodes = JSON.parse(readFileSync(join(cluster.dir, "api/nodes.json"), "utf8")) as {

@@ -229,10 +229,17 @@ function kubeadm(args) {
   if (cmd === "init") return init(cfg);
   if (cmd === "init phase certs etcd-healthcheck-client") return etcdCerts(cfg);
   if (cmd === "init phase certs all") return etcdCerts(cfg);
-  if (cmd === "init phase kubeconfig all") {
-    controlPlaneKubeconfigs(cfg);
+  const kubeconfigPhase =
+    /^init phase kubeconfig (admin|super-admin|kubelet|controller-manager|scheduler)$/.exec(cmd);
+  if (kubeconfigPhase) {
     const { name, ip } = nodeOf(cfg);
-    return kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`);
+    const endpoint = cfg.ClusterConfiguration?.controlPlaneEndpoint;
+    const which = kubeconfigPhase[1];
+    if (which === "kubelet")
+      return kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`);
+    if (which === "admin" || which === "super-admin")
+      return kubeconfig(`${K}/${which}.conf`, `https://${endpoint}`, `kubernetes-${which}`);
+    return kubeconfig(`${K}/${which}.conf`, `https://${ip}:6443`, `system:kube-${which}`);
   }
   if (cmd === "init phase control-plane all") return apiServerManifest(cfg);
   if (cmd === "init phase kubelet-start") {
