@@ -242,7 +242,18 @@ etcd_lock_run() {
     return 1
   fi
   log "holding the etcd lock $name ($line)"
-  "$@" || rc=$?
+  # In a subshell with errexit of its own: a `die` (exit) inside COMMAND must end only COMMAND,
+  # so the lock is still released below (etcdctl unlocks only on a signal; left running, it
+  # would renew its lease and hold every other join off).
+  local errexit=false
+  [[ $- == *e* ]] && errexit=true
+  set +e
+  (
+    set -e
+    "$@"
+  )
+  rc=$?
+  if [[ "$errexit" == true ]]; then set -e; fi
   kill -INT "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   exec {fd}<&-

@@ -208,14 +208,28 @@ kubeadm_rejoin() {
 # local_api_ready : this master's own API server is ready.
 local_api_ready() { readyz_ok "${NODE_IP:?}"; }
 
-# kubeadm_rejoin_mark LOCAL_CONFIG : once the local API is ready, the control-plane label and
-# taint on this node's new Node object, and what `kubelet-wait-bootstrap` would have done after a
-# join: the CRI-socket annotation on the Node (kubeadm < 1.32 reads it back in `upgrade node`),
-# written by init's upload-config/kubelet phase, which also re-applies the cluster's kubelet
-# ConfigMap from the same ClusterConfiguration every master carries.
+# kubelet_client_rotated : the kubelet has its first rotated client certificate.
+kubelet_client_rotated() {
+  [[ -s "${KUBELET_PKI_DIR:-/var/lib/kubelet/pki}/kubelet-client-current.pem" ]]
+}
+
+# kubeadm_rejoin_mark LOCAL_CONFIG : once the local API is ready:
+# - the control-plane label and taint on this node's new Node object;
+# - what `kubeadm init` does after its TLS bootstrap (phases/init/kubeletfinalize.go): once the
+#   kubelet has rotated its client certificate, point kubelet.conf at kubelet-client-current.pem
+#   instead of the embedded one-year certificate `kubeconfig kubelet` wrote, which would otherwise
+#   lock the kubelet out at its first restart after a year;
+# - what `kubelet-wait-bootstrap` does after a join: the CRI-socket annotation on the Node
+#   (kubeadm < 1.32 reads it back in `upgrade node`), set directly: init's upload-config/kubelet
+#   phase would also overwrite the cluster's kubelet-config ConfigMap.
 kubeadm_rejoin_mark() {
+  local kubectl=("${K8SHA_KUBECTL:-kubectl}" --kubeconfig "${KUBERNETES_DIR:-/etc/kubernetes}/admin.conf" --request-timeout=30s)
   wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${NODE_IP}:${API_PORT:-6443}/readyz" local_api_ready ||
     die "the local API server never became ready"
   retry "${KUBEADM:-kubeadm}" init phase mark-control-plane --config "$1"
-  retry "${KUBEADM:-kubeadm}" init phase upload-config kubelet --config "$1"
+  wait_until 600 "the kubelet's rotated client certificate" kubelet_client_rotated ||
+    die "the kubelet never rotated its client certificate"
+  retry "${KUBEADM:-kubeadm}" init phase kubelet-finalize enable-client-cert-rotation --config "$1"
+  retry "${kubectl[@]}" annotate node "$NODE_NAME" --overwrite \
+    "kubeadm.alpha.kubernetes.io/cri-socket=${CRI_SOCKET:-unix:///run/containerd/containerd.sock}"
 }

@@ -36,3 +36,26 @@ test("two holders take turns, and the command's exit status is returned", async 
   const again = await holder(0);
   expect(again.code).toBe(0);
 }, 60_000);
+
+test("a command that dies (exit) inside the lock still releases it at once", async () => {
+  const died = await runLib(
+    ["etcd-member.sh"],
+    'work() { die "boom"; }; etcd_lock_run "$1" test/lock work',
+    [cluster.clientUrl(M1.ip)],
+    { ...cluster.tlsEnv(), ETCD_LOCK_WAIT_SECONDS: "30" },
+  );
+  expect(died.code).not.toBe(0);
+  expect(died.stderr).toContain("FATAL: boom");
+  expect(died.stderr).toContain("released the etcd lock test/lock");
+  // Well inside the lock's 60 s lease: only an explicit release lets the next holder in this fast.
+  const next = await runLib(
+    ["etcd-member.sh"],
+    'etcd_lock_run "$1" test/lock true',
+    [cluster.clientUrl(M1.ip)],
+    {
+      ...cluster.tlsEnv(),
+      ETCD_LOCK_WAIT_SECONDS: "10",
+    },
+  );
+  expect(next.code).toBe(0);
+}, 60_000);

@@ -151,6 +151,10 @@ test("master 1's instance is lost; its replacement rejoins with the same volume 
   // Like a join, no break-glass super-admin credential on a replacement master.
   expect(existsSync(join(m1.root, "etc/kubernetes/super-admin.conf"))).toBe(false);
   expect(existsSync(join(m1.root, "etc/kubernetes/admin.conf"))).toBe(true);
+  // kubelet-finalize: kubelet.conf follows the rotated certificate, not the embedded one-year one.
+  expect(m1.read("etc/kubernetes/kubelet.conf")).toContain(
+    "client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem",
+  );
   expect(readFileSync(join(m1.o.dir, "kubeadm.log"), "utf8")).not.toMatch(/^kubeadm join /m);
   // What kubelet-wait-bootstrap does after a join: the Node carries its CRI socket.
   const apiNodes = JSON.parse(readFileSync(join(cluster.dir, "api/nodes.json"), "utf8")) as {

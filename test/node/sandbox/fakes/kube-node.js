@@ -318,6 +318,11 @@ function runStaticPods() {
     exists(`${ENV.CLUSTER_DIR}/api-up`)
   )
     fs.copyFileSync(`${K}/bootstrap-kubelet.conf`, `${K}/kubelet.conf`);
+  // Client certificate rotation: with credentials and an API, the kubelet writes its rotated pair.
+  if (exists(`${K}/kubelet.conf`) && exists(`${ENV.CLUSTER_DIR}/api-up`)) {
+    fs.mkdirSync("/var/lib/kubelet/pki", { recursive: true });
+    fs.writeFileSync("/var/lib/kubelet/pki/kubelet-client-current.pem", "-----BEGIN CERTIFICATE-----\n");
+  }
 }
 function alive(pid) {
   try {

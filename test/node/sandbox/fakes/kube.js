@@ -247,20 +247,13 @@ function kubeadm(args) {
     fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true }); // init's kubelet.conf has its own client cert
     return;
   }
-  if (cmd === "init phase upload-config kubelet") {
-    const { name, ip } = nodeOf(cfg);
-    const node = nodes().find((n) => n.name === name) ?? {
-      name,
-      ip,
-      ready: true,
-      controlPlane: true,
-      labels: {},
-    };
-    node.annotations = {
-      ...(node.annotations ?? {}),
-      "kubeadm.alpha.kubernetes.io/cri-socket": nodeOf(cfg).reg.criSocket,
-    };
-    return writeJson(`${API}/nodes.json`, [...nodes().filter((n) => n.name !== name), node]);
+  if (cmd === "init phase kubelet-finalize enable-client-cert-rotation") {
+    // phases/init/kubeletfinalize.go: exits early when the kubelet has not rotated yet.
+    const pem = "/var/lib/kubelet/pki/kubelet-client-current.pem";
+    if (!exists(pem)) return;
+    const conf = YAML.parse(fs.readFileSync(`${K}/kubelet.conf`, "utf8"));
+    conf.users = [{ name: "default-auth", user: { "client-certificate": pem, "client-key": pem } }];
+    return fs.writeFileSync(`${K}/kubelet.conf`, YAML.stringify(conf));
   }
   if (cmd === "init phase mark-control-plane") {
     const { name, ip } = nodeOf(cfg);
@@ -319,6 +312,17 @@ function kubectl(args) {
     const kind = words[1].split(".")[0].replace(/s$/, "").toLowerCase();
     if (objects.some((o) => o.toLowerCase() === `${kind}/${words[2]}`)) return console.log(words[2]);
     fail(`Error from server (NotFound): ${words[1]} "${words[2]}" not found`);
+  }
+  if (verb === "annotate" && words[1] === "node") {
+    const list = nodes();
+    const node = list.find((n) => n.name === words[2]);
+    if (!node) fail(`Error from server (NotFound): nodes "${words[2]}" not found`);
+    for (const kv of words.slice(3)) {
+      const [k, v] = kv.split("=");
+      node.annotations = { ...(node.annotations ?? {}), [k]: v };
+    }
+    writeJson(`${API}/nodes.json`, list);
+    return console.log(`node/${words[2]} annotated`);
   }
   if (verb === "delete" && words[1] === "node") {
     writeJson(
