@@ -151,7 +151,7 @@ rejoin_update_peer() {
 rejoin_update_own_peer_url() {
   local member
   member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
-  wait_until 600 "local etcd" etcd_healthy_endpoint "$ETCD_LOCAL_ENDPOINT" >/dev/null || die "local etcd never answered"
+  wait_until 600 "local etcd" _etcd_first_healthy "$ETCD_LOCAL_ENDPOINT" >/dev/null || die "local etcd never answered"
   etcd_rejoin_update_peer "$ETCD_LOCAL_ENDPOINT" "$member" "https://$NODE_IP:2380" ||
     die "cannot update the peer URL of etcd member $member"
 }

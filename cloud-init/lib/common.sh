@@ -12,6 +12,11 @@
 K8SHA_STATE_DIR="${K8SHA_STATE_DIR:-/var/lib/k8sha}"
 K8SHA_LOG_TAG="${K8SHA_LOG_TAG:-k8sha}"
 K8SHA_CURRENT_STEP="${K8SHA_CURRENT_STEP:-startup}"
+# etcdctl/etcdutl on a master: the copies etcd-tools.sh takes out of kubeadm's etcd image. Set
+# here, first, so every library and the backup and restore entry points agree on one path.
+K8SHA_ETCD_TOOLS_DIR="${K8SHA_ETCD_TOOLS_DIR:-/opt/k8sha/etcd}"
+K8SHA_ETCDCTL="${K8SHA_ETCDCTL:-$K8SHA_ETCD_TOOLS_DIR/etcdctl}"
+K8SHA_ETCDUTL="${K8SHA_ETCDUTL:-$K8SHA_ETCD_TOOLS_DIR/etcdutl}"
 
 # log MESSAGE... : one timestamped line on stderr (captured by cloud-init's log and the journal).
 log() {

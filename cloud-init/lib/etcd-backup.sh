@@ -28,7 +28,7 @@ etcd_backup_etcdctl() {
     ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
     ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
     ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-    "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --command-timeout="${K8SHA_ETCD_COMMAND_TIMEOUT:-60s}" "$@"
+    "$K8SHA_ETCDCTL" --command-timeout="${K8SHA_ETCD_COMMAND_TIMEOUT:-60s}" "$@"
 }
 
 # etcd_backup_aws ARGS... : aws CLI, with --endpoint-url when AWS_ENDPOINT_URL is set.
@@ -65,10 +65,10 @@ etcd_is_leader() {
 # etcd_snapshot_status FILE : hash/revision/keys as JSON; fails on a damaged bolt database.
 # etcdutl when present (etcdctl's copy is deprecated in 3.5 and gone in 3.6), else etcdctl 3.4.
 etcd_snapshot_status() {
-  if command -v "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" >/dev/null 2>&1; then
-    "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" snapshot status "$1" -w json
+  if command -v "$K8SHA_ETCDUTL" >/dev/null 2>&1; then
+    "$K8SHA_ETCDUTL" snapshot status "$1" -w json
   else
-    ETCDCTL_API=3 "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" snapshot status "$1" -w json
+    ETCDCTL_API=3 "$K8SHA_ETCDCTL" snapshot status "$1" -w json
   fi
 }
 

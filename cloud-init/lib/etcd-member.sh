@@ -14,16 +14,23 @@
 #   ETCD_MOUNT              where the etcd volume is mounted                (/var/lib/etcd-volume)
 #   ETCD_IDENTITY_FILE      identity file on the volume        ($ETCD_MOUNT/k8sha-identity)
 
+# etcdctl_command ENDPOINTS : set ETCDCTL_COMMAND to the etcdctl command line (v3 API, mutual TLS,
+# dial timeout) against comma-separated ENDPOINTS. Through `env`, which execs etcdctl, so that a
+# background run's $! is etcdctl itself (etcd_lock_run signals it).
+etcdctl_command() {
+  ETCDCTL_COMMAND=(env ETCDCTL_API=3
+    "ETCDCTL_CACERT=${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}"
+    "ETCDCTL_CERT=${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}"
+    "ETCDCTL_KEY=${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}"
+    "$K8SHA_ETCDCTL" --endpoints="$1" --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}")
+}
+
 # etcdctl_at ENDPOINTS ARGS... : one etcdctl call (no retry) against comma-separated ENDPOINTS.
 etcdctl_at() {
-  local endpoints="$1"
+  local -a ETCDCTL_COMMAND
+  etcdctl_command "$1"
   shift
-  ETCDCTL_API=3 \
-    ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
-    ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
-    ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-    "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --endpoints="$endpoints" \
-    --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" --command-timeout="${ETCD_COMMAND_TIMEOUT:-5s}" "$@"
+  "${ETCDCTL_COMMAND[@]}" --command-timeout="${ETCD_COMMAND_TIMEOUT:-5s}" "$@"
 }
 
 # ipv4_to_int A.B.C.D : print the address as a 32-bit integer; fails on a malformed address.
@@ -209,17 +216,14 @@ etcd_read_identity() {
 etcd_lock_run() {
   local endpoints="$1" name="$2" dir pid line rc=0 attempt=1 held=false fd
   local deadline=$(($(date +%s) + ${ETCD_LOCK_WAIT_SECONDS:-1800}))
+  local -a ETCDCTL_COMMAND
+  etcdctl_command "$endpoints"
   shift 2
   dir="$(mktemp -d)"
   mkfifo "$dir/held"
   while true; do
     # A child of this shell (not of a $(...) subshell), so that `wait` can reap it.
-    ETCDCTL_API=3 \
-      ETCDCTL_CACERT="${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}" \
-      ETCDCTL_CERT="${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}" \
-      ETCDCTL_KEY="${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}" \
-      "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" --endpoints="$endpoints" \
-      --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}" lock --ttl="${ETCD_LOCK_TTL:-60}" "$name" >"$dir/held" &
+    "${ETCDCTL_COMMAND[@]}" lock --ttl="${ETCD_LOCK_TTL:-60}" "$name" >"$dir/held" &
     pid=$!
     # Kept open until etcdctl exits: a closed read end would kill it with SIGPIPE, unlock undone.
     exec {fd}<"$dir/held"

@@ -38,7 +38,7 @@ etcd_restore_identity() {
 
 # etcd_restore_tool : "etcdutl" (3.5+) when present, else "etcdctl" (3.4; gone from 3.6's etcdctl).
 etcd_restore_tool() {
-  if command -v "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" >/dev/null 2>&1; then echo etcdutl; else echo etcdctl; fi
+  if command -v "$K8SHA_ETCDUTL" >/dev/null 2>&1; then echo etcdutl; else echo etcdctl; fi
 }
 
 # etcd_restore_fetch SOURCE DEST : SOURCE is s3://bucket/key or a local path, gzip or plain.
@@ -85,9 +85,9 @@ etcd_restore_snapshot() {
   local args=(snapshot restore "$snap" --name "$name" --initial-cluster "$initial"
     --initial-cluster-token "$token" --initial-advertise-peer-urls "$peer" --data-dir "$staging")
   if [[ "$tool" == etcdutl ]]; then
-    "${K8SHA_ETCDUTL:-/opt/k8sha/etcd/etcdutl}" "${args[@]}" || return 1
+    "$K8SHA_ETCDUTL" "${args[@]}" || return 1
   else
-    ETCDCTL_API=3 "${K8SHA_ETCDCTL:-/opt/k8sha/etcd/etcdctl}" "${args[@]}" || return 1
+    ETCDCTL_API=3 "$K8SHA_ETCDCTL" "${args[@]}" || return 1
   fi
   etcd_restore_move_aside "$data" && mv "$staging" "$data"
   etcd_restore_identity "$data" "$(etcd_member_id_of "$peer" "$token")"

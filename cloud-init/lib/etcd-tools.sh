@@ -9,16 +9,12 @@
 # registry.k8s.io copies from 3.5.23/3.6.5 on (kubeadm 1.33, 1.34) carry etcd, etcdctl and
 # etcdutl there. Callers use etcdutl when it exists (etcdctl lost `snapshot status|restore` in 3.6).
 #
-# Environment:
+# Environment (the first three defaulted in common.sh):
 #   K8SHA_ETCD_TOOLS_DIR  where the binaries are installed       (/opt/k8sha/etcd)
 #   K8SHA_ETCDCTL         etcdctl used by every library           ($K8SHA_ETCD_TOOLS_DIR/etcdctl)
 #   K8SHA_ETCDUTL         etcdutl, used when present              ($K8SHA_ETCD_TOOLS_DIR/etcdutl)
 #   K8SHA_CTR             containerd's CLI                        (ctr)
 #   K8SHA_ETCD_MANIFEST   kubeadm's etcd static pod   (/etc/kubernetes/manifests/etcd.yaml)
-
-K8SHA_ETCD_TOOLS_DIR="${K8SHA_ETCD_TOOLS_DIR:-/opt/k8sha/etcd}"
-K8SHA_ETCDCTL="${K8SHA_ETCDCTL:-$K8SHA_ETCD_TOOLS_DIR/etcdctl}"
-K8SHA_ETCDUTL="${K8SHA_ETCDUTL:-$K8SHA_ETCD_TOOLS_DIR/etcdutl}"
 
 # etcd_tools_install IMAGE : copy etcdctl (required) and etcdutl (when the image has it) out of
 # IMAGE, which containerd must already hold (`ctr images mount`, read-only). A no-op when the

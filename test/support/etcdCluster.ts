@@ -80,8 +80,7 @@ export class EtcdTestCluster {
   tlsEnv(): Record<string, string> {
     return {
       ETCDCTL_API: "3",
-      // The project's libraries default to the node's copy from the etcd image; here, the host's.
-      K8SHA_ETCDCTL: ETCDCTL_BIN,
+      K8SHA_ETCDCTL: ETCDCTL_BIN, // the node uses its copy from the etcd image; tests, the host's
       ETCDCTL_CACERT: this.ca.cert,
       ETCDCTL_CERT: this.client.cert,
       ETCDCTL_KEY: this.client.key,

@@ -15,6 +15,7 @@ import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "nod
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { AwsError, FakeSsm } from "./fakeSsm";
 
 export interface FakeInstance {
   id: string;
@@ -34,28 +35,13 @@ export interface FakeVolume {
   attachment?: { instanceId: string; device: string; loop: string };
 }
 
-interface Parameter {
-  value: string;
-  type: string;
-  version: number;
-}
-
-class AwsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const xmlEscape = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 export class FakeAws {
   readonly instances = new Map<string, FakeInstance>();
   readonly volumes = new Map<string, FakeVolume>();
-  readonly parameters = new Map<string, Parameter>();
+  readonly ssm = new FakeSsm();
   /** Every call, as `Service.Operation`, in order: tests assert on what the boot asked. */
   readonly calls: string[] = [];
   private server?: Server;
@@ -83,7 +69,7 @@ export class FakeAws {
   }
 
   putParameter(name: string, value: string, type = "SecureString"): void {
-    this.parameters.set(name, { value, type, version: 1 });
+    this.ssm.parameters.set(name, { value, type, version: 1 });
   }
 
   /** The instance is gone (terminated): EC2 detaches its volumes, as it does after termination. */
@@ -121,7 +107,7 @@ export class FakeAws {
       if (typeof target === "string" && target.startsWith("AmazonSSM.")) {
         const op = target.slice("AmazonSSM.".length);
         this.calls.push(`ssm.${op}`);
-        const out = this.ssm(op, JSON.parse(body || "{}") as Record<string, unknown>);
+        const out = this.ssm.answer(op, JSON.parse(body || "{}") as Record<string, unknown>);
         res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(out));
         return;
       }
@@ -148,48 +134,6 @@ export class FakeAws {
             `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>fake</RequestID></Response>`,
           );
       }
-    }
-  }
-
-  private ssm(op: string, input: Record<string, unknown>): unknown {
-    const name = String(input.Name ?? "");
-    switch (op) {
-      case "GetParameter": {
-        const p = this.parameters.get(name);
-        if (!p) throw new AwsError("ParameterNotFound", "");
-        return {
-          Parameter: { Name: name, Type: p.type, Value: p.value, Version: p.version, DataType: "text" },
-        };
-      }
-      case "GetParameters": {
-        const names = (input.Names as string[] | undefined) ?? [];
-        if (names.length > 10) throw new AwsError("ValidationException", "Names: at most 10 names");
-        const found = names.filter((n) => this.parameters.has(n));
-        return {
-          Parameters: found.map((n) => {
-            const p = this.parameters.get(n) as Parameter;
-            return { Name: n, Type: p.type, Value: p.value, Version: p.version, DataType: "text" };
-          }),
-          InvalidParameters: names.filter((n) => !this.parameters.has(n)),
-        };
-      }
-      case "PutParameter": {
-        const existing = this.parameters.get(name);
-        if (existing && input.Overwrite !== true)
-          throw new AwsError("ParameterAlreadyExists", "The parameter already exists.");
-        const version = (existing?.version ?? 0) + 1;
-        this.parameters.set(name, {
-          value: String(input.Value ?? ""),
-          type: String(input.Type ?? "String"),
-          version,
-        });
-        return { Version: version, Tier: "Standard" };
-      }
-      case "DeleteParameter":
-        if (!this.parameters.delete(name)) throw new AwsError("ParameterNotFound", "");
-        return {};
-      default:
-        throw new AwsError("InvalidAction", `fake SSM does not serve ${op}`);
     }
   }
 
