@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Master first boot: prerequisites, identity, etcd volume, cluster PKI, etcdctl from the etcd
-# image, then exactly one of
+# Master first boot: prerequisites, identity, etcd volume, the master's stable address, cluster
+# PKI, etcdctl from the etcd image, this node's etcd certificates, then exactly one of
 #   init   (master 0, new cluster)   kubeadm init, etcd identity, initialised marker, CNI
 #   join   (empty etcd volume)       remove this zone's stale etcd member, kubeadm join --control-plane
 #                                    under a cluster-wide lock (one learner at a time), etcd identity
-#   rejoin (volume holds our member) peer URL update, then the node's certificates, kubeconfigs,
-#                                    static pods and kubelet offline (`kubeadm init phase`s); a single
-#                                    master updates its own peer URL once its etcd runs
+#   rejoin (volume holds our member) the node's certificates, kubeconfigs, static pods and kubelet
+#                                    offline (`kubeadm init phase`s): the member keeps its peer URL
+#                                    (the stable address), so it needs no peer, no quorum and no API;
+#                                    a volume from before stable addresses has its URL moved first
 # then, in join and rejoin, delete this zone's predecessor Node (NotReady, same subnet).
 # Every step is logged and, through run_step markers, skipped when a reboot re-runs the script.
 # The chosen mode is persisted, so a reboot mid-way resumes the same path. See docs/boot.md.
@@ -44,23 +45,15 @@ boot_mode() {
   cat "$file"
 }
 
-# Private IPs of the cluster's other running masters, as etcd client URLs.
-peer_client_urls() {
-  local ips ip
-  ips="$(retry "${AWS:-aws}" ec2 describe-instances --output text \
-    --filters "Name=tag:k8sha.io/cluster,Values=$CLUSTER_NAME" "Name=tag:k8sha.io/role,Values=master" \
-    "Name=instance-state-name,Values=running" \
-    --query 'Reservations[].Instances[].PrivateIpAddress')" || die "cannot list the other masters"
-  for ip in $ips; do
-    [[ "$ip" == "$NODE_IP" ]] || printf 'https://%s:2379\n' "$ip"
+# The other members' client URLs, comma-separated: every master's stable address is in node.env.
+peer_endpoints() {
+  local ip
+  local -a urls=()
+  for ip in $MEMBER_ADDRESSES; do
+    [[ "$ip" == "$STABLE_IP" ]] || urls+=("https://$ip:2379")
   done
-}
-
-healthy_peer() {
-  local -a urls
-  mapfile -t urls < <(peer_client_urls)
-  ((${#urls[@]} > 0)) || die "no other running master to reach etcd through"
-  etcd_healthy_endpoint "${urls[@]}" || die "no healthy etcd member among ${urls[*]}"
+  ((${#urls[@]} > 0)) || die "no other master to reach etcd through"
+  (IFS=,; printf '%s\n' "${urls[*]}")
 }
 
 # Values from command substitutions are captured first: as a command's argument, a failed
@@ -69,17 +62,21 @@ healthy_peer() {
 write_init() {
   local token
   token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
-  write_init_config "$INIT_CONFIG" "$NODE_NAME" "$NODE_IP" "$token"
+  write_init_config "$INIT_CONFIG" "$NODE_NAME" "$STABLE_IP" "$token"
 }
-write_local() { write_init_config "$LOCAL_CONFIG" "$NODE_NAME" "$NODE_IP"; }
+# The offline phases' config; its etcd peer certificate also names the instance's primary
+# address, the source of this member's connections to its peers (etcd checks the client
+# certificate of a peer against it). Per node, so never uploaded to the cluster.
+write_local() {
+  write_init_config "$LOCAL_CONFIG" "$NODE_NAME" "$STABLE_IP"
+  add_etcd_peer_cert_san "$LOCAL_CONFIG" "$NODE_IP"
+}
 write_join() {
   local token hash ca="${PKI_DIR:-/etc/kubernetes/pki}/ca.crt"
   token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
   hash="$(ca_discovery_hash "$ca")" || die "cannot compute the discovery hash of $ca"
-  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$NODE_IP" "$token" "$hash" true
+  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$STABLE_IP" "$token" "$hash" true
 }
-# An etcd client certificate before kubeadm made any: the etcd CA key came from SSM.
-etcd_client_cert() { "${KUBEADM:-kubeadm}" init phase certs etcd-healthcheck-client --config "$LOCAL_CONFIG"; }
 
 mark_initialised() {
   local rc=0
@@ -92,9 +89,9 @@ mark_initialised() {
 }
 
 remove_stale_member() {
-  local peer
-  peer="$(healthy_peer)" || die "no healthy etcd peer to go through"
-  etcd_remove_stale_member "$peer" "$SUBNET_CIDR" "$NODE_IP" >/dev/null
+  local peers
+  peers="$(peer_endpoints)"
+  etcd_remove_stale_member "$peers" "$SUBNET_CIDR" "$STABLE_IP" >/dev/null
 }
 
 mode_init() {
@@ -110,75 +107,107 @@ mode_init() {
 # (EtcdAPICallTimeout), while a learner's image pull and catch-up can take longer: masters that
 # boot together take turns, through an etcd lock whose lease dies with a crashed holder.
 join_under_lock() {
-  local -a urls
-  mapfile -t urls < <(peer_client_urls)
-  ((${#urls[@]} > 0)) || die "no other running master to take the join lock through"
   local endpoints
-  endpoints="$(IFS=,; echo "${urls[*]}")"
+  endpoints="$(peer_endpoints)"
   log "waiting for the control-plane join lock through $endpoints"
   etcd_lock_run "$endpoints" k8sha/control-plane-join kubeadm_join_master "$JOIN_CONFIG"
 }
 
 mode_join() {
   run_step join-config write_join
-  run_step etcd-client-cert etcd_client_cert
   run_step etcd-stale-member remove_stale_member
   run_step kubeadm-join join_under_lock
   run_step etcd-identity write_identity
 }
 
-# Point our member at the new IP before etcd starts. If the member was removed meanwhile, its
-# data is useless ("permanently removed"): set it aside and join as a new member instead.
-rejoin_update_peer() {
-  local member peer rc=0
+# A volume from before stable addresses: its member still has its old instance's address. Point
+# it at the stable address before etcd starts, through the other members (needs their quorum).
+# If the member was removed meanwhile, its data is useless ("permanently removed"): set it aside
+# and join as a new member instead.
+rejoin_move_peer_url() {
+  local member peers rc=0
   member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
-  peer="$(healthy_peer)" || die "no healthy etcd peer to go through"
-  etcd_rejoin_update_peer "$peer" "$member" "https://$NODE_IP:2380" || rc=$?
+  peers="$(peer_endpoints)"
+  etcd_rejoin_update_peer "$peers" "$member" "$STABLE_PEER_URL" || rc=$?
   if ((rc == 3)); then
-    local aside
-    aside="$ETCD_DATA_DIR.removed-$(date -u +%Y%m%dT%H%M%SZ)"
-    log "member $member was removed from the cluster; moving its data to $aside and joining anew"
-    mv "$ETCD_DATA_DIR" "$aside"
-    printf 'join\n' >"$K8SHA_STATE_DIR/boot-mode"
+    set_aside_removed_member "$member"
     return 0
   fi
   ((rc == 0)) || die "cannot update the peer URL of etcd member $member"
 }
 
-# A single master has no peer to update its member through, and needs none: alone it is its own
-# quorum, and etcd ignores the stored peer URL on restart. Its URL is fixed through the local
-# member once etcd runs (etcd allows a member to update itself).
-rejoin_update_own_peer_url() {
+set_aside_removed_member() {
+  local aside
+  aside="$ETCD_DATA_DIR.removed-$(date -u +%Y%m%dT%H%M%SZ)"
+  log "member $1 was removed from the cluster; moving its data to $aside and joining anew"
+  mv "$ETCD_DATA_DIR" "$aside"
+  printf 'join\n' >"$K8SHA_STATE_DIR/boot-mode"
+}
+
+# A member removed while this master was away would make its etcd exit ("permanently
+# removed"). One pass over the other members, without retries: when some member answers and no
+# longer lists ours, join anew; when none answers (no quorum, all masters coming back at once),
+# start anyway, as the member most likely still exists.
+rejoin_check_membership() {
+  local member peers list
+  member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
+  peers="$(peer_endpoints)" || return 0
+  if ! list="$(etcd_try_each "$peers" member list -w simple)"; then
+    log "no other etcd member answers; starting member $member without asking"
+    return 0
+  fi
+  if grep -q "^$member, " <<<"$list"; then
+    log "etcd member $member is still in the cluster"
+    return 0
+  fi
+  set_aside_removed_member "$member"
+}
+
+# A single master from before stable addresses: alone it is its own quorum, and etcd ignores the
+# stored peer URL on restart; its URL is fixed through the local member once etcd runs.
+rejoin_move_own_peer_url() {
   local member
   member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
   wait_until 600 "local etcd" _etcd_first_healthy "$ETCD_LOCAL_ENDPOINT" >/dev/null || die "local etcd never answered"
-  etcd_rejoin_update_peer "$ETCD_LOCAL_ENDPOINT" "$member" "https://$NODE_IP:2380" ||
+  etcd_rejoin_update_peer "$ETCD_LOCAL_ENDPOINT" "$member" "$STABLE_PEER_URL" ||
     die "cannot update the peer URL of etcd member $member"
+  etcd_write_identity "$CLUSTER_NAME" "$member" "$STABLE_PEER_URL"
 }
 
+# The volume's member has the stable peer URL (written by this project since stable addresses).
+member_has_stable_url() { [[ "$(etcd_read_identity peer_url 2>/dev/null)" == "$STABLE_PEER_URL" ]]; }
+
 mode_rejoin() {
-  run_step etcd-client-cert etcd_client_cert
+  local legacy=false
+  member_has_stable_url || legacy=true
   if ((${MASTER_COUNT:-3} > 1)); then
-    run_step etcd-peer-update rejoin_update_peer
+    if [[ "$legacy" == true ]]; then
+      run_step etcd-peer-url-migrate rejoin_move_peer_url
+    else
+      run_step etcd-membership rejoin_check_membership
+    fi
     if [[ "$(cat "$K8SHA_STATE_DIR/boot-mode")" == join ]]; then
       mode_join
       return 0
     fi
   fi
   run_step kubeadm-rejoin kubeadm_rejoin "$LOCAL_CONFIG"
-  if ((${MASTER_COUNT:-3} == 1)); then
-    run_step etcd-peer-update-local rejoin_update_own_peer_url
+  if ((${MASTER_COUNT:-3} == 1)) && [[ "$legacy" == true ]]; then
+    run_step etcd-peer-url-migrate-local rejoin_move_own_peer_url
+  fi
+  if ((${MASTER_COUNT:-3} > 1)) && [[ "$legacy" == true ]]; then
+    run_step etcd-identity write_identity
   fi
   run_step mark-control-plane kubeadm_rejoin_mark "$LOCAL_CONFIG"
 }
 
-local_member_id() { etcd_member_id_for_peer_url "$ETCD_LOCAL_ENDPOINT" "https://$NODE_IP:2380"; }
+local_member_id() { etcd_member_id_for_peer_url "$ETCD_LOCAL_ENDPOINT" "$STABLE_PEER_URL"; }
 
 write_identity() {
   local id
   wait_until 600 "local etcd member" local_member_id >/dev/null || die "local etcd never answered"
   id="$(local_member_id)"
-  etcd_write_identity "$CLUSTER_NAME" "$id"
+  etcd_write_identity "$CLUSTER_NAME" "$id" "$STABLE_PEER_URL"
 }
 
 run_step prereqs prepare_node "$KUBERNETES_VERSION"
@@ -186,10 +215,16 @@ step identity
 load_node_identity
 step etcd-volume
 attach_etcd_volume
+# Only after the volume claim: that proves the predecessor (which held the address) gone.
+step stable-address
+ensure_stable_address
+STABLE_PEER_URL="https://$STABLE_IP:2380"
 run_step pki fetch_pki
 run_step local-config write_local
 # Before the first etcd step of any mode: the AMI has no etcdctl.
 run_step etcd-tools etcd_tools_for_config "$LOCAL_CONFIG"
+# Before kubeadm makes any: kubeadm keeps certificates that exist and have the SANs it needs.
+run_step etcd-certs etcd_node_certs
 step boot-mode
 mode="$(boot_mode)"
 log "boot mode: $mode"
@@ -201,7 +236,7 @@ case "$mode" in
 esac
 # A replacement registers under a new name; nothing else deletes its predecessor's Node.
 if [[ "$mode" != init ]]; then
-  run_step stale-nodes remove_stale_control_plane_nodes "$SUBNET_CIDR" "$NODE_NAME"
+  run_step stale-nodes remove_stale_control_plane_nodes "$SUBNET_CIDR" "$NODE_NAME" "$STABLE_IP"
 fi
 if [[ -n "${BACKUP_BUCKET:-}" ]]; then
   step etcd-backup-timer

@@ -57,6 +57,8 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     MASTER_COUNT: String(cfg.masterCount),
     AVAILABILITY_ZONE: cfg.availabilityZone,
     ETCD_VOLUME_ID: cfg.etcdVolumeId,
+    STABLE_IP: cfg.stableAddress,
+    MEMBER_ADDRESSES: cfg.memberAddresses.join(" "),
     ETCD_MOUNT: ETCD_MOUNT_POINT,
     ETCD_DATA_DIR,
     KUBEADM_CLUSTER_CONFIG: KUBEADM_CLUSTER_CONFIG_PATH,

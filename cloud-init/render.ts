@@ -31,24 +31,33 @@ export const BOOT_UNIT_PATH = "/etc/systemd/system/k8sha-boot.service";
 /** Outside lib/ and bin/, which every bundle extraction replaces. */
 export const BOOTSTRAP_PATH = `${NODE_HOME_DIR}/bootstrap.sh`;
 
+/** Seconds systemd waits before it runs a failed boot again. */
+export const BOOT_RETRY_SECONDS = 60;
+
 /**
- * cloud-init's runcmd runs once per instance. If a node reboots before boot finished, this
- * unit runs the bootstrap again: it keeps the extracted bundle (same sha256) and resumes the
- * entry script, whose run_step markers skip what was already done. It is skipped once the
- * success marker exists. It is not ordered after cloud-final, because
- * runcmd (part of cloud-final) may be the one running the script on first boot.
+ * Every boot attempt runs in this unit: cloud-init's runcmd only starts it (without waiting),
+ * and after a reboot before boot finished, systemd starts it again. A failed attempt is retried
+ * every BOOT_RETRY_SECONDS for as long as it takes (no start limit): a boot that gave up
+ * waiting for etcd quorum or the API comes back by itself once they are back, like kops'
+ * nodeup. Each attempt keeps the extracted bundle (same sha256) and resumes the entry script,
+ * whose run_step markers skip what was already done; each failure leaves the failure marker
+ * and the boot-status tag. The unit is skipped once the success marker exists. It is not
+ * ordered after cloud-final, because runcmd (part of cloud-final) starts it on first boot.
  */
 function bootUnit(): string {
   return [
     "[Unit]",
-    "Description=k8sha node boot (resumes after a reboot during first boot)",
+    "Description=k8sha node boot (retried until it succeeds, resumed after a reboot)",
     "Wants=network-online.target",
     "After=network-online.target",
     "ConditionPathExists=!/var/lib/k8sha/boot-succeeded",
+    "StartLimitIntervalSec=0",
     "",
     "[Service]",
     "Type=oneshot",
     `ExecStart=${BOOTSTRAP_PATH}`,
+    "Restart=on-failure",
+    `RestartSec=${BOOT_RETRY_SECONDS}`,
     "TimeoutStartSec=0",
     "StandardOutput=journal+console",
     "",
@@ -90,7 +99,11 @@ function cloudConfig(role: NodeRole, bundle: BootBundleRef, files: WriteFile[]):
       plainFile(BOOTSTRAP_PATH, bootstrap, "0755"),
       plainFile(BOOT_UNIT_PATH, bootUnit(), "0644"),
     ],
-    runcmd: [["systemctl", "daemon-reload"], ["systemctl", "enable", "k8sha-boot.service"], [BOOTSTRAP_PATH]],
+    runcmd: [
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "k8sha-boot.service"],
+      ["systemctl", "start", "--no-block", "k8sha-boot.service"],
+    ],
   };
   // indent 1: every script line carries the block indent; one space instead of two saves bytes.
   const text = `#cloud-config\n${stringify(doc, { lineWidth: 0, indent: 1 })}`;

@@ -43,6 +43,10 @@ export interface MasterBootConfig extends NodeBootCommon {
   availabilityZone: string;
   /** The EBS volume that holds this master's etcd data; created in `availabilityZone`. */
   etcdVolumeId: string;
+  /** This master's stable private address (components/masterAddress.ts): its etcd member's address. */
+  stableAddress: string;
+  /** Every master's stable address, master 0 first (the etcd members). */
+  memberAddresses: string[];
   etcd: { heartbeatIntervalMs: number; electionTimeoutMs: number; quotaBackendGiB: number };
   leaderElection: LeaderElectionConfig;
   cni: CniConfig;

@@ -46,6 +46,20 @@ export function formatCidr(c: Ipv4Cidr): string {
   return `${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".")}/${c.prefix}`;
 }
 
+/** A.B.C.D of a 32-bit address. */
+export function formatIpv4(address: number): string {
+  return [address >>> 24, (address >>> 16) & 255, (address >>> 8) & 255, address & 255].join(".");
+}
+
+/** True when every address of `inner` is in `outer`. */
+export function cidrContains(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
+  return (
+    inner.prefix >= outer.prefix &&
+    inner.network >= outer.network &&
+    inner.network + size(inner) <= outer.network + size(outer)
+  );
+}
+
 /** True when the two ranges share at least one address. */
 export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
   return a.network < b.network + size(b) && b.network < a.network + size(a);

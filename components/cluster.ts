@@ -178,6 +178,7 @@ export class Cluster extends pulumi.ComponentResource {
         count: args.masters.count,
         availabilityZones: this.network.availabilityZones,
         privateSubnetIds: this.network.privateSubnetIds,
+        privateSubnetCidrs: this.network.privateSubnetCidrs,
         etcdVolume: args.etcd.volume,
         instanceType: args.masters.instanceType,
         rootVolumeGiB: args.masters.rootVolumeGiB,

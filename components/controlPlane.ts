@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeImageId } from "./ami";
 import { Master, type MasterSharedArgs } from "./master";
+import { type MasterAddress, masterAddress } from "./masterAddress";
 
 export interface ControlPlaneArgs extends MasterSharedArgs {
   /** Number of masters, one per zone over the first `count` zones. */
@@ -10,6 +11,8 @@ export interface ControlPlaneArgs extends MasterSharedArgs {
   availabilityZones: pulumi.Input<string>[];
   /** Private subnet of each zone, same order as `availabilityZones`. */
   privateSubnetIds: pulumi.Input<string>[];
+  /** CIDR of each private subnet, same order: each master's stable address is reserved in it. */
+  privateSubnetCidrs: string[];
   /** Keep etcd volumes when Pulumi deletes or replaces them (default true). */
   retainEtcdVolumesOnDelete?: boolean;
   /** AMI to use; default the newest Canonical Ubuntu 24.04 LTS amd64. */
@@ -29,16 +32,23 @@ export class ControlPlane extends pulumi.ComponentResource {
   public readonly etcdVolumeIds: pulumi.Output<string>[];
   /** IAM role ARNs, master 0 first. */
   public readonly roleArns: pulumi.Output<string>[];
+  /** Each master's stable private address (its etcd member's address), master 0 first. */
+  public readonly stableAddresses: string[];
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:controlplane:ControlPlane", name, {}, opts);
     if (!Number.isInteger(args.count) || args.count < 1) {
       throw new Error(`ControlPlane: count must be a positive integer, got ${args.count}`);
     }
-    if (args.availabilityZones.length < args.count || args.privateSubnetIds.length < args.count) {
+    if (
+      args.availabilityZones.length < args.count ||
+      args.privateSubnetIds.length < args.count ||
+      args.privateSubnetCidrs.length < args.count
+    ) {
       throw new Error(
         `ControlPlane: ${args.count} masters need ${args.count} zones with a private subnet each; got ` +
-          `${args.availabilityZones.length} zones and ${args.privateSubnetIds.length} private subnets`,
+          `${args.availabilityZones.length} zones, ${args.privateSubnetIds.length} private subnets and ` +
+          `${args.privateSubnetCidrs.length} subnet CIDRs`,
       );
     }
     const imageId = nodeImageId({ imageId: args.imageId }, { parent: this });
@@ -49,10 +59,14 @@ export class ControlPlane extends pulumi.ComponentResource {
     const {
       availabilityZones,
       privateSubnetIds,
+      privateSubnetCidrs,
       retainEtcdVolumesOnDelete,
       imageId: _image,
       ...shared
     } = args;
+    const addresses = Array.from({ length: args.count }, (_, index) =>
+      masterAddress(privateSubnetCidrs[index] as string, index),
+    );
     this.masters = Array.from(
       { length: args.count },
       (_, index) =>
@@ -63,6 +77,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             index,
             availabilityZone: availabilityZones[index],
             subnetId: privateSubnetIds[index],
+            stableAddress: addresses[index] as MasterAddress,
+            memberAddresses: addresses.map((a) => a.address),
             retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
             imageId,
             accountId: identity.accountId,
@@ -74,7 +90,9 @@ export class ControlPlane extends pulumi.ComponentResource {
     this.asgNames = this.masters.map((m) => m.asgName);
     this.etcdVolumeIds = this.masters.map((m) => m.etcdVolumeId);
     this.roleArns = this.masters.map((m) => m.roleArn);
+    this.stableAddresses = addresses.map((a) => a.address);
     this.registerOutputs({
+      stableAddresses: this.stableAddresses,
       asgNames: this.asgNames,
       etcdVolumeIds: this.etcdVolumeIds,
       roleArns: this.roleArns,

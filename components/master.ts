@@ -8,6 +8,7 @@ import { MASTER_GROUP_DEFAULTS } from "./defaults";
 import { NodeRole } from "./iam/nodeRole";
 import { masterPolicy } from "./iam/policyOutputs";
 import { createHardenedLaunchTemplate } from "./launchTemplate";
+import type { MasterAddress } from "./masterAddress";
 import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "./tags";
 
 /** The boot settings every master shares (plain values; see `MasterBootConfig`). */
@@ -19,6 +20,8 @@ export type MasterBootSettings = Omit<
   | "masterCount"
   | "availabilityZone"
   | "etcdVolumeId"
+  | "stableAddress"
+  | "memberAddresses"
   | "apiEndpoint"
   | "backup"
   | "bootBundle"
@@ -86,6 +89,10 @@ export interface MasterArgs extends MasterSharedArgs {
   availabilityZone: pulumi.Input<string>;
   /** The private subnet of `availabilityZone`: the ASG's only subnet, which pins the master to the zone. */
   subnetId: pulumi.Input<string>;
+  /** This master's stable address and its reserved block in `subnetId` (`masterAddress`). */
+  stableAddress: MasterAddress;
+  /** Every master's stable address, master 0 first: the etcd members' addresses. */
+  memberAddresses: string[];
   /** Keep the etcd volume when Pulumi deletes or replaces it (default true: it holds the member's data). */
   retainEtcdVolumeOnDelete?: boolean;
   /** AMI id (see `nodeImageId`). */
@@ -142,6 +149,19 @@ export class Master extends pulumi.ComponentResource {
       },
     );
 
+    // EC2 never gives addresses of an explicit reservation to anyone: only this master's boot
+    // assigns its stable address, as a secondary IP of its primary interface.
+    const reservation = new aws.ec2.SubnetCidrReservation(
+      `${name}-address`,
+      {
+        subnetId: args.subnetId,
+        cidrBlock: args.stableAddress.reservationCidr,
+        reservationType: "explicit",
+        description: `k8sha ${args.clusterName} master ${member} stable address ${args.stableAddress.address}`,
+      },
+      { parent: this },
+    );
+
     const role = new NodeRole(
       `${name}-iam`,
       {
@@ -152,6 +172,7 @@ export class Master extends pulumi.ComponentResource {
           accountId: args.accountId,
           partition: args.partition,
           etcdVolumeArn: volume.arn,
+          stableAddress: { subnetId: args.subnetId, member },
           ssmPrefix: args.ssmPrefix,
           kmsKeyArn: args.kmsKeyArn,
           backup: args.backup ? { bucketArn: args.backup.bucketArn, prefix: args.backup.prefix } : undefined,
@@ -184,6 +205,8 @@ export class Master extends pulumi.ComponentResource {
           masterCount: args.count,
           availabilityZone: zone,
           etcdVolumeId: volumeId,
+          stableAddress: args.stableAddress.address,
+          memberAddresses: args.memberAddresses,
           apiEndpoint,
           backup:
             backup && bucket
@@ -223,7 +246,7 @@ export class Master extends pulumi.ComponentResource {
         instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
         tags: Object.entries(identity).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
-      { parent: this, dependsOn: args.bootPrerequisites },
+      { parent: this, dependsOn: [...args.bootPrerequisites, reservation] },
     );
 
     this.asgName = group.name;

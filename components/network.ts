@@ -14,6 +14,8 @@ export interface ExistingVpcArgs {
   publicSubnetIds: pulumi.Input<string>[];
   /** One per availability zone, in the order of `availabilityZones`. */
   privateSubnetIds: pulumi.Input<string>[];
+  /** The private subnets' IPv4 CIDRs, same order (plain: the masters' stable addresses are carved from them). */
+  privateSubnetCidrs: string[];
 }
 
 export interface NetworkArgs {
@@ -55,6 +57,8 @@ export class Network extends pulumi.ComponentResource {
   public readonly publicSubnetIds: pulumi.Output<string>[];
   /** Private subnet ids, one per zone, in zone order (masters and workers live here). */
   public readonly privateSubnetIds: pulumi.Output<string>[];
+  /** Private subnet CIDRs, in zone order (plain: the masters' stable addresses come from them). */
+  public readonly privateSubnetCidrs: string[];
   /** The zones, in the order of the subnet lists. */
   public readonly availabilityZones: pulumi.Output<string>[];
 
@@ -75,6 +79,7 @@ export class Network extends pulumi.ComponentResource {
       this.vpcCidr = byo.vpcCidr;
       this.publicSubnetIds = byo.publicSubnetIds.map((id) => pulumi.output(id));
       this.privateSubnetIds = byo.privateSubnetIds.map((id) => pulumi.output(id));
+      this.privateSubnetCidrs = byo.privateSubnetCidrs;
       // Existing subnets still need the tags cloud-controller-manager uses to pick subnets for LBs.
       const subnetTags: [pulumi.Input<string>[], string][] = [
         [byo.publicSubnetIds, "kubernetes.io/role/elb"],
@@ -99,6 +104,7 @@ export class Network extends pulumi.ComponentResource {
     const vpcCidr = args.vpcCidr ?? NETWORK_DEFAULTS.vpcCidr;
     this.vpcCidr = vpcCidr;
     const layout = subnetLayout(vpcCidr, zones.length);
+    this.privateSubnetCidrs = layout.private;
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
       {

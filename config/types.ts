@@ -41,6 +41,11 @@ export interface ExistingVpcConfig {
   publicSubnetIds: string[];
   /** One per availability zone, in the order of `availabilityZones`. */
   privateSubnetIds: string[];
+  /**
+   * The IPv4 CIDR of each private subnet, same order: each master's stable address is reserved
+   * in its subnet's second /28 (docs/control-plane.md "Stable addresses").
+   */
+  privateSubnetCidrs: string[];
 }
 
 export interface NetworkConfig {

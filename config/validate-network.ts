@@ -1,14 +1,21 @@
 /** network.* and api.*: CIDRs, NAT layout, bring-your-own VPC, API exposure. */
 
-import { cidrsOverlap, type Ipv4Cidr, parseCidr } from "../components/cidr";
+import { cidrContains, cidrsOverlap, type Ipv4Cidr, parseCidr } from "../components/cidr";
 import { API_DEFAULTS, NETWORK_DEFAULTS } from "../components/defaults";
+import { MAX_MASTER_SUBNET_PREFIX } from "../components/masterAddress";
 import { EXISTING_VPC_PREFIX, POD_PREFIX, SERVICE_PREFIX, VPC_PREFIX } from "./limits";
 import type { Section } from "./reader";
 import type { ApiConfig, ApiExposure, ExistingVpcConfig, NatGatewayMode, NetworkConfig } from "./types";
 import type { Placement } from "./validate-cluster";
 
 const NETWORK_KEYS = ["vpcCidr", "natGateways", "existingVpc", "podCidr", "serviceCidr"] as const;
-const EXISTING_VPC_KEYS = ["vpcId", "vpcCidr", "publicSubnetIds", "privateSubnetIds"] as const;
+const EXISTING_VPC_KEYS = [
+  "vpcId",
+  "vpcCidr",
+  "publicSubnetIds",
+  "privateSubnetIds",
+  "privateSubnetCidrs",
+] as const;
 const API_KEYS = ["exposure", "allowedCidrs"] as const;
 const NAT_MODES: readonly NatGatewayMode[] = ["single", "perAz"];
 const EXPOSURES: readonly ApiExposure[] = ["public", "internal"];
@@ -74,7 +81,45 @@ function readExistingVpc(net: Section, placement: Placement): ExistingVpcConfig 
     });
     return ids;
   });
-  return { vpcId, vpcCidr, publicSubnetIds: lists[0], privateSubnetIds: lists[1] };
+  const privateSubnetCidrs = readPrivateSubnetCidrs(byo, placement, vpcCidr);
+  return { vpcId, vpcCidr, publicSubnetIds: lists[0], privateSubnetIds: lists[1], privateSubnetCidrs };
+}
+
+/**
+ * The private subnets' CIDRs: the stable master addresses are reserved in each one's second /28,
+ * so each must be inside the VPC, distinct, and at least a /27.
+ */
+function readPrivateSubnetCidrs(byo: Section, placement: Placement, vpcCidr: string): string[] {
+  const key = "privateSubnetCidrs";
+  const cidrs = byo.stringList(key, []);
+  if (cidrs.length !== placement.availabilityZoneCount) {
+    byo.reject(
+      key,
+      `exactly one IPv4 CIDR per private subnet (${placement.availabilityZoneCount}), in the order of privateSubnetIds`,
+    );
+  }
+  const vpc = parseCidr(vpcCidr);
+  const seen: Ipv4Cidr[] = [];
+  cidrs.forEach((text, i) => {
+    const itemKey = `${byo.keyPath(key)}[${i}]`;
+    const parsed = parseCidr(text);
+    if (typeof parsed === "string") {
+      byo.problems.add(itemKey, text, `the subnet's IPv4 CIDR a.b.c.d/n; this one ${parsed}`);
+    } else if (parsed.prefix > MAX_MASTER_SUBNET_PREFIX) {
+      byo.problems.add(
+        itemKey,
+        text,
+        `a /${MAX_MASTER_SUBNET_PREFIX} or larger subnet: the stable master address is reserved in its second /28`,
+      );
+    } else if (typeof vpc !== "string" && !cidrContains(vpc, parsed)) {
+      byo.problems.add(itemKey, text, `a subnet inside existingVpc.vpcCidr (${vpcCidr})`);
+    } else if (seen.some((s) => cidrsOverlap(s, parsed))) {
+      byo.problems.add(itemKey, text, "each private subnet must be distinct (no overlap with another entry)");
+    } else {
+      seen.push(parsed);
+    }
+  });
+  return cidrs;
 }
 
 export function readNetwork(root: Section, placement: Placement): NetworkConfig {

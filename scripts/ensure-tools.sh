@@ -29,6 +29,8 @@ declare -A TOOLS=(
   [hostname]=hostname
   [logger]=bsdutils
   [which]=debianutils
+  # The master boot writes a netplan file for its stable address and runs `netplan generate`.
+  [netplan]=netplan.io
 )
 
 missing_packages() {

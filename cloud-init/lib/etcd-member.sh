@@ -62,7 +62,29 @@ url_host() {
   printf '%s\n' "${rest%:*}"
 }
 
-# etcd_healthy_endpoint ENDPOINT... : print the first endpoint whose `endpoint health` succeeds.
+# etcd_try_each ENDPOINTS ARGS... : one etcdctl call (no retry) against each of the
+# comma-separated ENDPOINTS in turn until one succeeds; prints that one's output. Each failure is
+# logged with etcdctl's own last error line, so a client-side cause (a missing CA file, a
+# conflicting ETCDCTL_* variable) is not mistaken for an unhealthy cluster. Called under `retry`,
+# every attempt tries every endpoint again: a retry never sticks to one dead peer.
+etcd_try_each() {
+  local endpoints="$1" endpoint out err
+  shift
+  err="$(mktemp)"
+  for endpoint in ${endpoints//,/ }; do
+    if out="$(etcdctl_at "$endpoint" "$@" 2>"$err")"; then
+      rm -f "$err"
+      printf '%s\n' "$out"
+      return 0
+    fi
+    log "etcdctl $1 at $endpoint failed: $(tail -n 1 "$err")"
+  done
+  rm -f "$err"
+  return 1
+}
+
+# etcd_healthy_endpoint ENDPOINT... : print the first endpoint whose `endpoint health` succeeds
+# (all of them tried on every retry).
 etcd_healthy_endpoint() {
   retry _etcd_first_healthy "$@"
 }
@@ -70,26 +92,25 @@ etcd_healthy_endpoint() {
 _etcd_first_healthy() {
   local endpoint
   for endpoint in "$@"; do
-    if etcdctl_at "$endpoint" endpoint health >/dev/null 2>&1; then
+    if etcd_try_each "$endpoint" endpoint health >/dev/null; then
       printf '%s\n' "$endpoint"
       return 0
     fi
-    log "etcd endpoint $endpoint is not healthy"
   done
   return 1
 }
 
-# etcd_member_list HEALTHY_ENDPOINT : one line per member, fields separated by '|':
+# etcd_member_list ENDPOINTS : one line per member, fields separated by '|':
 #   ID|STATUS|NAME|PEER_URLS|CLIENT_URLS|IS_LEARNER   (ID in hex, URLs comma-joined).
 # `-w simple` separates fields with ", " and URLs with "," only; an unstarted member has an
 # empty name and no client URLs, hence a non-whitespace separator (empty fields survive read).
 etcd_member_list() {
   local out
-  out="$(retry etcdctl_at "$1" member list -w simple)" || return 1
+  out="$(retry etcd_try_each "$1" member list -w simple)" || return 1
   sed '/^$/d; s/, /|/g' <<<"$out"
 }
 
-# etcd_member_id_for_peer_url HEALTHY_ENDPOINT PEER_URL : print the hex id of the member that
+# etcd_member_id_for_peer_url ENDPOINTS PEER_URL : print the hex id of the member that
 # has PEER_URL; exit 1 when no member has it (2 when the cluster could not be asked).
 etcd_member_id_for_peer_url() {
   local list id _status _name peers _rest
@@ -116,20 +137,23 @@ _etcd_member_answers() {
   return 1
 }
 
-# etcd_remove_stale_member HEALTHY_ENDPOINT MY_SUBNET_CIDR MY_IP : with one master per zone,
-# a member whose peer URL lies in MY subnet but is not MY_IP is this zone's lost predecessor:
-# remove it through the healthy peer. Refuses (exit 1, nothing removed) when that member is
-# still healthy: two live masters in one zone is a bug to surface, not to paper over.
-# Prints the removed ids. Never call it in rejoin mode (the old member IS this node's).
+# etcd_remove_stale_member ENDPOINTS MY_SUBNET_CIDR [MY_STABLE_IP] : with one master per zone, a member whose
+# peer URL lies in MY subnet is this zone's lost predecessor: at this master's own stable address
+# (a blank volume replaced its data), or at an instance address from before stable addresses.
+# Only called in join mode, where this node runs no etcd yet, so no such member can be this
+# node. Removed through ENDPOINTS (comma-separated peers). A member at MY_STABLE_IP is removed
+# without probing it: this instance holds that address and runs no etcd. Any other one is
+# probed first, and refused (exit 1, nothing removed) when still healthy: two live masters in
+# one zone is a bug to surface, not to paper over. Prints the removed ids.
 etcd_remove_stale_member() {
-  local endpoint="$1" cidr="$2" my_ip="$3" list id status name peers clients _learner url host
+  local endpoints="$1" cidr="$2" stable="${3:-}" list id status name peers clients _learner url host
   local -a stale=()
-  list="$(etcd_member_list "$endpoint")" || die "cannot list etcd members through $endpoint"
+  list="$(etcd_member_list "$endpoints")" || die "cannot list etcd members through $endpoints"
   while IFS='|' read -r id status name peers clients _learner; do
     for url in ${peers//,/ }; do
       host="$(url_host "$url")"
-      if [[ "$host" == "$my_ip" ]] || ! ipv4_in_cidr "$host" "$cidr"; then continue; fi
-      if _etcd_member_answers "$clients"; then
+      if ! ipv4_in_cidr "$host" "$cidr"; then continue; fi
+      if [[ "$host" != "$stable" ]] && _etcd_member_answers "$clients"; then
         log "REFUSING: etcd member $id ($name, $url) is in my subnet $cidr and still HEALTHY;" \
           "two masters in one zone must be resolved by an operator"
         return 1
@@ -140,21 +164,22 @@ etcd_remove_stale_member() {
     done
   done <<<"$list"
   for id in "${stale[@]}"; do
-    log "removing stale etcd member $id through $endpoint"
-    retry _etcd_remove_member "$endpoint" "$id" || die "could not remove etcd member $id"
+    log "removing stale etcd member $id through $endpoints"
+    retry _etcd_remove_member "$endpoints" "$id" || die "could not remove etcd member $id"
     printf '%s\n' "$id"
   done
   if ((${#stale[@]} == 0)); then log "no stale etcd member in $cidr"; fi
 }
 
-# _etcd_remove_member ENDPOINT ID : idempotent `member remove` (already gone counts as done).
+# _etcd_remove_member ENDPOINTS ID : idempotent `member remove` (already gone counts as done).
 _etcd_remove_member() {
   if ! etcd_member_list "$1" | grep -q "^$2|"; then return 0; fi
-  etcdctl_at "$1" member remove "$2" >/dev/null
+  etcd_try_each "$1" member remove "$2" >/dev/null
 }
 
-# etcd_rejoin_update_peer HEALTHY_ENDPOINT MEMBER_ID NEW_PEER_URL : point the member this
-# volume's data belongs to at this node's address. Must run BEFORE the local etcd starts
+# etcd_rejoin_update_peer ENDPOINTS MEMBER_ID NEW_PEER_URL : point the member this volume's data
+# belongs to at NEW_PEER_URL. Only for volumes from before stable addresses (their member still
+# has an instance address); needs quorum. Must run BEFORE the local etcd starts
 # (etcd ignores --initial-* flags once its data dir exists). Idempotent. Exit 3 when the
 # member is no longer in the cluster: its data would make etcd exit with "member has been
 # permanently removed", so the caller must set the data aside and join as a new member.
@@ -168,7 +193,7 @@ etcd_rejoin_update_peer() {
       return 0
     fi
     log "updating etcd member $member_id peer URL $peers -> $new_url"
-    retry etcdctl_at "$endpoint" member update "$member_id" --peer-urls="$new_url" >/dev/null ||
+    retry etcd_try_each "$endpoint" member update "$member_id" --peer-urls="$new_url" >/dev/null ||
       die "could not update etcd member $member_id"
     return 0
   done <<<"$list"
@@ -181,19 +206,25 @@ etcd_identity_file() {
   printf '%s\n' "${ETCD_IDENTITY_FILE:-${ETCD_MOUNT:-/var/lib/etcd-volume}/k8sha-identity}"
 }
 
-# etcd_write_identity CLUSTER_NAME MEMBER_ID : record, on the volume, which cluster and member
-# the data belongs to. Written after init/join succeeded; atomic (temp file + rename).
+# etcd_write_identity CLUSTER_NAME MEMBER_ID [PEER_URL] : record, on the volume, which cluster and
+# member the data belongs to and the member's peer URL (a replacement compares it with its own
+# stable address; volumes written before stable addresses have none). Written after init/join
+# succeeded; atomic (temp file + rename).
 etcd_write_identity() {
   local file tmp
   file="$(etcd_identity_file)"
   tmp="$file.tmp.$$"
   mkdir -p "$(dirname "$file")"
-  printf 'cluster=%s\nmember_id=%s\nwritten_at=%s\n' "$1" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp"
+  {
+    printf 'cluster=%s\nmember_id=%s\n' "$1" "$2"
+    if [[ -n "${3:-}" ]]; then printf 'peer_url=%s\n' "$3"; fi
+    printf 'written_at=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  } >"$tmp"
   mv -f "$tmp" "$file"
-  log "etcd identity written: cluster=$1 member_id=$2"
+  log "etcd identity written: cluster=$1 member_id=$2${3:+ peer_url=$3}"
 }
 
-# etcd_read_identity FIELD : print FIELD (cluster | member_id) of the identity file; exit 1
+# etcd_read_identity FIELD : print FIELD (cluster | member_id | peer_url) of the identity file; exit 1
 # when the file or the field is missing.
 etcd_read_identity() {
   local file key value

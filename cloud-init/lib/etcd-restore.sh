@@ -26,14 +26,14 @@ etcd_member_id_of() {
   printf '%s\n' "${hex:-0}"
 }
 
-# etcd_restore_identity DATA_DIR MEMBER_ID : rewrite the identity next to DATA_DIR for MEMBER_ID,
-# keeping the cluster it named (else $CLUSTER_NAME).
+# etcd_restore_identity DATA_DIR MEMBER_ID PEER_URL : rewrite the identity next to DATA_DIR for
+# MEMBER_ID at PEER_URL, keeping the cluster it named (else $CLUSTER_NAME).
 etcd_restore_identity() {
   local cluster
   export ETCD_IDENTITY_FILE="${ETCD_IDENTITY_FILE:-$(dirname "$1")/k8sha-identity}"
   cluster="$(etcd_read_identity cluster 2>/dev/null || printf '%s' "${CLUSTER_NAME:-}")"
   [[ -n "$cluster" ]] || die "no cluster name for $ETCD_IDENTITY_FILE: set CLUSTER_NAME (see /etc/k8sha/node.env)"
-  etcd_write_identity "$cluster" "$2"
+  etcd_write_identity "$cluster" "$2" "$3"
 }
 
 # etcd_restore_tool : "etcdutl" (3.5+) when present, else "etcdctl" (3.4; gone from 3.6's etcdctl).
@@ -90,7 +90,7 @@ etcd_restore_snapshot() {
     ETCDCTL_API=3 "$K8SHA_ETCDCTL" "${args[@]}" || return 1
   fi
   etcd_restore_move_aside "$data" && mv "$staging" "$data"
-  etcd_restore_identity "$data" "$(etcd_member_id_of "$peer" "$token")"
+  etcd_restore_identity "$data" "$(etcd_member_id_of "$peer" "$token")" "$peer"
   log "member $name restored into $data; start etcd on every member now"
 }
 
@@ -123,7 +123,7 @@ etcd_member_replace() {
   etcd_restore_move_aside "$data" || return 1
   # etcdctl prints "Member %16x added": an id with a leading zero digit is padded with spaces.
   [[ "$out" =~ Member\ +([0-9a-f]+)\ added ]] || die "unexpected member add output: $out"
-  etcd_restore_identity "$data" "${BASH_REMATCH[1]}"
+  etcd_restore_identity "$data" "${BASH_REMATCH[1]}" "$peer"
   printf '%s\n' "$out" | grep -E '^ETCD_(NAME|INITIAL_CLUSTER|INITIAL_CLUSTER_STATE|INITIAL_ADVERTISE_PEER_URLS)='
 }
 

@@ -90,6 +90,37 @@ write_init_config() {
   )
 }
 
+# add_etcd_peer_cert_san CONFIG IP : add IP to the ClusterConfiguration's etcd.local.peerCertSANs
+# in CONFIG (kubeadm adds them to the advertise address, node name and localhost). YAML through
+# python3's yaml module, which the AMI has for cloud-init.
+add_etcd_peer_cert_san() {
+  python3 - "$1" "$2" <<'PY' || die "cannot add $2 to the etcd peer certificate SANs in $1"
+import os, sys, yaml
+path, ip = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    docs = list(yaml.safe_load_all(f))
+for doc in docs:
+    if doc and doc.get("kind") == "ClusterConfiguration":
+        sans = doc.setdefault("etcd", {}).setdefault("local", {}).setdefault("peerCertSANs", [])
+        if ip not in sans:
+            sans.append(ip)
+tmp = path + ".tmp"
+with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+    yaml.safe_dump_all(docs, f, sort_keys=False, explicit_start=True)
+os.replace(tmp, path)
+PY
+}
+
+# etcd_node_certs : this master's etcd certificates from the etcd CA (SSM), from the local
+# config, before any kubeadm run makes them from the cluster-wide config: the peer certificate
+# with the primary address, the health-check client certificate the membership steps use.
+etcd_node_certs() {
+  local cert
+  for cert in etcd-peer etcd-healthcheck-client; do
+    retry "${KUBEADM:-kubeadm}" init phase certs "$cert" --config "${LOCAL_CONFIG:?}"
+  done
+}
+
 # write_join_config OUT NODE_NAME NODE_IP TOKEN CA_HASH CONTROL_PLANE(true|false) : JoinConfiguration.
 # Discovery goes through the API load balancer; workers get NODE_LABELS/NODE_TAINTS.
 write_join_config() {
@@ -130,7 +161,10 @@ kubeadm_left_state() {
 kubeadm_reset_for_retry() {
   log "an earlier kubeadm run left state behind without finishing: resetting this node"
   "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:-unix:///run/containerd/containerd.sock}" || true
-  if declare -F fetch_pki >/dev/null && [[ "${K8SHA_ROLE:-}" == master ]]; then fetch_pki; fi
+  if [[ "${K8SHA_ROLE:-}" == master ]]; then
+    fetch_pki
+    etcd_node_certs
+  fi
 }
 
 # readyz_ok HOST : an API server at HOST:API_PORT answers /readyz with 200 (anonymous access is
@@ -205,8 +239,8 @@ kubeadm_rejoin() {
   done
 }
 
-# local_api_ready : this master's own API server is ready.
-local_api_ready() { readyz_ok "${NODE_IP:?}"; }
+# local_api_ready : this master's own API server (at its advertise address) is ready.
+local_api_ready() { readyz_ok "${STABLE_IP:?}"; }
 
 # kubelet_client_rotated : the kubelet has its first rotated client certificate.
 kubelet_client_rotated() {
@@ -224,7 +258,7 @@ kubelet_client_rotated() {
 #   phase would also overwrite the cluster's kubelet-config ConfigMap.
 kubeadm_rejoin_mark() {
   local kubectl=("${K8SHA_KUBECTL:-kubectl}" --kubeconfig "${KUBERNETES_DIR:-/etc/kubernetes}/admin.conf" --request-timeout=30s)
-  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${NODE_IP}:${API_PORT:-6443}/readyz" local_api_ready ||
+  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${STABLE_IP}:${API_PORT:-6443}/readyz" local_api_ready ||
     die "the local API server never became ready"
   retry "${KUBEADM:-kubeadm}" init phase mark-control-plane --config "$1"
   wait_until 600 "the kubelet's rotated client certificate" kubelet_client_rotated ||

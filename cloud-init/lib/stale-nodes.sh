@@ -1,9 +1,12 @@
 # shellcheck shell=bash
-# Node objects left behind by a replaced master. The replacement has a new IP and node name
-# (EC2 private DNS), and no cloud-controller-manager deletes the old Node, so it would stay
-# NotReady forever. Same rule as etcd-member.sh: one master per zone, so a control-plane Node
-# whose InternalIP is in MY subnet but is not me is this zone's lost predecessor. A Ready one
-# is never deleted (two live masters in one zone is for an operator to resolve).
+# Node objects left behind by a replaced master. The replacement has a new node name (EC2
+# private DNS) and no cloud-controller-manager deletes the old Node, so it would stay forever.
+# Same rule as etcd-member.sh: one master per zone, so a control-plane Node whose InternalIP is in
+# MY subnet but is not me is this zone's lost predecessor. One at MY stable address is deleted
+# even while it still looks Ready (the node lifecycle controller marks a dead kubelet's Node
+# NotReady only after its grace period): this instance holds that address, which EC2 gives to
+# one interface only, so its owner is gone. Any other Ready one is never deleted (two live
+# masters in one zone is for an operator to resolve).
 # Sourced after common.sh and etcd-member.sh (ipv4_in_cidr).
 #
 # Environment (optional; defaults suit a kubeadm master, tests point them at fakes):
@@ -30,11 +33,12 @@ _ips_in_cidr() {
   return 1
 }
 
-# remove_stale_control_plane_nodes MY_SUBNET_CIDR MY_NODE_NAME : delete the control-plane
-# Nodes in MY subnet that are not MY_NODE_NAME and not Ready. Idempotent: a Node already gone
-# is not an error. A Ready one is logged loudly and kept; the boot goes on.
+# remove_stale_control_plane_nodes MY_SUBNET_CIDR MY_NODE_NAME [MY_STABLE_IP] : delete the
+# control-plane Nodes in MY subnet that are not MY_NODE_NAME and either not Ready or at
+# MY_STABLE_IP. Idempotent: a Node already gone is not an error. Any other Ready one is logged
+# loudly and kept; the boot goes on.
 remove_stale_control_plane_nodes() {
-  local cidr="$1" me="$2" list name ips ready
+  local cidr="$1" me="$2" stable="${3:-}" list name ips ready
   local -a stale=()
   list="$(retry node_kubectl get nodes -l "$CONTROL_PLANE_LABEL" \
     -o "jsonpath={range .items[*]}${STALE_NODE_ROW_JSONPATH}{end}")" ||
@@ -42,6 +46,11 @@ remove_stale_control_plane_nodes() {
   while IFS=$'\t' read -r name ips ready; do
     [[ -n "$name" && "$name" != "$me" ]] || continue
     _ips_in_cidr "$ips" "$cidr" || continue
+    if [[ -n "$stable" && ",$ips" == *",$stable,"* ]]; then
+      log "node $name (${ips%,}) had my stable address $stable: this zone's lost predecessor"
+      stale+=("$name")
+      continue
+    fi
     if [[ "$ready" == True ]]; then
       log "WARNING: control-plane node $name (${ips%,}) is in my subnet $cidr and still READY;" \
         "two masters in one zone must be resolved by an operator; not deleting it"

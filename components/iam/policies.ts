@@ -3,9 +3,10 @@
  * so tests and docs can inspect every statement without Pulumi.
  */
 import { METRICS_NAMESPACE } from "../defaults";
-import { TAG_BOOT_STATUS, TAG_CLUSTER } from "../tags";
+import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../tags";
 import {
   type AccountScope,
+  ec2Arn,
   ec2InstancesArn,
   kmsDecryptViaSsm,
   type PolicyDocument,
@@ -34,6 +35,8 @@ export interface MasterPolicyArgs extends AccountScope {
   clusterName: string;
   /** ARN of THIS master's etcd volume: the only volume it may attach or detach. */
   etcdVolumeArn: string;
+  /** Where THIS master's stable address lives: its subnet and its etcd-member tag value. */
+  stableAddress: { subnetId: string; member: string };
   /** SSM prefix `/k8sha/<cluster>` (ssmPrefix()). */
   ssmPrefix: string;
   /** The cluster's secrets KMS key (ClusterSecrets.kmsKeyArn). */
@@ -114,6 +117,29 @@ function tagBootStatusStatement(clusterName: string, instances: string): PolicyS
   };
 }
 
+/**
+ * The stable address goes onto the master's own primary interface: an interface in its subnet
+ * that carries this cluster's master tags for its etcd member (the launch template tags every
+ * interface it creates). No condition key names the address itself, so the boot checks who
+ * holds it before it reassigns (docs/security.md).
+ */
+function assignStableAddressStatement(args: MasterPolicyArgs): PolicyStatement {
+  return {
+    Sid: "AssignOwnStableAddress",
+    Effect: "Allow",
+    Action: ["ec2:AssignPrivateIpAddresses"],
+    Resource: [ec2Arn(args, "network-interface/*")],
+    Condition: {
+      StringEquals: {
+        "ec2:Subnet": ec2Arn(args, `subnet/${args.stableAddress.subnetId}`),
+        [`aws:ResourceTag/${TAG_CLUSTER}`]: args.clusterName,
+        [`aws:ResourceTag/${TAG_ROLE}`]: "master",
+        [`aws:ResourceTag/${TAG_ETCD_MEMBER}`]: args.stableAddress.member,
+      },
+    },
+  };
+}
+
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
 export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
   const instances = ec2InstancesArn(args);
@@ -139,9 +165,10 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       // Describe* has no resource-level permissions in EC2: "*" is the only valid resource.
       Sid: "DescribeVolumesAndInstances",
       Effect: "Allow",
-      Action: ["ec2:DescribeVolumes", "ec2:DescribeInstances"],
+      Action: ["ec2:DescribeVolumes", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"],
       Resource: "*",
     },
+    assignStableAddressStatement(args),
     tagBootStatusStatement(args.clusterName, instances),
     {
       Sid: "ReadClusterParameters",

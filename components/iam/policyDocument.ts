@@ -51,7 +51,11 @@ export function ssmParameterArn(scope: AccountScope, path: string): string {
 }
 
 export function ec2InstancesArn(scope: AccountScope): string {
-  return `arn:${scope.partition ?? AWS_DEFAULT_PARTITION}:ec2:${scope.region}:${scope.accountId}:instance/*`;
+  return ec2Arn(scope, "instance/*");
+}
+
+export function ec2Arn(scope: AccountScope, resource: string): string {
+  return `arn:${scope.partition ?? AWS_DEFAULT_PARTITION}:ec2:${scope.region}:${scope.accountId}:${resource}`;
 }
 
 /** Parameter Store calls KMS with the caller's credentials, `kms:ViaService` = SSM, and the parameter ARN as encryption context. */

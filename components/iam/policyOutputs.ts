@@ -13,6 +13,8 @@ export interface MasterPolicyInputs {
   partition?: pulumi.Input<string>;
   /** ARN of THIS master's etcd volume. */
   etcdVolumeArn: pulumi.Input<string>;
+  /** THIS master's subnet and etcd-member tag value: where it may assign its stable address. */
+  stableAddress: { subnetId: pulumi.Input<string>; member: string };
   /** `ssmPrefix(clusterName)`. */
   ssmPrefix: string;
   /** `ClusterSecrets.kmsKeyArn`. */

@@ -42,19 +42,23 @@ test("url_host extracts the host of peer URLs", async () => {
   expect(r.stdout).toBe("10.0.1.5\n10.0.1.5\netcd-a.internal\n");
 });
 
-test("the identity file round-trips cluster and member id; missing fields fail", async () => {
+test("the identity file round-trips cluster, member id and peer URL; missing fields fail", async () => {
   const mount = mkdtempSync(join(tmpdir(), "k8sha-identity-"));
   try {
     const script = [
       "etcd_read_identity cluster && echo unexpected",
-      "etcd_write_identity prod 8e9e05c52164694d",
+      "etcd_write_identity prod 8e9e05c52164694d https://10.0.0.20:2380",
       "etcd_read_identity cluster",
       "etcd_read_identity member_id",
+      "etcd_read_identity peer_url",
       "etcd_read_identity nope || echo missing",
+      // A volume written before stable addresses: no peer URL.
+      "etcd_write_identity prod 8e9e05c52164694d",
+      "etcd_read_identity peer_url || echo no-peer-url",
     ].join("\n");
     const r = await runLib(["etcd-member.sh"], script, [], { ETCD_MOUNT: mount });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe("prod\n8e9e05c52164694d\nmissing\n");
+    expect(r.stdout).toBe("prod\n8e9e05c52164694d\nhttps://10.0.0.20:2380\nmissing\nno-peer-url\n");
   } finally {
     rmSync(mount, { recursive: true, force: true });
   }

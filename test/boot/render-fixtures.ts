@@ -30,6 +30,8 @@ export function masterConfig(index: number, withBackup: boolean): MasterBootConf
     masterCount: 3,
     availabilityZone: zone,
     etcdVolumeId: `vol-0f${index}e2d3c4b5a69788`,
+    stableAddress: `10.64.${index * 16}.${20 + index}`,
+    memberAddresses: ["10.64.0.20", "10.64.16.21", "10.64.32.22"],
     etcd: { heartbeatIntervalMs: 250, electionTimeoutMs: 2500, quotaBackendGiB: 4 },
     leaderElection: { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
     cni: { provider: "calico", version: "3.30.3" },

@@ -3,7 +3,7 @@
  * against our 12 KiB budget, what it ships (settings, bootstrap, unit; no boot libraries: those
  * are in the S3 bundle), and secret patterns.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,7 +78,18 @@ describe("rendered user-data", () => {
       expect(shipped?.permissions).toBe("0755");
       const unit = doc.write_files.find((f) => f.path === BOOT_UNIT_PATH)?.content ?? "";
       expect(unit).toMatch(new RegExp(`^ExecStart=${BOOTSTRAP_PATH}$`, "m"));
-      expect(doc.runcmd.at(-1)).toEqual([BOOTSTRAP_PATH]);
+      // runcmd only starts the unit; the unit runs (and retries) the bootstrap.
+      expect(doc.runcmd.at(-1)).toEqual(["systemctl", "start", "--no-block", "k8sha-boot.service"]);
+      expect(unit).toMatch(/^Restart=on-failure$/m);
+      expect(unit).toMatch(/^StartLimitIntervalSec=0$/m);
+      // systemd's own parser: every key known and valid (only the bootstrap is absent here).
+      const dir = mkdtempSync(join(tmpdir(), "k8sha-unit-"));
+      writeFileSync(join(dir, "k8sha-boot.service"), unit);
+      const analyze = spawnSync("systemd-analyze", ["verify", "--man=no", join(dir, "k8sha-boot.service")], {
+        encoding: "utf8",
+      });
+      const complaints = analyze.stderr.split("\n").filter((l) => l && !l.includes(BOOTSTRAP_PATH));
+      expect(complaints).toEqual([]);
     }
   });
 

@@ -1,55 +1,33 @@
 /**
  * Node sandbox, the whole control plane of the real dev stack: its three masters and a worker
- * boot at the same moment; master 0 inits, masters 1 and 2 join one at a time, the worker joins;
- * then master 1's instance is lost and its replacement rejoins with the same volume, and master 2
- * reboots without its volume mounted. Every node boots from its launch
- * template's rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot
- * installs on PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
+ * boot at the same moment; master 0 inits, masters 1 and 2 join one at a time, the worker joins.
+ * Then master 1's instance is lost three times in a row: each replacement takes over the stable
+ * address, finds its member on the volume and comes back as the same member, offline. Last,
+ * master 2 reboots without its volume mounted. Every node boots from its launch template's
+ * rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot installs on
+ * PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ETCDCTL_BIN } from "../support/etcdProcess";
-import { SandboxCluster } from "./sandbox/cluster";
-import type { BootResult, NodeSandbox } from "./sandbox/node";
+import type { NodeSandbox } from "./sandbox/node";
+import { Simulation, type TimedBoot } from "./sandbox/simulation";
 
-let cluster: SandboxCluster;
-const masters: NodeSandbox[] = [];
-const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+let sim: Simulation;
+let boots: TimedBoot[];
+const master = (i: number) => sim.masters[i] as NodeSandbox;
 
+/** A fresh cluster comes up the way `pulumi up` starts it: every ASG launches at once. */
 beforeAll(async () => {
-  cluster = await SandboxCluster.create("dev");
-}, 60_000);
+  sim = await Simulation.create(3);
+  boots = await sim.start(true);
+  sim.putKeys();
+}, 420_000);
 afterAll(async () => {
-  await cluster?.stop();
+  if (sim) console.log(sim.table());
+  await sim?.stop();
 });
-
-function launchMaster(i: number, generation = 0): Promise<NodeSandbox> {
-  return cluster.launch({
-    name: `cp-${i}`,
-    template: cluster.template(`dev-cp-${i}-lt`),
-    zone: zones[i] ?? "",
-    subnet: i + 1,
-    generation,
-  });
-}
-
-/** etcdctl against the cluster from outside, with the cluster's etcd CA. */
-function etcdctl(node: NodeSandbox, ...args: string[]): string {
-  const pki = join(node.root, "etc/kubernetes/pki");
-  return execFileSync(
-    ETCDCTL_BIN,
-    [
-      `--endpoints=https://${node.o.ip}:2379`,
-      `--cacert=${pki}/etcd/ca.crt`,
-      `--cert=${pki}/etcd/healthcheck-client.crt`,
-      `--key=${pki}/etcd/healthcheck-client.key`,
-      ...args,
-    ],
-    { env: { ETCDCTL_API: "3" }, encoding: "utf8" },
-  );
-}
 
 const stamp = (line: string) => Date.parse(line.slice(0, 20));
 /** When the boot held the control-plane join lock, from its own log lines. */
@@ -60,31 +38,9 @@ function lockWindow(log: string): [number, number] {
   return [stamp(held), stamp(released)];
 }
 
-/** A fresh cluster comes up the way `pulumi up` starts it: every ASG launches at once. */
-let boots: Promise<BootResult[]>;
-beforeAll(async () => {
-  const nodes = await Promise.all([
-    launchMaster(0),
-    launchMaster(1),
-    launchMaster(2),
-    cluster.launch({
-      name: "worker",
-      template: cluster.template("dev-general-lt"),
-      zone: "eu-west-1a",
-      subnet: 1,
-      generation: 50,
-    }),
-  ]);
-  masters.push(...nodes.slice(0, 3));
-  worker = nodes[3] as NodeSandbox;
-  boots = Promise.all(nodes.map((n) => n.boot()));
-  await boots;
-}, 200_000);
-let worker: NodeSandbox;
-
 test("master 0 inits, with etcdctl copied out of the etcd image before its first etcd step", async () => {
-  const [r] = await boots;
-  const m0 = masters[0] as NodeSandbox;
+  const [r] = boots;
+  const m0 = master(0);
   expect(r?.log).not.toContain("command not found");
   expect(r?.code).toBe(0);
   expect(r?.log).toContain("boot mode: init");
@@ -115,63 +71,94 @@ test("master 0 inits, with etcdctl copied out of the etcd image before its first
 });
 
 test("masters 1 and 2 wait for the init, then join one at a time through the etcd lock", async () => {
-  const [, r1, r2] = await boots;
-  const [m1, m2] = [masters[1], masters[2]] as [NodeSandbox, NodeSandbox];
+  const [, r1, r2] = boots;
+  const [m1, m2] = [master(1), master(2)];
   expect(r1?.code).toBe(0);
   expect(r2?.code).toBe(0);
   const [a, b] = [lockWindow(r1?.log ?? ""), lockWindow(r2?.log ?? "")];
   for (const t of [...a, ...b]) expect(Number.isNaN(t)).toBe(false);
   // One window ends before the other begins (the log has second resolution: equal is allowed).
   expect(a[1] <= b[0] || b[1] <= a[0]).toBe(true);
-  const members = etcdctl(m1, "member", "list", "-w", "simple").trim().split("\n");
-  expect(members).toHaveLength(3);
-  expect(members.every((m) => m.split(", ")[1] === "started" && m.endsWith(", false"))).toBe(true);
+  expect(sim.memberProblems()).toEqual([]);
   for (const m of [m1, m2])
-    expect(m.readMounted("/var/lib/etcd-volume/k8sha-identity")).toMatch(/^cluster=dev\n/);
-  etcdctl(m1, "put", "before/fault", "kept");
+    expect(m.readMounted("/var/lib/etcd-volume/k8sha-identity")).toMatch(
+      new RegExp(`^cluster=dev\nmember_id=[0-9a-f]+\npeer_url=https://${m.o.ownAddress}:2380\n`),
+    );
+  // The stable addresses are the graph's: the second /28 of each private subnet, +4 + index.
+  expect([master(0), m1, m2].map((m) => m.o.ownAddress.split(".").slice(2).join("."))).toEqual([
+    "0.20",
+    "16.21",
+    "32.22",
+  ]);
+});
+
+test("each master holds its stable address on its interface, kept by netplan, and in its peer certificate", () => {
+  for (const m of sim.masters) {
+    const addresses = execFileSync("ip", ["-o", "-4", "addr", "show", "dev", m.link], { encoding: "utf8" });
+    expect(addresses).toContain(` ${m.o.ownAddress}/32 `);
+    expect(parse(m.read("etc/netplan/60-k8sha-stable-address.yaml"))).toEqual({
+      network: { version: 2, ethernets: { [m.link]: { addresses: [`${m.o.ownAddress}/32`] } } },
+    });
+    const sans = execFileSync(
+      "openssl",
+      ["x509", "-noout", "-ext", "subjectAltName", "-in", join(m.root, "etc/kubernetes/pki/etcd/peer.crt")],
+      { encoding: "utf8" },
+    );
+    // The stable address (advertised) and the primary one (the source of its peer connections).
+    expect(sans).toContain(`IP Address:${m.o.ownAddress}`);
+    expect(sans).toContain(`IP Address:${m.o.ip}`);
+  }
 });
 
 test("the worker waits for the API load balancer and joins", async () => {
-  const [, , , r] = await boots;
+  const [, , , r] = boots;
   expect(r?.code).toBe(0);
-  expect(worker.read("etc/kubernetes/kubelet.conf")).not.toBe("");
+  expect(sim.workerNode.read("etc/kubernetes/kubelet.conf")).not.toBe("");
 });
 
-test("master 1's instance is lost; its replacement rejoins with the same volume and every key", async () => {
-  const old = masters[1] as NodeSandbox;
-  old.stop();
-  cluster.aws.terminate(old.instanceId);
-  const m1 = await launchMaster(1, 1);
-  const r = await m1.boot();
-  expect(r.code).toBe(0);
-  expect(r.log).toContain("boot mode: rejoin");
-  expect(r.log).toContain("updating etcd member");
-  // Offline kubeadm phases: the node never holds a bootstrap kubeconfig with the token.
-  expect(existsSync(join(m1.root, "etc/kubernetes/bootstrap-kubelet.conf"))).toBe(false);
-  // Like a join, no break-glass super-admin credential on a replacement master.
-  expect(existsSync(join(m1.root, "etc/kubernetes/super-admin.conf"))).toBe(false);
-  expect(existsSync(join(m1.root, "etc/kubernetes/admin.conf"))).toBe(true);
-  // kubelet-finalize: kubelet.conf follows the rotated certificate, not the embedded one-year one.
-  expect(m1.read("etc/kubernetes/kubelet.conf")).toContain(
-    "client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem",
-  );
-  expect(readFileSync(join(m1.o.dir, "kubeadm.log"), "utf8")).not.toMatch(/^kubeadm join /m);
-  // What kubelet-wait-bootstrap does after a join: the Node carries its CRI socket.
-  const apiNodes = JSON.parse(readFileSync(join(cluster.dir, "api/nodes.json"), "utf8")) as {
-    ip: string;
-    annotations?: Record<string, string>;
-  }[];
-  expect(
-    apiNodes.find((n) => n.ip === m1.o.ip)?.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"],
-  ).toBe("unix:///run/containerd/containerd.sock");
-  const members = etcdctl(m1, "member", "list", "-w", "simple").trim().split("\n");
-  expect(members).toHaveLength(3);
-  expect(members.some((m) => m.includes(`https://${m1.o.ip}:2380`))).toBe(true);
-  expect(etcdctl(m1, "get", "before/fault", "--print-value-only").trim()).toBe("kept");
-}, 150_000);
+test("master 1 is lost three times in a row: each replacement is the same member at the same address", async () => {
+  const id = /member_id=([0-9a-f]+)/.exec(master(1).readMounted("/var/lib/etcd-volume/k8sha-identity"))?.[1];
+  for (let round = 0; round < 3; round++) {
+    sim.putKeys();
+    const [r] = await sim.replace([1]);
+    const m1 = master(1);
+    expect(r?.code).toBe(0);
+    expect(r?.log).toContain("boot mode: rejoin");
+    // Neither a member update nor any other member was needed to come back.
+    expect(r?.log).not.toContain("updating etcd member");
+    expect(r?.log).toContain("k8sha[etcd-membership]: begin");
+    expect(m1.readMounted("/var/lib/etcd-volume/k8sha-identity")).toContain(`member_id=${id}\n`);
+    const members = sim.etcdctl(["member", "list", "-w", "simple"]).trim().split("\n");
+    expect(members.find((m) => m.includes(`https://${m1.o.ownAddress}:2380`))).toMatch(
+      new RegExp(`^${id}, started, `),
+    );
+    if (round > 0) continue;
+    // Offline kubeadm phases: the node never holds a bootstrap kubeconfig with the token.
+    expect(existsSync(join(m1.root, "etc/kubernetes/bootstrap-kubelet.conf"))).toBe(false);
+    // Like a join, no break-glass super-admin credential on a replacement master.
+    expect(existsSync(join(m1.root, "etc/kubernetes/super-admin.conf"))).toBe(false);
+    expect(existsSync(join(m1.root, "etc/kubernetes/admin.conf"))).toBe(true);
+    // kubelet-finalize: kubelet.conf follows the rotated certificate, not the embedded one-year one.
+    expect(m1.read("etc/kubernetes/kubelet.conf")).toContain(
+      "client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem",
+    );
+    expect(readFileSync(join(m1.o.dir, "kubeadm.log"), "utf8")).not.toMatch(/^kubeadm join /m);
+    // What kubelet-wait-bootstrap does after a join: the Node carries its CRI socket.
+    const apiNodes = JSON.parse(readFileSync(join(sim.cluster.dir, "api/nodes.json"), "utf8")) as {
+      ip: string;
+      annotations?: Record<string, string>;
+    }[];
+    // The predecessor's Node had the same (stable) address: deleted although it looked Ready.
+    const atAddress = apiNodes.filter((n) => n.ip === m1.o.ownAddress);
+    expect(atAddress).toHaveLength(1);
+    expect(atAddress[0]?.annotations?.["kubeadm.alpha.kubernetes.io/cri-socket"]).toBe(
+      "unix:///run/containerd/containerd.sock",
+    );
+  }
+}, 420_000);
 
 test("master 2 reboots and its etcd volume is not mounted: no etcd starts on the root disk", async () => {
-  const m2 = masters[2] as NodeSandbox;
+  const m2 = master(2);
   m2.stop();
   // A fresh mount namespace is a boot in which nothing mounted the volume; systemd then starts
   // the (enabled) kubelet, which runs the static pods.

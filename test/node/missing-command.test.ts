@@ -19,10 +19,9 @@ test("a command missing from the node fails the boot with its name", async () =>
       name: "worker",
       template: cluster.template("dev-general-lt"),
       zone: "eu-west-1a",
-      subnet: 9,
       generation: 0,
     },
-    { withoutAmiCommands: ["sha256sum"] },
+    { withoutAmiCommands: ["sha256sum"], unitAttempts: 1 },
   );
   const r = await w.boot();
   expect(r.code).not.toBe(0);

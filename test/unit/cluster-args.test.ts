@@ -69,6 +69,7 @@ describe("validated config validates again unchanged (program.ts -> Cluster)", (
     vpcCidr: "10.50.0.0/16",
     publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
     privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
+    privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
   };
   test.each([
     ["dev", {}],
@@ -88,6 +89,7 @@ test("network.vpcCidr that contradicts existingVpc.vpcCidr is refused", () => {
     vpcCidr: "10.50.0.0/16",
     publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
     privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
+    privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
   };
   expect(() => resolveClusterArgs({ ...minimal, network: { existingVpc, vpcCidr: "10.60.0.0/16" } })).toThrow(
     /k8s-ha:network\.vpcCidr: "10\.60\.0\.0\/16" is invalid: leave it out with existingVpc/,

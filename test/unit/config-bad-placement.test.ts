@@ -17,6 +17,7 @@ const byo = {
   vpcCidr: "10.50.0.0/16",
   publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
   privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
+  privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
 };
 const sevenZones = ["a", "b", "c", "d", "e", "f", "g"].map((z) => `eu-west-1${z}`);
 
@@ -189,8 +190,48 @@ const cases: RefusalCase[] = [
   ],
   [
     "existing VPC overlaps pods",
-    { network: { existingVpc: { ...byo, vpcCidr: "10.244.0.0/16" } } },
+    {
+      network: {
+        existingVpc: {
+          ...byo,
+          vpcCidr: "10.244.0.0/16",
+          privateSubnetCidrs: ["10.244.0.0/20", "10.244.16.0/20", "10.244.32.0/20"],
+        },
+      },
+    },
     /k8s-ha:network\.podCidr: "10.244.0.0\/16" \(default\) is invalid: must not overlap network\.existingVpc\.vpcCidr/,
+  ],
+  [
+    "existing VPC private subnet outside the VPC",
+    {
+      network: {
+        existingVpc: { ...byo, privateSubnetCidrs: ["10.50.0.0/20", "10.51.16.0/20", "10.50.32.0/20"] },
+      },
+    },
+    /k8s-ha:network\.existingVpc\.privateSubnetCidrs\[1\]: "10\.51\.16\.0\/20" is invalid: a subnet inside existingVpc\.vpcCidr \(10\.50\.0\.0\/16\)/,
+  ],
+  [
+    "existing VPC private subnet too small for the master address reservation",
+    {
+      network: {
+        existingVpc: { ...byo, privateSubnetCidrs: ["10.50.0.0/28", "10.50.16.0/20", "10.50.32.0/20"] },
+      },
+    },
+    /k8s-ha:network\.existingVpc\.privateSubnetCidrs\[0\]: "10\.50\.0\.0\/28" is invalid: a \/27 or larger subnet/,
+  ],
+  [
+    "existing VPC private subnets overlapping",
+    {
+      network: {
+        existingVpc: { ...byo, privateSubnetCidrs: ["10.50.0.0/20", "10.50.8.0/21", "10.50.32.0/20"] },
+      },
+    },
+    /k8s-ha:network\.existingVpc\.privateSubnetCidrs\[1\]: "10\.50\.8\.0\/21" is invalid: each private subnet must be distinct/,
+  ],
+  [
+    "existing VPC without its private subnets' CIDRs",
+    { network: { existingVpc: { ...byo, privateSubnetCidrs: undefined } } },
+    /k8s-ha:network\.existingVpc\.privateSubnetCidrs: .* is invalid: exactly one IPv4 CIDR per private subnet \(3\)/,
   ],
   [
     "existing VPC without explicit zones",

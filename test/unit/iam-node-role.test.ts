@@ -10,6 +10,7 @@ const inputs = {
   ssmPrefix: "/k8sha/demo",
   kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k1",
   etcdVolumeArn: "arn:aws:ec2:eu-west-1:123456789012:volume/vol-aaaa",
+  stableAddress: { subnetId: "subnet-0a", member: "0" },
   bootBundle: { bucketArn: "arn:aws:s3:::demo-backups", prefix: "demo/boot/" },
 };
 

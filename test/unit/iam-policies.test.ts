@@ -17,6 +17,7 @@ const master = masterPolicyDocument({
   ...scope,
   clusterName: "demo",
   etcdVolumeArn: volumeA,
+  stableAddress: { subnetId: "subnet-0a", member: "0" },
   ssmPrefix: prefix,
   kmsKeyArn,
   backup: { bucketArn, prefix: "/etcd/demo" },
@@ -61,6 +62,29 @@ describe.each([
 });
 
 describe("master policy", () => {
+  test("assigns a private address only to its own interface: its subnet, this cluster, its member", () => {
+    const eni = "arn:aws:ec2:eu-west-1:123456789012:network-interface/eni-0123";
+    const own = {
+      "ec2:Subnet": "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0a",
+      "aws:ResourceTag/k8sha.io/cluster": "demo",
+      "aws:ResourceTag/k8sha.io/role": "master",
+      "aws:ResourceTag/k8sha.io/etcd-member": "0",
+    };
+    const assign = (context: Record<string, string>, resource = eni) =>
+      isAllowed([master], { action: "ec2:AssignPrivateIpAddresses", resource, context });
+    expect(assign(own)).toBe(true);
+    expect(assign({ ...own, "aws:ResourceTag/k8sha.io/etcd-member": "1" })).toBe(false);
+    expect(assign({ ...own, "aws:ResourceTag/k8sha.io/role": "worker" })).toBe(false);
+    expect(assign({ ...own, "aws:ResourceTag/k8sha.io/cluster": "other" })).toBe(false);
+    expect(assign({ ...own, "ec2:Subnet": "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0b" })).toBe(
+      false,
+    );
+    expect(assign(own, instance)).toBe(false);
+    expect(isAllowed([worker], { action: "ec2:AssignPrivateIpAddresses", resource: eni, context: own })).toBe(
+      false,
+    );
+  });
+
   test("attach/detach names exactly one volume ARN, its own, with the cluster tag condition", () => {
     const attach = master.Statement.filter((s) => s.Action.includes("ec2:AttachVolume"));
     const volumes = attach
@@ -128,6 +152,7 @@ describe("master policy", () => {
       ...scope,
       clusterName: "demo",
       etcdVolumeArn: volumeA,
+      stableAddress: { subnetId: "subnet-0a", member: "0" },
       ssmPrefix: prefix,
       kmsKeyArn,
       bootBundle,

@@ -5,17 +5,24 @@
  * cannot give (the CA key material the tls provider would make, AWS itself) is made here:
  * real CAs from openssl under the graph's parameter names, the fake EC2/SSM endpoint, IMDS per
  * node, the "internet" downloads and the API load balancer on loopback.
+ *
+ * The stack's VPC is moved onto loopback (network.vpcCidr = 127.<net>.0.0/16), so the graph's own
+ * subnets and the masters' stable addresses in them are loopback addresses every node can bind
+ * and reach. Each instance's primary interface is a veth whose MAC IMDS reports; the boot adds
+ * the stable address to it with the real `ip`.
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { formatIpv4, mustParseCidr } from "../../../components/cidr";
 import { decodeUserData } from "../../../policy/userData";
 import {
   type ConfigOverrides,
   ofType,
   type RegisteredResource,
+  readStackConfig,
   synthesize,
 } from "../../../synth/mockRuntime";
 import { createCa, issueCert, type TestCa } from "../../support/pki";
@@ -46,15 +53,22 @@ interface NodeSpec {
   name: string;
   template: RegisteredResource;
   zone: string;
-  subnet: number;
+  /** 0 for the first instance of a node, +1 for each replacement: its primary address. */
   generation: number;
+}
+
+/** One of the graph's private subnets. */
+interface GraphSubnet {
+  id: string;
+  cidr: string;
+  zone: string;
 }
 
 export class SandboxCluster {
   readonly aws = new FakeAws();
   readonly dir = mkdtempSync(join(tmpdir(), "k8sha-cluster-"));
   /** 127.<net>.<subnet>.<host>: every cluster of a test run gets its own /16 of loopback. */
-  readonly net = 100 + Math.floor(Math.random() * 150);
+  readonly net: number;
   private s3?: S3TestServer;
   private servers: Listening[] = [];
   private internetCa?: TestCa;
@@ -63,20 +77,48 @@ export class SandboxCluster {
   private apiHost = "";
   readonly nodes: NodeSandbox[] = [];
 
+  private links: string[] = [];
+  private linkCount = 0;
+
   private constructor(
+    net: number,
     readonly templates: RegisteredResource[],
     readonly bundles: RegisteredResource[],
     readonly parameters: RegisteredResource[],
     readonly volumes: RegisteredResource[],
-  ) {}
+    readonly subnets: GraphSubnet[],
+  ) {
+    this.net = net;
+  }
 
-  static async create(stack: string, overrides: ConfigOverrides = {}): Promise<SandboxCluster> {
-    const graph = await synthesize(stack, overrides);
+  /**
+   * The stack's graph with its VPC on loopback (127.<net>.0.0/16; `net` defaults to a random
+   * free-looking one, a test file running clusters in parallel can pin its own).
+   */
+  static async create(
+    stack: string,
+    overrides: ConfigOverrides = {},
+    net = 100 + Math.floor(Math.random() * 150),
+  ): Promise<SandboxCluster> {
+    const network = JSON.parse(readStackConfig(stack)["k8s-ha:network"] ?? "{}") as Record<string, unknown>;
+    const graph = await synthesize(stack, {
+      ...overrides,
+      network: { ...network, ...(overrides.network as object), vpcCidr: `127.${net}.0.0/16` },
+    });
+    const subnets = ofType(graph, "aws:ec2/subnet:Subnet")
+      .filter((r) => /-private-\d+$/.test(r.name))
+      .map((r) => ({
+        id: String(r.state.id ?? `${r.name}-id`),
+        cidr: String(r.inputs.cidrBlock),
+        zone: String(r.inputs.availabilityZone),
+      }));
     const c = new SandboxCluster(
+      net,
       ofType(graph, "aws:ec2/launchTemplate:LaunchTemplate"),
       ofType(graph, "aws:s3/bucketObjectv2:BucketObjectv2"),
       ofType(graph, "aws:ssm/parameter:Parameter"),
       ofType(graph, "aws:ebs/volume:Volume"),
+      subnets,
     );
     await c.start();
     return c;
@@ -96,7 +138,8 @@ export class SandboxCluster {
 
   private async start(): Promise<void> {
     await this.aws.start();
-    const env = this.envOf(this.templates[0] as RegisteredResource);
+    // The cluster-wide settings (bundle bucket, versions, API name), as master 0 has them.
+    const env = this.envOf(this.template(this.templates.find((t) => /-cp-0-lt$/.test(t.name))?.name ?? ""));
     this.s3 = await S3TestServer.start(env.BOOT_BUNDLE_BUCKET ?? "");
     for (const b of this.bundles)
       await this.s3.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
@@ -174,13 +217,72 @@ export class SandboxCluster {
     return t;
   }
 
-  /** A new instance from `template`, in `zone`, at 127.net.subnet.(10+generation). */
-  async launch(spec: NodeSpec, extra: { withoutAmiCommands?: string[] } = {}): Promise<NodeSandbox> {
-    const ip = `127.${this.net}.${spec.subnet}.${10 + spec.generation}`;
-    const instanceId = `i-0${spec.subnet}${spec.generation}${Math.floor(Math.random() * 1e8).toString(16)}`;
+  /** The private subnet of `zone`. */
+  subnet(zone: string): GraphSubnet {
+    const subnet = this.subnets.find((x) => x.zone === zone);
+    if (!subnet) throw new Error(`the graph has no private subnet in ${zone}`);
+    return subnet;
+  }
+
+  /** The tags the template's tag specification gives the instance's network interface. */
+  private interfaceTags(template: RegisteredResource): Record<string, string> {
+    const specs = (template.inputs.tagSpecifications ?? []) as {
+      resourceType: string;
+      tags: Record<string, string>;
+    }[];
+    return specs.find((t) => t.resourceType === "network-interface")?.tags ?? {};
+  }
+
+  /** A veth standing for the instance's primary interface, with its MAC; its peer end idles. */
+  private addInterface(mac: string): string {
+    const name = `k8s${this.net.toString(16)}${(this.linkCount++).toString(16).padStart(3, "0")}`;
+    execFileSync("ip", ["link", "add", `${name}a`, "type", "veth", "peer", "name", `${name}b`]);
+    execFileSync("ip", ["link", "set", `${name}a`, "address", mac, "up"]);
+    execFileSync("ip", ["link", "set", `${name}b`, "up"]);
+    this.links.push(`${name}a`);
+    return `${name}a`;
+  }
+
+  /**
+   * On one machine every connection to a local address comes from that address (the source of
+   * its local route), which no other member's peer certificate names; on EC2 a peer connection
+   * comes from the dialer's primary address, which its own peer certificate names. A static local
+   * route with source 127.0.0.1 (in every kubeadm etcd certificate), added before the boot adds
+   * the address and preferred over the kernel's, keeps etcd's check of a peer's certificate
+   * against the connection's source passing as it would on EC2, instead of switching it off.
+   */
+  private sourceFromLoopback(address: string, link: string): void {
+    execFileSync("ip", [
+      ...["route", "replace", "local", `${address}/32`, "dev", link],
+      ...["table", "local", "proto", "static", "scope", "host", "src", "127.0.0.1"],
+    ]);
+  }
+
+  /**
+   * A new instance from `template` in `zone`: its primary address is in the zone's subnet, on
+   * the /24 above the master address reservation, host 10+generation.
+   */
+  async launch(
+    spec: NodeSpec,
+    extra: { withoutAmiCommands?: string[]; unitAttempts?: number; env?: Record<string, string> } = {},
+  ): Promise<NodeSandbox> {
+    const subnet = this.subnet(spec.zone);
+    const base = mustParseCidr(subnet.cidr).network;
+    const ip = formatIpv4(base + 256 + 10 + spec.generation);
+    const ordinal = this.linkCount;
+    const instanceId = `i-0${ordinal.toString(16)}${spec.generation}${Math.floor(Math.random() * 1e8).toString(16)}`;
     const dir = join(this.dir, "nodes", `${spec.name}-g${spec.generation}`);
     mkdirSync(dir, { recursive: true });
     const env = this.envOf(spec.template);
+    const mac = `0a:00:00:${this.net.toString(16).padStart(2, "0")}:${(ordinal >> 8).toString(16).padStart(2, "0")}:${(ordinal & 255).toString(16).padStart(2, "0")}`;
+    const link = this.addInterface(mac);
+    if (env.STABLE_IP) this.sourceFromLoopback(env.STABLE_IP, link);
+    const eni = {
+      id: `eni-0${ordinal.toString(16).padStart(4, "0")}${instanceId.slice(2, 8)}`,
+      subnetId: subnet.id,
+      addresses: [ip],
+      tags: this.interfaceTags(spec.template),
+    };
     this.aws.instances.set(instanceId, {
       id: instanceId,
       zone: spec.zone,
@@ -188,6 +290,7 @@ export class SandboxCluster {
       state: "running",
       tags: { "k8sha.io/cluster": env.CLUSTER_NAME ?? "", "k8sha.io/role": env.K8SHA_ROLE ?? "" },
       deviceDir: join(dir, "root/dev/disk/by-id"),
+      eni,
     });
     const imds = await startImds(
       imdsAnswers({
@@ -195,8 +298,9 @@ export class SandboxCluster {
         zone: spec.zone,
         ip,
         hostname: `ip-${ip.replaceAll(".", "-")}.eu-west-1.compute.internal`,
-        mac: `0a:00:00:00:${spec.subnet.toString(16).padStart(2, "0")}:${spec.generation.toString(16).padStart(2, "0")}`,
-        subnetCidr: `127.${this.net}.${spec.subnet}.0/24`,
+        mac,
+        subnetCidr: subnet.cidr,
+        eni,
       }),
     );
     this.servers.push(imds);
@@ -207,6 +311,8 @@ export class SandboxCluster {
       files: decodeUserData(String(spec.template.inputs.userData)).files,
       runcmd: doc.runcmd,
       ip,
+      // A master's own services listen on its stable address (kubeadm's advertise address).
+      ownAddress: env.STABLE_IP || ip,
       connectTo: [
         `169.254.169.254:80:127.0.0.1:${imds.port}`,
         `pkgs.k8s.io:443:127.0.0.1:${this.internetPort}`,
@@ -217,10 +323,29 @@ export class SandboxCluster {
       caBundle: this.internetCa?.cert ?? "",
       endpoints: { s3: this.s3?.endpoint ?? "", other: this.aws.endpoint },
       withoutAmiCommands: extra.withoutAmiCommands,
+      unitAttempts: extra.unitAttempts,
+      env: extra.env,
     });
     node.instanceId = instanceId;
+    node.link = link;
     this.nodes.push(node);
     return node;
+  }
+
+  /** The instance is lost: its processes stop, EC2 terminates it, its interface (and address) goes. */
+  terminate(node: NodeSandbox): void {
+    node.stop();
+    this.aws.terminate(node.instanceId);
+    this.deleteLink(node.link);
+  }
+
+  private deleteLink(link: string): void {
+    try {
+      execFileSync("ip", ["link", "del", link], { stdio: "ignore" });
+    } catch {
+      // already gone
+    }
+    this.links = this.links.filter((l) => l !== link);
   }
 
   async stop(): Promise<void> {
@@ -229,6 +354,7 @@ export class SandboxCluster {
     await this.aws.stop();
     await this.s3?.stop();
     for (const s of this.servers) await close(s);
+    for (const link of [...this.links]) this.deleteLink(link);
     // K8SHA_KEEP_SANDBOX=1 keeps every node's folder (boot.log, kubeadm.log, pods/etcd.log) to read.
     if (!process.env.K8SHA_KEEP_SANDBOX) rmSync(this.dir, { recursive: true, force: true });
   }

@@ -4,7 +4,9 @@
  * cannot exist here is the cloud itself, so the answers are stubbed, but each behaves like AWS,
  * errors included: an attach of a volume in use fails with VolumeInUse, an attach across zones
  * with InvalidVolume.ZoneMismatch, an unknown instance is InvalidInstanceID.NotFound, a missing
- * parameter is ParameterNotFound and a second create is ParameterAlreadyExists.
+ * parameter is ParameterNotFound and a second create is ParameterAlreadyExists. A private address
+ * another interface holds is refused without AllowReassignment (InvalidParameterValue, "in use")
+ * and moved with it; a terminated instance's interface is deleted with its addresses.
  *
  * An attach also does what the Nitro hypervisor and udev do on a node: the volume's image file
  * is set up as a loop device and `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<id>` appears
@@ -25,6 +27,17 @@ export interface FakeInstance {
   tags: Record<string, string>;
   /** The node sandbox's /dev/disk/by-id, where attached volumes appear. */
   deviceDir: string;
+  /** Its primary network interface. */
+  eni: FakeInterface;
+}
+
+export interface FakeInterface {
+  id: string;
+  subnetId: string;
+  /** The primary private address first, then secondary ones. */
+  addresses: string[];
+  /** What the launch template's network-interface tag specification gave it. */
+  tags: Record<string, string>;
 }
 
 export interface FakeVolume {
@@ -72,11 +85,12 @@ export class FakeAws {
     this.ssm.parameters.set(name, { value, type, version: 1 });
   }
 
-  /** The instance is gone (terminated): EC2 detaches its volumes, as it does after termination. */
+  /** The instance is gone (terminated): EC2 detaches its volumes and deletes its interface. */
   terminate(instanceId: string): void {
     const instance = this.instances.get(instanceId);
     if (!instance) return;
     instance.state = "terminated";
+    instance.eni.addresses = [];
     for (const v of this.volumes.values()) if (v.attachment?.instanceId === instanceId) this.releaseLoop(v);
   }
 
@@ -143,6 +157,10 @@ export class FakeAws {
         return this.describeInstances(form);
       case "DescribeVolumes":
         return this.describeVolumes(form);
+      case "DescribeNetworkInterfaces":
+        return this.describeNetworkInterfaces(form);
+      case "AssignPrivateIpAddresses":
+        return this.assignPrivateIpAddresses(form);
       case "AttachVolume":
         return this.attachVolume(form);
       case "DetachVolume":
@@ -167,9 +185,7 @@ export class FakeAws {
     for (const id of ids)
       if (!this.instances.has(id))
         throw new AwsError("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
-    const filters: [string, string[]][] = [];
-    for (let i = 1; form.has(`Filter.${i}.Name`); i++)
-      filters.push([form.get(`Filter.${i}.Name`) ?? "", indexed(form, `Filter.${i}.Value`)]);
+    const filters = filtersOf(form);
     const matches = [...this.instances.values()].filter(
       (inst) =>
         (ids.length === 0 || ids.includes(inst.id)) &&
@@ -185,12 +201,63 @@ export class FakeAws {
           `<item><reservationId>r-${inst.id.slice(2)}</reservationId><instancesSet><item><instanceId>${inst.id}</instanceId>` +
           `<instanceState><code>${STATE_CODES[inst.state]}</code><name>${inst.state}</name></instanceState>` +
           `<privateIpAddress>${inst.privateIp}</privateIpAddress><placement><availabilityZone>${inst.zone}</availabilityZone></placement>` +
-          `<tagSet>${Object.entries(inst.tags)
-            .map(([k, v]) => `<item><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></item>`)
-            .join("")}</tagSet></item></instancesSet></item>`,
+          `<tagSet>${tagSet(inst.tags)}</tagSet></item></instancesSet></item>`,
       )
       .join("");
     return `<reservationSet>${items}</reservationSet>`;
+  }
+
+  private liveInterfaces(): FakeInterface[] {
+    return [...this.instances.values()].filter((i) => i.state !== "terminated").map((i) => i.eni);
+  }
+
+  private describeNetworkInterfaces(form: URLSearchParams): string {
+    const filters = filtersOf(form);
+    const matches = this.liveInterfaces().filter((eni) =>
+      filters.every(([name, values]) => {
+        if (name === "addresses.private-ip-address") return eni.addresses.some((a) => values.includes(a));
+        if (name === "subnet-id") return values.includes(eni.subnetId);
+        throw new AwsError("InvalidParameterValue", `fake EC2 does not filter interfaces on ${name}`);
+      }),
+    );
+    const items = matches
+      .map(
+        (eni) =>
+          `<item><networkInterfaceId>${eni.id}</networkInterfaceId><subnetId>${eni.subnetId}</subnetId>` +
+          `<privateIpAddress>${eni.addresses[0] ?? ""}</privateIpAddress><privateIpAddressesSet>${eni.addresses
+            .map(
+              (a, i) => `<item><privateIpAddress>${a}</privateIpAddress><primary>${i === 0}</primary></item>`,
+            )
+            .join("")}</privateIpAddressesSet><tagSet>${tagSet(eni.tags)}</tagSet></item>`,
+      )
+      .join("");
+    return `<networkInterfaceSet>${items}</networkInterfaceSet>`;
+  }
+
+  private assignPrivateIpAddresses(form: URLSearchParams): string {
+    const id = form.get("NetworkInterfaceId") ?? "";
+    const eni = this.liveInterfaces().find((e) => e.id === id);
+    if (!eni)
+      throw new AwsError(
+        "InvalidNetworkInterfaceID.NotFound",
+        `The networkInterface ID '${id}' does not exist`,
+      );
+    const reassign = form.get("AllowReassignment") === "true";
+    const wanted = indexed(form, "PrivateIpAddress");
+    for (const address of wanted) {
+      const holder = this.liveInterfaces().find((e) => e !== eni && e.addresses.includes(address));
+      if (holder && !reassign) throw new AwsError("InvalidParameterValue", `Address ${address} is in use.`);
+      if (holder) {
+        if (holder.addresses[0] === address)
+          throw new AwsError(
+            "InvalidParameterValue",
+            `Address ${address} is the primary address of ${holder.id}.`,
+          );
+        holder.addresses = holder.addresses.filter((a) => a !== address);
+      }
+      if (!eni.addresses.includes(address)) eni.addresses.push(address);
+    }
+    return "<return>true</return>";
   }
 
   private volume(id: string): FakeVolume {
@@ -254,4 +321,17 @@ function indexed(form: URLSearchParams, name: string): string[] {
   const out: string[] = [];
   for (let i = 1; form.has(`${name}.${i}`); i++) out.push(form.get(`${name}.${i}`) ?? "");
   return out;
+}
+
+function filtersOf(form: URLSearchParams): [string, string[]][] {
+  const filters: [string, string[]][] = [];
+  for (let i = 1; form.has(`Filter.${i}.Name`); i++)
+    filters.push([form.get(`Filter.${i}.Name`) ?? "", indexed(form, `Filter.${i}.Value`)]);
+  return filters;
+}
+
+function tagSet(tags: Record<string, string>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `<item><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></item>`)
+    .join("");
 }

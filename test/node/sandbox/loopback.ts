@@ -16,6 +16,7 @@ import {
 import { createServer as createHttps } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { CertPaths } from "../../support/pki";
+import type { FakeInterface } from "./fakeAws";
 
 export interface Listening {
   server: Server;
@@ -29,7 +30,10 @@ async function listen(server: Server): Promise<Listening> {
 
 export const close = (l: Listening) => new Promise<void>((resolve) => l.server.close(() => resolve()));
 
-/** What IMDS answers for one instance (paths below /latest/meta-data/). */
+/**
+ * What IMDS answers for one instance (paths below /latest/meta-data/), read at each request:
+ * the interface's address list follows what EC2 assigned to it.
+ */
 export function imdsAnswers(id: {
   instanceId: string;
   zone: string;
@@ -37,19 +41,24 @@ export function imdsAnswers(id: {
   hostname: string;
   mac: string;
   subnetCidr: string;
-}): Record<string, string> {
-  return {
+  eni: FakeInterface;
+}): () => Record<string, string> {
+  const iface = `network/interfaces/macs/${id.mac}`;
+  return () => ({
     "instance-id": id.instanceId,
     "placement/availability-zone": id.zone,
     "local-ipv4": id.ip,
     "local-hostname": id.hostname,
     mac: id.mac,
-    [`network/interfaces/macs/${id.mac}/subnet-ipv4-cidr-block`]: id.subnetCidr,
-  };
+    [`${iface}/subnet-ipv4-cidr-block`]: id.subnetCidr,
+    [`${iface}/interface-id`]: id.eni.id,
+    [`${iface}/subnet-id`]: id.eni.subnetId,
+    [`${iface}/local-ipv4s`]: id.eni.addresses.join("\n"),
+  });
 }
 
 /** IMDSv2: a GET without a token from PUT /latest/api/token is refused with 401, as on EC2. */
-export function startImds(answers: Record<string, string>): Promise<Listening> {
+export function startImds(answers: () => Record<string, string>): Promise<Listening> {
   const tokens = new Set<string>();
   return listen(
     createHttp((req, res) => {
@@ -62,7 +71,7 @@ export function startImds(answers: Record<string, string>): Promise<Listening> {
       if (!tokens.has(String(req.headers["x-aws-ec2-metadata-token"] ?? "")))
         return void res.writeHead(401).end();
       const path = (req.url ?? "").replace(/^\/latest\/meta-data\//, "");
-      const value = answers[path];
+      const value = answers()[path];
       if (value === undefined) return void res.writeHead(404).end();
       res.writeHead(200).end(value);
     }),

@@ -25,6 +25,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -88,8 +89,13 @@ export interface NodeOptions {
   files: DecodedFile[];
   /** cloud-init runcmd of the rendered user-data. */
   runcmd: string[][];
-  /** The node's address (127.0.0.x): its etcd listens there. */
+  /** The instance's primary private address (IMDS local-ipv4), on loopback. */
   ip: string;
+  /**
+   * Where the node's own services listen (what 127.0.0.1 is on a real node, which here all
+   * nodes share): a master's stable address, a worker's primary address.
+   */
+  ownAddress: string;
   /** `connect-to` lines for curl: HOST:PORT:127.0.0.1:LOCALPORT. */
   connectTo: string[];
   /** CA bundle curl trusts (the test "internet" CA). */
@@ -100,6 +106,12 @@ export interface NodeOptions {
   retryCap?: number;
   /** Left out of PATH: proves a missing command fails the boot with its name. */
   withoutAmiCommands?: string[];
+  /** Attempts of the boot unit before the sandbox stops retrying (systemd: no limit). */
+  unitAttempts?: number;
+  /** Seconds between the boot unit's attempts (the unit says 60; the sandbox's clock is faster). */
+  restartSec?: number;
+  /** More of the boot's environment (e.g. K8SHA_RETRY_MAX, to give up sooner). */
+  env?: Record<string, string>;
 }
 
 export interface BootResult {
@@ -116,7 +128,8 @@ function fakeEnv(o: NodeOptions, hostUsr: string): string {
     HOST_USR: hostUsr,
     NODE_BIN: join(hostUsr, "bin", "node"),
     FAKES_DIR: join(o.dir, "fakes"),
-    NODE_IP: o.ip,
+    NODE_IP: o.ownAddress,
+    PRIMARY_IP: o.ip,
     AWS_REAL: join(hostUsr, "bin", "aws"),
     AWS_S3_ENDPOINT: o.endpoints.s3,
     AWS_OTHER_ENDPOINT: o.endpoints.other,
@@ -129,6 +142,8 @@ function fakeEnv(o: NodeOptions, hostUsr: string): string {
 export class NodeSandbox {
   /** The EC2 instance id the fake EC2 knows this node by (set by the cluster). */
   instanceId = "";
+  /** The veth standing for its primary interface (set by the cluster). */
+  link = "";
   readonly root: string;
   readonly hostUsr: string;
 
@@ -189,16 +204,26 @@ export class NodeSandbox {
       "set -euo pipefail",
       `mount --rbind /usr '${this.hostUsr}'`,
       binds,
+      // A booting instance's /run is an empty tmpfs (netplan generate writes there).
+      "mount -t tmpfs -o mode=755 tmpfs /run",
       // What cloud-init's runcmd gets on Ubuntu; nothing of the test process leaks in.
       "exec /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
       "  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_PAGER= \\",
       `  K8SHA_RETRY_BASE=1 K8SHA_RETRY_CAP=${this.o.retryCap ?? 3} ETCD_VOLUME_POLL_BASE=1 \\`,
-      `  ETCD_LOCAL_ENDPOINT=https://${this.o.ip}:2379 K8SHA_ETCD_ENDPOINT=https://${this.o.ip}:2379 \\`,
+      `  ETCD_LOCAL_ENDPOINT=https://${this.o.ownAddress}:2379 K8SHA_ETCD_ENDPOINT=https://${this.o.ownAddress}:2379 \\`,
+      `  SANDBOX_RESTART_SEC=${this.o.restartSec ?? 2} ${this.o.unitAttempts ? `SANDBOX_UNIT_ATTEMPTS=${this.o.unitAttempts}` : ""} \\`,
+      `  ${Object.entries(this.o.env ?? {})
+        .map(([k, v]) => `${k}='${v}'`)
+        .join(" ")} \\`,
       `  /bin/sh '${join(this.o.dir, "runcmd")}'`,
     ].join("\n");
   }
 
-  /** Run cloud-init's runcmd (the first boot) or, with `reboot`, the boot unit's ExecStart. */
+  /**
+   * Run cloud-init's runcmd (the first boot), or `argv` instead (what systemd starts on a
+   * reboot), until every process it started has ended: the boot unit's attempts included
+   * (runcmd only starts the unit). The code is the unit's last attempt's, when it ran.
+   */
   boot(argv?: string[][]): Promise<BootResult> {
     const script = join(this.o.dir, "enter.sh");
     const saved = this.o.runcmd;
@@ -211,6 +236,8 @@ export class NodeSandbox {
     );
     this.o.runcmd = saved;
     for (const d of [...NODE_DIRS]) mkdirSync(d, { recursive: true }); // mount points on the host: empty dirs
+    const result = join(this.o.dir, "unit-runs", "k8sha-boot.service.result");
+    rmSync(result, { force: true });
     return new Promise((resolveBoot) => {
       const child = spawn("unshare", ["-m", "--propagation", "private", "bash", script], {
         stdio: ["ignore", "pipe", "pipe"],
@@ -222,7 +249,15 @@ export class NodeSandbox {
       };
       child.stdout.on("data", record);
       child.stderr.on("data", record);
-      child.on("close", (code) => resolveBoot({ code: code ?? 1, log }));
+      child.on("close", (code) => {
+        let unit = Number.NaN;
+        try {
+          unit = Number(readFileSync(result, "utf8").trim());
+        } catch {
+          // the unit did not run in this boot
+        }
+        resolveBoot({ code: Number.isNaN(unit) ? (code ?? 1) : unit, log });
+      });
     });
   }
 
@@ -239,6 +274,12 @@ export class NodeSandbox {
   readMounted(path: string): string {
     const pid = readFileSync(join(this.o.dir, "pods/etcd.pid"), "utf8").trim();
     return execFileSync("nsenter", ["-t", pid, "-m", "cat", path], { encoding: "utf8" });
+  }
+
+  /** SIGSTOP (or, with `resume`, SIGCONT) to the node's etcd: a member that hangs, then recovers. */
+  freezeEtcd(resume = false): void {
+    const pid = readFileSync(join(this.o.dir, "pods/etcd.pid"), "utf8").trim();
+    process.kill(Number(pid), resume ? "SIGCONT" : "SIGSTOP");
   }
 
   /** Stop what the node left running (its etcd "static pod"), as an instance stop would. */

@@ -54,9 +54,29 @@ function preflight(cfg, controlPlane, isInit) {
 }
 
 // ---------- certificates ----------
+// The SANs of an existing certificate, as openssl prints them ("DNS:x", "IP Address:1.2.3.4").
+function sansOf(crt) {
+  const out = host("openssl", ["x509", "-in", crt, "-noout", "-ext", "subjectAltName"]);
+  return new Set(
+    out
+      .split("\n")
+      .slice(1)
+      .join(",")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+}
 function cert(name, caBase, cn, sans, clientOnly = false) {
   const crt = `${PKI}/${name}.crt`;
-  if (exists(crt)) return; // kubeadm keeps certificates that already exist and are valid
+  if (exists(crt)) {
+    // kubeadm keeps a certificate that exists when it has every SAN it would give it
+    // (phases/certs: validateCertificateWithConfig), and fails otherwise.
+    const have = sansOf(crt);
+    const missing = sans.filter((x) => !have.has(x.replace(/^IP:/, "IP Address:")));
+    if (missing.length) fail(`[certs] certificate ${name} is invalid: it lacks ${missing.join(", ")}`);
+    return;
+  }
   if (!exists(`${caBase}.key`)) fail(`couldn't load the certificate authority ${caBase}: no key`);
   const cnf = `${ENV.SANDBOX}/openssl.cnf`;
   fs.writeFileSync(cnf, "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=x\n");
@@ -82,12 +102,15 @@ function cert(name, caBase, cn, sans, clientOnly = false) {
   if (sans.length) args.push("-addext", `subjectAltName=${sans.join(",")}`);
   host("openssl", args);
 }
+// ClusterConfiguration etcd.local.serverCertSANs / peerCertSANs: IPs and DNS names.
+const extraSans = (list) => (list ?? []).map((x) => (/^[0-9.]+$/.test(x) ? `IP:${x}` : `DNS:${x}`));
 function etcdCerts(cfg) {
   const { name, ip } = nodeOf(cfg);
   if (!exists(`${PKI}/etcd/ca.crt`)) fail(`${PKI}/etcd/ca.crt: no etcd CA`);
+  const local = cfg.ClusterConfiguration?.etcd?.local ?? readJson(`${API}/cluster.json`, {}).etcdLocal ?? {};
   const sans = [`DNS:${name}`, "DNS:localhost", "IP:127.0.0.1", "IP:0:0:0:0:0:0:0:1", `IP:${ip}`];
-  cert("etcd/server", `${PKI}/etcd/ca`, name, sans);
-  cert("etcd/peer", `${PKI}/etcd/ca`, name, sans);
+  cert("etcd/server", `${PKI}/etcd/ca`, name, [...sans, ...extraSans(local.serverCertSANs)]);
+  cert("etcd/peer", `${PKI}/etcd/ca`, name, [...sans, ...extraSans(local.peerCertSANs)]);
   cert("etcd/healthcheck-client", `${PKI}/etcd/ca`, "kube-etcd-healthcheck-client", [], true);
   cert("apiserver-etcd-client", `${PKI}/etcd/ca`, "kube-apiserver-etcd-client", [], true);
   cert("apiserver", `${PKI}/ca`, "kube-apiserver", [`IP:${ip}`, "DNS:kubernetes"]);
@@ -221,12 +244,13 @@ function etcdManifest(cfg, initialCluster, state) {
   pod = applyPatches(cfg, "etcd", pod);
   fs.mkdirSync(`${K}/manifests`, { recursive: true });
   fs.writeFileSync(`${K}/manifests/etcd.yaml`, YAML.stringify(pod));
+}
+// init's upload-config phase: the ClusterConfiguration into the kubeadm-config ConfigMap, which
+// `kubeadm join` reads back. Only `kubeadm init` uploads it; no `init phase` run offline does.
+function uploadConfig(cfg) {
   writeJson(`${API}/cluster.json`, {
-    ...readJson(`${API}/cluster.json`, {}),
-    etcdLocal: local,
-    controlPlaneEndpoint:
-      cfg.ClusterConfiguration?.controlPlaneEndpoint ??
-      readJson(`${API}/cluster.json`, {}).controlPlaneEndpoint,
+    etcdLocal: cfg.ClusterConfiguration?.etcd?.local ?? {},
+    controlPlaneEndpoint: cfg.ClusterConfiguration?.controlPlaneEndpoint,
   });
 }
 // util/patches: files `<target>[suffix][+type].yaml` in patches.directory, strategic merge by default;
@@ -334,6 +358,7 @@ function alive(pid) {
 }
 
 module.exports = {
+  uploadConfig,
   preflight,
   cert,
   etcdCerts,

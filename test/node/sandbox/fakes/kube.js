@@ -40,6 +40,7 @@ const {
   kubeconfig,
   controlPlaneKubeconfigs,
   etcdManifest,
+  uploadConfig,
   dataDirFromManifest,
   runStaticPods,
 } = require("./kube-node.js");
@@ -107,6 +108,7 @@ function init(cfg) {
   kubeconfig(`${K}/kubelet.conf`, `https://${ip}:6443`, `system:node:${name}`); // kubeconfig phase, before wait-control-plane
   etcdManifest(cfg);
   apiServerManifest(cfg);
+  uploadConfig(cfg);
   kubeletStart(cfg, true);
   fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true });
   waitLocalEtcd(ip);
@@ -227,7 +229,9 @@ function kubeadm(args) {
   if (cmd === "reset") return reset();
   const cfg = loadConfig(cfgFile);
   if (cmd === "init") return init(cfg);
+  // The etcd certificates are made together here (the real phases make one each, same SANs).
   if (cmd === "init phase certs etcd-healthcheck-client") return etcdCerts(cfg);
+  if (cmd === "init phase certs etcd-peer") return etcdCerts(cfg);
   if (cmd === "init phase certs all") return etcdCerts(cfg);
   const kubeconfigPhase =
     /^init phase kubeconfig (admin|super-admin|kubelet|controller-manager|scheduler)$/.exec(cmd);
