@@ -64,11 +64,11 @@ url_host() {
 
 # etcd_try_each ENDPOINTS ARGS... : one etcdctl call (no retry) against each of the
 # comma-separated ENDPOINTS in turn until one succeeds; prints that one's output. Each failure is
-# logged with etcdctl's own last error line, so a client-side cause (a missing CA file, a
+# logged with etcdctl's own last error lines, so a client-side cause (a missing CA file, a
 # conflicting ETCDCTL_* variable) is not mistaken for an unhealthy cluster. Called under `retry`,
 # every attempt tries every endpoint again: a retry never sticks to one dead peer.
 etcd_try_each() {
-  local endpoints="$1" endpoint out err
+  local endpoints="$1" endpoint out err cause
   shift
   err="$(mktemp)"
   for endpoint in ${endpoints//,/ }; do
@@ -77,7 +77,9 @@ etcd_try_each() {
       printf '%s\n' "$out"
       return 0
     fi
-    log "etcdctl $1 at $endpoint failed: $(tail -n 1 "$err")"
+    # The last two lines: `endpoint health` puts the cause above its final "unhealthy cluster".
+    cause="$(tail -n 2 "$err")"
+    log "etcdctl $1 at $endpoint failed: ${cause//$'\n'/ }"
   done
   rm -f "$err"
   return 1

@@ -72,6 +72,7 @@ describe("ClusterConfiguration (v1beta4)", () => {
       { name: "heartbeat-interval", value: "250" },
       { name: "election-timeout", value: "2500" },
       { name: "quota-backend-bytes", value: String(4 * 1024 ** 3) },
+      { name: "pre-vote", value: "true" },
     ]);
   });
 

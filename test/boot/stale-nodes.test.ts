@@ -136,3 +136,69 @@ test("an API that cannot be listed fails the step (retried, then fatal), nothing
   expect(r.stderr).toContain("cannot list the control-plane nodes");
   expect(c.exists("ip-10-0-1-20.old")).toBe(true);
 });
+
+const MY_STABLE_IP = "10.0.1.5";
+
+/** cluster(), plus remove_stale_control_plane_nodes with extra arguments (MY_STABLE_IP). */
+function clusterWithArgs(nodes: NodeSpec[]) {
+  const c = cluster(nodes);
+  const dir = dirs[dirs.length - 1];
+  if (dir === undefined) throw new Error("cluster() made no dir");
+  const removeWith = (...extra: string[]) =>
+    runLib(
+      ["etcd-member.sh", "stale-nodes.sh"],
+      'remove_stale_control_plane_nodes "$@"',
+      [MY_SUBNET, ME, ...extra],
+      {
+        K8SHA_KUBECTL: join(dir, "kubectl"),
+        K8SHA_ADMIN_KUBECONFIG: join(dir, "admin.conf"),
+        FAKE_DIR: dir,
+        K8SHA_RETRY_BASE: "0",
+        K8SHA_RETRY_CAP: "0",
+      },
+    );
+  return { ...c, removeWith };
+}
+
+// The kubelet registers with node-ip = the stable address, so the predecessor's Node (another
+// name: a new instance has a new private DNS name) carries MY stable address while it still
+// looks Ready (the node lifecycle controller has not marked the dead kubelet yet).
+const STABLE_NODES: NodeSpec[] = [
+  { name: ME, ip: MY_STABLE_IP, ready: "True" },
+  { name: "ip-10-0-1-77.predecessor", ip: MY_STABLE_IP, ready: "True" },
+  { name: "ip-10-0-1-30.alive", ip: "10.0.1.30", ready: "True" },
+  { name: "ip-10-0-1-50.alive", ip: "10.0.1.50", ready: "True" }, // 10.0.1.5 is a prefix of it
+  { name: "ip-10-0-2-5.other-zone", ip: "10.0.2.5", ready: "Unknown" },
+];
+
+test("with MY_STABLE_IP: a Ready node at my stable address is deleted; other Ready ones in my subnet are kept", async () => {
+  const c = clusterWithArgs(STABLE_NODES);
+  const r = await c.removeWith(MY_STABLE_IP);
+  expect(r.code).toBe(0);
+  expect(c.deletes()).toEqual(["delete node ip-10-0-1-77.predecessor"]);
+  expect(r.stderr).toContain(
+    `node ip-10-0-1-77.predecessor (${MY_STABLE_IP}) had my stable address ${MY_STABLE_IP}: this zone's lost predecessor`,
+  );
+  expect(r.stderr).toContain("deleting stale node ip-10-0-1-77.predecessor");
+  for (const alive of ["ip-10-0-1-30.alive", "ip-10-0-1-50.alive"]) {
+    expect(r.stderr).toMatch(
+      new RegExp(`WARNING: control-plane node ${alive.replace(/\./g, "\\.")} .*still READY`),
+    );
+    expect(c.exists(alive)).toBe(true);
+  }
+  expect(r.stderr).not.toMatch(/ip-10-0-1-50\.alive .*stable address/);
+  expect(c.exists(ME)).toBe(true);
+  expect(c.exists("ip-10-0-2-5.other-zone")).toBe(true);
+  expect(c.exists("ip-10-0-1-77.predecessor")).toBe(false);
+});
+
+test("without MY_STABLE_IP (old behaviour): the Ready node at that address is kept and warned about", async () => {
+  const c = clusterWithArgs(STABLE_NODES);
+  const r = await c.removeWith();
+  expect(r.code).toBe(0);
+  expect(c.deletes()).toEqual([]);
+  expect(r.stderr).toMatch(/WARNING: control-plane node ip-10-0-1-77\.predecessor .*still READY/);
+  expect(r.stderr).not.toContain("had my stable address");
+  expect(r.stderr).toContain(`no stale control-plane node in ${MY_SUBNET}`);
+  expect(c.exists("ip-10-0-1-77.predecessor")).toBe(true);
+});

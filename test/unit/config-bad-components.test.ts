@@ -69,7 +69,7 @@ const cases: RefusalCase[] = [
   [
     "election over 50 s",
     { etcd: { electionTimeoutMs: 60000 } },
-    /k8s-ha:etcd\.electionTimeoutMs: 60000 is invalid: 1250-50000 ms/,
+    /k8s-ha:etcd\.electionTimeoutMs: 60000 is invalid: 500-50000 ms/,
   ],
   [
     "quota 10 GiB",
