@@ -16,7 +16,7 @@ export K8SHA_SYNTH_CACHE_DIR
 trap 'rm -rf "$K8SHA_SYNTH_CACHE_DIR"' EXIT
 if [[ "${1:-}" == --scenarios ]]; then
   shift
-  npx --no-install jest --testMatch '**/test/node/**/*.test.ts' "$@"
+  npx --no-install jest --testMatch '**/test/node/**/*.test.ts' '**/test/node/**/*.sim.ts' "$@"
 else
   SWC_NODE_SOURCE_MAP_MODE=none node -r @swc-node/register scripts/simulate.ts "$@"
 fi

@@ -18,6 +18,7 @@
 #   AWS, CURL               binaries                                 (aws, curl)
 #   K8S_CA_CERT             cluster CA used to verify /readyz (/etc/kubernetes/pki/ca.crt)
 #   BOOT_INIT_WAIT_SECONDS  how long a non-zero master waits for init   (1800)
+#   BOOT_MARKER_POLL_SECONDS  least seconds between marker look-ups in that wait (30)
 
 # _ssm_initialised_marker : print "present" or "absent"; fails on any other AWS error so
 # that `retry` retries it (a throttled call must never read as "absent").
@@ -60,6 +61,18 @@ cluster_initialised() {
 }
 
 # decide_boot_mode : print exactly one of init | join | rejoin (logs go to stderr).
+# _cluster_exists : the API answers through the load balancer (a cheap probe, every poll), or the
+# initialised marker exists (an SSM call, at most every BOOT_MARKER_POLL_SECONDS while the API
+# is down: masters that boot with master 0 poll for as long as its init takes).
+_cluster_exists() {
+  local now
+  if _api_ready; then return 0; fi
+  now="$(date +%s)"
+  if ((now - ${_K8SHA_MARKER_CHECKED_AT:-0} < ${BOOT_MARKER_POLL_SECONDS:-30})); then return 1; fi
+  _K8SHA_MARKER_CHECKED_AT="$now"
+  cluster_initialised
+}
+
 decide_boot_mode() {
   local data_dir cluster owner
   : "${CLUSTER_NAME:?CLUSTER_NAME must be set}" "${MASTER_INDEX:?MASTER_INDEX must be set}"
@@ -81,7 +94,7 @@ decide_boot_mode() {
     return 0
   fi
   if [[ "$MASTER_INDEX" != "0" ]]; then
-    wait_until "${BOOT_INIT_WAIT_SECONDS:-1800}" "cluster initialised by master 0" cluster_initialised ||
+    wait_until "${BOOT_INIT_WAIT_SECONDS:-1800}" "cluster initialised by master 0" _cluster_exists ||
       die "cluster was not initialised within ${BOOT_INIT_WAIT_SECONDS:-1800}s"
   fi
   log "empty etcd volume in an initialised cluster: join"

@@ -99,8 +99,27 @@ test("other masters join, waiting (bounded) for master 0 to initialise", async (
   const waited = await decide({
     masterIndex: 1,
     waitSeconds: 30, // date(1) has 1 s granularity: never let the deadline race the retry
-    script: "n=0\ncluster_initialised() { n=$((n + 1)); ((n >= 2)); }\nK8SHA_RETRY_CAP=0 decide_boot_mode",
+    script:
+      "n=0\ncluster_initialised() { n=$((n + 1)); ((n >= 2)); }\nBOOT_MARKER_POLL_SECONDS=0 K8SHA_RETRY_CAP=0 decide_boot_mode",
   });
   expect(waited.stdout).toBe("join\n");
   expect(waited.stderr).toContain("waiting for: cluster initialised by master 0");
+});
+
+test("while the API is down, a waiting master looks the marker up at most every BOOT_MARKER_POLL_SECONDS", async () => {
+  const r = await decide({
+    masterIndex: 1,
+    waitSeconds: 3,
+    script: [
+      'log_file="$(mktemp)"',
+      'cluster_initialised() { echo marker >>"$log_file"; return 1; }',
+      '_api_ready() { echo api >>"$log_file"; return 1; }',
+      // decide_boot_mode dies at the deadline: count in a subshell, report from outside it.
+      "(BOOT_MARKER_POLL_SECONDS=30 K8SHA_RETRY_BASE=0 K8SHA_RETRY_CAP=0 decide_boot_mode) || true",
+      'echo "marker=$(grep -c marker "$log_file") api=$(grep -c api "$log_file")"',
+    ].join("\n"),
+  });
+  const [, marker, api] = /marker=(\d+) api=(\d+)/.exec(r.stdout) ?? [];
+  expect(Number(marker)).toBe(1);
+  expect(Number(api)).toBeGreaterThan(3);
 });

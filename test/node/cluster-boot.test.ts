@@ -1,9 +1,11 @@
 /**
- * Node sandbox, the whole control plane of the real dev stack: its three masters and a worker
- * boot at the same moment; master 0 inits, masters 1 and 2 join one at a time, the worker joins.
- * Then master 1's instance is lost three times in a row: each replacement takes over the stable
- * address, finds its member on the volume and comes back as the same member, offline. Last,
- * master 2 reboots without its volume mounted. Every node boots from its launch template's
+ * The whole-cluster simulation (test/node/sandbox/simulation.ts) of the real dev stack's control
+ * plane: its three masters and a worker boot at the same moment; master 0 inits, masters 1 and 2
+ * join one at a time, the worker joins. Then the losses that used to need a person: master 1's
+ * instance three times in a row (each replacement takes over the stable address and comes back
+ * as the same member, offline); two of three at the same moment; all three at once; one volume.
+ * After each, etcd must have three started, voting members at the stable addresses and every key
+ * written before the fault. Last, master 2 reboots without its volume mounted. Every node boots from its launch template's
  * rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot installs on
  * PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
  */
@@ -155,6 +157,35 @@ test("master 1 is lost three times in a row: each replacement is the same member
       "unix:///run/containerd/containerd.sock",
     );
   }
+}, 420_000);
+
+test("two of three masters lost at the same moment: both come back, without quorum to start with", async () => {
+  const boots = await sim.replace([0, 2]);
+  for (const b of boots) {
+    expect(b.code).toBe(0);
+    expect(b.log).toContain("boot mode: rejoin");
+    expect(b.log).not.toContain("updating etcd member");
+  }
+  sim.putKeys();
+}, 420_000);
+
+test("all masters lost at once (volumes kept): the cluster comes back by itself", async () => {
+  const boots = await sim.replace([0, 1, 2]);
+  for (const b of boots) {
+    expect(b.code).toBe(0);
+    expect(b.log).toContain("boot mode: rejoin");
+  }
+  // Nobody answered the membership check: each started its member without asking.
+  expect(boots.some((b) => b.log.includes("no other etcd member answers"))).toBe(true);
+  sim.putKeys();
+}, 420_000);
+
+test("one volume lost: the blank replacement removes its zone's stale member and joins anew", async () => {
+  const [b] = await sim.replace([2], "volume");
+  expect(b?.code).toBe(0);
+  expect(b?.log).toContain("boot mode: join");
+  expect(b?.log).toMatch(/removing stale etcd member [0-9a-f]+ through /);
+  sim.putKeys();
 }, 420_000);
 
 test("master 2 reboots and its etcd volume is not mounted: no etcd starts on the root disk", async () => {

@@ -1,8 +1,9 @@
 /**
- * The whole-cluster simulation (test/node/sandbox/simulation.ts), three masters of the real dev
- * stack: losses that used to need a person. After each one, etcd must be healthy with three
- * started, voting members at the masters' stable addresses, and every key written before the
- * fault must still be there.
+ * The whole-cluster simulation, three masters of the dev stack (`npm run simulate -- --scenarios`):
+ * a master whose boot ran out of retries while quorum was gone comes back by itself, through the
+ * boot unit's next attempt, once quorum is back. Two members hang (SIGSTOP) while master 2 is
+ * replaced with a lost volume; its join cannot remove the stale member and the attempt fails;
+ * the members resume; the unit's next attempt joins.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,35 +20,6 @@ afterAll(async () => {
   if (sim) console.log(sim.table());
   await sim?.stop();
 });
-
-test("two of three masters lost at the same moment: both come back, without quorum to start with", async () => {
-  const boots = await sim.replace([0, 2]);
-  for (const b of boots) {
-    expect(b.code).toBe(0);
-    expect(b.log).toContain("boot mode: rejoin");
-    expect(b.log).not.toContain("updating etcd member");
-  }
-  sim.putKeys();
-}, 420_000);
-
-test("all masters lost at once (volumes kept): the cluster comes back by itself", async () => {
-  const boots = await sim.replace([0, 1, 2]);
-  for (const b of boots) {
-    expect(b.code).toBe(0);
-    expect(b.log).toContain("boot mode: rejoin");
-  }
-  // Nobody answered the membership check: each started its member without asking.
-  expect(boots.some((b) => b.log.includes("no other etcd member answers"))).toBe(true);
-  sim.putKeys();
-}, 420_000);
-
-test("one volume lost: the blank replacement removes its zone's stale member and joins anew", async () => {
-  const [b] = await sim.replace([2], "volume");
-  expect(b?.code).toBe(0);
-  expect(b?.log).toContain("boot mode: join");
-  expect(b?.log).toMatch(/removing stale etcd member [0-9a-f]+ through /);
-  sim.putKeys();
-}, 420_000);
 
 test("a boot that gave up while quorum was gone succeeds on the unit's next attempt, once quorum is back", async () => {
   const [m0, m1] = [sim.masters[0], sim.masters[1]] as [NodeSandbox, NodeSandbox];
