@@ -114,6 +114,8 @@ PY
 # etcd_node_certs : this master's etcd certificates from the etcd CA (SSM), from the local
 # config, before any kubeadm run makes them from the cluster-wide config: the peer certificate
 # with the primary address, the health-check client certificate the membership steps use.
+# kubeadm init/join then keep them ("Using the existing ... certificate": phases/certs/certs.go
+# writeCertificateFilesIfNotExist accepts a CA-signed certificate valid for every SAN it wants).
 etcd_node_certs() {
   local cert
   for cert in etcd-peer etcd-healthcheck-client; do

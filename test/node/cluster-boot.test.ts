@@ -14,22 +14,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { NodeSandbox } from "./sandbox/node";
-import { Simulation, type TimedBoot } from "./sandbox/simulation";
+import { simulationSuite } from "./sandbox/suite";
 
-let sim: Simulation;
-let boots: TimedBoot[];
-const master = (i: number) => sim.masters[i] as NodeSandbox;
-
-/** A fresh cluster comes up the way `pulumi up` starts it: every ASG launches at once. */
-beforeAll(async () => {
-  sim = await Simulation.create(3);
-  boots = await sim.start(true);
-  sim.putKeys();
-}, 420_000);
-afterAll(async () => {
-  if (sim) console.log(sim.table());
-  await sim?.stop();
-});
+const current = simulationSuite(3, true);
+const master = (i: number) => current().masters[i] as NodeSandbox;
 
 const stamp = (line: string) => Date.parse(line.slice(0, 20));
 /** When the boot held the control-plane join lock, from its own log lines. */
@@ -41,7 +29,8 @@ function lockWindow(log: string): [number, number] {
 }
 
 test("master 0 inits, with etcdctl copied out of the etcd image before its first etcd step", async () => {
-  const [r] = boots;
+  const sim = current();
+  const [r] = sim.freshBoots;
   const m0 = master(0);
   expect(r?.log).not.toContain("command not found");
   expect(r?.code).toBe(0);
@@ -73,7 +62,8 @@ test("master 0 inits, with etcdctl copied out of the etcd image before its first
 });
 
 test("masters 1 and 2 wait for the init, then join one at a time through the etcd lock", async () => {
-  const [, r1, r2] = boots;
+  const sim = current();
+  const [, r1, r2] = sim.freshBoots;
   const [m1, m2] = [master(1), master(2)];
   expect(r1?.code).toBe(0);
   expect(r2?.code).toBe(0);
@@ -95,6 +85,7 @@ test("masters 1 and 2 wait for the init, then join one at a time through the etc
 });
 
 test("each master holds its stable address on its interface, kept by netplan, and in its peer certificate", () => {
+  const sim = current();
   for (const m of sim.masters) {
     const addresses = execFileSync("ip", ["-o", "-4", "addr", "show", "dev", m.link], { encoding: "utf8" });
     expect(addresses).toContain(` ${m.o.ownAddress}/32 `);
@@ -113,12 +104,14 @@ test("each master holds its stable address on its interface, kept by netplan, an
 });
 
 test("the worker waits for the API load balancer and joins", async () => {
-  const [, , , r] = boots;
+  const sim = current();
+  const [, , , r] = sim.freshBoots;
   expect(r?.code).toBe(0);
   expect(sim.workerNode.read("etc/kubernetes/kubelet.conf")).not.toBe("");
 });
 
 test("master 1 is lost three times in a row: each replacement is the same member at the same address", async () => {
+  const sim = current();
   const id = /member_id=([0-9a-f]+)/.exec(master(1).readMounted("/var/lib/etcd-volume/k8sha-identity"))?.[1];
   for (let round = 0; round < 3; round++) {
     sim.putKeys();
@@ -160,6 +153,7 @@ test("master 1 is lost three times in a row: each replacement is the same member
 }, 420_000);
 
 test("two of three masters lost at the same moment: both come back, without quorum to start with", async () => {
+  const sim = current();
   const boots = await sim.replace([0, 2]);
   for (const b of boots) {
     expect(b.code).toBe(0);
@@ -170,6 +164,7 @@ test("two of three masters lost at the same moment: both come back, without quor
 }, 420_000);
 
 test("all masters lost at once (volumes kept): the cluster comes back by itself", async () => {
+  const sim = current();
   const boots = await sim.replace([0, 1, 2]);
   for (const b of boots) {
     expect(b.code).toBe(0);
@@ -181,6 +176,7 @@ test("all masters lost at once (volumes kept): the cluster comes back by itself"
 }, 420_000);
 
 test("one volume lost: the blank replacement removes its zone's stale member and joins anew", async () => {
+  const sim = current();
   const [b] = await sim.replace([2], "volume");
   expect(b?.code).toBe(0);
   expect(b?.log).toContain("boot mode: join");

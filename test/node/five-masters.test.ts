@@ -3,20 +3,12 @@
  * two lost at the same moment, volumes kept; the other three keep quorum, the two come back as
  * the same members at the same addresses.
  */
-import { Simulation } from "./sandbox/simulation";
+import { simulationSuite } from "./sandbox/suite";
 
-let sim: Simulation;
-beforeAll(async () => {
-  sim = await Simulation.create(5);
-  await sim.start();
-  sim.putKeys();
-}, 420_000);
-afterAll(async () => {
-  if (sim) console.log(sim.table());
-  await sim?.stop();
-});
+const current = simulationSuite(5);
 
 test("five masters, two replaced at once: five healthy members, every key kept", async () => {
+  const sim = current();
   expect(sim.memberProblems()).toEqual([]);
   const boots = await sim.replace([1, 3]);
   for (const b of boots) {

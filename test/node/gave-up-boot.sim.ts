@@ -8,20 +8,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeSandbox } from "./sandbox/node";
-import { Simulation } from "./sandbox/simulation";
+import { simulationSuite } from "./sandbox/suite";
 
-let sim: Simulation;
-beforeAll(async () => {
-  sim = await Simulation.create(3);
-  await sim.start();
-  sim.putKeys();
-}, 420_000);
-afterAll(async () => {
-  if (sim) console.log(sim.table());
-  await sim?.stop();
-});
+const current = simulationSuite(3);
 
 test("a boot that gave up while quorum was gone succeeds on the unit's next attempt, once quorum is back", async () => {
+  const sim = current();
   const [m0, m1] = [sim.masters[0], sim.masters[1]] as [NodeSandbox, NodeSandbox];
   m0.freezeEtcd();
   m1.freezeEtcd();

@@ -4,20 +4,12 @@
  * its own quorum), as the same member.
  */
 import type { NodeSandbox } from "./sandbox/node";
-import { Simulation } from "./sandbox/simulation";
+import { simulationSuite } from "./sandbox/suite";
 
-let sim: Simulation;
-beforeAll(async () => {
-  sim = await Simulation.create(1);
-  await sim.start();
-  sim.putKeys();
-}, 420_000);
-afterAll(async () => {
-  if (sim) console.log(sim.table());
-  await sim?.stop();
-});
+const current = simulationSuite(1);
 
 test("the only master is replaced and rejoins its volume without any peer", async () => {
+  const sim = current();
   const before = (sim.masters[0] as NodeSandbox).readMounted("/var/lib/etcd-volume/k8sha-identity");
   const id = /member_id=([0-9a-f]+)/.exec(before)?.[1];
   const [b] = await sim.replace([0]);

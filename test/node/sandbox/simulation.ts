@@ -51,6 +51,8 @@ export class Simulation {
   /** The current instance of each master, master 0 first. */
   readonly masters: NodeSandbox[] = [];
   readonly recoveries: Recovery[] = [];
+  /** The boots of `start()`: masters in index order, then the worker. */
+  freshBoots: TimedBoot[] = [];
   private generations: number[] = [];
   private written = 0;
   private worker?: NodeSandbox;
@@ -102,6 +104,7 @@ export class Simulation {
       });
     }
     const boots = await timedBoots([...nodes, ...(this.worker ? [this.worker] : [])], t0);
+    this.freshBoots = boots;
     await this.record(`fresh cluster: ${this.count} master(s) boot at once`, nodes, boots, t0);
     return boots;
   }
