@@ -4,14 +4,9 @@
  * getAvailabilityZones at deploy time instead of listed).
  */
 import { ofType, type SynthResult, synthesize } from "../../synth/mockRuntime";
+import { EXISTING_VPC } from "../support/existingVpc";
 
-const byo = {
-  vpcId: "vpc-0123abcd",
-  vpcCidr: "10.50.0.0/16",
-  publicSubnetIds: ["subnet-0a1", "subnet-0a2", "subnet-0a3"],
-  privateSubnetIds: ["subnet-0b1", "subnet-0b2", "subnet-0b3"],
-  privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
-};
+const byo = EXISTING_VPC;
 
 describe("existingVpc", () => {
   let result: SynthResult;

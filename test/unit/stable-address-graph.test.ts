@@ -23,6 +23,7 @@ import {
   readStackConfig,
   synthesize,
 } from "../../synth/mockRuntime";
+import { EXISTING_VPC } from "../support/existingVpc";
 import {
   childrenOf,
   depsOfType,
@@ -130,14 +131,7 @@ function parseNodeEnv(text: string): Record<string, string> {
 
 // --- the three layouts ---------------------------------------------------------------------
 
-/** The existing VPC of network-overrides.test.ts, with the CIDRs its subnets really have. */
-const byo = {
-  vpcId: "vpc-0123abcd",
-  vpcCidr: "10.50.0.0/16",
-  publicSubnetIds: ["subnet-0a1", "subnet-0a2", "subnet-0a3"],
-  privateSubnetIds: ["subnet-0b1", "subnet-0b2", "subnet-0b3"],
-  privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
-};
+const byo = EXISTING_VPC;
 
 interface Layout {
   label: string;

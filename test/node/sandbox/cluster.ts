@@ -28,6 +28,7 @@ import {
 import { createCa, issueCert, type TestCa } from "../../support/pki";
 import { S3TestServer } from "../../support/s3";
 import { FakeAws } from "./fakeAws";
+import { LoopbackInterfaces } from "./interfaces";
 import { close, imdsAnswers, type Listening, startApi, startImds, startInternet } from "./loopback";
 import { NodeSandbox } from "./node";
 
@@ -77,8 +78,7 @@ export class SandboxCluster {
   private apiHost = "";
   readonly nodes: NodeSandbox[] = [];
 
-  private links: string[] = [];
-  private linkCount = 0;
+  private readonly interfaces: LoopbackInterfaces;
 
   private constructor(
     net: number,
@@ -89,6 +89,7 @@ export class SandboxCluster {
     readonly subnets: GraphSubnet[],
   ) {
     this.net = net;
+    this.interfaces = new LoopbackInterfaces(net);
   }
 
   /**
@@ -233,31 +234,6 @@ export class SandboxCluster {
     return specs.find((t) => t.resourceType === "network-interface")?.tags ?? {};
   }
 
-  /** A veth standing for the instance's primary interface, with its MAC; its peer end idles. */
-  private addInterface(mac: string): string {
-    const name = `k8s${this.net.toString(16)}${(this.linkCount++).toString(16).padStart(3, "0")}`;
-    execFileSync("ip", ["link", "add", `${name}a`, "type", "veth", "peer", "name", `${name}b`]);
-    execFileSync("ip", ["link", "set", `${name}a`, "address", mac, "up"]);
-    execFileSync("ip", ["link", "set", `${name}b`, "up"]);
-    this.links.push(`${name}a`);
-    return `${name}a`;
-  }
-
-  /**
-   * On one machine every connection to a local address comes from that address (the source of
-   * its local route), which no other member's peer certificate names; on EC2 a peer connection
-   * comes from the dialer's primary address, which its own peer certificate names. A static local
-   * route with source 127.0.0.1 (in every kubeadm etcd certificate), added before the boot adds
-   * the address and preferred over the kernel's, keeps etcd's check of a peer's certificate
-   * against the connection's source passing as it would on EC2, instead of switching it off.
-   */
-  private sourceFromLoopback(address: string, link: string): void {
-    execFileSync("ip", [
-      ...["route", "replace", "local", `${address}/32`, "dev", link],
-      ...["table", "local", "proto", "static", "scope", "host", "src", "127.0.0.1"],
-    ]);
-  }
-
   /**
    * A new instance from `template` in `zone`: its primary address is in the zone's subnet, on
    * the /24 above the master address reservation, host 10+generation.
@@ -269,14 +245,13 @@ export class SandboxCluster {
     const subnet = this.subnet(spec.zone);
     const base = mustParseCidr(subnet.cidr).network;
     const ip = formatIpv4(base + 256 + 10 + spec.generation);
-    const ordinal = this.linkCount;
+    const ordinal = this.interfaces.count;
     const instanceId = `i-0${ordinal.toString(16)}${spec.generation}${Math.floor(Math.random() * 1e8).toString(16)}`;
     const dir = join(this.dir, "nodes", `${spec.name}-g${spec.generation}`);
     mkdirSync(dir, { recursive: true });
     const env = this.envOf(spec.template);
     const mac = `0a:00:00:${this.net.toString(16).padStart(2, "0")}:${(ordinal >> 8).toString(16).padStart(2, "0")}:${(ordinal & 255).toString(16).padStart(2, "0")}`;
-    const link = this.addInterface(mac);
-    if (env.STABLE_IP) this.sourceFromLoopback(env.STABLE_IP, link);
+    const link = this.interfaces.add(mac, env.STABLE_IP || undefined);
     const eni = {
       id: `eni-0${ordinal.toString(16).padStart(4, "0")}${instanceId.slice(2, 8)}`,
       subnetId: subnet.id,
@@ -336,16 +311,7 @@ export class SandboxCluster {
   terminate(node: NodeSandbox): void {
     node.stop();
     this.aws.terminate(node.instanceId);
-    this.deleteLink(node.link);
-  }
-
-  private deleteLink(link: string): void {
-    try {
-      execFileSync("ip", ["link", "del", link], { stdio: "ignore" });
-    } catch {
-      // already gone
-    }
-    this.links = this.links.filter((l) => l !== link);
+    this.interfaces.remove(node.link);
   }
 
   async stop(): Promise<void> {
@@ -354,7 +320,7 @@ export class SandboxCluster {
     await this.aws.stop();
     await this.s3?.stop();
     for (const s of this.servers) await close(s);
-    for (const link of [...this.links]) this.deleteLink(link);
+    this.interfaces.removeAll();
     // K8SHA_KEEP_SANDBOX=1 keeps every node's folder (boot.log, kubeadm.log, pods/etcd.log) to read.
     if (!process.env.K8SHA_KEEP_SANDBOX) rmSync(this.dir, { recursive: true, force: true });
   }

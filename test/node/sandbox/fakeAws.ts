@@ -17,7 +17,11 @@ import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "nod
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { filtersOf, indexed, tagSet, xmlEscape } from "./ec2Query";
+import { assignPrivateIpAddresses, describeNetworkInterfaces, type FakeInterface } from "./fakeInterfaces";
 import { AwsError, FakeSsm } from "./fakeSsm";
+
+export type { FakeInterface } from "./fakeInterfaces";
 
 export interface FakeInstance {
   id: string;
@@ -31,15 +35,6 @@ export interface FakeInstance {
   eni: FakeInterface;
 }
 
-export interface FakeInterface {
-  id: string;
-  subnetId: string;
-  /** The primary private address first, then secondary ones. */
-  addresses: string[];
-  /** What the launch template's network-interface tag specification gave it. */
-  tags: Record<string, string>;
-}
-
 export interface FakeVolume {
   id: string;
   zone: string;
@@ -47,9 +42,6 @@ export interface FakeVolume {
   image: string;
   attachment?: { instanceId: string; device: string; loop: string };
 }
-
-const xmlEscape = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 export class FakeAws {
   readonly instances = new Map<string, FakeInstance>();
@@ -158,9 +150,9 @@ export class FakeAws {
       case "DescribeVolumes":
         return this.describeVolumes(form);
       case "DescribeNetworkInterfaces":
-        return this.describeNetworkInterfaces(form);
+        return describeNetworkInterfaces(this.liveInterfaces(), filtersOf(form));
       case "AssignPrivateIpAddresses":
-        return this.assignPrivateIpAddresses(form);
+        return assignPrivateIpAddresses(this.liveInterfaces(), form);
       case "AttachVolume":
         return this.attachVolume(form);
       case "DetachVolume":
@@ -209,55 +201,6 @@ export class FakeAws {
 
   private liveInterfaces(): FakeInterface[] {
     return [...this.instances.values()].filter((i) => i.state !== "terminated").map((i) => i.eni);
-  }
-
-  private describeNetworkInterfaces(form: URLSearchParams): string {
-    const filters = filtersOf(form);
-    const matches = this.liveInterfaces().filter((eni) =>
-      filters.every(([name, values]) => {
-        if (name === "addresses.private-ip-address") return eni.addresses.some((a) => values.includes(a));
-        if (name === "subnet-id") return values.includes(eni.subnetId);
-        throw new AwsError("InvalidParameterValue", `fake EC2 does not filter interfaces on ${name}`);
-      }),
-    );
-    const items = matches
-      .map(
-        (eni) =>
-          `<item><networkInterfaceId>${eni.id}</networkInterfaceId><subnetId>${eni.subnetId}</subnetId>` +
-          `<privateIpAddress>${eni.addresses[0] ?? ""}</privateIpAddress><privateIpAddressesSet>${eni.addresses
-            .map(
-              (a, i) => `<item><privateIpAddress>${a}</privateIpAddress><primary>${i === 0}</primary></item>`,
-            )
-            .join("")}</privateIpAddressesSet><tagSet>${tagSet(eni.tags)}</tagSet></item>`,
-      )
-      .join("");
-    return `<networkInterfaceSet>${items}</networkInterfaceSet>`;
-  }
-
-  private assignPrivateIpAddresses(form: URLSearchParams): string {
-    const id = form.get("NetworkInterfaceId") ?? "";
-    const eni = this.liveInterfaces().find((e) => e.id === id);
-    if (!eni)
-      throw new AwsError(
-        "InvalidNetworkInterfaceID.NotFound",
-        `The networkInterface ID '${id}' does not exist`,
-      );
-    const reassign = form.get("AllowReassignment") === "true";
-    const wanted = indexed(form, "PrivateIpAddress");
-    for (const address of wanted) {
-      const holder = this.liveInterfaces().find((e) => e !== eni && e.addresses.includes(address));
-      if (holder && !reassign) throw new AwsError("InvalidParameterValue", `Address ${address} is in use.`);
-      if (holder) {
-        if (holder.addresses[0] === address)
-          throw new AwsError(
-            "InvalidParameterValue",
-            `Address ${address} is the primary address of ${holder.id}.`,
-          );
-        holder.addresses = holder.addresses.filter((a) => a !== address);
-      }
-      if (!eni.addresses.includes(address)) eni.addresses.push(address);
-    }
-    return "<return>true</return>";
   }
 
   private volume(id: string): FakeVolume {
@@ -315,23 +258,3 @@ const STATE_CODES: Record<FakeInstance["state"], number> = {
   "shutting-down": 32,
   terminated: 48,
 };
-
-/** `Name.1`, `Name.2`, ... of a query-protocol request. */
-function indexed(form: URLSearchParams, name: string): string[] {
-  const out: string[] = [];
-  for (let i = 1; form.has(`${name}.${i}`); i++) out.push(form.get(`${name}.${i}`) ?? "");
-  return out;
-}
-
-function filtersOf(form: URLSearchParams): [string, string[]][] {
-  const filters: [string, string[]][] = [];
-  for (let i = 1; form.has(`Filter.${i}.Name`); i++)
-    filters.push([form.get(`Filter.${i}.Name`) ?? "", indexed(form, `Filter.${i}.Value`)]);
-  return filters;
-}
-
-function tagSet(tags: Record<string, string>): string {
-  return Object.entries(tags)
-    .map(([k, v]) => `<item><key>${xmlEscape(k)}</key><value>${xmlEscape(v)}</value></item>`)
-    .join("");
-}
