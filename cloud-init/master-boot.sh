@@ -56,6 +56,27 @@ peer_endpoints() {
   (IFS=,; printf '%s\n' "${urls[*]}")
 }
 
+# peer_endpoints, then the other running masters' instance addresses: while a cluster built
+# before stable addresses migrates, its members that have not moved yet listen only there.
+# For the steps that need the other members' quorum (join, the one-time URL move).
+peer_endpoints_with_instances() {
+  local stable ips ip
+  local -a urls=()
+  stable="$(peer_endpoints)"
+  ips="$(retry "${AWS:-aws}" ec2 describe-instances --output text \
+    --filters "Name=tag:k8sha.io/cluster,Values=$CLUSTER_NAME" "Name=tag:k8sha.io/role,Values=master" \
+    "Name=instance-state-name,Values=running" \
+    --query 'Reservations[].Instances[].PrivateIpAddress')" || die "cannot list the other masters"
+  for ip in $ips; do
+    [[ "$ip" == "$NODE_IP" ]] || urls+=("https://$ip:2379")
+  done
+  if ((${#urls[@]} == 0)); then
+    printf '%s\n' "$stable"
+  else
+    (IFS=,; printf '%s,%s\n' "$stable" "${urls[*]}")
+  fi
+}
+
 # Values from command substitutions are captured first: as a command's argument, a failed
 # "$(...)" is ignored even under errexit, so an unreadable token would be written as "" (kubeadm
 # init would then invent its own token) and the step marked done.
@@ -90,7 +111,7 @@ mark_initialised() {
 
 remove_stale_member() {
   local peers
-  peers="$(peer_endpoints)"
+  peers="$(peer_endpoints_with_instances)"
   etcd_remove_stale_member "$peers" "$SUBNET_CIDR" "$STABLE_IP" >/dev/null
 }
 
@@ -108,7 +129,7 @@ mode_init() {
 # boot together take turns, through an etcd lock whose lease dies with a crashed holder.
 join_under_lock() {
   local endpoints
-  endpoints="$(peer_endpoints)"
+  endpoints="$(peer_endpoints_with_instances)"
   log "waiting for the control-plane join lock through $endpoints"
   etcd_lock_run "$endpoints" k8sha/control-plane-join kubeadm_join_master "$JOIN_CONFIG"
 }
@@ -127,7 +148,7 @@ mode_join() {
 rejoin_move_peer_url() {
   local member peers rc=0
   member="$(etcd_read_identity member_id)" || die "no member id in $(etcd_identity_file)"
-  peers="$(peer_endpoints)"
+  peers="$(peer_endpoints_with_instances)"
   etcd_rejoin_update_peer "$peers" "$member" "$STABLE_PEER_URL" || rc=$?
   if ((rc == 3)); then
     set_aside_removed_member "$member"
@@ -136,12 +157,21 @@ rejoin_move_peer_url() {
   ((rc == 0)) || die "cannot update the peer URL of etcd member $member"
 }
 
+# The member's data and its identity go to one folder on the volume, then the mode becomes join.
+# Re-entrant: a reboot half-way finds the marker and finishes the same move.
 set_aside_removed_member() {
-  local aside
-  aside="$ETCD_DATA_DIR.removed-$(date -u +%Y%m%dT%H%M%SZ)"
-  log "member $1 was removed from the cluster; moving its data to $aside and joining anew"
-  mv "$ETCD_DATA_DIR" "$aside"
+  local marker="$K8SHA_STATE_DIR/set-aside" aside identity
+  if [[ ! -s "$marker" ]]; then
+    printf '%s\n' "$ETCD_MOUNT/removed-$(date -u +%Y%m%dT%H%M%SZ)" >"$marker"
+  fi
+  aside="$(<"$marker")"
+  log "member $1 was removed from the cluster; moving its data and identity to $aside and joining anew"
+  mkdir -p "$aside"
+  identity="$(etcd_identity_file)"
+  if [[ -d "$ETCD_DATA_DIR" ]]; then mv "$ETCD_DATA_DIR" "$aside/"; fi
+  if [[ -f "$identity" ]]; then mv "$identity" "$aside/"; fi
   printf 'join\n' >"$K8SHA_STATE_DIR/boot-mode"
+  rm -f "$marker"
 }
 
 # A member removed while this master was away would make its etcd exit ("permanently
@@ -179,6 +209,11 @@ member_has_stable_url() { [[ "$(etcd_read_identity peer_url 2>/dev/null)" == "$S
 
 mode_rejoin() {
   local legacy=false
+  if [[ -s "$K8SHA_STATE_DIR/set-aside" ]]; then
+    set_aside_removed_member "(set aside on an earlier boot)"
+    mode_join
+    return 0
+  fi
   member_has_stable_url || legacy=true
   if ((${MASTER_COUNT:-3} > 1)); then
     if [[ "$legacy" == true ]]; then

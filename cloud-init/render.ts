@@ -54,7 +54,9 @@ function bootUnit(): string {
     "StartLimitIntervalSec=0",
     "",
     "[Service]",
-    "Type=oneshot",
+    // exec, not oneshot: the start job ends as soon as the bootstrap runs, so a reboot's
+    // multi-user.target (and cloud-final, ordered after it) never waits for a boot attempt.
+    "Type=exec",
     `ExecStart=${BOOTSTRAP_PATH}`,
     "Restart=on-failure",
     `RestartSec=${BOOT_RETRY_SECONDS}`,

@@ -118,8 +118,9 @@ PY
 # writeCertificateFilesIfNotExist accepts a CA-signed certificate valid for every SAN it wants).
 etcd_node_certs() {
   local cert
+  # `|| return 1`: called inside `retry` (an `if` context, where errexit is off) after a reset.
   for cert in etcd-peer etcd-healthcheck-client; do
-    retry "${KUBEADM:-kubeadm}" init phase certs "$cert" --config "${LOCAL_CONFIG:?}"
+    retry "${KUBEADM:-kubeadm}" init phase certs "$cert" --config "${LOCAL_CONFIG:?}" || return 1
   done
 }
 
@@ -164,8 +165,8 @@ kubeadm_reset_for_retry() {
   log "an earlier kubeadm run left state behind without finishing: resetting this node"
   "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:-unix:///run/containerd/containerd.sock}" || true
   if [[ "${K8SHA_ROLE:-}" == master ]]; then
-    fetch_pki
-    etcd_node_certs
+    fetch_pki || return 1
+    etcd_node_certs || return 1
   fi
 }
 
@@ -196,7 +197,7 @@ kubeadm_join_attempt() {
 
 # kubeadm_join_worker CONFIG : wait for the API, then join with a few bounded attempts.
 kubeadm_join_worker() {
-  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
+  if kubeadm_left_state; then kubeadm_reset_for_retry || return 1; fi
   wait_for_api
   K8SHA_RETRY_MAX="${K8SHA_JOIN_ATTEMPTS:-4}" retry kubeadm_join_attempt "$1"
 }
@@ -206,7 +207,7 @@ kubeadm_join_worker() {
 # A retry after a failure resets first; the cluster is not initialised yet (master 0 writes the
 # initialised marker only after this step), so nothing else depends on the half-made member.
 kubeadm_init_master() {
-  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
+  if kubeadm_left_state; then kubeadm_reset_for_retry || return 1; fi
   "${KUBEADM:-kubeadm}" init --config "$1" --skip-token-print
 }
 
@@ -219,7 +220,7 @@ kubeadm_join_master() {
 }
 
 kubeadm_join_master_attempt() {
-  if kubeadm_left_state; then kubeadm_reset_for_retry; fi
+  if kubeadm_left_state; then kubeadm_reset_for_retry || return 1; fi
   "${KUBEADM:-kubeadm}" join --config "$1"
 }
 

@@ -65,6 +65,13 @@ case "$1 $2" in
 esac
 `;
 const RECORDER = '#!/usr/bin/env bash\nprintf \'%s\\n\' "$*" >>"$FAKE_DIR/$(basename "$0").log"\n';
+// etcdctl that cannot connect to DEAD_ENDPOINTS (as when nobody listens there), else records.
+const FAKE_ETCDCTL = `#!/usr/bin/env bash
+for ip in $DEAD_ENDPOINTS; do
+  if [[ "$*" == *"https://$ip:2379"* ]]; then echo "Error: dial tcp $ip:2379: connect: connection refused" >&2; exit 1; fi
+done
+printf '%s\\n' "$*" >>"$FAKE_DIR/etcdctl.log"
+`;
 
 interface Scenario {
   mode: "init" | "join" | "rejoin";
@@ -73,6 +80,12 @@ interface Scenario {
   tokenInSsm?: boolean;
   /** Private IPs `describe-instances` returns for the cluster's running masters. */
   masters?: string[];
+  /** The masters' stable addresses (MEMBER_ADDRESSES); default `masters`. */
+  members?: string[];
+  /** Addresses at which etcdctl cannot connect (nobody listens there). */
+  deadEndpoints?: string[];
+  /** A set-aside of a removed member that an earlier boot began (its target folder, in the volume). */
+  setAsideBegun?: string;
   caCert?: boolean;
   /** Files an earlier, unfinished kubeadm run left in /etc/kubernetes. */
   leftOver?: string[];
@@ -89,7 +102,7 @@ async function boot(s: Scenario) {
   for (const [name, body] of [
     ["aws", FAKE_AWS],
     ["kubeadm", RECORDER],
-    ["etcdctl", RECORDER],
+    ["etcdctl", FAKE_ETCDCTL],
     // Serves an empty node list; stale-nodes.test.ts covers what gets deleted.
     ["kubectl", RECORDER],
   ]) {
@@ -119,6 +132,10 @@ async function boot(s: Scenario) {
   }
   if (s.mode === "rejoin")
     writeFileSync(p("volume/k8sha-identity"), "cluster=prod\nmember_id=8e9e05c52164694d\n");
+  if (s.setAsideBegun) {
+    mkdirSync(p("volume/data/member"), { recursive: true });
+    writeFileSync(p("state/set-aside"), `${p("volume", s.setAsideBegun)}\n`);
+  }
   writeFileSync(p("cluster.yaml"), "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n");
   writeFileSync(
     p("node.env"),
@@ -132,7 +149,7 @@ async function boot(s: Scenario) {
       SSM_PREFIX: "/k8sha/prod",
       MASTER_INDEX: "0",
       STABLE_IP: MY_IP,
-      MEMBER_ADDRESSES: (s.masters ?? [MY_IP]).join(" "),
+      MEMBER_ADDRESSES: (s.members ?? s.masters ?? [MY_IP]).join(" "),
       AVAILABILITY_ZONE: "eu-west-1a",
       ETCD_VOLUME_ID: "vol-0test",
       ETCD_MOUNT: p("volume"),
@@ -153,6 +170,7 @@ async function boot(s: Scenario) {
     K8SHA_ETCDCTL: p("bin/etcdctl"),
     K8SHA_KUBECTL: p("bin/kubectl"),
     FAKE_DIR: dir,
+    DEAD_ENDPOINTS: (s.deadEndpoints ?? []).join(" "),
     K8SHA_RETRY_MAX: "2",
     K8SHA_RETRY_BASE: "0",
     K8SHA_RETRY_CAP: "0",
@@ -266,4 +284,42 @@ test("init: without left-over state kubeadm init runs directly, no reset", async
   const r = await boot({ mode: "init", done: ["prereqs", "pki", "cni", "etcd-identity"], tokenInSsm: true });
   expect(r.code).toBe(0);
   expect(r.read("kubeadm.log")).not.toContain("reset");
+});
+
+test("rejoin of a volume from before stable addresses reaches the members that have not moved yet at their instance addresses", async () => {
+  // The other master still listens only on its instance address; its stable one is held by nobody.
+  const r = await boot({
+    mode: "rejoin",
+    done: ["prereqs", "pki", "local-config"],
+    members: [MY_IP, "10.0.16.21"],
+    masters: [MY_IP, "10.0.2.10"],
+    deadEndpoints: ["10.0.16.21"],
+  });
+  expect(r.stderr).toMatch(
+    /etcdctl member at https:\/\/10\.0\.16\.21:2379 failed: Error: dial tcp .*connection refused/,
+  );
+  expect(r.read("aws.log")).toContain("ec2 describe-instances");
+  expect(r.read("etcdctl.log")).toContain("--endpoints=https://10.0.2.10:2379");
+});
+
+test("a set-aside of a removed member cut off by a reboot is finished, then the node joins", async () => {
+  const r = await boot({
+    mode: "rejoin",
+    done: [
+      "prereqs",
+      "pki",
+      "local-config",
+      "join-config",
+      "etcd-stale-member",
+      "kubeadm-join",
+      "etcd-identity",
+    ],
+    setAsideBegun: "removed-20261201T000000Z",
+  });
+  expect(r.stderr).toContain("moving its data and identity to");
+  expect(r.read("state/boot-mode")).toBe("join\n");
+  expect(r.read("volume/removed-20261201T000000Z/k8sha-identity")).toContain("member_id=8e9e05c52164694d");
+  expect(r.read("volume/k8sha-identity")).toBe("");
+  expect(r.read("state/set-aside")).toBe("");
+  expect(r.code).toBe(0);
 });
