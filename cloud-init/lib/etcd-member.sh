@@ -291,6 +291,7 @@ etcd_lock_run() {
   )
   rc=$?
   if [[ "$errexit" == true ]]; then set -e; fi
+  log "finished $1 under the etcd lock $name (exit $rc)"
   kill -INT "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   exec {fd}<&-
