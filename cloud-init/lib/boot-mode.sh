@@ -2,8 +2,8 @@
 # Decides how a master's first boot brings it into the cluster: init | join | rejoin.
 # Sourced after common.sh and etcd-member.sh (for the identity file).
 #
-#   rejoin  the etcd volume already holds a member's data written for THIS cluster: keep it,
-#           point that member at this node's IP (etcd_rejoin_update_peer), start etcd.
+#   rejoin  the etcd volume already holds a member's data written for THIS cluster: keep it and
+#           start etcd as that member, at the master's stable address (master-boot.sh mode_rejoin).
 #   init    master 0, and the cluster was never initialised: `kubeadm init`.
 #   join    everything else: `kubeadm join --control-plane` (after removing this zone's
 #           stale member). A non-zero master first waits, bounded, for the cluster to exist.
