@@ -5,10 +5,10 @@
  * boot by `write_init_config` / `write_join_config` in `lib/kubeadm.sh`.
  */
 import { stringify } from "yaml";
-import { API_PORT, ETCD_DATA_DIR } from "../components/defaults";
+import { KUBEADM_API_VERSION } from "../base/kubeadm";
+import { ETCD_DATA_DIR } from "../base/nodePaths";
+import { API_PORT } from "../base/ports";
 import type { MasterBootConfig } from "./types";
-
-export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
 
 /** v1beta4 replaced the string maps of `extraArgs` by lists that allow duplicate flags. */
 export interface ExtraArg {

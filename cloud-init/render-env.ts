@@ -3,12 +3,13 @@
  * entry scripts (`set -a; . /etc/k8sha/node.env`). Only the plain values of the boot
  * config go here; anything secret is fetched from SSM at boot.
  */
-import { API_PORT, ETCD_DATA_DIR, ETCD_MOUNT_POINT } from "../components/defaults";
+import { ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../base/nodePaths";
+import { API_PORT } from "../base/ports";
 import type { BootBundleRef, MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
 
 /** Where the ClusterConfiguration lands on masters; kubeadm.sh reads it through KUBEADM_CLUSTER_CONFIG. */
 export const KUBEADM_CLUSTER_CONFIG_PATH = "/etc/k8sha/kubeadm-cluster.yaml";
-export const NODE_ENV_PATH = "/etc/k8sha/node.env";
+export { NODE_ENV_PATH };
 
 const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
 

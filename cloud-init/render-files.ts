@@ -6,13 +6,14 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { NODE_HOME_DIR } from "../base/nodePaths";
+
+export { NODE_HOME_DIR };
 
 /** Repository directory of the boot scripts (this file lives next to them). */
 export const BOOT_SCRIPT_DIR = __dirname;
 /** Repository directory of the operator scripts (`scripts/`). */
 export const OPERATOR_SCRIPT_DIR = join(__dirname, "..", "scripts");
-/** Where a bundle is extracted on the node; it owns `lib/` and `bin/` below it. */
-export const NODE_HOME_DIR = "/opt/k8sha";
 
 export type NodeRole = "master" | "worker";
 

@@ -1,7 +1,8 @@
 import * as crypto from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { API_HEALTH_CHECK, API_LB_DEFAULTS, API_PORT } from "./defaults";
+import { API_PORT } from "../base/ports";
+import { API_HEALTH_CHECK, API_LB_DEFAULTS } from "./tuning";
 
 export interface ApiLoadBalancerArgs {
   /** Cluster name (plain: it is part of the AWS names). */

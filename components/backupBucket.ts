@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_BUCKET_DEFAULTS, BACKUP_DEFAULTS } from "./defaults";
+import { BACKUP_DEFAULTS } from "../config/defaults";
+import { BACKUP_BUCKET_DEFAULTS } from "./tuning";
 
 export interface BackupBucketArgs {
   /** Cluster name: the key prefix `<cluster>/etcd/` and the bucket name prefix derive from it. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PKI_DEFAULTS } from "./defaults";
+import { PKI_DEFAULTS } from "./tuning";
 
 /** kubeadm's bootstrap token format: `<id>.<secret>`, lower-case letters and digits only. */
 export const BOOTSTRAP_TOKEN_PATTERN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { baseTags, TAG_ROLE } from "../base/tags";
 import { resolveClusterArgs } from "../config/clusterArgs";
 import type { ClusterConfig } from "../config/types";
 import { nodeImageId } from "./ami";
@@ -16,7 +17,6 @@ import { Network } from "./network";
 import { ClusterPki } from "./pki";
 import { ReadinessGate } from "./readinessGate";
 import { SecurityGroups } from "./securityGroups";
-import { baseTags, TAG_ROLE } from "./tags";
 import { WorkerPool } from "./workerPool";
 
 /**

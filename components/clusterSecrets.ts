@@ -1,54 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PKI_DEFAULTS, ssmPrefix } from "./defaults";
-
-/** Master-only files under `<prefix>/pki/`, named like kubeadm's files in /etc/kubernetes/pki. */
-export const PKI_PARAMETER_FILES = [
-  "ca.crt",
-  "ca.key",
-  "etcd-ca.crt",
-  "etcd-ca.key",
-  "front-proxy-ca.crt",
-  "front-proxy-ca.key",
-  "sa.key",
-  "sa.pub",
-] as const;
-export type PkiParameterFile = (typeof PKI_PARAMETER_FILES)[number];
-
-/** Worker-readable values under `<prefix>/join/`: all a `kubeadm join` of a worker needs. */
-export const JOIN_PARAMETER_FILES = ["token", "discovery-hash", "ca.crt"] as const;
-export type JoinParameterFile = (typeof JOIN_PARAMETER_FILES)[number];
+import {
+  JOIN_PARAMETER_FILES,
+  type JoinParameterFile,
+  PKI_PARAMETER_FILES,
+  type PkiParameterFile,
+  type SecretParameterNames,
+  secretParameterNames,
+} from "../base/ssmPaths";
+import { PKI_DEFAULTS } from "./tuning";
 
 /** SSM's standard tier holds 4 KB; an RSA-2048 PEM is ~1.7 KB, so advanced (paid) is rarely needed. */
 export const SSM_STANDARD_TIER_MAX_BYTES = 4096;
-
-/** Every SSM path of a cluster; plain strings, so boot scripts and IAM policies use the same names. */
-export interface SecretParameterNames {
-  /** `/k8sha/<cluster>` */
-  prefix: string;
-  pki: Record<PkiParameterFile, string>;
-  join: Record<JoinParameterFile, string>;
-  /** `<prefix>/state`: the only sub-tree masters may write (plain String parameters). */
-  stateDir: string;
-  /**
-   * `<prefix>/state/initialised`: written by the master that ran `kubeadm init`.
-   * `aws ssm put-parameter` without `--overwrite` fails if it exists, so it doubles as an init lock.
-   */
-  initializedMarker: string;
-}
-
-export function secretParameterNames(clusterName: string): SecretParameterNames {
-  const prefix = ssmPrefix(clusterName);
-  const under = <K extends string>(dir: string, files: readonly K[]) =>
-    Object.fromEntries(files.map((f) => [f, `${prefix}/${dir}/${f}`])) as Record<K, string>;
-  return {
-    prefix,
-    pki: under("pki", PKI_PARAMETER_FILES),
-    join: under("join", JOIN_PARAMETER_FILES),
-    stateDir: `${prefix}/state`,
-    initializedMarker: `${prefix}/state/initialised`,
-  };
-}
 
 /** SSM tier for a value: standard unless it exceeds the standard tier's 4 KB limit. */
 export function parameterTierFor(value: string): "Standard" | "Advanced" {

@@ -6,6 +6,21 @@
  * See docs/used-by.md.
  */
 
+export * from "../base/aws";
+export * from "../base/kubeadm";
+export * from "../base/metrics";
+export * from "../base/nodePaths";
+export * from "../base/ports";
+export * from "../base/ssmPaths";
+export {
+  baseTags,
+  clusterOwnershipTag,
+  TAG_BOOT_STATUS,
+  TAG_CLUSTER,
+  TAG_ETCD_MEMBER,
+  TAG_ROLE,
+} from "../base/tags";
+export * from "../config/defaults";
 /** Validates and defaults stack-style values (`k8s-ha:*` keys, JSON strings) without pulumi.Config. */
 export { ConfigError, parseConfig } from "../config/load";
 // --- shapes, defaults and conventions --------------------------------------------------------
@@ -41,10 +56,9 @@ export { Cluster, type ClusterArgs } from "./cluster";
 /** What a Cluster exports (`cluster.outputs`): endpoint, kubeconfig (secret), ASG names, ... */
 export { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 /** KMS key and SSM SecureString parameters holding the PKI and join material nodes fetch at boot. */
-export { ClusterSecrets, type ClusterSecretsArgs, secretParameterNames } from "./clusterSecrets";
+export { ClusterSecrets, type ClusterSecretsArgs } from "./clusterSecrets";
 /** One master per zone (odd count), the init/join roles and their shared settings. */
 export { ControlPlane, type ControlPlaneArgs } from "./controlPlane";
-export * from "./defaults";
 /** Instance role + profile for one node role, policies scoped by cluster tags. */
 export { NodeRole, type NodeRoleArgs } from "./iam/nodeRole";
 /** The admin kubeconfig (a secret Output) built from the cluster CA and an admin client cert. */
@@ -60,13 +74,6 @@ export { ClusterPki, type ClusterPkiArgs } from "./pki";
 export { ReadinessGate, type ReadinessGateArgs, type ReadinessGatePool } from "./readinessGate";
 /** Master and worker security groups with only the ports each role needs. */
 export { SecurityGroups, type SecurityGroupsArgs } from "./securityGroups";
-export {
-  baseTags,
-  clusterOwnershipTag,
-  TAG_BOOT_STATUS,
-  TAG_CLUSTER,
-  TAG_ETCD_MEMBER,
-  TAG_ROLE,
-} from "./tags";
+export * from "./tuning";
 /** A worker autoscaling group with a mixed on-demand/spot policy, labels and taints. */
 export { WorkerPool, type WorkerPoolArgs } from "./workerPool";

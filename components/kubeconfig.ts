@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { API_PORT } from "./defaults";
+import { API_PORT } from "../base/ports";
 
 /** Plain values of an admin kubeconfig. */
 export interface AdminKubeconfigValues {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { LAUNCH_TEMPLATE_DEFAULTS, UBUNTU_AMI } from "./defaults";
+import { LAUNCH_TEMPLATE_DEFAULTS, UBUNTU_AMI } from "./tuning";
 
 /** What a node's launch template needs; everything security-relevant is fixed by the builder. */
 export interface HardenedLaunchTemplateArgs {

@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { MasterAddress } from "../base/masterAddress";
+import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
 import { masterUserDataBase64 } from "../cloud-init/render";
 import type { MasterBootConfig } from "../cloud-init/types";
 import type { EtcdVolumeConfig } from "../config/types";
 import { type BootBundleRefArgs, bootBundlePrefix } from "./bootBundle";
-import { MASTER_GROUP_DEFAULTS } from "./defaults";
 import { NodeRole } from "./iam/nodeRole";
 import { masterPolicy } from "./iam/policyOutputs";
 import { createHardenedLaunchTemplate } from "./launchTemplate";
-import type { MasterAddress } from "./masterAddress";
-import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "./tags";
+import { MASTER_GROUP_DEFAULTS } from "./tuning";
 
 /** The boot settings every master shares (plain values; see `MasterBootConfig`). */
 export type MasterBootSettings = Omit<

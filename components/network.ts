@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { cidrSubnet, formatCidr, mustParseCidr } from "./cidr";
-import { NETWORK_DEFAULTS } from "./defaults";
-import { clusterOwnershipTag } from "./tags";
+import { cidrSubnet, formatCidr, mustParseCidr } from "../base/cidr";
+import { clusterOwnershipTag } from "../base/tags";
+import { NETWORK_DEFAULTS } from "../config/defaults";
 
 /** A VPC and subnets that already exist; the network component only tags the subnets. */
 export interface ExistingVpcArgs {

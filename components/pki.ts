@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { PKI_DEFAULTS } from "./defaults";
 import { discoveryHashFromPublicKeyPem } from "./discoveryHash";
+import { PKI_DEFAULTS } from "./tuning";
 
 /** kubeadm's CA key usages (x509.KeyUsageCertSign | DigitalSignature | KeyEncipherment). */
 const CA_USES = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"];

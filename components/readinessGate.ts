@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { READINESS_GATE_DEFAULTS, READINESS_GATE_POLL_SECONDS } from "./defaults";
+import { READINESS_GATE_DEFAULTS } from "../config/defaults";
+import { READINESS_GATE_POLL_SECONDS } from "./tuning";
 
 /** A worker pool the gate waits for: at least `minReady` Ready nodes labelled `k8sha.io/pool=<name>`. */
 export interface ReadinessGatePool {

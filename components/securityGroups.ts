@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT, KUBELET_PORT, NODE_PORT_RANGE } from "../base/ports";
 import type { CniProvider } from "../config/types";
-import { API_PORT } from "./defaults";
 
 /** Who a rule admits: a node role (by security group), the API load balancer, or the VPC CIDR. */
 export type RuleSource = "masters" | "workers" | "apiLoadBalancer" | "vpc";
@@ -63,8 +63,8 @@ export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
     target: "masters",
     source: "masters",
     protocol: "tcp",
-    fromPort: 2379,
-    toPort: 2380,
+    fromPort: ETCD_CLIENT_PORT,
+    toPort: ETCD_PEER_PORT,
     description: "etcd client and peer, masters only",
   });
   for (const target of ["masters", "workers"] as const) {
@@ -72,8 +72,8 @@ export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
       target,
       source: "masters",
       protocol: "tcp",
-      fromPort: 10250,
-      toPort: 10250,
+      fromPort: KUBELET_PORT,
+      toPort: KUBELET_PORT,
       description: "kubelet API from masters (logs, exec, metrics)",
     });
     // Path-MTU discovery: VXLAN lowers the MTU, and dropped "fragmentation needed" stalls TCP.
@@ -94,8 +94,8 @@ export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
       target: "workers",
       source: "vpc",
       protocol,
-      fromPort: 30000,
-      toPort: 32767,
+      fromPort: NODE_PORT_RANGE.from,
+      toPort: NODE_PORT_RANGE.to,
       description: `NodePort services (${protocol}) from the VPC`,
     });
   }

@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { baseTags, TAG_ROLE } from "../base/tags";
 import { workerUserDataBase64 } from "../cloud-init/render";
 import type { NodeBootCommon } from "../cloud-init/types";
+import { WORKER_POOL_DEFAULTS } from "../config/defaults";
 import type { Taint } from "../config/types";
 import type { BootBundleRefArgs } from "./bootBundle";
-import { WORKER_GROUP_DEFAULTS, WORKER_POOL_DEFAULTS } from "./defaults";
 import { createHardenedLaunchTemplate } from "./launchTemplate";
-import { baseTags, TAG_ROLE } from "./tags";
+import { WORKER_GROUP_DEFAULTS } from "./tuning";
 
 /** Node label every worker carries; the readiness gate counts Ready nodes per pool by it. */
 export const POOL_LABEL = "k8sha.io/pool";

@@ -2,7 +2,7 @@
  * parseConfig: stack config strings in, a validated, fully defaulted ClusterConfig out,
  * or one ConfigError listing every problem. Pure (no Pulumi runtime), so tests call it directly.
  */
-import { DEFAULT_KUBERNETES_VERSION } from "../components/defaults";
+import { DEFAULT_KUBERNETES_VERSION } from "./defaults";
 import { Problems } from "./errors";
 import { Section } from "./reader";
 import type { ClusterConfig } from "./types";

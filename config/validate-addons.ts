@@ -1,5 +1,5 @@
 /** cni.* and readinessGate.*: the pod network add-on and the deploy-time readiness wait. */
-import { CNI_DEFAULTS, CNI_VERSIONS, READINESS_GATE_DEFAULTS } from "../components/defaults";
+import { CNI_DEFAULTS, CNI_VERSIONS, READINESS_GATE_DEFAULTS } from "./defaults";
 import { READINESS_TIMEOUT_MINUTES } from "./limits";
 import type { Section } from "./reader";
 import type { CniConfig, CniProvider, ReadinessGateConfig } from "./types";

@@ -1,5 +1,5 @@
 /** Cluster identity and placement: name, region, zones, Kubernetes version. */
-import { DEFAULT_AVAILABILITY_ZONE_COUNT, SUPPORTED_KUBERNETES_MINORS } from "../components/defaults";
+import { DEFAULT_AVAILABILITY_ZONE_COUNT, SUPPORTED_KUBERNETES_MINORS } from "./defaults";
 import type { Problems } from "./errors";
 import { CLUSTER_NAME_MAX, DNS_LABEL, ZONE_COUNT } from "./limits";
 import type { Section } from "./reader";

@@ -1,5 +1,5 @@
 /** etcd.*: the data volume within current EBS limits, and etcd's own timing and quota rules. */
-import { ETCD_DEFAULTS } from "../components/defaults";
+import { ETCD_DEFAULTS } from "./defaults";
 import {
   EBS_LIMITS,
   ETCD_ELECTION_MAX_MS,

@@ -1,5 +1,5 @@
 /** masters.*: how many control-plane nodes, and on what. */
-import { MASTER_DEFAULTS } from "../components/defaults";
+import { MASTER_DEFAULTS } from "./defaults";
 import { HA_MASTER_COUNTS, ROOT_VOLUME_GIB } from "./limits";
 import type { Section } from "./reader";
 import type { MastersConfig } from "./types";

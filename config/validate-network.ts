@@ -1,8 +1,8 @@
 /** network.* and api.*: CIDRs, NAT layout, bring-your-own VPC, API exposure. */
 
-import { cidrContains, cidrsOverlap, type Ipv4Cidr, parseCidr } from "../components/cidr";
-import { API_DEFAULTS, NETWORK_DEFAULTS } from "../components/defaults";
-import { MAX_MASTER_SUBNET_PREFIX } from "../components/masterAddress";
+import { cidrContains, cidrsOverlap, type Ipv4Cidr, parseCidr } from "../base/cidr";
+import { MAX_MASTER_SUBNET_PREFIX } from "../base/masterAddress";
+import { API_DEFAULTS, NETWORK_DEFAULTS } from "./defaults";
 import { EXISTING_VPC_PREFIX, POD_PREFIX, SERVICE_PREFIX, VPC_PREFIX } from "./limits";
 import type { Section } from "./reader";
 import type { ApiConfig, ApiExposure, ExistingVpcConfig, NatGatewayMode, NetworkConfig } from "./types";

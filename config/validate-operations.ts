@@ -1,5 +1,5 @@
 /** leaderElection.* and backup.*: timings that must be ordered to make sense. */
-import { BACKUP_DEFAULTS, LEADER_ELECTION_DEFAULTS } from "../components/defaults";
+import { BACKUP_DEFAULTS, LEADER_ELECTION_DEFAULTS } from "./defaults";
 import { BACKUP_INTERVAL_MINUTES } from "./limits";
 import type { Section } from "./reader";
 import type { BackupConfig, LeaderElectionConfig } from "./types";

@@ -1,5 +1,5 @@
 /** tags: extra AWS tags on every taggable resource. */
-import { TAG_CLUSTER } from "../components/tags";
+import { TAG_CLUSTER } from "../base/tags";
 import { TAG_LIMITS } from "./limits";
 import { mapEntryPath, type Section } from "./reader";
 

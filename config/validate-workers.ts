@@ -1,5 +1,5 @@
 /** workerPools: a list of autoscaling pools, each with sizes, spot share, labels and taints. */
-import { DEFAULT_WORKER_POOL_NAME, WORKER_POOL_DEFAULTS } from "../components/defaults";
+import { DEFAULT_WORKER_POOL_NAME, WORKER_POOL_DEFAULTS } from "./defaults";
 import {
   isKubeletSettableLabel,
   isLabelValue,

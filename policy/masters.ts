@@ -3,7 +3,7 @@
  * zone an autoscaling group runs in. Tag keys come from components/tags.ts so the policies
  * follow the program; names are a fallback for graphs built by other tools.
  */
-import { TAG_ETCD_MEMBER, TAG_ROLE } from "../components/tags";
+import { TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
 import { asArray, asString, ofType, tagValue } from "./props";
 import type { GraphResource } from "./types";
 

@@ -2,8 +2,8 @@
  * Least-privilege node policies as pure functions (plain strings in, typed documents out),
  * so tests and docs can inspect every statement without Pulumi.
  */
-import { METRICS_NAMESPACE } from "../defaults";
-import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../tags";
+import { METRICS_NAMESPACE } from "../../base/metrics";
+import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import {
   type AccountScope,
   ec2Arn,

@@ -1,5 +1,5 @@
 /** Typed IAM policy documents and the ARN helpers the node policies share. */
-import { AWS_DEFAULT_PARTITION } from "../defaults";
+import { AWS_DEFAULT_PARTITION } from "../../base/aws";
 
 /** Condition block: operator -> condition key -> value(s). */
 export type PolicyCondition = Record<string, Record<string, string | string[]>>;

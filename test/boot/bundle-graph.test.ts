@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
+import { TAG_ROLE } from "../../base/tags";
 import { renderBootBundle } from "../../cloud-init/bundle";
 import { NODE_ENV_PATH } from "../../cloud-init/render-env";
-import { TAG_ROLE } from "../../components/tags";
 import { ofType, type RegisteredResource, type SynthResult, synthesize } from "../../synth/mockRuntime";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { CNI_VERSIONS } from "../../components/defaults";
+import { CNI_VERSIONS } from "../../config/defaults";
 
 const LIB = path.resolve(__dirname, "../../cloud-init/lib");
 

@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { PKI_PARAMETER_FILES } from "../../components/clusterSecrets";
+import { PKI_PARAMETER_FILES } from "../../base/ssmPaths";
 
 const execFileAsync = promisify(execFile);
 const LIB = join(__dirname, "../../cloud-init/lib");

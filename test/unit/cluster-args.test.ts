@@ -4,13 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterArgs } from "../../components/cluster";
-import {
-  CNI_VERSIONS,
-  ETCD_DEFAULTS,
-  MASTER_DEFAULTS,
-  WORKER_POOL_DEFAULTS,
-} from "../../components/defaults";
 import { clusterArgsFromConfig, resolveClusterArgs } from "../../config/clusterArgs";
+import { CNI_VERSIONS, ETCD_DEFAULTS, MASTER_DEFAULTS, WORKER_POOL_DEFAULTS } from "../../config/defaults";
 import { parseConfig } from "../../config/parse";
 import { applyOverrides, readStackConfig } from "../../synth/mockRuntime";
 

@@ -1,5 +1,5 @@
 /** Good path: the real stack files parse to the intended typed values; omitted keys take the defaults. */
-import * as D from "../../components/defaults";
+import * as D from "../../config/defaults";
 import { ConfigError } from "../../config/errors";
 import { parseConfig } from "../../config/parse";
 import type { ClusterConfig } from "../../config/types";

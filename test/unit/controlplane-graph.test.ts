@@ -6,9 +6,9 @@
  */
 import * as zlib from "node:zlib";
 import { parse as parseYaml } from "yaml";
+import { API_PORT } from "../../base/ports";
+import { TAG_CLUSTER, TAG_ETCD_MEMBER } from "../../base/tags";
 import { parseBootBundle } from "../../cloud-init/bundle";
-import { API_PORT } from "../../components/defaults";
-import { TAG_CLUSTER, TAG_ETCD_MEMBER } from "../../components/tags";
 import { parseConfig } from "../../config/parse";
 import type { ClusterConfig } from "../../config/types";
 import { ofType, type RegisteredResource, readStackConfig, synthesize } from "../../synth/mockRuntime";

@@ -1,4 +1,4 @@
-import { secretParameterNames } from "../../components/clusterSecrets";
+import { secretParameterNames } from "../../base/ssmPaths";
 import { masterPolicyDocument, normaliseS3Prefix, workerPolicyDocument } from "../../components/iam/policies";
 import type { PolicyDocument, PolicyStatement } from "../../components/iam/policyDocument";
 import { isAllowed } from "./iam-evaluate";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { secretParameterNames } from "../../base/ssmPaths";
 import { BOOTSTRAP_TOKEN_PATTERN, BootstrapToken } from "../../components/bootstrapToken";
-import { ClusterSecrets, parameterTierFor, secretParameterNames } from "../../components/clusterSecrets";
+import { ClusterSecrets, parameterTierFor } from "../../components/clusterSecrets";
 import { discoveryHashFromPublicKeyPem } from "../../components/discoveryHash";
 import { ClusterPki } from "../../components/pki";
 import { byType, isSecretInput, type MockedResource, plain, resolve, runWithMocks } from "./pki-mocks";

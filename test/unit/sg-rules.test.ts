@@ -1,6 +1,6 @@
 /** The node security-group rule table for every pod network: what is open, to whom. */
 
-import { API_PORT } from "../../components/defaults";
+import { API_PORT } from "../../base/ports";
 import { type NodeIngressRule, nodeIngressRules } from "../../components/securityGroups";
 import type { CniProvider } from "../../config/types";
 

@@ -10,7 +10,7 @@
  * three layouts, written out literally: none is read back from components/masterAddress.ts.
  * The last block tests masterAddress() itself, as a pure function.
  */
-import { masterAddress } from "../../components/masterAddress";
+import { masterAddress } from "../../base/masterAddress";
 import { parseConfig } from "../../config/parse";
 import type { ClusterConfig } from "../../config/types";
 import { decodeUserData } from "../../policy/userData";

@@ -16,7 +16,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { formatIpv4, mustParseCidr } from "../../../components/cidr";
+import { formatIpv4, mustParseCidr } from "../../../base/cidr";
 import { decodeUserData } from "../../../policy/userData";
 import {
   type ConfigOverrides,

@@ -1,0 +1,12 @@
+/**
+ * Paths on a node. The renderers write these into node.env, and the boot scripts read them from
+ * there, so a path is declared here once and nowhere in bash.
+ */
+
+/** Where a boot bundle is extracted on the node; it owns `lib/` and `bin/` below it. */
+export const NODE_HOME_DIR = "/opt/k8sha";
+/** The node's settings as shell `KEY='value'` lines, sourced by every entry script. */
+export const NODE_ENV_PATH = "/etc/k8sha/node.env";
+/** Where each master mounts its etcd EBS volume; etcd's data lives in a sub-directory. */
+export const ETCD_MOUNT_POINT = "/var/lib/etcd-volume";
+export const ETCD_DATA_DIR = `${ETCD_MOUNT_POINT}/data`;

@@ -1,0 +1,54 @@
+/**
+ * Every SSM Parameter Store path of a cluster, as plain strings: the secrets component writes
+ * them, the IAM policies scope to them, and node.env hands them to the boot scripts.
+ */
+
+/** SSM Parameter Store prefix for everything a cluster keeps there. */
+export function ssmPrefix(clusterName: string): string {
+  return `/k8sha/${clusterName}`;
+}
+
+/** Master-only files under `<prefix>/pki/`, named like kubeadm's files in /etc/kubernetes/pki. */
+export const PKI_PARAMETER_FILES = [
+  "ca.crt",
+  "ca.key",
+  "etcd-ca.crt",
+  "etcd-ca.key",
+  "front-proxy-ca.crt",
+  "front-proxy-ca.key",
+  "sa.key",
+  "sa.pub",
+] as const;
+export type PkiParameterFile = (typeof PKI_PARAMETER_FILES)[number];
+
+/** Worker-readable values under `<prefix>/join/`: all a `kubeadm join` of a worker needs. */
+export const JOIN_PARAMETER_FILES = ["token", "discovery-hash", "ca.crt"] as const;
+export type JoinParameterFile = (typeof JOIN_PARAMETER_FILES)[number];
+
+/** Every SSM path of a cluster; plain strings, so boot scripts and IAM policies use the same names. */
+export interface SecretParameterNames {
+  /** `/k8sha/<cluster>` */
+  prefix: string;
+  pki: Record<PkiParameterFile, string>;
+  join: Record<JoinParameterFile, string>;
+  /** `<prefix>/state`: the only sub-tree masters may write (plain String parameters). */
+  stateDir: string;
+  /**
+   * `<prefix>/state/initialised`: written by the master that ran `kubeadm init`.
+   * `aws ssm put-parameter` without `--overwrite` fails if it exists, so it doubles as an init lock.
+   */
+  initializedMarker: string;
+}
+
+export function secretParameterNames(clusterName: string): SecretParameterNames {
+  const prefix = ssmPrefix(clusterName);
+  const under = <K extends string>(dir: string, files: readonly K[]) =>
+    Object.fromEntries(files.map((f) => [f, `${prefix}/${dir}/${f}`])) as Record<K, string>;
+  return {
+    prefix,
+    pki: under("pki", PKI_PARAMETER_FILES),
+    join: under("join", JOIN_PARAMETER_FILES),
+    stateDir: `${prefix}/state`,
+    initializedMarker: `${prefix}/state/initialised`,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Internal tuning of the components: values a user does not set in config (health-check
+ * timings, launch-template hardening, PKI lifetimes). User-facing defaults live in
+ * config/defaults.ts, fixed facts (ports, paths, tag keys) in base/.
+ */
+import { API_PORT } from "../base/ports";
+
+/**
+ * The backup bucket's safety nets: versions replaced or deleted (e.g. by a compromised
+ * writer) stay 7 days; multipart uploads of a crashed backup are dropped after 1 day.
+ */
+export const BACKUP_BUCKET_DEFAULTS = {
+  noncurrentVersionDays: 7,
+  abortIncompleteUploadDays: 1,
+  forceDestroy: false,
+} as const;
+
+/** Seconds between the readiness gate's polls of the API. */
+export const READINESS_GATE_POLL_SECONDS = 10;
+
+/**
+ * Worker ASGs: rolling instance refresh keeping 90% in service (one node at a time for small
+ * pools), spot bought price-capacity-optimized with capacity rebalancing, 5 minutes' grace for
+ * first boot before EC2 health checks count.
+ */
+export const WORKER_GROUP_DEFAULTS = {
+  minHealthyPercentage: 90,
+  instanceWarmupSeconds: 300,
+  spotAllocationStrategy: "price-capacity-optimized",
+  onDemandAllocationStrategy: "prioritized",
+  healthCheckGraceSeconds: 300,
+  /** IMDS hop limit 1: host processes reach IMDS, ordinary pods cannot borrow the worker role. */
+  metadataHopLimit: 1,
+} as const;
+
+/** API load balancer health check: HTTPS /readyz every 5 s, out after 3 failures (15 s). */
+export const API_HEALTH_CHECK = {
+  port: API_PORT,
+  path: "/readyz",
+  intervalSeconds: 5,
+  healthyThreshold: 2,
+  unhealthyThreshold: 3,
+} as const;
+
+/** API NLB target group: quick deregistration (30 s) so a drained master leaves fast; 4 s check timeout (< interval). */
+export const API_LB_DEFAULTS = { deregistrationDelaySeconds: 30, healthCheckTimeoutSeconds: 4 } as const;
+
+/** Ubuntu 24.04 LTS amd64 from Canonical's AWS account: the OS the boot scripts target. */
+export const UBUNTU_AMI = {
+  owner: "099720109477",
+  namePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+  rootDeviceName: "/dev/sda1",
+} as const;
+
+/** Hardened launch templates: IMDSv2 only, hop limit 2 (containers behind one bridge hop), gp3 root. */
+export const LAUNCH_TEMPLATE_DEFAULTS = { metadataHopLimit: 2, rootVolumeType: "gp3" } as const;
+
+/**
+ * Masters: the EBS etcd volume survives `pulumi destroy` and replacement (its data is the
+ * member's state; clean-up is manual, see docs/control-plane.md). EC2 health checks get
+ * 10 minutes of grace for first-boot kubeadm.
+ */
+export const MASTER_GROUP_DEFAULTS = {
+  retainEtcdVolumeOnDelete: true,
+  healthCheckGraceSeconds: 600,
+} as const;
+
+/**
+ * Cluster PKI, as kubeadm does it: RSA 2048 keys (kubeadm's default `encryptionAlgorithm`),
+ * CAs valid 10 years, client certificates 1 year. `clientEarlyRenewalHours` makes
+ * `pulumi up` re-issue the admin certificate in its last 30 days. CAs get no early renewal:
+ * replacing a CA under a running cluster would break every node (see docs/security.md).
+ */
+export const PKI_DEFAULTS = {
+  rsaBits: 2048,
+  caValidityHours: 10 * 365 * 24,
+  clientValidityHours: 365 * 24,
+  clientEarlyRenewalHours: 30 * 24,
+  /** kubeadm token TTL: "0s" = never expires, so workers launched months later can join. */
+  bootstrapTokenTtl: "0s",
+  /** BootstrapToken `rotation` keeper when none is given; changing it would replace every token. */
+  bootstrapTokenRotation: "initial",
+  /** Days KMS waits before deleting the secrets key (7 is the minimum). */
+  kmsDeletionWindowDays: 7,
+} as const;

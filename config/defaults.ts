@@ -1,0 +1,94 @@
+/**
+ * Every user-facing default, in one place: what a stack or a component caller gets for a key
+ * it leaves out. The resolver (config/resolve.ts) is the only reader; docs/configuration.md
+ * lists the same values (a test compares them).
+ */
+
+/** Kubernetes version used when `kubernetesVersion` is not set. */
+export const DEFAULT_KUBERNETES_VERSION = "1.34.2";
+
+/**
+ * Kubernetes minors this project accepts. The floor is 1.31 because the kubeadm config
+ * it writes is API v1beta4 (kubeadm >= 1.31); the ceiling is the newest minor whose
+ * kubeadm flags and config this project was written against.
+ */
+export const SUPPORTED_KUBERNETES_MINORS = { min: 31, max: 35 } as const;
+
+export const DEFAULT_AVAILABILITY_ZONE_COUNT = 3;
+
+export const NETWORK_DEFAULTS = {
+  vpcCidr: "10.0.0.0/16",
+  natGateways: "perAz",
+  /** The seeds' default pod CIDR (flannel/kubeadm examples). */
+  podCidr: "10.244.0.0/16",
+  /** kubeadm's default service CIDR. */
+  serviceCidr: "10.96.0.0/12",
+} as const;
+
+export const API_DEFAULTS = {
+  exposure: "public",
+  /** Public APIs are still protected by client certificates; narrow this in real stacks. */
+  allowedCidrs: ["0.0.0.0/0"],
+} as const;
+
+export const MASTER_DEFAULTS = {
+  count: 3,
+  allowNonHa: false,
+  instanceType: "m6i.large",
+  rootVolumeGiB: 50,
+} as const;
+
+/** kops' etcd volume: gp3, 20 GiB, 3000 IOPS, 125 MiB/s (the gp3 baseline, no extra cost). */
+export const ETCD_DEFAULTS = {
+  volume: { type: "gp3", sizeGiB: 20, iops: 3000, throughputMiBps: 125 },
+  /**
+   * etcd's own defaults. Cross-AZ round trips inside one region are ~1-2 ms (AWS: single-digit
+   * ms), so 100 ms is already 10-100x the RTT etcd's tuning guide asks for. The 250/2500 used
+   * before cost a median 3.0 s of write unavailability per lost leader against 1.2 s here
+   * (docs/benchmarks.md, with pre-vote, which the control plane always sets). If EBS stalls
+   * longer than ~1 s cause spurious elections, raise the election timeout, not the heartbeat.
+   */
+  heartbeatIntervalMs: 100,
+  electionTimeoutMs: 1000,
+  /** etcd's default is 2 GiB; 8 GiB is etcd's suggested maximum. */
+  quotaBackendGiB: 4,
+} as const;
+
+/** Name of the single worker pool a stack gets when it sets no `workerPools`. */
+export const DEFAULT_WORKER_POOL_NAME = "general";
+
+export const WORKER_POOL_DEFAULTS = {
+  instanceTypes: ["m6i.large"],
+  minSize: 1,
+  maxSize: 3,
+  desiredCapacity: 2,
+  spotPercentage: 0,
+  onDemandBaseCapacity: 0,
+  rootVolumeGiB: 50,
+} as const;
+
+/** The seeds' leader-election timings for kube-scheduler and kube-controller-manager. */
+export const LEADER_ELECTION_DEFAULTS = {
+  leaseDurationSeconds: 15,
+  renewDeadlineSeconds: 10,
+  retryPeriodSeconds: 2,
+} as const;
+
+/** kops' schedule: every 15 minutes; hourly copies for 7 days, daily for 90. */
+export const BACKUP_DEFAULTS = {
+  intervalMinutes: 15,
+  keepAllDays: 1,
+  keepHourlyDays: 7,
+  keepDailyDays: 90,
+} as const;
+
+/** Pinned add-on versions per CNI provider. */
+export const CNI_VERSIONS = {
+  calico: "3.30.3",
+  cilium: "1.18.2",
+  flannel: "0.27.3",
+} as const;
+
+export const CNI_DEFAULTS = { provider: "calico" } as const;
+
+export const READINESS_GATE_DEFAULTS = { enabled: true, timeoutMinutes: 20 } as const;
