@@ -10,3 +10,5 @@ export const NODE_ENV_PATH = "/etc/k8sha/node.env";
 /** Where each master mounts its etcd EBS volume; etcd's data lives in a sub-directory. */
 export const ETCD_MOUNT_POINT = "/var/lib/etcd-volume";
 export const ETCD_DATA_DIR = `${ETCD_MOUNT_POINT}/data`;
+/** containerd's CRI socket: kubeadm's `nodeRegistration.criSocket` and the boot's `kubeadm reset`. */
+export const CRI_SOCKET = "unix:///run/containerd/containerd.sock";

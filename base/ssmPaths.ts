@@ -41,7 +41,11 @@ export interface SecretParameterNames {
 }
 
 export function secretParameterNames(clusterName: string): SecretParameterNames {
-  const prefix = ssmPrefix(clusterName);
+  return parameterNamesUnder(ssmPrefix(clusterName));
+}
+
+/** The same names below an explicit prefix (a node's boot config carries the prefix, not the rule). */
+export function parameterNamesUnder(prefix: string): SecretParameterNames {
   const under = <K extends string>(dir: string, files: readonly K[]) =>
     Object.fromEntries(files.map((f) => [f, `${prefix}/${dir}/${f}`])) as Record<K, string>;
   return {

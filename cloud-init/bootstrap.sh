@@ -44,19 +44,21 @@ die() {
   exit 1
 }
 
-# tag_boot_failed : k8sha.io/boot-status=failed:bootstrap on this instance, so the failure is
-# visible outside the node. Best effort and bounded: 2 tries, IMDSv2 reads cut at 2 s, one CLI
-# attempt with 5 s connect / 10 s read timeouts. Skipped when there is no CLI.
+# tag_boot_failed : the boot-status tag (TAG_BOOT_STATUS, node.env) = failed:bootstrap on this
+# instance, so the failure is visible outside the node. Best effort and bounded: 2 tries, IMDSv2
+# reads cut at 2 s, one CLI attempt with 5 s connect / 10 s read timeouts. Skipped when there is
+# no CLI or no tag key.
 tag_boot_failed() {
-  local imds="${IMDS_ENDPOINT:-http://169.254.169.254}" try token id
+  local imds="${IMDS_ENDPOINT:-http://169.254.169.254}" tag="${TAG_BOOT_STATUS:-}" try token id
   command -v "${AWS:-aws}" >/dev/null 2>&1 || return 0
+  [[ -n "$tag" ]] || { log "cannot tag the boot failure: no TAG_BOOT_STATUS in node.env"; return 0; }
   for try in 1 2; do
     if token="$(curl -sSf --max-time 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
       "$imds/latest/api/token")" &&
       id="$(curl -sSf --max-time 2 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/instance-id")" &&
       AWS_MAX_ATTEMPTS=1 aws_cli --cli-connect-timeout 5 --cli-read-timeout 10 ec2 create-tags \
-        --resources "$id" --tags "Key=k8sha.io/boot-status,Value=failed:bootstrap" >/dev/null; then
-      log "tagged $id k8sha.io/boot-status=failed:bootstrap"
+        --resources "$id" --tags "Key=$tag,Value=failed:bootstrap" >/dev/null; then
+      log "tagged $id $tag=failed:bootstrap"
       return 0
     fi
     log "could not tag the boot failure (try $try/2, best effort)"

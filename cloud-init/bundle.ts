@@ -11,13 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import {
-  BOOT_SCRIPT_DIR,
-  type BundleFile,
-  bootBundleFiles,
-  NODE_HOME_DIR,
-  type NodeRole,
-} from "./render-files";
+import { BOOT_SCRIPT_DIR, type BundleFile, bootBundleFiles, NODE_HOME_DIR } from "./render-files";
+import type { BootRole } from "./roles";
 
 /** A file as it travels in a bundle (the content is the exact bytes to write). */
 export interface BundleEntry {
@@ -87,8 +82,8 @@ export function bundleEntries(files: BundleFile[]): BundleEntry[] {
   return files.map((f) => ({ path: f.path, mode: f.mode, content: readFileSync(f.source) }));
 }
 
-/** The role's bundle: its libraries, entry script and (masters) bin/etcd-restore. */
-export function renderBootBundle(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): RenderedBundle {
+/** The role's bundle: its manifest's libraries, entry script and operator scripts (roles.ts). */
+export function renderBootBundle(role: BootRole, dir: string = BOOT_SCRIPT_DIR): RenderedBundle {
   return bundleScript(`role ${role}`, bundleEntries(bootBundleFiles(role, dir)));
 }
 

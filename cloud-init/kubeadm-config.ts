@@ -1,20 +1,33 @@
 /**
- * The cluster-wide kubeadm ClusterConfiguration (API kubeadm.k8s.io/v1beta4, kubeadm >= 1.31).
- * It is identical on every master, so it is rendered here and shipped in user-data. The
- * node-specific Init/JoinConfiguration (node name, advertise address, token) is written at
- * boot by `write_init_config` / `write_join_config` in `lib/kubeadm.sh`.
+ * Every kubeadm document a node uses (API kubeadm.k8s.io/v1beta4, kubeadm >= 1.31), typed
+ * (kubeadm-types.ts) and built here, as Cluster API's kubeadm bootstrap provider builds them:
+ * - masters: `InitConfiguration` + `ClusterConfiguration` for `kubeadm init` (master 0) and for
+ *   the offline `kubeadm init phase`s (every master: the "local" config, whose etcd peer
+ *   certificate also names the instance's primary address), `JoinConfiguration` with
+ *   `controlPlane` for `kubeadm join`, and the etcd patch every one of them applies;
+ * - workers: `JoinConfiguration` with the pool's labels and taints.
+ * What only the node knows at boot is a placeholder (placeholders.ts), filled by lib/template.sh.
  */
-import { stringify } from "yaml";
 import { KUBEADM_API_VERSION } from "../base/kubeadm";
-import { ETCD_DATA_DIR } from "../base/nodePaths";
+import { CRI_SOCKET, ETCD_DATA_DIR } from "../base/nodePaths";
 import { API_PORT } from "../base/ports";
-import type { MasterBootConfig } from "./types";
+import type {
+  ClusterConfiguration,
+  ExtraArg,
+  InitConfiguration,
+  JoinConfiguration,
+  NodeRegistrationOptions,
+  PodVolumesPatch,
+} from "./kubeadm-types";
+import { placeholder, renderYaml } from "./placeholders";
+import type { MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
 
-/** v1beta4 replaced the string maps of `extraArgs` by lists that allow duplicate flags. */
-export interface ExtraArg {
-  name: string;
-  value: string;
-}
+export type { ExtraArg } from "./kubeadm-types";
+
+/** Where kubeadm finds its patches on masters (every master document names it). */
+export const KUBEADM_PATCHES_DIR = "/etc/k8sha/kubeadm/patches";
+/** kubeadm's patch file naming: target `etcd`, strategic merge. */
+export const ETCD_PATCH_FILE = "etcd+strategic.yaml";
 
 const GIB = 1024 ** 3;
 
@@ -51,8 +64,14 @@ function featureGates(minor: number): Record<string, boolean> | undefined {
   return minor < 33 ? { ControlPlaneKubeletLocalMode: true } : undefined;
 }
 
-/** The ClusterConfiguration document as a plain object (tests and the renderer share it). */
-export function kubeadmClusterConfiguration(cfg: MasterBootConfig): Record<string, unknown> {
+/**
+ * The cluster-wide ClusterConfiguration. `peerCertSANs` only in the local config: the peer
+ * certificate of this master, never uploaded to the cluster.
+ */
+export function kubeadmClusterConfiguration(
+  cfg: MasterBootConfig,
+  peerCertSANs?: string[],
+): ClusterConfiguration {
   const minor = kubernetesMinor(cfg.kubernetesVersion);
   const sans = [...new Set([cfg.apiEndpoint, ...cfg.extraCertSans])];
   const gates = featureGates(minor);
@@ -78,13 +97,130 @@ export function kubeadmClusterConfiguration(cfg: MasterBootConfig): Record<strin
           // (docs/benchmarks.md). Pinned so the behaviour does not depend on the etcd image.
           "pre-vote": "true",
         }),
+        ...(peerCertSANs ? { peerCertSANs } : {}),
       },
     },
     ...(gates ? { featureGates: gates } : {}),
   };
 }
 
-/** The YAML written to `/etc/k8sha/kubeadm-cluster.yaml` on masters. */
+/** The YAML of the ClusterConfiguration alone. */
 export function renderKubeadmClusterConfig(cfg: MasterBootConfig): string {
-  return stringify(kubeadmClusterConfiguration(cfg), { lineWidth: 0 });
+  return renderYaml([kubeadmClusterConfiguration(cfg)]);
+}
+
+/** Labels as kubelet's `--node-labels` value: `k=v,k=v` (sorted, so the output is stable). */
+export function nodeLabelsArg(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((key) => `${key}=${labels[key]}`)
+    .join(",");
+}
+
+/**
+ * A master registers under its EC2 name with its stable address as node IP (the advertise
+ * address). No `taints`: kubeadm's default control-plane taint.
+ */
+function masterRegistration(cfg: MasterBootConfig): NodeRegistrationOptions {
+  return {
+    name: placeholder("NODE_NAME"),
+    criSocket: CRI_SOCKET,
+    kubeletExtraArgs: [{ name: "node-ip", value: cfg.stableAddress }],
+  };
+}
+
+/** A worker: its primary address as node IP, the pool's labels, its taints (`[]`: none). */
+function workerRegistration(cfg: WorkerBootConfig): NodeRegistrationOptions {
+  const labels = nodeLabelsArg(cfg.labels);
+  return {
+    name: placeholder("NODE_NAME"),
+    criSocket: CRI_SOCKET,
+    kubeletExtraArgs: [
+      { name: "node-ip", value: placeholder("NODE_IP") },
+      ...(labels ? [{ name: "node-labels", value: labels }] : []),
+    ],
+    taints: cfg.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+  };
+}
+
+/**
+ * A master's InitConfiguration. With `bootstrapToken` (master 0's `kubeadm init`), the cluster's
+ * one token, created with ttl 0s (never expires): ASG workers join months later. Without, it
+ * only drives offline `kubeadm init phase` calls (certificates, the local etcd manifest).
+ */
+export function initConfiguration(cfg: MasterBootConfig, bootstrapToken: boolean): InitConfiguration {
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "InitConfiguration",
+    ...(bootstrapToken
+      ? {
+          bootstrapTokens: [
+            {
+              token: placeholder("BOOTSTRAP_TOKEN"),
+              ttl: "0s",
+              usages: ["signing", "authentication"],
+              groups: ["system:bootstrappers:kubeadm:default-node-token"],
+            },
+          ],
+        }
+      : {}),
+    localAPIEndpoint: { advertiseAddress: cfg.stableAddress, bindPort: API_PORT },
+    nodeRegistration: masterRegistration(cfg),
+    patches: { directory: KUBEADM_PATCHES_DIR },
+  };
+}
+
+/** Discovery through the API load balancer, pinned to the cluster CA. */
+function discovery(cfg: NodeBootCommon): JoinConfiguration["discovery"] {
+  return {
+    bootstrapToken: {
+      apiServerEndpoint: `${cfg.apiEndpoint}:${API_PORT}`,
+      token: placeholder("BOOTSTRAP_TOKEN"),
+      caCertHashes: [placeholder("DISCOVERY_HASH")],
+    },
+  };
+}
+
+/** A master's JoinConfiguration: a new control plane and etcd member at its stable address. */
+export function controlPlaneJoinConfiguration(cfg: MasterBootConfig): JoinConfiguration {
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "JoinConfiguration",
+    discovery: discovery(cfg),
+    nodeRegistration: masterRegistration(cfg),
+    controlPlane: { localAPIEndpoint: { advertiseAddress: cfg.stableAddress, bindPort: API_PORT } },
+    patches: { directory: KUBEADM_PATCHES_DIR },
+  };
+}
+
+/** A worker's JoinConfiguration. */
+export function workerJoinConfiguration(cfg: WorkerBootConfig): JoinConfiguration {
+  return {
+    apiVersion: KUBEADM_API_VERSION,
+    kind: "JoinConfiguration",
+    discovery: discovery(cfg),
+    nodeRegistration: workerRegistration(cfg),
+  };
+}
+
+/**
+ * The etcd patch: the data volume's hostPath type from kubeadm's DirectoryOrCreate to Directory.
+ * The data dir lives ON the etcd EBS volume, so when the volume is not mounted (late after a
+ * reboot) the kubelet refuses to start etcd instead of creating an empty data dir on the root
+ * disk, where kubeadm's manifest would boot a fresh one-member cluster behind the load balancer.
+ */
+export function etcdDataVolumePatch(): PodVolumesPatch {
+  return { spec: { volumes: [{ name: "etcd-data", hostPath: { path: ETCD_DATA_DIR, type: "Directory" } }] } };
+}
+
+/** The kubeadm templates of a master: `kubeadm init`, the offline phases, `kubeadm join`. */
+export function masterKubeadmTemplates(cfg: MasterBootConfig): { init: string; local: string; join: string } {
+  return {
+    init: renderYaml([initConfiguration(cfg, true), kubeadmClusterConfiguration(cfg)]),
+    local: renderYaml([
+      initConfiguration(cfg, false),
+      kubeadmClusterConfiguration(cfg, [placeholder("NODE_IP")]),
+    ]),
+    join: renderYaml([controlPlaneJoinConfiguration(cfg)]),
+  };
 }

@@ -17,13 +17,19 @@ set -euo pipefail
 # shellcheck source=/dev/null
 . "$(dirname "${BASH_SOURCE[0]}")/boot-env.sh"
 
+# Facts of base/ that node.env carries (cloud-init/render-env.ts); the libraries read them too.
+: "${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}" "${ETCD_PEER_PORT:?ETCD_PEER_PORT must be set}"
+: "${TAG_CLUSTER:?TAG_CLUSTER must be set}" "${TAG_ROLE:?TAG_ROLE must be set}"
+: "${INIT_MARKER:?INIT_MARKER must be set}"
+: "${KUBEADM_INIT_TEMPLATE:?KUBEADM_INIT_TEMPLATE must be set}"
+: "${KUBEADM_LOCAL_TEMPLATE:?KUBEADM_LOCAL_TEMPLATE must be set}"
+: "${KUBEADM_JOIN_TEMPLATE:?KUBEADM_JOIN_TEMPLATE must be set}"
+
 KUBEADM_WORK_DIR="${KUBEADM_WORK_DIR:-/etc/k8sha/kubeadm}"
 INIT_CONFIG="$KUBEADM_WORK_DIR/init.yaml"
 JOIN_CONFIG="$KUBEADM_WORK_DIR/join.yaml"
 LOCAL_CONFIG="$KUBEADM_WORK_DIR/local.yaml"
-ETCD_LOCAL_ENDPOINT="${ETCD_LOCAL_ENDPOINT:-https://127.0.0.1:2379}"
-# Must equal what boot-mode.sh's cluster_initialised reads.
-INIT_MARKER="${INIT_MARKER:-$SSM_PREFIX/state/initialised}"
+ETCD_LOCAL_ENDPOINT="${ETCD_LOCAL_ENDPOINT:-https://127.0.0.1:$ETCD_CLIENT_PORT}"
 
 attach_etcd_volume() {
   [[ "$NODE_ZONE" == "$AVAILABILITY_ZONE" ]] ||
@@ -50,7 +56,7 @@ peer_endpoints() {
   local ip
   local -a urls=()
   for ip in $MEMBER_ADDRESSES; do
-    [[ "$ip" == "$STABLE_IP" ]] || urls+=("https://$ip:2379")
+    [[ "$ip" == "$STABLE_IP" ]] || urls+=("https://$ip:$ETCD_CLIENT_PORT")
   done
   ((${#urls[@]} > 0)) || die "no other master to reach etcd through"
   (IFS=,; printf '%s\n' "${urls[*]}")
@@ -64,11 +70,11 @@ peer_endpoints_with_instances() {
   local -a urls=()
   stable="$(peer_endpoints)"
   ips="$(retry "${AWS:-aws}" ec2 describe-instances --output text \
-    --filters "Name=tag:k8sha.io/cluster,Values=$CLUSTER_NAME" "Name=tag:k8sha.io/role,Values=master" \
+    --filters "Name=tag:$TAG_CLUSTER,Values=$CLUSTER_NAME" "Name=tag:$TAG_ROLE,Values=master" \
     "Name=instance-state-name,Values=running" \
     --query 'Reservations[].Instances[].PrivateIpAddress')" || die "cannot list the other masters"
   for ip in $ips; do
-    [[ "$ip" == "$NODE_IP" ]] || urls+=("https://$ip:2379")
+    [[ "$ip" == "$NODE_IP" ]] || urls+=("https://$ip:$ETCD_CLIENT_PORT")
   done
   if ((${#urls[@]} == 0)); then
     printf '%s\n' "$stable"
@@ -77,26 +83,26 @@ peer_endpoints_with_instances() {
   fi
 }
 
+# The kubeadm configs: user-data's templates with this node's values (template.sh checks each).
 # Values from command substitutions are captured first: as a command's argument, a failed
-# "$(...)" is ignored even under errexit, so an unreadable token would be written as "" (kubeadm
-# init would then invent its own token) and the step marked done.
+# "$(...)" is ignored even under errexit, so an unreadable token would reach the template empty.
 write_init() {
   local token
   token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
-  write_init_config "$INIT_CONFIG" "$NODE_NAME" "$STABLE_IP" "$token"
+  fill_template "$KUBEADM_INIT_TEMPLATE" "$INIT_CONFIG" NODE_NAME="$NODE_NAME" BOOTSTRAP_TOKEN="$token"
 }
 # The offline phases' config; its etcd peer certificate also names the instance's primary
 # address, the source of this member's connections to its peers (etcd checks the client
 # certificate of a peer against it). Per node, so never uploaded to the cluster.
 write_local() {
-  write_init_config "$LOCAL_CONFIG" "$NODE_NAME" "$STABLE_IP"
-  add_etcd_peer_cert_san "$LOCAL_CONFIG" "$NODE_IP"
+  fill_template "$KUBEADM_LOCAL_TEMPLATE" "$LOCAL_CONFIG" NODE_NAME="$NODE_NAME" NODE_IP="$NODE_IP"
 }
 write_join() {
   local token hash ca="${PKI_DIR:-/etc/kubernetes/pki}/ca.crt"
   token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
   hash="$(ca_discovery_hash "$ca")" || die "cannot compute the discovery hash of $ca"
-  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$STABLE_IP" "$token" "$hash" true
+  fill_template "$KUBEADM_JOIN_TEMPLATE" "$JOIN_CONFIG" NODE_NAME="$NODE_NAME" BOOTSTRAP_TOKEN="$token" \
+    DISCOVERY_HASH="$hash"
 }
 
 mark_initialised() {
@@ -253,7 +259,7 @@ attach_etcd_volume
 # Only after the volume claim: that proves the predecessor (which held the address) gone.
 step stable-address
 ensure_stable_address
-STABLE_PEER_URL="https://$STABLE_IP:2380"
+STABLE_PEER_URL="https://$STABLE_IP:$ETCD_PEER_PORT"
 run_step pki fetch_pki
 run_step local-config write_local
 # Before the first etcd step of any mode: the AMI has no etcdctl.

@@ -1,14 +1,19 @@
 /**
  * `/etc/k8sha/node.env`: the node's settings as shell `KEY='value'` lines, sourced by the
  * entry scripts (`set -a; . /etc/k8sha/node.env`). Only the plain values of the boot
- * config go here; anything secret is fetched from SSM at boot.
+ * config go here, and the fixed facts of base/ the scripts use (ports, paths, tag keys, ...),
+ * so bash declares none of them; anything secret is fetched from SSM at boot.
  */
-import { ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../base/nodePaths";
-import { API_PORT } from "../base/ports";
+
+import { METRICS_NAMESPACE } from "../base/metrics";
+import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../base/nodePaths";
+import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../base/ports";
+import { parameterNamesUnder } from "../base/ssmPaths";
+import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
+import { configFileEnv, masterConfigFiles, workerConfigFiles } from "./config-files";
+import type { BootRole } from "./roles";
 import type { BootBundleRef, MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
 
-/** Where the ClusterConfiguration lands on masters; kubeadm.sh reads it through KUBEADM_CLUSTER_CONFIG. */
-export const KUBEADM_CLUSTER_CONFIG_PATH = "/etc/k8sha/kubeadm-cluster.yaml";
 export { NODE_ENV_PATH };
 
 const ENV_KEY = /^[A-Z][A-Z0-9_]*$/;
@@ -28,8 +33,27 @@ export function renderEnvFile(env: Record<string, string>): string {
   return `# Written by the k8sha renderer (cloud-init). Not secret: user-data is readable.\n${lines.join("\n")}\n`;
 }
 
+/** The etcd member's facts: its ports, the tag keys it finds its peers by, its metrics' namespace. */
+const ETCD_MEMBER_FACTS = {
+  ETCD_CLIENT_PORT: String(ETCD_CLIENT_PORT),
+  ETCD_PEER_PORT: String(ETCD_PEER_PORT),
+  TAG_CLUSTER,
+  TAG_ROLE,
+  TAG_ETCD_MEMBER,
+  METRICS_NAMESPACE,
+};
+const ROLE_FACTS: Record<BootRole, Record<string, string>> = { master: ETCD_MEMBER_FACTS, worker: {} };
+
+/**
+ * The fixed facts of base/ a role's scripts read (docs/boot.md "node.env"). Tests that run the
+ * libraries alone take them from here too.
+ */
+export function nodeFacts(role: BootRole): Record<string, string> {
+  return { API_PORT: String(API_PORT), CRI_SOCKET, TAG_BOOT_STATUS, ...ROLE_FACTS[role] };
+}
+
 function commonEnv(
-  role: "master" | "worker",
+  role: BootRole,
   cfg: NodeBootCommon & { bootBundle: BootBundleRef },
 ): Record<string, string> {
   return {
@@ -39,7 +63,6 @@ function commonEnv(
     AWS_DEFAULT_REGION: cfg.region,
     KUBERNETES_VERSION: cfg.kubernetesVersion,
     API_ENDPOINT: cfg.apiEndpoint,
-    API_PORT: String(API_PORT),
     SSM_PREFIX: cfg.ssmPrefix,
     POD_CIDR: cfg.podCidr,
     SERVICE_CIDR: cfg.serviceCidr,
@@ -47,6 +70,7 @@ function commonEnv(
     BOOT_BUNDLE_BUCKET: cfg.bootBundle.bucket,
     BOOT_BUNDLE_KEY: cfg.bootBundle.key,
     BOOT_BUNDLE_SHA256: cfg.bootBundle.sha256,
+    ...nodeFacts(role),
   };
 }
 
@@ -62,7 +86,8 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     MEMBER_ADDRESSES: cfg.memberAddresses.join(" "),
     ETCD_MOUNT: ETCD_MOUNT_POINT,
     ETCD_DATA_DIR,
-    KUBEADM_CLUSTER_CONFIG: KUBEADM_CLUSTER_CONFIG_PATH,
+    INIT_MARKER: parameterNamesUnder(cfg.ssmPrefix).initializedMarker,
+    ...configFileEnv(masterConfigFiles(cfg)),
     CNI_PROVIDER: cfg.cni.provider,
     CNI_VERSION: cfg.cni.version,
     BACKUP_BUCKET: cfg.backup?.bucket ?? "",
@@ -71,25 +96,11 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
   };
 }
 
-/** Labels as kubelet's `--node-labels` value: `k=v,k=v` (sorted, so the output is stable). */
-export function nodeLabelsArg(labels: Record<string, string>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((key) => `${key}=${labels[key]}`)
-    .join(",");
-}
-
-/** Taints as `key=value:Effect,...`, the format `write_join_config` turns into YAML. */
-export function nodeTaintsArg(taints: WorkerBootConfig["taints"]): string {
-  return taints.map((t) => `${t.key}=${t.value}:${t.effect}`).join(",");
-}
-
-/** Every variable worker-boot.sh reads. */
+/** Every variable worker-boot.sh reads. Labels and taints are in its JoinConfiguration. */
 export function workerEnv(cfg: WorkerBootConfig): Record<string, string> {
   return {
     ...commonEnv("worker", cfg),
     POOL_NAME: cfg.poolName,
-    NODE_LABELS: nodeLabelsArg(cfg.labels),
-    NODE_TAINTS: nodeTaintsArg(cfg.taints),
+    ...configFileEnv(workerConfigFiles(cfg)),
   };
 }

@@ -1,12 +1,11 @@
 /**
- * Which boot scripts a node role gets, and where they land on the node. Every
- * `cloud-init/lib/*.sh` is discovered at render time, so a library added by anyone ships
- * without touching the renderer. The files travel in the role's boot bundle (bundle.ts),
- * not in user-data, byte-for-byte as they are in the repository.
+ * Where a role's boot scripts come from and where they land on the node: the files of its
+ * manifest (roles.ts) as one list. The files travel in the role's boot bundle (bundle.ts), not in
+ * user-data, byte-for-byte as they are in the repository.
  */
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { NODE_HOME_DIR } from "../base/nodePaths";
+import { type BootRole, roleManifest } from "./roles";
 
 export { NODE_HOME_DIR };
 
@@ -14,14 +13,8 @@ export { NODE_HOME_DIR };
 export const BOOT_SCRIPT_DIR = __dirname;
 /** Repository directory of the operator scripts (`scripts/`). */
 export const OPERATOR_SCRIPT_DIR = join(__dirname, "..", "scripts");
-
-export type NodeRole = "master" | "worker";
-
-/**
- * Libraries only masters source (etcd volume/membership/backup/restore, boot mode, CNI, stale
- * control-plane Node cleanup). Any other library, including one added later, ships to both roles.
- */
-export const MASTER_ONLY_LIB = /^(etcd-.*|boot-mode|cni|stale-nodes)\.sh$/;
+/** Sourced first by every entry script: node.env, the shipped libraries, the report trap. */
+export const ENTRY_PROLOGUE = "boot-env.sh";
 
 /** One cloud-config `write_files` entry. */
 export interface WriteFile {
@@ -39,36 +32,32 @@ export interface BundleFile {
   mode: "0644" | "0755";
 }
 
-/** Repository paths (relative to cloud-init/) of the libraries a role needs, sorted. */
-export function libraryScripts(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): string[] {
-  return readdirSync(join(dir, "lib"))
-    .filter((name) => name.endsWith(".sh"))
-    .filter((name) => role === "master" || !MASTER_ONLY_LIB.test(name))
-    .sort()
-    .map((name) => `lib/${name}`);
+/** Repository paths (relative to cloud-init/) of the role's libraries, sorted. */
+export function libraryScripts(role: BootRole): string[] {
+  return [...roleManifest(role).libraries].sort().map((name) => `lib/${name}`);
 }
 
 /**
- * The role's libraries, the shared entry prologue (`bin/boot-env.sh`), its entry script
- * (`bin/<role>-boot.sh`) and, on masters, the
- * operator's restore CLI (`bin/etcd-restore`, docs/backup-restore.md), in a fixed order.
+ * The role's libraries, the shared entry prologue (`bin/boot-env.sh`), its entry script and its
+ * operator scripts (masters: `bin/etcd-restore`, docs/backup-restore.md), in a fixed order.
  */
-export function bootBundleFiles(role: NodeRole, dir: string = BOOT_SCRIPT_DIR): BundleFile[] {
-  const libs: BundleFile[] = libraryScripts(role, dir).map((rel) => ({
+export function bootBundleFiles(role: BootRole, dir: string = BOOT_SCRIPT_DIR): BundleFile[] {
+  const manifest = roleManifest(role);
+  const libs: BundleFile[] = libraryScripts(role).map((rel) => ({
     source: join(dir, rel),
     path: rel,
     mode: "0644",
   }));
+  const env: BundleFile = { source: join(dir, ENTRY_PROLOGUE), path: `bin/${ENTRY_PROLOGUE}`, mode: "0644" };
   const entry: BundleFile = {
-    source: join(dir, `${role}-boot.sh`),
-    path: `bin/${role}-boot.sh`,
+    source: join(dir, manifest.entry),
+    path: `bin/${manifest.entry}`,
     mode: "0755",
   };
-  // Sourced by the entry script: node.env, the libraries, the report trap.
-  const env: BundleFile = { source: join(dir, "boot-env.sh"), path: "bin/boot-env.sh", mode: "0644" };
-  const tools: BundleFile[] =
-    role === "master"
-      ? [{ source: join(OPERATOR_SCRIPT_DIR, "etcd-restore.sh"), path: "bin/etcd-restore", mode: "0755" }]
-      : [];
+  const tools: BundleFile[] = manifest.operatorScripts.map((s) => ({
+    source: join(OPERATOR_SCRIPT_DIR, s.source),
+    path: `bin/${s.name}`,
+    mode: "0755",
+  }));
   return [...libs, env, entry, ...tools];
 }

@@ -1,7 +1,7 @@
 /**
  * User-data renderers: a small `#cloud-config` document per node role. It writes node.env
- * (with the boot bundle's bucket, key and sha256), on masters the kubeadm ClusterConfiguration,
- * the bootstrap script and a systemd unit, then runs the bootstrap once from runcmd. The boot
+ * (with the boot bundle's bucket, key and sha256), the role's configuration files (kubeadm's
+ * documents as templates, config-files.ts), the bootstrap script and a systemd unit, then runs the bootstrap once from runcmd. The boot
  * scripts themselves travel in the role's S3 boot bundle (bundle.ts), which the bootstrap
  * downloads and verifies; that keeps user-data far below EC2's 16 KiB as scripts are added.
  *
@@ -12,20 +12,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
-import { renderKubeadmClusterConfig } from "./kubeadm-config";
-import {
-  KUBEADM_CLUSTER_CONFIG_PATH,
-  masterEnv,
-  NODE_ENV_PATH,
-  renderEnvFile,
-  workerEnv,
-} from "./render-env";
-import { BOOT_SCRIPT_DIR, NODE_HOME_DIR, type NodeRole, type WriteFile } from "./render-files";
+import { type ConfigFile, masterConfigFiles, workerConfigFiles } from "./config-files";
+import { masterEnv, NODE_ENV_PATH, renderEnvFile, workerEnv } from "./render-env";
+import { BOOT_SCRIPT_DIR, NODE_HOME_DIR, type WriteFile } from "./render-files";
+import type { BootRole } from "./roles";
 import type { BootBundleRef, MasterBootConfig, WorkerBootConfig } from "./types";
 
 /** EC2's limit on raw (pre-base64) user-data; here: the gzipped document. */
 export const USER_DATA_LIMIT_BYTES = 16384;
-/** Our own ceiling, well below EC2's: room for the scripts the next issues add to user-data. */
+/** Our own ceiling, well below EC2's: room for what user-data may still have to carry. */
 export const USER_DATA_BUDGET_BYTES = 12 * 1024;
 export const BOOT_UNIT_PATH = "/etc/systemd/system/k8sha-boot.service";
 /** Outside lib/ and bin/, which every bundle extraction replaces. */
@@ -85,14 +80,14 @@ export function encodeUserData(cloudConfig: string): string {
 }
 
 /** The bundle reference must be exactly what the bootstrap can verify. */
-function checkBundleRef(role: NodeRole, ref: BootBundleRef): void {
+function checkBundleRef(role: BootRole, ref: BootBundleRef): void {
   if (!/^[0-9a-f]{64}$/.test(ref.sha256))
     throw new Error(`${role} boot bundle: sha256 must be 64 hex digits`);
   if (ref.bucket === "" || ref.key === "")
     throw new Error(`${role} boot bundle: bucket and key are required`);
 }
 
-function cloudConfig(role: NodeRole, bundle: BootBundleRef, files: WriteFile[]): string {
+function cloudConfig(role: BootRole, bundle: BootBundleRef, files: WriteFile[]): string {
   checkBundleRef(role, bundle);
   const bootstrap = readFileSync(join(BOOT_SCRIPT_DIR, "bootstrap.sh"), "utf8");
   const doc = {
@@ -113,18 +108,24 @@ function cloudConfig(role: NodeRole, bundle: BootBundleRef, files: WriteFile[]):
   return text;
 }
 
-/** User-data of one master (`cfg.masterIndex`), with its kubeadm ClusterConfiguration. */
+/** Rendered configuration files are not secret and not executable. */
+function configFiles(files: ConfigFile[]): WriteFile[] {
+  return files.map((f) => plainFile(f.path, f.content, "0644"));
+}
+
+/** User-data of one master (`cfg.masterIndex`), with its kubeadm documents. */
 export function renderMasterUserData(cfg: MasterBootConfig): string {
   return cloudConfig("master", cfg.bootBundle, [
     plainFile(NODE_ENV_PATH, renderEnvFile(masterEnv(cfg)), "0644"),
-    plainFile(KUBEADM_CLUSTER_CONFIG_PATH, renderKubeadmClusterConfig(cfg), "0644"),
+    ...configFiles(masterConfigFiles(cfg)),
   ]);
 }
 
-/** User-data of a worker of pool `cfg.poolName`. */
+/** User-data of a worker of pool `cfg.poolName`, with its JoinConfiguration template. */
 export function renderWorkerUserData(cfg: WorkerBootConfig): string {
   return cloudConfig("worker", cfg.bootBundle, [
     plainFile(NODE_ENV_PATH, renderEnvFile(workerEnv(cfg)), "0644"),
+    ...configFiles(workerConfigFiles(cfg)),
   ]);
 }
 

@@ -52,7 +52,7 @@ export interface MasterBootConfig extends NodeBootCommon {
   cni: CniConfig;
   /** Extra SANs for the API server certificate (the LB name is always included). */
   extraCertSans: string[];
-  /** Where etcd snapshots go (issue 5); absent disables the backup timer. */
+  /** Where etcd snapshots go; absent disables the backup timer. */
   backup?: { bucket: string; prefix: string; intervalMinutes: number };
 }
 

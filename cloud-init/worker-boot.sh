@@ -9,13 +9,18 @@ set -euo pipefail
 # shellcheck source=/dev/null
 . "$(dirname "${BASH_SOURCE[0]}")/boot-env.sh"
 
+: "${KUBEADM_JOIN_TEMPLATE:?KUBEADM_JOIN_TEMPLATE must be set}"
 KUBEADM_WORK_DIR="${KUBEADM_WORK_DIR:-/etc/k8sha/kubeadm}"
 JOIN_CONFIG="$KUBEADM_WORK_DIR/join.yaml"
 JOIN_SECRETS_DIR="${JOIN_SECRETS_DIR:-/etc/k8sha/join}"
 
+# user-data's JoinConfiguration template (labels and taints in it) with this node's values.
 write_join() {
-  write_join_config "$JOIN_CONFIG" "$NODE_NAME" "$NODE_IP" "$(<"$JOIN_SECRETS_DIR/token")" \
-    "$(<"$JOIN_SECRETS_DIR/discovery-hash")" false
+  local token hash
+  token="$(<"$JOIN_SECRETS_DIR/token")"
+  hash="$(<"$JOIN_SECRETS_DIR/discovery-hash")"
+  fill_template "$KUBEADM_JOIN_TEMPLATE" "$JOIN_CONFIG" NODE_NAME="$NODE_NAME" NODE_IP="$NODE_IP" \
+    BOOTSTRAP_TOKEN="$token" DISCOVERY_HASH="$hash"
 }
 
 run_step prereqs prepare_node "$KUBERNETES_VERSION"

@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { renderBootBundle } from "../cloud-init/bundle";
-import type { NodeRole } from "../cloud-init/render-files";
+import type { BootRole } from "../cloud-init/roles";
 
 export interface BootBundleArgs {
   /** Cluster name (plain: it is the first segment of the object key). */
   clusterName: string;
   /** Which role's scripts the bundle holds. */
-  role: NodeRole;
+  role: BootRole;
   /** Bucket the bundle is stored in (the cluster's backup bucket). */
   bucketName: pulumi.Input<string>;
   /** That bucket's ARN: exposed with `prefix` as the scope of the nodes' IAM read. */
@@ -34,7 +34,7 @@ export function bootBundlePrefix(clusterName: string): string {
  * an instance launched from an older launch template can never fetch a newer bundle (or the
  * reverse) under the key it was given.
  */
-export function bootBundleKey(clusterName: string, role: NodeRole, sha256: string): string {
+export function bootBundleKey(clusterName: string, role: BootRole, sha256: string): string {
   return `${bootBundlePrefix(clusterName)}${role}-${sha256}.sh`;
 }
 
@@ -99,7 +99,7 @@ export function createBootBundles(
   bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string> },
   parent: pulumi.Resource,
 ): BootBundles {
-  const create = (role: NodeRole) =>
+  const create = (role: BootRole) =>
     new BootBundle(`${name}-boot-${role}`, { clusterName, role, ...bucket }, { parent });
   return { master: create("master"), worker: create("worker") };
 }

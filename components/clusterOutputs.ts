@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiLoadBalancer } from "./apiLoadBalancer";
-import type { BackupBucket } from "./backupBucket";
+import type { ClusterBucket } from "./clusterBucket";
 import type { ControlPlane } from "./controlPlane";
 import { adminKubeconfig } from "./kubeconfig";
 import type { Network } from "./network";
+import type { WorkerPool } from "./nodes/workerPool";
 import type { ClusterPki } from "./pki";
-import type { WorkerPool } from "./workerPool";
 
 /**
  * What a cluster exports (README "Outputs"): the stack outputs of `index.ts` and the outputs
@@ -39,7 +39,7 @@ export interface ClusterParts {
   apiLoadBalancer: ApiLoadBalancer;
   pki: ClusterPki;
   controlPlane: ControlPlane;
-  backupBucket: BackupBucket;
+  bucket: ClusterBucket;
   /** Same order as `poolNames`. */
   workerPools: WorkerPool[];
 }
@@ -61,7 +61,7 @@ export function clusterOutputs(
     apiLoadBalancerDnsName: apiLoadBalancer.dnsName,
     masterAsgNames: pulumi.all(controlPlane.asgNames),
     etcdVolumeIds: pulumi.all(controlPlane.etcdVolumeIds),
-    backupLocation: parts.backupBucket.location,
+    backupLocation: parts.bucket.location,
     workerAsgNames: Object.fromEntries(poolNames.map((pool, i) => [pool, parts.workerPools[i].asgName])),
     kubeconfig: adminKubeconfig({
       clusterName,

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type MasterAddress, masterAddress } from "../base/masterAddress";
-import { nodeImageId } from "./ami";
-import { Master, type MasterSharedArgs } from "./master";
+import { nodeImageId } from "./nodes/ami";
+import { Master, type MasterSharedArgs } from "./nodes/master";
 
 export interface ControlPlaneArgs extends MasterSharedArgs {
   /** Number of masters, one per zone over the first `count` zones. */

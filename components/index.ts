@@ -23,11 +23,15 @@ export {
 export * from "../config/defaults";
 /** Validates and defaults stack-style values (`k8s-ha:*` keys, JSON strings) without pulumi.Config. */
 export { ConfigError, parseConfig } from "../config/load";
+/** Validates and defaults a cluster input object (what `Cluster` does with its args). */
+export { isResolvedSpec, resolveClusterSpec } from "../config/resolve";
 // --- shapes, defaults and conventions --------------------------------------------------------
 export type {
   ApiConfig,
   ApiExposure,
   BackupConfig,
+  ClusterInput,
+  ClusterSpec,
   CniConfig,
   CniProvider,
   EtcdConfig,
@@ -44,8 +48,6 @@ export type {
 } from "../config/types";
 /** Network load balancer on 6443 with an HTTPS /readyz health check, public or internal. */
 export { ApiLoadBalancer, type ApiLoadBalancerArgs } from "./apiLoadBalancer";
-/** Private, versioned, encrypted S3 bucket for etcd snapshots with kops-style retention. */
-export { BackupBucket, type BackupBucketArgs } from "./backupBucket";
 /** A role's boot scripts as a sha256-verified, content-addressed S3 object nodes fetch at boot. */
 export { BootBundle, type BootBundleArgs, type BootBundleRefArgs } from "./bootBundle";
 /** The kubeadm bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`), kept only in SSM. */
@@ -53,6 +55,8 @@ export { BOOTSTRAP_TOKEN_PATTERN, BootstrapToken, type BootstrapTokenArgs } from
 // --- the whole cluster ---------------------------------------------------------------------
 /** A complete HA cluster: network, PKI, API load balancer, masters, workers, backups, gate. */
 export { Cluster, type ClusterArgs } from "./cluster";
+/** Private, versioned, encrypted S3 bucket for etcd snapshots with kops-style retention. */
+export { ClusterBucket, type ClusterBucketArgs } from "./clusterBucket";
 /** What a Cluster exports (`cluster.outputs`): endpoint, kubeconfig (secret), ASG names, ... */
 export { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 /** KMS key and SSM SecureString parameters holding the PKI and join material nodes fetch at boot. */
@@ -63,11 +67,13 @@ export { ControlPlane, type ControlPlaneArgs } from "./controlPlane";
 export { NodeRole, type NodeRoleArgs } from "./iam/nodeRole";
 /** The admin kubeconfig (a secret Output) built from the cluster CA and an admin client cert. */
 export { type AdminKubeconfigArgs, adminKubeconfig } from "./kubeconfig";
-/** One master: its ASG (min=max=1) pinned to a zone, and its encrypted etcd EBS volume there. */
-export { Master, type MasterArgs, type MasterBackupArgs } from "./master";
 // --- building blocks, for projects that assemble their own cluster -------------------------
 /** VPC with one public and one private subnet per zone, NAT (single or per zone), or an existing VPC. */
 export { type ExistingVpcArgs, Network, type NetworkArgs, subnetLayout } from "./network";
+/** One master: its ASG (min=max=1) pinned to a zone, and its encrypted etcd EBS volume there. */
+export { Master, type MasterArgs, type MasterBackupArgs } from "./nodes/master";
+/** A worker autoscaling group with a mixed on-demand/spot policy, labels and taints. */
+export { WorkerPool, type WorkerPoolArgs } from "./nodes/workerPool";
 /** Cluster CAs (Kubernetes, etcd, front-proxy) and the service-account key pair. */
 export { ClusterPki, type ClusterPkiArgs } from "./pki";
 /** Waits in `pulumi up` until the API answers and the expected nodes are Ready. */
@@ -75,5 +81,3 @@ export { ReadinessGate, type ReadinessGateArgs, type ReadinessGatePool } from ".
 /** Master and worker security groups with only the ports each role needs. */
 export { SecurityGroups, type SecurityGroupsArgs } from "./securityGroups";
 export * from "./tuning";
-/** A worker autoscaling group with a mixed on-demand/spot policy, labels and taints. */
-export { WorkerPool, type WorkerPoolArgs } from "./workerPool";

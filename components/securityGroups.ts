@@ -5,11 +5,12 @@ import type { CniProvider } from "../config/types";
 
 /** Who a rule admits: a node role (by security group), the API load balancer, or the VPC CIDR. */
 export type RuleSource = "masters" | "workers" | "apiLoadBalancer" | "vpc";
-export type NodeRole = "masters" | "workers";
+/** The node security group a rule belongs to. */
+export type NodeSecurityGroup = "masters" | "workers";
 
 /** One ingress rule on a node security group; for ICMP, from/to are the ICMP type and code. */
 export interface NodeIngressRule {
-  target: NodeRole;
+  target: NodeSecurityGroup;
   source: RuleSource;
   protocol: "tcp" | "udp" | "icmp";
   fromPort: number;
@@ -129,7 +130,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:security:SecurityGroups", name, {}, opts);
-    const group = (role: NodeRole) =>
+    const group = (role: NodeSecurityGroup) =>
       new aws.ec2.SecurityGroup(
         `${name}-${role}`,
         {

@@ -4,13 +4,13 @@
  * with every problem listed, not halfway through `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig } from "./parse";
-import type { ClusterConfig } from "./types";
+import { parseConfig } from "./stack";
+import type { ClusterSpec } from "./types";
 
 export { ConfigError } from "./errors";
-export { parseConfig } from "./parse";
+export { parseConfig } from "./stack";
 
 /** Reads this stack's config (`k8s-ha:*` and `aws:region`) and returns it validated and defaulted. */
-export function loadConfig(): ClusterConfig {
+export function loadConfig(): ClusterSpec {
   return parseConfig(pulumi.runtime.allConfig());
 }

@@ -1,10 +1,9 @@
 /**
- * The validated, fully-defaulted shape of one stack's configuration.
- *
- * `config/load.ts` is the only producer of this type: it reads `Pulumi.<stack>.yaml`
- * (namespace `k8s-ha:`), applies the defaults from `components/defaults.ts` and rejects
- * any bad value before a single resource is registered. Components never read config;
- * `index.ts` turns a `ClusterConfig` into typed component args.
+ * The cluster spec: one type for what a stack file, a TypeScript caller of the Cluster component
+ * and the multi-language wrapper describe. `ClusterSpec` is the resolved form (every default
+ * filled in, every value validated) and `ClusterInput` the caller's form derived from it (only
+ * the name and region required). config/resolve.ts is the only producer of a ClusterSpec;
+ * config/schema.ts derives every key list from these types.
  */
 
 /** Whether the Kubernetes API load balancer is internet-facing or VPC-internal. */
@@ -158,7 +157,7 @@ export interface ReadinessGateConfig {
   timeoutMinutes: number;
 }
 
-export interface ClusterConfig {
+export interface ClusterSpec {
   /** DNS-label cluster name, used in resource names, tags and SSM paths. */
   clusterName: string;
   /** From `aws:region`. */
@@ -192,4 +191,45 @@ export interface ClusterConfig {
   readinessGate: ReadinessGateConfig;
   /** Extra AWS tags on every taggable resource. */
   tags: Record<string, string>;
+}
+
+/** Each field of a section may be left out; the resolver fills it from config/defaults.ts. */
+type SectionInput<T> = { [K in keyof T]?: T[K] };
+
+/**
+ * What a caller passes (a decoded stack file, Cluster component args, the wrapper's args):
+ * ClusterSpec with everything but the name and region optional, one level deep per section.
+ * A given existing VPC is complete, and every worker pool has a name.
+ */
+export interface ClusterInput {
+  /** DNS-label cluster name (1-24 chars): resource names, tags, SSM paths. */
+  clusterName: string;
+  /** AWS region, e.g. `eu-west-1` (a stack's `aws:region`). */
+  region: string;
+  /** Zones to use, one master per zone for the first `masters.count`; or give `availabilityZoneCount`. */
+  availabilityZones?: string[];
+  /** Number of zones, looked up at deploy time (default 3); with a zone list, its length. */
+  availabilityZoneCount?: number;
+  /** `1.MINOR.PATCH`; default `DEFAULT_KUBERNETES_VERSION`. */
+  kubernetesVersion?: string;
+  /** VPC, NAT and CIDRs; default NETWORK_DEFAULTS (a new VPC). */
+  network?: SectionInput<Omit<NetworkConfig, "existingVpc">> & { existingVpc?: ExistingVpcConfig };
+  /** API exposure and allowed CIDRs; default API_DEFAULTS. */
+  api?: SectionInput<ApiConfig>;
+  /** Master count and size; default MASTER_DEFAULTS (3 masters). */
+  masters?: SectionInput<MastersConfig>;
+  /** etcd volume and timings; default ETCD_DEFAULTS. */
+  etcd?: SectionInput<Omit<EtcdConfig, "volume">> & { volume?: SectionInput<EtcdVolumeConfig> };
+  /** Worker pools (name required, the rest WORKER_POOL_DEFAULTS); default one pool "general". */
+  workerPools?: (SectionInput<WorkerPoolConfig> & { name: string })[];
+  /** kube-scheduler/controller-manager leader election; default LEADER_ELECTION_DEFAULTS. */
+  leaderElection?: SectionInput<LeaderElectionConfig>;
+  /** etcd snapshot schedule and retention; default BACKUP_DEFAULTS. */
+  backup?: SectionInput<BackupConfig>;
+  /** Pod network add-on; default Calico at CNI_VERSIONS.calico. */
+  cni?: SectionInput<CniConfig>;
+  /** Wait in `pulumi up` for Ready nodes; default READINESS_GATE_DEFAULTS. */
+  readinessGate?: SectionInput<ReadinessGateConfig>;
+  /** Extra tags on every taggable resource. */
+  tags?: Record<string, string>;
 }

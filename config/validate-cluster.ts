@@ -39,13 +39,14 @@ export function readRegion(problems: Problems, region: string | undefined): stri
 export function readPlacement(root: Section, clusterName: string, region: string): Placement {
   const zoneRange = `${ZONE_COUNT.min}-${ZONE_COUNT.max}`;
   if (root.has("availabilityZones")) {
-    if (root.has("availabilityZoneCount")) {
+    const zones = root.stringList("availabilityZones", []);
+    // A resolved spec carries both (the count is the list's length), so a copy of one resolves again.
+    if (root.has("availabilityZoneCount") && root.raw("availabilityZoneCount") !== zones.length) {
       root.reject(
         "availabilityZoneCount",
-        "set either availabilityZones (explicit list) or availabilityZoneCount, not both",
+        `the number of availabilityZones (${zones.length}), or leave it out`,
       );
     }
-    const zones = root.stringList("availabilityZones", []);
     if (zones.length < ZONE_COUNT.min || zones.length > ZONE_COUNT.max) {
       root.reject("availabilityZones", `a list of ${zoneRange} zones (one master per zone)`);
     }

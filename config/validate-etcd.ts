@@ -9,10 +9,9 @@ import {
   GP3_BASELINE,
 } from "./limits";
 import type { Section } from "./reader";
+import { SECTION_KEYS } from "./schema";
 import type { EtcdConfig, EtcdVolumeConfig, EtcdVolumeType } from "./types";
 
-const ETCD_KEYS = ["volume", "heartbeatIntervalMs", "electionTimeoutMs", "quotaBackendGiB"] as const;
-const VOLUME_KEYS = ["type", "sizeGiB", "iops", "throughputMiBps"] as const;
 const VOLUME_TYPES: readonly EtcdVolumeType[] = ["gp3", "io1", "io2"];
 const REFUSED_TYPES = {
   gp2: "gp2 is refused: once its burst credits run out it drops to 3 IOPS per GiB, and etcd needs steady fsync latency (p99 < 10 ms)",
@@ -34,7 +33,7 @@ function within(
 }
 
 function readVolume(etcd: Section): EtcdVolumeConfig {
-  const v = etcd.section("volume", VOLUME_KEYS);
+  const v = etcd.section("volume", SECTION_KEYS.etcdVolume);
   const d = ETCD_DEFAULTS.volume;
   const type = v.oneOf("type", d.type, VOLUME_TYPES, REFUSED_TYPES);
   const limits = EBS_LIMITS[type];
@@ -73,7 +72,7 @@ function readVolume(etcd: Section): EtcdVolumeConfig {
 }
 
 export function readEtcd(root: Section): EtcdConfig {
-  const etcd = root.section("etcd", ETCD_KEYS);
+  const etcd = root.section("etcd", SECTION_KEYS.etcd);
   const volume = readVolume(etcd);
   const heartbeatIntervalMs = etcd.number("heartbeatIntervalMs", ETCD_DEFAULTS.heartbeatIntervalMs);
   within(

@@ -2,10 +2,9 @@
 import { MASTER_DEFAULTS } from "./defaults";
 import { HA_MASTER_COUNTS, ROOT_VOLUME_GIB } from "./limits";
 import type { Section } from "./reader";
+import { SECTION_KEYS } from "./schema";
 import type { MastersConfig } from "./types";
 import type { Placement } from "./validate-cluster";
-
-const MASTER_KEYS = ["count", "allowNonHa", "instanceType", "rootVolumeGiB"] as const;
 
 /** EC2 instance type names: family (with generation/attributes), a dot, a size. */
 export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
@@ -27,7 +26,7 @@ function countProblem(count: number, allowNonHa: boolean): string | undefined {
 }
 
 export function readMasters(root: Section, placement: Placement): MastersConfig {
-  const m = root.section("masters", MASTER_KEYS);
+  const m = root.section("masters", SECTION_KEYS.masters);
   const allowNonHa = m.boolean("allowNonHa", MASTER_DEFAULTS.allowNonHa);
   const count = m.number("count", MASTER_DEFAULTS.count);
   const problem = countProblem(count, allowNonHa);

@@ -5,18 +5,10 @@ import { MAX_MASTER_SUBNET_PREFIX } from "../base/masterAddress";
 import { API_DEFAULTS, NETWORK_DEFAULTS } from "./defaults";
 import { EXISTING_VPC_PREFIX, POD_PREFIX, SERVICE_PREFIX, VPC_PREFIX } from "./limits";
 import type { Section } from "./reader";
+import { SECTION_KEYS } from "./schema";
 import type { ApiConfig, ApiExposure, ExistingVpcConfig, NatGatewayMode, NetworkConfig } from "./types";
 import type { Placement } from "./validate-cluster";
 
-const NETWORK_KEYS = ["vpcCidr", "natGateways", "existingVpc", "podCidr", "serviceCidr"] as const;
-const EXISTING_VPC_KEYS = [
-  "vpcId",
-  "vpcCidr",
-  "publicSubnetIds",
-  "privateSubnetIds",
-  "privateSubnetCidrs",
-] as const;
-const API_KEYS = ["exposure", "allowedCidrs"] as const;
 const NAT_MODES: readonly NatGatewayMode[] = ["single", "perAz"];
 const EXPOSURES: readonly ApiExposure[] = ["public", "internal"];
 
@@ -46,7 +38,7 @@ function readCidr(
 
 function readExistingVpc(net: Section, placement: Placement): ExistingVpcConfig | undefined {
   if (!net.has("existingVpc")) return undefined;
-  const byo = net.section("existingVpc", EXISTING_VPC_KEYS);
+  const byo = net.section("existingVpc", SECTION_KEYS.existingVpc);
   const vpcId = byo.requiredString("vpcId", "the id of the existing VPC, vpc-[0-9a-f]+") ?? "";
   if (vpcId && !/^vpc-[0-9a-f]+$/.test(vpcId)) byo.reject("vpcId", "a VPC id matching vpc-[0-9a-f]+");
   const vpcCidr = byo.requiredString("vpcCidr", "the primary IPv4 CIDR of the existing VPC") ?? "";
@@ -123,7 +115,7 @@ function readPrivateSubnetCidrs(byo: Section, placement: Placement, vpcCidr: str
 }
 
 export function readNetwork(root: Section, placement: Placement): NetworkConfig {
-  const net = root.section("network", NETWORK_KEYS);
+  const net = root.section("network", SECTION_KEYS.network);
   const existingVpc = readExistingVpc(net, placement);
   // Equal is accepted so validated config (where vpcCidr is the existing VPC's) validates again.
   if (existingVpc && net.has("vpcCidr") && net.raw("vpcCidr") !== existingVpc.vpcCidr) {
@@ -181,7 +173,7 @@ function readExistingCidr(text: string): { text: string; cidr?: Ipv4Cidr } {
 }
 
 export function readApi(root: Section): ApiConfig {
-  const api = root.section("api", API_KEYS);
+  const api = root.section("api", SECTION_KEYS.api);
   const exposure = api.oneOf("exposure", API_DEFAULTS.exposure, EXPOSURES);
   const allowedCidrs = api.stringList("allowedCidrs", API_DEFAULTS.allowedCidrs);
   if (allowedCidrs.length === 0) {

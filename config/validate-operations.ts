@@ -2,17 +2,15 @@
 import { BACKUP_DEFAULTS, LEADER_ELECTION_DEFAULTS } from "./defaults";
 import { BACKUP_INTERVAL_MINUTES } from "./limits";
 import type { Section } from "./reader";
+import { SECTION_KEYS } from "./schema";
 import type { BackupConfig, LeaderElectionConfig } from "./types";
-
-const LEADER_KEYS = ["leaseDurationSeconds", "renewDeadlineSeconds", "retryPeriodSeconds"] as const;
-const BACKUP_KEYS = ["intervalMinutes", "keepAllDays", "keepHourlyDays", "keepDailyDays"] as const;
 
 /**
  * kube-scheduler and kube-controller-manager refuse lease <= renewDeadline, and a retry
  * period not below the renew deadline could never renew in time.
  */
 export function readLeaderElection(root: Section): LeaderElectionConfig {
-  const le = root.section("leaderElection", LEADER_KEYS);
+  const le = root.section("leaderElection", SECTION_KEYS.leaderElection);
   const d = LEADER_ELECTION_DEFAULTS;
   const retryPeriodSeconds = le.number("retryPeriodSeconds", d.retryPeriodSeconds);
   const renewDeadlineSeconds = le.number("renewDeadlineSeconds", d.renewDeadlineSeconds);
@@ -35,7 +33,7 @@ export function readLeaderElection(root: Section): LeaderElectionConfig {
 
 /** S3 lifecycle rules work in whole days, and each tier must keep at least as long as the finer one. */
 export function readBackup(root: Section): BackupConfig {
-  const b = root.section("backup", BACKUP_KEYS);
+  const b = root.section("backup", SECTION_KEYS.backup);
   const d = BACKUP_DEFAULTS;
   const intervalMinutes = b.number("intervalMinutes", d.intervalMinutes);
   if (intervalMinutes < BACKUP_INTERVAL_MINUTES.min || intervalMinutes > BACKUP_INTERVAL_MINUTES.max) {

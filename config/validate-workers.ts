@@ -9,22 +9,10 @@ import {
 } from "./k8s-names";
 import { DNS_LABEL, POOL_MAX_SIZE, POOL_NAME_MAX, ROOT_VOLUME_GIB } from "./limits";
 import { mapEntryPath, Section } from "./reader";
+import { SECTION_KEYS } from "./schema";
 import type { Taint, TaintEffect, WorkerPoolConfig } from "./types";
 import { INSTANCE_TYPE_PATTERN, INSTANCE_TYPE_RULE } from "./validate-masters";
 
-const POOL_KEYS = [
-  "name",
-  "instanceTypes",
-  "minSize",
-  "maxSize",
-  "desiredCapacity",
-  "spotPercentage",
-  "onDemandBaseCapacity",
-  "rootVolumeGiB",
-  "labels",
-  "taints",
-] as const;
-const TAINT_KEYS = ["key", "value", "effect"] as const;
 const TAINT_EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 const NAME_RULE = `a DNS label of 1-${POOL_NAME_MAX} characters (it joins the cluster name in ASG and IAM names)`;
 
@@ -60,7 +48,7 @@ function readLabels(pool: Section): Record<string, string> {
 function readTaints(pool: Section): Taint[] {
   const items = pool.list("taints") ?? [];
   return items.map((item, i) => {
-    const t = Section.open(pool.problems, `${pool.keyPath("taints")}[${i}]`, item, TAINT_KEYS);
+    const t = Section.open(pool.problems, `${pool.keyPath("taints")}[${i}]`, item, SECTION_KEYS.taint);
     const key = t.requiredString("key", QUALIFIED_NAME_RULE) ?? "";
     if (key && !isQualifiedName(key)) t.reject("key", QUALIFIED_NAME_RULE);
     const value = t.string("value", "");
@@ -99,7 +87,12 @@ function readSizes(pool: Section) {
 }
 
 function readPool(root: Section, item: unknown, i: number, names: Set<string>): WorkerPoolConfig {
-  const pool = Section.open(root.problems, `${root.keyPath("workerPools")}[${i}]`, item, POOL_KEYS);
+  const pool = Section.open(
+    root.problems,
+    `${root.keyPath("workerPools")}[${i}]`,
+    item,
+    SECTION_KEYS.workerPool,
+  );
   const name = pool.requiredString("name", NAME_RULE) ?? "";
   if (name && (name.length > POOL_NAME_MAX || !DNS_LABEL.test(name))) pool.reject("name", NAME_RULE);
   else if (names.has(name)) pool.reject("name", "pool names must be unique");

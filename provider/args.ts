@@ -5,8 +5,24 @@
  * are checked at construction by the stack's own validator (`parseConfig`), so Python, Go
  * and .NET callers get the same error messages as `pulumi config`. Every field is plain
  * (no `pulumi.Input`): these values are baked into names, user-data and tags at construction.
- * Omitted fields take the defaults in components/defaults.ts, exactly as for the stack.
+ * Omitted fields take the defaults in config/defaults.ts, exactly as for the stack. The keys are
+ * the cluster spec's (config/types.ts); test/unit/provider-schema.test.ts compares the analyzed
+ * schema with config/schema.ts key by key, so the two cannot drift.
  */
+
+/** A VPC that already exists, with one public and one private subnet per zone used. */
+export interface ExistingVpcSettings {
+  /** Id of the existing VPC. */
+  vpcId: string;
+  /** CIDR of the existing VPC. */
+  vpcCidr: string;
+  /** One per availability zone, in zone order. */
+  publicSubnetIds: string[];
+  /** One per availability zone, in zone order. */
+  privateSubnetIds: string[];
+  /** The IPv4 CIDR of each private subnet, same order (each master's stable address is reserved there). */
+  privateSubnetCidrs: string[];
+}
 
 /** VPC layout. */
 export interface NetworkSettings {
@@ -14,6 +30,8 @@ export interface NetworkSettings {
   vpcCidr?: string;
   /** NAT gateways: "single" (one, cheapest) or "perAz" (one per zone). */
   natGateways?: string;
+  /** Bring your own VPC instead of creating one. */
+  existingVpc?: ExistingVpcSettings;
   /** Pod network CIDR given to kubeadm and the CNI. */
   podCidr?: string;
   /** Service CIDR given to kubeadm. */
@@ -70,10 +88,10 @@ export interface WorkerPoolSettings {
   /** DNS-label pool name. */
   name: string;
   /** Instance types, first is preferred; several give spot more capacity pools. */
-  instanceTypes: string[];
-  minSize: number;
-  maxSize: number;
-  desiredCapacity: number;
+  instanceTypes?: string[];
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
   /** Percentage of capacity above the on-demand base that runs on spot. */
   spotPercentage?: number;
   /** Instances that are always on demand. */
@@ -82,6 +100,22 @@ export interface WorkerPoolSettings {
   /** Node labels. */
   labels?: Record<string, string>;
   taints?: TaintSettings[];
+}
+
+/** Leader election of kube-scheduler and kube-controller-manager. */
+export interface LeaderElectionSettings {
+  leaseDurationSeconds?: number;
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
+}
+
+/** etcd snapshot schedule and retention. */
+export interface BackupSettings {
+  /** Minutes between snapshots. */
+  intervalMinutes?: number;
+  keepAllDays?: number;
+  keepHourlyDays?: number;
+  keepDailyDays?: number;
 }
 
 /** Container network plugin. */
@@ -103,8 +137,10 @@ export interface ClusterArgs {
   clusterName: string;
   /** AWS region the provider of the calling program deploys to, e.g. eu-west-1. */
   region: string;
-  /** Zones of that region; the first `masters.count` get one master each. */
-  availabilityZones: string[];
+  /** Zones of that region; the first `masters.count` get one master each. Or give availabilityZoneCount. */
+  availabilityZones?: string[];
+  /** Number of zones, looked up at deploy time (instead of availabilityZones). */
+  availabilityZoneCount?: number;
   /** Kubernetes version (default: DEFAULT_KUBERNETES_VERSION). */
   kubernetesVersion?: string;
   network?: NetworkSettings;
@@ -112,6 +148,8 @@ export interface ClusterArgs {
   masters?: MasterSettings;
   etcd?: EtcdSettings;
   workerPools?: WorkerPoolSettings[];
+  leaderElection?: LeaderElectionSettings;
+  backup?: BackupSettings;
   cni?: CniSettings;
   readinessGate?: ReadinessGateSettings;
   /** Extra tags on every taggable resource. */

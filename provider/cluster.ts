@@ -7,9 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster as CoreCluster } from "../components/cluster";
-import { clusterArgsFromConfig } from "../config/clusterArgs";
 import type { ClusterArgs } from "./args";
-import { toClusterConfig } from "./toClusterConfig";
+import { resolveProviderArgs } from "./resolveArgs";
 
 /** package.json "name": the component provider derives the schema package name from it. */
 export const PROVIDER_PACKAGE = "k8s-ha-aws";
@@ -42,10 +41,7 @@ export class Cluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PROVIDER_PACKAGE}:index:Cluster`, name, {}, opts);
-    const cfg = toClusterConfig(args);
-    if (!cfg.availabilityZones) throw new Error("Cluster: availabilityZones is required");
-    const out = new CoreCluster(name, clusterArgsFromConfig(cfg, cfg.availabilityZones), { parent: this })
-      .outputs;
+    const out = new CoreCluster(name, resolveProviderArgs(args), { parent: this }).outputs;
 
     this.clusterName = pulumi.output(out.clusterName);
     this.apiEndpoint = out.apiEndpoint;

@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # Operator CLI for etcd restores (docs/backup-restore.md). On a master it runs from
-# /opt/k8sha/bin with the libraries in /opt/k8sha/lib; in the repository it uses cloud-init/lib.
+# /opt/k8sha/bin with the libraries in /opt/k8sha/lib and the node's settings (ports, etcd data
+# dir) from its node.env; in the repository it uses cloud-init/lib and the caller's environment.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 lib="${K8SHA_LIB_DIR:-}"
 if [[ -z "$lib" ]]; then
   if [[ -f "$here/../cloud-init/lib/etcd-restore.sh" ]]; then lib="$here/../cloud-init/lib"; else lib=/opt/k8sha/lib; fi
 fi
-for file in common.sh etcd-tools.sh etcd-member.sh etcd-backup.sh etcd-restore.sh; do
+K8SHA_NODE_ENV="${K8SHA_NODE_ENV:-/etc/k8sha/node.env}"
+if [[ -r "$K8SHA_NODE_ENV" ]]; then
   # shellcheck source=/dev/null
-  . "$lib/$file"
-done
+  . "$K8SHA_NODE_ENV"
+fi
+# One line per library: test/boot/role-manifest.test.ts checks that the master bundle ships each.
+# shellcheck source=/dev/null
+. "$lib/common.sh"
+# shellcheck source=/dev/null
+. "$lib/etcd-tools.sh"
+# shellcheck source=/dev/null
+. "$lib/etcd-member.sh"
+# shellcheck source=/dev/null
+. "$lib/etcd-backup.sh"
+# shellcheck source=/dev/null
+. "$lib/etcd-restore.sh"
 export K8SHA_CURRENT_STEP="etcd-restore-${1:-usage}"
 etcd_restore_main "$@"

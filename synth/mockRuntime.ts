@@ -31,7 +31,13 @@ export interface RegisteredResource {
   /** URNs named in dependsOn or implied by inputs. */
   dependencies: string[];
   /** Resource options the engine would honour (not visible to the mock callback itself). */
-  options: { retainOnDelete: boolean; protect: boolean; ignoreChanges: string[] };
+  options: {
+    retainOnDelete: boolean;
+    protect: boolean;
+    ignoreChanges: string[];
+    /** The earlier types this resource answers to (an alias keeps an existing stack's URN); absent when none. */
+    aliasTypes?: string[];
+  };
 }
 
 export interface SynthResult {
@@ -89,6 +95,7 @@ interface RpcRequest {
   getRetainondelete(): boolean | undefined;
   getProtect(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getAliasesList(): { getSpec(): { getType(): string } | undefined }[];
 }
 
 type PulumiModule = typeof import("@pulumi/pulumi");
@@ -189,6 +196,10 @@ export async function synthesizeInCurrentRegistry(
   const monitor = settings.getMonitor();
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: RpcRequest, cb: unknown) => {
+    const aliasTypes = req
+      .getAliasesList()
+      .map((alias) => alias.getSpec()?.getType() ?? "")
+      .filter((type) => type !== "");
     pending.set(`${req.getType()}::${req.getName()}`, {
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
@@ -197,6 +208,7 @@ export async function synthesizeInCurrentRegistry(
         retainOnDelete: req.getRetainondelete() ?? false,
         protect: req.getProtect() ?? false,
         ignoreChanges: req.getIgnorechangesList(),
+        ...(aliasTypes.length > 0 ? { aliasTypes } : {}),
       },
     });
     return original(req, cb);

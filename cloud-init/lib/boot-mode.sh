@@ -8,13 +8,13 @@
 #   join    everything else: `kubeadm join --control-plane` (after removing this zone's
 #           stale member). A non-zero master first waits, bounded, for the cluster to exist.
 #
-# Environment:
-#   CLUSTER_NAME            this cluster's name (required)
-#   MASTER_INDEX            0-based index of this master (required)
-#   ETCD_MOUNT              mount point of the etcd volume          (/var/lib/etcd-volume)
-#   ETCD_DATA_DIR           etcd's data dir                         ($ETCD_MOUNT/data)
-#   SSM_PREFIX, AWS_REGION  for the initialised marker  ($SSM_PREFIX/state/initialised)
-#   API_ENDPOINT            API load balancer DNS name, probed on :6443/readyz
+# Inputs (node.env, all required):
+#   CLUSTER_NAME            this cluster's name
+#   MASTER_INDEX            0-based index of this master
+#   ETCD_DATA_DIR           etcd's data dir (on the etcd volume)
+#   INIT_MARKER, AWS_REGION the SSM parameter master 0 writes once it initialised the cluster
+#   API_ENDPOINT, API_PORT  the API load balancer, probed on /readyz
+# Environment (optional):
 #   AWS, CURL               binaries                                 (aws, curl)
 #   K8S_CA_CERT             cluster CA used to verify /readyz (/etc/kubernetes/pki/ca.crt)
 #   BOOT_INIT_WAIT_SECONDS  how long a non-zero master waits for init   (1800)
@@ -26,7 +26,7 @@ _ssm_initialised_marker() {
   local err
   err="$(mktemp)"
   if "${AWS:-aws}" --region "${AWS_REGION:?AWS_REGION must be set}" ssm get-parameter \
-    --name "${SSM_PREFIX:?SSM_PREFIX must be set}/state/initialised" \
+    --name "${INIT_MARKER:?INIT_MARKER must be set}" \
     --query Parameter.Value --output text >/dev/null 2>"$err"; then
     rm -f "$err"
     printf 'present\n'
@@ -49,7 +49,7 @@ _api_ready() {
     tls=(--cacert "${K8S_CA_CERT:-/etc/kubernetes/pki/ca.crt}")
   fi
   "${CURL:-curl}" --silent --fail --max-time 5 "${tls[@]}" \
-    "https://${API_ENDPOINT:?API_ENDPOINT must be set}:6443/readyz" >/dev/null 2>&1
+    "https://${API_ENDPOINT:?API_ENDPOINT must be set}:${API_PORT:?API_PORT must be set}/readyz" >/dev/null 2>&1
 }
 
 # cluster_initialised : true when the cluster exists: master 0 wrote the SSM marker after a
@@ -76,7 +76,7 @@ _cluster_exists() {
 decide_boot_mode() {
   local data_dir cluster owner
   : "${CLUSTER_NAME:?CLUSTER_NAME must be set}" "${MASTER_INDEX:?MASTER_INDEX must be set}"
-  data_dir="${ETCD_DATA_DIR:-${ETCD_MOUNT:-/var/lib/etcd-volume}/data}"
+  data_dir="${ETCD_DATA_DIR:?ETCD_DATA_DIR must be set}"
   cluster="$CLUSTER_NAME"
   if [[ -d "$data_dir/member" ]]; then
     owner="$(etcd_read_identity cluster)" ||

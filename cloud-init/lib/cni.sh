@@ -6,6 +6,8 @@
 #   CNI_PROVIDER   calico | cilium | flannel
 #   CNI_VERSION    pinned add-on version without "v", e.g. 3.30.3
 #   POD_CIDR       kubeadm networking.podSubnet, e.g. 10.244.0.0/16
+#   CALICO_INSTALLATION  calico only: the operator's Installation + APIServer with the pod CIDR,
+#                  rendered by cloud-init/network-config.ts into user-data
 #
 # Environment (optional; defaults suit a real node, tests point them at fakes and temp dirs):
 #   K8SHA_NODE_ENV          node env file                     (/etc/k8sha/node.env)
@@ -40,44 +42,16 @@ cni_apply() {
   retry cni_kubectl apply --server-side --force-conflicts -f "$1"
 }
 
-# cni_calico_installation POD_CIDR : the operator's Installation + APIServer. VXLAN everywhere and
-# no BGP: AWS does not route pod IPs between subnets, and VXLAN needs no source/dest-check changes.
-cni_calico_installation() {
-  cat <<EOF
-apiVersion: operator.tigera.io/v1
-kind: Installation
-metadata:
-  name: default
-spec:
-  calicoNetwork:
-    bgp: Disabled
-    ipPools:
-      - name: default-ipv4-ippool
-        cidr: $1
-        blockSize: 26
-        encapsulation: VXLAN
-        natOutgoing: Enabled
-        nodeSelector: all()
----
-apiVersion: operator.tigera.io/v1
-kind: APIServer
-metadata:
-  name: default
-spec: {}
-EOF
-}
-
 install_calico() {
   local base="https://raw.githubusercontent.com/projectcalico/calico/v${CNI_VERSION}/manifests"
   local dir="$1"
   cni_fetch "$base/operator-crds.yaml" "$dir/operator-crds.yaml"
   cni_fetch "$base/tigera-operator.yaml" "$dir/tigera-operator.yaml"
-  cni_calico_installation "$POD_CIDR" >"$dir/calico-installation.yaml"
   cni_apply "$dir/operator-crds.yaml"
   cni_apply "$dir/tigera-operator.yaml"
   # The Installation kind exists only once its CRD is established.
   retry cni_kubectl wait --for=condition=established --timeout=60s crd/installations.operator.tigera.io
-  cni_apply "$dir/calico-installation.yaml"
+  cni_apply "$CALICO_INSTALLATION"
 }
 
 install_flannel() {
@@ -140,7 +114,8 @@ install_cni() {
   [[ "$CNI_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CNI_VERSION '$CNI_VERSION' is not X.Y.Z"
   [[ "$POD_CIDR" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$ ]] || die "POD_CIDR '$POD_CIDR' is not a CIDR"
   case "$CNI_PROVIDER" in
-    calico | cilium | flannel) ;;
+    calico) [[ -r "${CALICO_INSTALLATION:-}" ]] || die "CALICO_INSTALLATION must name a readable file in $env_file" ;;
+    cilium | flannel) ;;
     *) die "unknown CNI_PROVIDER '$CNI_PROVIDER' (calico, cilium or flannel)" ;;
   esac
   if cni_is_installed "$CNI_PROVIDER"; then

@@ -1,11 +1,13 @@
 # shellcheck shell=bash
-# The master's stable private address (components/masterAddress.ts): its etcd member's peer and
+# The master's stable private address (base/masterAddress.ts): its etcd member's peer and
 # client address for the life of the cluster, in an explicit subnet CIDR reservation. A
 # replacement instance takes it over as a secondary private IP of its primary interface, so its
-# member comes back at the same peer URL without asking the cluster. Sourced after common.sh
-# and imds.sh.
+# member comes back at the same peer URL without asking the cluster. Sourced after common.sh,
+# imds.sh, etcd-member.sh (ipv4_in_cidr) and template.sh.
 #
-# Inputs (node.env): STABLE_IP.
+# Inputs (node.env): STABLE_IP, CLUSTER_NAME, MASTER_INDEX, NETPLAN_TEMPLATE (the drop-in, rendered
+#   by cloud-init/network-config.ts; the interface is its one placeholder), TAG_CLUSTER, TAG_ROLE,
+#   TAG_ETCD_MEMBER.
 # Environment (optional): AWS (aws), K8SHA_NETPLAN_FILE (/etc/netplan/60-k8sha-stable-address.yaml),
 #   K8SHA_ADDRESS_WAIT_SECONDS (300)
 
@@ -30,7 +32,7 @@ interface_with_mac() {
 stable_address_holders() {
   "${AWS:-aws}" ec2 describe-network-interfaces --output text \
     --filters "Name=addresses.private-ip-address,Values=$1" "Name=subnet-id,Values=$2" \
-    --query "NetworkInterfaces[].[NetworkInterfaceId, TagSet[?Key=='k8sha.io/cluster']|[0].Value, TagSet[?Key=='k8sha.io/role']|[0].Value, TagSet[?Key=='k8sha.io/etcd-member']|[0].Value]"
+    --query "NetworkInterfaces[].[NetworkInterfaceId, TagSet[?Key=='${TAG_CLUSTER:?TAG_CLUSTER must be set}']|[0].Value, TagSet[?Key=='${TAG_ROLE:?TAG_ROLE must be set}']|[0].Value, TagSet[?Key=='${TAG_ETCD_MEMBER:?TAG_ETCD_MEMBER must be set}']|[0].Value]"
 }
 
 # claim_stable_address ENI SUBNET_ID : make STABLE_IP a secondary address of ENI. Only taken
@@ -67,21 +69,13 @@ imds_lists_address() {
   grep -qxF "$STABLE_IP" <<<"$ips"
 }
 
-# persist_stable_address IFACE : a netplan file that adds the address to the interface (merged
-# with cloud-init's 50-cloud-init.yaml by interface id), so every boot and every networkd
-# reconfigure keeps it; and the address itself, now. /32: the primary address keeps the
-# subnet route and stays the source of outgoing traffic (hence the primary IP in the etcd peer
-# certificate: etcd checks a peer's client certificate against the connection's source).
+# persist_stable_address IFACE : the netplan drop-in that adds the address to the interface
+# (merged with cloud-init's 50-cloud-init.yaml by interface name), so every boot and every
+# networkd reconfigure keeps it; and the address itself, now (a /32, see network-config.ts).
 persist_stable_address() {
-  local iface="$1" tmp
-  tmp="$K8SHA_NETPLAN_FILE.tmp"
-  mkdir -p "$(dirname "$K8SHA_NETPLAN_FILE")"
-  (
-    umask 077 # netplan warns about (and may refuse) files others can read
-    printf 'network:\n  version: 2\n  ethernets:\n    %s:\n      addresses:\n        - %s/32\n' \
-      "$iface" "$STABLE_IP" >"$tmp"
-  )
-  mv -f "$tmp" "$K8SHA_NETPLAN_FILE"
+  local iface="$1"
+  # 0600 (fill_template): netplan warns about (and may refuse) files others can read.
+  fill_template "${NETPLAN_TEMPLATE:?NETPLAN_TEMPLATE must be set}" "$K8SHA_NETPLAN_FILE" INTERFACE="$iface"
   # Generate networkd's files (no apply: that would bounce the link under a running boot).
   retry netplan generate || die "netplan generate failed for $K8SHA_NETPLAN_FILE"
   ip -4 addr replace "$STABLE_IP/32" dev "$iface" || die "cannot add $STABLE_IP to $iface"

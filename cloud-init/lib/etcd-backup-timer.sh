@@ -11,7 +11,8 @@
 #   K8SHA_ETCD_MANIFEST   kubeadm's etcd static pod; the unit only runs where it exists
 #                         (/etc/kubernetes/manifests/etcd.yaml)
 #   K8SHA_ETCD_TOOLS_DIR  where etcdctl/etcdutl are (etcd-tools.sh)         (/opt/k8sha/etcd)
-#   AWS_DEFAULT_REGION    copied into the env file
+#   K8SHA_ETCD_ENDPOINT   the local member's client URL       (https://127.0.0.1:$ETCD_CLIENT_PORT)
+# Inputs (node.env), copied into the env file: AWS_DEFAULT_REGION, ETCD_CLIENT_PORT, METRICS_NAMESPACE.
 #
 # etcdctl/etcdutl come from the image kubeadm runs etcd from (etcd-tools.sh); etcd_backup_run
 # copies them again when an upgrade changed that image.
@@ -44,6 +45,9 @@ install_etcd_backup_timer() {
     etcd_backup_env_line K8SHA_ETCDUTL "$tools/etcdutl"
     etcd_backup_env_line K8SHA_ETCD_MANIFEST "${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}"
     etcd_backup_env_line K8SHA_ETCD_TOOLS_DIR "$tools"
+    etcd_backup_env_line K8SHA_ETCD_ENDPOINT \
+      "${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}}"
+    etcd_backup_env_line K8SHA_METRICS_NAMESPACE "${METRICS_NAMESPACE:?METRICS_NAMESPACE must be set}"
   } >"$env_file.tmp"
   mv "$env_file.tmp" "$env_file"
 

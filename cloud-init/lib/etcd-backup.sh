@@ -2,12 +2,14 @@
 # etcd snapshot backup to S3, run by etcd-backup.service on every master; only the leader uploads.
 # Sourced after common.sh (log, retry) and etcd-tools.sh (K8SHA_ETCDCTL/K8SHA_ETCDUTL). Entry point: `etcd_backup_once` (see etcd-backup-timer.sh).
 #
-# Environment (the timer's env file sets the first five; the rest suit a kubeadm master):
+# Environment (the timer's env file sets these, from node.env; required unless a default is shown):
 #   K8SHA_BACKUP_BUCKET / K8SHA_BACKUP_PREFIX  s3://BUCKET/PREFIX (PREFIX = "<cluster>/etcd/")
 #   K8SHA_BACKUP_CLUSTER     ClusterName metric dimension
 #   K8SHA_ETCD_MEMBER        this member's name, part of the object key   (hostname)
 #   AWS_DEFAULT_REGION       region of the bucket and CloudWatch
-#   K8SHA_ETCD_ENDPOINT      local client URL                            (https://127.0.0.1:2379)
+#   K8SHA_ETCD_ENDPOINT      the local member's client URL
+#   K8SHA_METRICS_NAMESPACE  CloudWatch namespace (base/metrics.ts; the IAM policy allows only it)
+# The rest suit a kubeadm master:
 #   ETCDCTL_CACERT/CERT/KEY  read by etcdctl itself     (/etc/kubernetes/pki/etcd/{ca,healthcheck-client}.*)
 #   K8SHA_ETCD_COMMAND_TIMEOUT  etcdctl --command-timeout, per attempt  (60s)
 #   K8SHA_ETCDCTL / K8SHA_ETCDUTL  binaries (etcd-tools.sh; etcdutl is used when present, 3.5+)
@@ -19,8 +21,6 @@
 # Hourly/daily copies: an upload is also stored under hourly/ (daily/) when no object of the
 # current UTC hour (day) exists there yet, checked with a LIST. Unlike timestamp math ("the run
 # in minute 0-14") this survives a failed run, a leader change or a changed interval.
-
-K8SHA_METRICS_NAMESPACE="${K8SHA_METRICS_NAMESPACE:-K8sHA}"
 
 # etcd_backup_etcdctl ARGS... : etcdctl v3 against the local member; TLS comes from ETCDCTL_* env.
 etcd_backup_etcdctl() {
@@ -47,7 +47,7 @@ etcd_json_field() {
 # etcd_is_leader [ENDPOINT] : 0 when ENDPOINT's member is the raft leader, 1 when it is not,
 # 2 when its status cannot be read.
 etcd_is_leader() {
-  local endpoint="${1:-${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:2379}}" status member leader
+  local endpoint="${1:-${K8SHA_ETCD_ENDPOINT:?K8SHA_ETCD_ENDPOINT must be set}}" status member leader
   if ! status="$(retry etcd_backup_etcdctl --endpoints="$endpoint" endpoint status -w json)"; then
     log "cannot read etcd status from $endpoint"
     return 2
@@ -92,6 +92,10 @@ etcd_snapshot_hash_ok() {
 # etcd_backup_metric NAME VALUE [UNIT] : best effort; a CloudWatch outage must not fail a backup.
 etcd_backup_metric() {
   local aws="${K8SHA_METRICS_AWS:-${K8SHA_AWS:-aws}}"
+  if [[ -z "${K8SHA_METRICS_NAMESPACE:-}" ]]; then
+    log "cannot publish metric $1: K8SHA_METRICS_NAMESPACE must be set"
+    return 0
+  fi
   K8SHA_RETRY_MAX=3 retry "$aws" cloudwatch put-metric-data --namespace "$K8SHA_METRICS_NAMESPACE" \
     --metric-name "$1" --value "$2" --unit "${3:-Count}" \
     --dimensions "ClusterName=${K8SHA_BACKUP_CLUSTER:-unknown}" ||
@@ -129,16 +133,17 @@ etcd_backup_upload() {
 # etcd_backup_run : the backup itself; every failure returns non-zero (no `set -e` reliance: the
 # caller runs it in an `if`, where bash disables errexit).
 etcd_backup_run() {
-  local rc=0 base work snap status revision version now
-  [[ -n "${K8SHA_BACKUP_BUCKET:-}" && -n "${K8SHA_BACKUP_PREFIX:-}" ]] || {
-    log "K8SHA_BACKUP_BUCKET and K8SHA_BACKUP_PREFIX must be set"
+  local rc=0 base work snap status revision version now endpoint="${K8SHA_ETCD_ENDPOINT:-}"
+  [[ -n "${K8SHA_BACKUP_BUCKET:-}" && -n "${K8SHA_BACKUP_PREFIX:-}" && -n "$endpoint" &&
+    -n "${K8SHA_METRICS_NAMESPACE:-}" ]] || {
+    log "K8SHA_BACKUP_BUCKET, K8SHA_BACKUP_PREFIX, K8SHA_ETCD_ENDPOINT and K8SHA_METRICS_NAMESPACE must be set"
     return 1
   }
   # On a node (the timer's env file sets K8SHA_ETCD_MANIFEST) the tools follow the etcd image.
   if [[ -n "${K8SHA_ETCD_MANIFEST:-}" ]]; then
     etcd_tools_from_manifest || return 1
   fi
-  etcd_is_leader "${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:2379}" || rc=$?
+  etcd_is_leader "$endpoint" || rc=$?
   if ((rc == 1)); then
     log "this member is not the etcd leader; the leader uploads"
     return 0
@@ -149,8 +154,8 @@ etcd_backup_run() {
   base="${K8SHA_BACKUP_WORK_DIR:-/var/tmp/k8sha-etcd-backup}"
   mkdir -p "$base" && work="$(mktemp -d "$base/run.XXXXXX")" || return 1
   snap="$work/snapshot.db"
-  log "saving snapshot from ${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:2379}"
-  if ! retry etcd_backup_etcdctl --endpoints="${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:2379}" \
+  log "saving snapshot from $endpoint"
+  if ! retry etcd_backup_etcdctl --endpoints="$endpoint" \
     snapshot save "$snap" >&2; then
     rm -rf "$work"
     return 1

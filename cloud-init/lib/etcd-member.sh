@@ -11,7 +11,7 @@
 #   ETCD_COMMAND_TIMEOUT    etcdctl --command-timeout                       (5s)
 #   ETCD_STALE_PROBES       health probes of a suspected-stale member       (3)
 #   ETCD_STALE_PROBE_INTERVAL  seconds between those probes                 (1)
-#   ETCD_MOUNT              where the etcd volume is mounted                (/var/lib/etcd-volume)
+#   ETCD_MOUNT              where the etcd volume is mounted (node.env; needed without the next)
 #   ETCD_IDENTITY_FILE      identity file on the volume        ($ETCD_MOUNT/k8sha-identity)
 
 # etcdctl_command ENDPOINTS : set ETCDCTL_COMMAND to the etcdctl command line (v3 API, mutual TLS,
@@ -205,7 +205,7 @@ etcd_rejoin_update_peer() {
 
 # etcd_identity_file : where the identity of the volume's data is recorded.
 etcd_identity_file() {
-  printf '%s\n' "${ETCD_IDENTITY_FILE:-${ETCD_MOUNT:-/var/lib/etcd-volume}/k8sha-identity}"
+  printf '%s\n' "${ETCD_IDENTITY_FILE:-${ETCD_MOUNT:?ETCD_MOUNT must be set}/k8sha-identity}"
 }
 
 # etcd_write_identity CLUSTER_NAME MEMBER_ID [PEER_URL] : record, on the volume, which cluster and

@@ -134,7 +134,7 @@ usage: etcd-restore full --snapshot s3://BUCKET/KEY|FILE --name NAME --peer-url 
                          [--data-dir DIR] [--endpoint CLIENT_URL]
        etcd-restore replace-member --endpoints HEALTHY_CLIENT_URLS --name NAME --peer-url URL
                          [--data-dir DIR]
-DIR defaults to $ETCD_DATA_DIR (/var/lib/etcd-volume/data).
+DIR defaults to ETCD_DATA_DIR, CLIENT_URL to https://127.0.0.1:ETCD_CLIENT_PORT (node.env).
 EOF
   return 2
 }
@@ -142,7 +142,7 @@ EOF
 # etcd_restore_main COMMAND OPTIONS... : the operator CLI.
 etcd_restore_main() {
   local cmd="${1:-}" snapshot="" name="" peer="" initial="" token="" endpoints=""
-  local data="${ETCD_DATA_DIR:-/var/lib/etcd-volume/data}" endpoint="https://127.0.0.1:2379"
+  local data="" endpoint=""
   shift || true
   while (($# >= 2)); do
     case "$1" in
@@ -159,10 +159,13 @@ etcd_restore_main() {
     shift 2
   done
   (($# == 0)) || etcd_restore_usage || return
+  # Defaults from node.env (scripts/etcd-restore.sh sources it on a master), only where needed.
   case "$cmd" in
     full)
       [[ -n "$snapshot" && -n "$name" && -n "$peer" && -n "$initial" && -n "$token" ]] || etcd_restore_usage || return
-      etcd_restore_refuse_if_running "$endpoint"
+      data="${data:-${ETCD_DATA_DIR:?ETCD_DATA_DIR must be set, or pass --data-dir}}"
+      etcd_restore_refuse_if_running \
+        "${endpoint:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set, or pass --endpoint}}"
       local work
       work="$(mktemp -d "$(dirname "$data")/restore.XXXXXX")"
       etcd_restore_fetch "$snapshot" "$work/snapshot.db" || die "cannot fetch $snapshot"
@@ -171,6 +174,7 @@ etcd_restore_main() {
       ;;
     replace-member)
       [[ -n "$endpoints" && -n "$name" && -n "$peer" ]] || etcd_restore_usage || return
+      data="${data:-${ETCD_DATA_DIR:?ETCD_DATA_DIR must be set, or pass --data-dir}}"
       etcd_member_replace "$endpoints" "$name" "$peer" "$data" || die "member replacement failed"
       ;;
     *) etcd_restore_usage ;;

@@ -1,115 +1,11 @@
 # shellcheck shell=bash
-# Node-specific kubeadm configuration and the kubeadm runs (init, join, rejoin phases).
-# The cluster-wide ClusterConfiguration comes from user-data (KUBEADM_CLUSTER_CONFIG).
+# The kubeadm runs of a node (init, join, rejoin phases). Their configs are the templates
+# user-data ships (cloud-init/kubeadm-config.ts), filled by the entry scripts (template.sh).
 # Sourced after common.sh.
 #
-# Inputs (node.env): API_ENDPOINT, API_PORT, KUBEADM_CLUSTER_CONFIG, NODE_LABELS (k=v,...),
-#   NODE_TAINTS (key=value:Effect,...).
+# Inputs (node.env): API_ENDPOINT, API_PORT, CRI_SOCKET.
 # Environment (optional): KUBEADM (kubeadm), K8SHA_CURL (curl), KUBERNETES_DIR (/etc/kubernetes),
-#   CRI_SOCKET (unix:///run/containerd/containerd.sock), K8SHA_API_WAIT_SECONDS (1200)
-
-KUBEADM_API="kubeadm.k8s.io/v1beta4"
-KUBEADM_PATCHES_DIR="${KUBEADM_PATCHES_DIR:-/etc/k8sha/kubeadm/patches}"
-
-# write_etcd_patch : a kubeadm patch (target etcd, strategic merge, util/patches naming) that
-# turns the etcd data volume's hostPath type from DirectoryOrCreate into Directory. The data dir
-# lives ON the etcd EBS volume, so when the volume is not mounted (late after a reboot) the kubelet
-# refuses to start etcd instead of creating an empty data dir on the root disk, where kubeadm's
-# manifest would boot a fresh one-member cluster behind the load balancer.
-write_etcd_patch() {
-  mkdir -p "$KUBEADM_PATCHES_DIR"
-  cat >"$KUBEADM_PATCHES_DIR/etcd+strategic.yaml" <<PATCH
-spec:
-  volumes:
-    - name: etcd-data
-      hostPath:
-        path: ${ETCD_DATA_DIR:-/var/lib/etcd-volume/data}
-        type: Directory
-PATCH
-}
-
-# patches_yaml : the patches block of Init/JoinConfiguration on masters.
-patches_yaml() {
-  write_etcd_patch
-  printf 'patches:\n  directory: %s\n' "$(yq_str "$KUBEADM_PATCHES_DIR")"
-}
-
-# yq_str VALUE : a YAML double-quoted scalar.
-yq_str() {
-  local v="${1//\\/\\\\}"
-  printf '"%s"' "${v//\"/\\\"}"
-}
-
-# node_registration_yaml NAME IP LABELS TAINTS CONTROL_PLANE : the nodeRegistration block.
-# Empty TAINTS on a worker means "no taints" ([]); on a control plane kubeadm's default taint.
-node_registration_yaml() {
-  local name="$1" ip="$2" labels="$3" taints="$4" control_plane="$5" t key rest
-  printf 'nodeRegistration:\n  name: %s\n  criSocket: %s\n' "$(yq_str "$name")" \
-    "$(yq_str "${CRI_SOCKET:-unix:///run/containerd/containerd.sock}")"
-  printf '  kubeletExtraArgs:\n    - name: node-ip\n      value: %s\n' "$(yq_str "$ip")"
-  if [[ -n "$labels" ]]; then
-    printf '    - name: node-labels\n      value: %s\n' "$(yq_str "$labels")"
-  fi
-  if [[ -n "$taints" ]]; then
-    printf '  taints:\n'
-    local -a list
-    IFS=, read -r -a list <<<"$taints"
-    for t in "${list[@]}"; do
-      [[ "$t" =~ ^([^=:]+)(=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$ ]] || die "bad taint: $t"
-      key="${BASH_REMATCH[1]}"
-      rest="${BASH_REMATCH[3]}"
-      printf '    - key: %s\n      value: %s\n      effect: %s\n' "$(yq_str "$key")" "$(yq_str "$rest")" \
-        "${BASH_REMATCH[4]}"
-    done
-  elif [[ "$control_plane" != true ]]; then
-    printf '  taints: []\n'
-  fi
-}
-
-# write_init_config OUT NODE_NAME NODE_IP [TOKEN] : InitConfiguration + the ClusterConfiguration.
-# The token is created with ttl 0s (never expires): ASG workers join months later. Without a
-# token the file only drives offline `kubeadm init phase` calls (certs, local etcd manifest).
-write_init_config() {
-  local out="$1" name="$2" ip="$3" token="${4:-}"
-  mkdir -p "$(dirname "$out")"
-  (
-    umask 077
-    {
-      printf 'apiVersion: %s\nkind: InitConfiguration\n' "$KUBEADM_API"
-      if [[ -n "$token" ]]; then
-        printf 'bootstrapTokens:\n  - token: %s\n    ttl: "0s"\n' "$(yq_str "$token")"
-        printf '    usages: [signing, authentication]\n'
-        printf '    groups: ["system:bootstrappers:kubeadm:default-node-token"]\n'
-      fi
-      printf 'localAPIEndpoint:\n  advertiseAddress: %s\n  bindPort: %s\n' "$(yq_str "$ip")" "${API_PORT:-6443}"
-      node_registration_yaml "$name" "$ip" "" "" true
-      patches_yaml
-      printf -- '---\n'
-      cat "${KUBEADM_CLUSTER_CONFIG:?}"
-    } >"$out"
-  )
-}
-
-# add_etcd_peer_cert_san CONFIG IP : add IP to the ClusterConfiguration's etcd.local.peerCertSANs
-# in CONFIG (kubeadm adds them to the advertise address, node name and localhost). YAML through
-# python3's yaml module, which the AMI has for cloud-init.
-add_etcd_peer_cert_san() {
-  python3 - "$1" "$2" <<'PY' || die "cannot add $2 to the etcd peer certificate SANs in $1"
-import os, sys, yaml
-path, ip = sys.argv[1], sys.argv[2]
-with open(path) as f:
-    docs = list(yaml.safe_load_all(f))
-for doc in docs:
-    if doc and doc.get("kind") == "ClusterConfiguration":
-        sans = doc.setdefault("etcd", {}).setdefault("local", {}).setdefault("peerCertSANs", [])
-        if ip not in sans:
-            sans.append(ip)
-tmp = path + ".tmp"
-with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-    yaml.safe_dump_all(docs, f, sort_keys=False, explicit_start=True)
-os.replace(tmp, path)
-PY
-}
+#   K8SHA_API_WAIT_SECONDS (1200)
 
 # etcd_node_certs : this master's etcd certificates from the etcd CA (SSM), from the local
 # config, before any kubeadm run makes them from the cluster-wide config: the peer certificate
@@ -122,30 +18,6 @@ etcd_node_certs() {
   for cert in etcd-peer etcd-healthcheck-client; do
     retry "${KUBEADM:-kubeadm}" init phase certs "$cert" --config "${LOCAL_CONFIG:?}" || return 1
   done
-}
-
-# write_join_config OUT NODE_NAME NODE_IP TOKEN CA_HASH CONTROL_PLANE(true|false) : JoinConfiguration.
-# Discovery goes through the API load balancer; workers get NODE_LABELS/NODE_TAINTS.
-write_join_config() {
-  local out="$1" name="$2" ip="$3" token="$4" hash="$5" control_plane="$6"
-  mkdir -p "$(dirname "$out")"
-  (
-    umask 077
-    {
-      printf 'apiVersion: %s\nkind: JoinConfiguration\n' "$KUBEADM_API"
-      printf 'discovery:\n  bootstrapToken:\n    apiServerEndpoint: %s\n' \
-        "$(yq_str "${API_ENDPOINT:?}:${API_PORT:-6443}")"
-      printf '    token: %s\n    caCertHashes:\n      - %s\n' "$(yq_str "$token")" "$(yq_str "$hash")"
-      if [[ "$control_plane" == true ]]; then
-        node_registration_yaml "$name" "$ip" "" "" true
-        printf 'controlPlane:\n  localAPIEndpoint:\n    advertiseAddress: %s\n    bindPort: %s\n' \
-          "$(yq_str "$ip")" "${API_PORT:-6443}"
-        patches_yaml
-      else
-        node_registration_yaml "$name" "$ip" "${NODE_LABELS:-}" "${NODE_TAINTS:-}" false
-      fi
-    } >"$out"
-  )
 }
 
 # kubeadm_left_state : true when an earlier kubeadm run left files behind. kubeadm writes
@@ -163,7 +35,7 @@ kubeadm_left_state() {
 # (without them kubeadm would make NEW CAs).
 kubeadm_reset_for_retry() {
   log "an earlier kubeadm run left state behind without finishing: resetting this node"
-  "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:-unix:///run/containerd/containerd.sock}" || true
+  "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:?CRI_SOCKET must be set}" || true
   if [[ "${K8SHA_ROLE:-}" == master ]]; then
     fetch_pki || return 1
     etcd_node_certs || return 1
@@ -175,7 +47,7 @@ kubeadm_reset_for_retry() {
 readyz_ok() {
   local code
   code="$("${K8SHA_CURL:-curl}" -ks -o /dev/null -w '%{http_code}' --max-time 5 \
-    "https://$1:${API_PORT:-6443}/readyz")" || true
+    "https://$1:${API_PORT:?API_PORT must be set}/readyz")" || true
   [[ "$code" == 200 ]]
 }
 
@@ -183,7 +55,7 @@ readyz_ok() {
 api_ready() { readyz_ok "${API_ENDPOINT:?}"; }
 
 wait_for_api() {
-  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "API at ${API_ENDPOINT}:${API_PORT:-6443}/readyz" api_ready ||
+  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "API at ${API_ENDPOINT}:${API_PORT:?API_PORT must be set}/readyz" api_ready ||
     die "the API load balancer never became ready"
 }
 
@@ -191,7 +63,7 @@ wait_for_api() {
 kubeadm_join_attempt() {
   if "${KUBEADM:-kubeadm}" join --config "$1"; then return 0; fi
   log "kubeadm join failed; resetting the node before the next attempt"
-  "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:-unix:///run/containerd/containerd.sock}" || true
+  "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:?CRI_SOCKET must be set}" || true
   return 1
 }
 
@@ -261,12 +133,12 @@ kubelet_client_rotated() {
 #   phase would also overwrite the cluster's kubelet-config ConfigMap.
 kubeadm_rejoin_mark() {
   local kubectl=("${K8SHA_KUBECTL:-kubectl}" --kubeconfig "${KUBERNETES_DIR:-/etc/kubernetes}/admin.conf" --request-timeout=30s)
-  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${STABLE_IP}:${API_PORT:-6443}/readyz" local_api_ready ||
+  wait_until "${K8SHA_API_WAIT_SECONDS:-1200}" "local API at ${STABLE_IP}:${API_PORT:?API_PORT must be set}/readyz" local_api_ready ||
     die "the local API server never became ready"
   retry "${KUBEADM:-kubeadm}" init phase mark-control-plane --config "$1"
   wait_until 600 "the kubelet's rotated client certificate" kubelet_client_rotated ||
     die "the kubelet never rotated its client certificate"
   retry "${KUBEADM:-kubeadm}" init phase kubelet-finalize enable-client-cert-rotation --config "$1"
   retry "${kubectl[@]}" annotate node "$NODE_NAME" --overwrite \
-    "kubeadm.alpha.kubernetes.io/cri-socket=${CRI_SOCKET:-unix:///run/containerd/containerd.sock}"
+    "kubeadm.alpha.kubernetes.io/cri-socket=${CRI_SOCKET:?CRI_SOCKET must be set}"
 }

@@ -1,17 +1,21 @@
 # shellcheck shell=bash
-# Boot outcome signal: the marker files of common.sh plus the EC2 tag k8sha.io/boot-status
+# Boot outcome signal: the marker files of common.sh plus the EC2 boot-status tag (TAG_BOOT_STATUS)
 # (`succeeded` or `failed:<step>`), visible in the console, the CLI and to the readiness gate.
 # Sourced after common.sh and imds.sh. Tagging is best effort: a failure to tag never masks
 # the boot's own result.
 #
+# Inputs (node.env): TAG_BOOT_STATUS (the tag key).
 # Environment (optional): AWS (aws CLI), INSTANCE_ID (else read from IMDS),
 #   K8SHA_REPORT_RETRIES  attempts per tag call (3: the trap must not hang a failed boot)
 
-BOOT_STATUS_TAG="k8sha.io/boot-status"
-
-# report_boot_status STATUS : tag this instance; always returns 0.
+# report_boot_status STATUS : tag this instance; always returns 0 (also without a tag key: the
+# failure trap must still leave its marker file and exit with the boot's code).
 report_boot_status() {
-  local status="$1" id="${INSTANCE_ID:-}"
+  local status="$1" id="${INSTANCE_ID:-}" tag="${TAG_BOOT_STATUS:-}"
+  if [[ -z "$tag" ]]; then
+    log "cannot tag boot status '$status': TAG_BOOT_STATUS must be set (node.env)"
+    return 0
+  fi
   if [[ -z "$id" ]]; then
     id="$(K8SHA_RETRY_MAX=3 imds_instance_id 2>/dev/null)" || id=""
   fi
@@ -20,10 +24,10 @@ report_boot_status() {
     return 0
   fi
   if K8SHA_RETRY_MAX="${K8SHA_REPORT_RETRIES:-3}" retry "${AWS:-aws}" ec2 create-tags --resources "$id" \
-    --tags "Key=$BOOT_STATUS_TAG,Value=$status"; then
-    log "tagged $id $BOOT_STATUS_TAG=$status"
+    --tags "Key=$tag,Value=$status"; then
+    log "tagged $id $tag=$status"
   else
-    log "could not tag $id $BOOT_STATUS_TAG=$status (best effort)"
+    log "could not tag $id $tag=$status (best effort)"
   fi
   return 0
 }

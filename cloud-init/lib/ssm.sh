@@ -2,8 +2,8 @@
 # SSM Parameter Store: the cluster PKI (masters) and join secrets (workers) are fetched here at
 # boot; user-data never holds them. Sourced after common.sh.
 #
-# Names (components/clusterSecrets.ts writes them): ${SSM_PREFIX}/pki/<file>,
-# ${SSM_PREFIX}/join/{token,discovery-hash,ca.crt}, ${SSM_PREFIX}/state/initialized.
+# Names (base/ssmPaths.ts; components/clusterSecrets.ts writes them): ${SSM_PREFIX}/pki/<file>,
+# ${SSM_PREFIX}/join/{token,discovery-hash,ca.crt}; the initialised marker is node.env's INIT_MARKER.
 #
 # Environment (optional; tests use a fake aws and temp dirs):
 #   AWS       AWS CLI binary                  (aws)

@@ -7,6 +7,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { METRICS_NAMESPACE } from "../../base/metrics";
 import { ETCDCTL_BIN, type EtcdMemberSpec, EtcdTestCluster, run } from "../support/etcdCluster";
 import { S3TestServer } from "../support/s3";
 
@@ -76,6 +77,7 @@ function backup(member: EtcdMemberSpec, now: number, extraEnv: Record<string, st
       K8SHA_ETCDCTL: ETCDCTL_BIN,
       K8SHA_ETCDUTL: "/nonexistent/etcdutl",
       K8SHA_METRICS_AWS: join(work, "fake-aws-metrics"),
+      K8SHA_METRICS_NAMESPACE: METRICS_NAMESPACE,
       K8SHA_BACKUP_WORK_DIR: join(work, `scratch-${member.name}`),
       K8SHA_STATE_DIR: join(work, "state"),
       K8SHA_RETRY_MAX: "2",

@@ -6,6 +6,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { METRICS_NAMESPACE } from "../../base/metrics";
+import { ETCD_CLIENT_PORT } from "../../base/ports";
+import { nodeFacts } from "../../cloud-init/render-env";
 import { run } from "../support/etcdCluster";
 
 const LIB = resolve(__dirname, "../../cloud-init/lib");
@@ -42,6 +45,7 @@ function bash(script: string) {
       `set -euo pipefail; . ${LIB}/common.sh; . ${LIB}/etcd-tools.sh; . ${LIB}/etcd-backup-timer.sh; ${script}`,
     ],
     {
+      ...nodeFacts("master"),
       K8SHA_SYSTEMD_DIR: join(root, "units"),
       K8SHA_BACKUP_ENV_FILE: join(root, "etc/etcd-backup.env"),
       K8SHA_SYSTEMCTL: join(root, "systemctl"),
@@ -89,6 +93,9 @@ test("installs a valid service + timer at the configured interval and enables it
   expect(env.stdout).toContain("K8SHA_BACKUP_PREFIX=dev/etcd/\n");
   expect(env.stdout).toContain("K8SHA_BACKUP_CLUSTER=dev\n");
   expect(env.stdout).toContain("AWS_DEFAULT_REGION=eu-west-1\n");
+  // node.env's facts, which the service does not source: its endpoint and metrics namespace.
+  expect(env.stdout).toContain(`K8SHA_ETCD_ENDPOINT=https://127.0.0.1:${ETCD_CLIENT_PORT}\n`);
+  expect(env.stdout).toContain(`K8SHA_METRICS_NAMESPACE=${METRICS_NAMESPACE}\n`);
 });
 
 test("refuses a bad interval, a prefix without '/', and values that need quoting", async () => {

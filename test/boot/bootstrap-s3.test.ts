@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bundleScript } from "../../cloud-init/bundle";
-import { renderEnvFile } from "../../cloud-init/render-env";
+import { nodeFacts, renderEnvFile } from "../../cloud-init/render-env";
 import { AWS_CLI, S3TestServer } from "../support/s3";
 
 const BOOTSTRAP = resolve(__dirname, "../../cloud-init/bootstrap.sh");
@@ -83,6 +83,7 @@ function bootstrap(node: string, env: Record<string, string> = {}): Promise<Run>
     nodeEnv,
     renderEnvFile({
       K8SHA_ROLE: "worker",
+      ...nodeFacts("worker"),
       BOOT_BUNDLE_BUCKET: s3.bucket,
       BOOT_BUNDLE_KEY: KEY,
       BOOT_BUNDLE_SHA256: bundle.sha256,

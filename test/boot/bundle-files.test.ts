@@ -9,20 +9,21 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { bundleScript, parseBootBundle, renderBootBundle } from "../../cloud-init/bundle";
-import { BOOT_SCRIPT_DIR, MASTER_ONLY_LIB, type NodeRole } from "../../cloud-init/render-files";
+import { BOOT_SCRIPT_DIR } from "../../cloud-init/render-files";
+import { BOOT_ROLES, type BootRole, roleManifest } from "../../cloud-init/roles";
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, "../..");
 const work = mkdtempSync(join(tmpdir(), "k8sha-bundle-"));
-const roles: NodeRole[] = ["master", "worker"];
+const roles: BootRole[] = BOOT_ROLES;
 const bundles = Object.fromEntries(roles.map((r) => [r, renderBootBundle(r)])) as Record<
-  NodeRole,
+  BootRole,
   ReturnType<typeof renderBootBundle>
 >;
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function bundleFile(role: NodeRole): string {
+function bundleFile(role: BootRole): string {
   const file = join(work, `${role}-bundle.sh`);
   writeFileSync(file, bundles[role].content);
   return file;
@@ -42,16 +43,15 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-/** What the repository says a role must get: path on the node -> [repo source, mode]. */
-function expected(role: NodeRole): Record<string, [string, string]> {
-  const libs = readdirSync(join(BOOT_SCRIPT_DIR, "lib")).filter(
-    (n) => n.endsWith(".sh") && (role === "master" || !MASTER_ONLY_LIB.test(n)),
-  );
+/** What the role's manifest says it must get: path on the node -> [repo source, mode]. */
+function expected(role: BootRole): Record<string, [string, string]> {
+  const manifest = roleManifest(role);
   const files: Record<string, [string, string]> = {};
-  for (const lib of libs) files[`lib/${lib}`] = [join(BOOT_SCRIPT_DIR, "lib", lib), "0644"];
+  for (const lib of manifest.libraries) files[`lib/${lib}`] = [join(BOOT_SCRIPT_DIR, "lib", lib), "0644"];
   files["bin/boot-env.sh"] = [join(BOOT_SCRIPT_DIR, "boot-env.sh"), "0644"];
   files[`bin/${role}-boot.sh`] = [join(BOOT_SCRIPT_DIR, `${role}-boot.sh`), "0755"];
-  if (role === "master") files["bin/etcd-restore"] = [join(ROOT, "scripts/etcd-restore.sh"), "0755"];
+  for (const tool of manifest.operatorScripts)
+    files[`bin/${tool.name}`] = [join(ROOT, "scripts", tool.source), "0755"];
   return files;
 }
 

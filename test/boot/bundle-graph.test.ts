@@ -46,7 +46,7 @@ async function nodeEnv(lt: RegisteredResource): Promise<Record<string, string>> 
 }
 
 test("one encrypted, content-addressed object per role in the backup bucket, holding the role's bundle", () => {
-  const bucket = ofType(dev, "aws:s3/bucket:Bucket").find((b) => b.parent.includes("BackupBucket"));
+  const bucket = ofType(dev, "aws:s3/bucket:Bucket").find((b) => b.parent.includes("ClusterBucket"));
   expect(ofType(dev, OBJECT)).toHaveLength(2);
   for (const role of ["master", "worker"] as const) {
     const object = objectOf(role);

@@ -9,6 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
+import { calicoInstallation } from "../../cloud-init/network-config";
+import { renderYaml } from "../../cloud-init/placeholders";
 import { CNI_VERSIONS } from "../../config/defaults";
 
 const LIB = path.resolve(__dirname, "../../cloud-init/lib");
@@ -85,7 +87,14 @@ function sandbox(provider: string, version: string, podCidr: string): Sandbox {
   fs.writeFileSync(path.join(fixtures, "cilium"), FAKE_CILIUM, { mode: 0o755 });
   spawnSync("tar", ["-czf", "cilium.tar.gz", "cilium"], { cwd: fixtures });
   const envFile = path.join(root, "node.env");
-  fs.writeFileSync(envFile, `CNI_PROVIDER='${provider}'\nCNI_VERSION='${version}'\nPOD_CIDR='${podCidr}'\n`);
+  let env = `CNI_PROVIDER='${provider}'\nCNI_VERSION='${version}'\nPOD_CIDR='${podCidr}'\n`;
+  if (provider === "calico") {
+    // What a calico master's user-data writes: the Installation, rendered with the pod CIDR.
+    const installation = path.join(root, "k8sha", "calico-installation.yaml");
+    fs.writeFileSync(installation, renderYaml(calicoInstallation(podCidr)));
+    env += `CALICO_INSTALLATION='${installation}'\n`;
+  }
+  fs.writeFileSync(envFile, env);
   return {
     root,
     calls,

@@ -6,9 +6,10 @@
  *   The fake `aws` answers `describe-network-interfaces` with the tab-separated lines the real
  *   CLI prints for the lib's `--output text --query` (ENI, cluster, role, member; None = no tag).
  * - interface_with_mac maps a MAC to a local interface name from `ip -o link show` lines.
- * - persist_stable_address writes the netplan drop-in (exact YAML, mode 0600), generates and adds
- *   the address now; the REAL netplan then merges that drop-in with cloud-init's
- *   50-cloud-init.yaml into one networkd file carrying both DHCP and the address.
+ * - persist_stable_address fills the netplan drop-in the renderer made (network-config.ts) with
+ *   the interface (exact YAML, mode 0600), generates and adds the address now; the REAL netplan
+ *   then merges that drop-in with cloud-init's 50-cloud-init.yaml into one networkd file carrying
+ *   both DHCP and the address.
  */
 import { execFile } from "node:child_process";
 import {
@@ -24,9 +25,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import { stableAddressNetplan } from "../../cloud-init/network-config";
+import { renderYaml } from "../../cloud-init/placeholders";
 import { runLib } from "./fakes/bashLib";
 
-const LIBS = ["imds.sh", "etcd-member.sh", "etcd-address.sh"];
+const LIBS = ["imds.sh", "etcd-member.sh", "template.sh", "etcd-address.sh"];
 const STABLE_IP = "10.0.0.20";
 const ENV = {
   STABLE_IP,
@@ -82,8 +86,11 @@ function fakeDir() {
     chmodSync(join(bin, name), 0o755);
   }
   const read = (name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8") : "");
+  // The drop-in as the master's user-data ships it.
+  writeFileSync(join(dir, "netplan-template.yaml"), renderYaml([stableAddressNetplan(STABLE_IP)]));
   const env = {
     ...ENV,
+    NETPLAN_TEMPLATE: join(dir, "netplan-template.yaml"),
     AWS: join(bin, "aws"),
     FAKE_DIR: dir,
     PATH: `${bin}:${process.env.PATH ?? "/usr/bin:/bin"}`,
@@ -96,8 +103,8 @@ function fakeDir() {
 const DESCRIBE_CALL =
   "ec2 describe-network-interfaces --output text" +
   ` --filters Name=addresses.private-ip-address,Values=${STABLE_IP} Name=subnet-id,Values=subnet-a` +
-  " --query NetworkInterfaces[].[NetworkInterfaceId, TagSet[?Key=='k8sha.io/cluster']|[0].Value," +
-  " TagSet[?Key=='k8sha.io/role']|[0].Value, TagSet[?Key=='k8sha.io/etcd-member']|[0].Value]";
+  ` --query NetworkInterfaces[].[NetworkInterfaceId, TagSet[?Key=='${TAG_CLUSTER}']|[0].Value,` +
+  ` TagSet[?Key=='${TAG_ROLE}']|[0].Value, TagSet[?Key=='${TAG_ETCD_MEMBER}']|[0].Value]`;
 const ASSIGN_CALL = `ec2 assign-private-ip-addresses --network-interface-id eni-me --private-ip-addresses ${STABLE_IP} --allow-reassignment`;
 
 function claim(holders: string[] | "fail") {
@@ -218,7 +225,7 @@ const CLOUD_INIT_NETPLAN = `network:
 const DROP_IN = `network:
   version: 2
   ethernets:
-    ens5:
+    "ens5":
       addresses:
         - ${STABLE_IP}/32
 `;

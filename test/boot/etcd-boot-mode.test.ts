@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { secretParameterNames } from "../../base/ssmPaths";
 import { FAKES_DIR, runLib } from "./fakes/bashLib";
 
 const dirs: string[] = [];
@@ -42,9 +43,10 @@ async function decide(s: Scenario) {
   if (s.ssmError) writeFileSync(join(dir, "ssm-error"), s.ssmError);
   return runLib(["etcd-member.sh", "boot-mode.sh"], s.script ?? "decide_boot_mode", [], {
     ETCD_MOUNT: mount,
+    ETCD_DATA_DIR: join(mount, "data"),
     CLUSTER_NAME: "prod",
     MASTER_INDEX: String(s.masterIndex),
-    SSM_PREFIX: "/k8sha/prod",
+    INIT_MARKER: secretParameterNames("prod").initializedMarker,
     API_ENDPOINT: "api.invalid",
     AWS: join(FAKES_DIR, "aws"),
     AWS_REGION: "eu-west-1",

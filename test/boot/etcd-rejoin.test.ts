@@ -43,7 +43,12 @@ test("a replaced master rejoins from its volume on a new IP and keeps every key"
   const env = {
     ...cluster.tlsEnv(),
     ...{ ETCD_DIAL_TIMEOUT: "1s", ETCD_COMMAND_TIMEOUT: "1s" },
-    ...{ ETCD_MOUNT: volume, CLUSTER_NAME: "prod-eu", MASTER_INDEX: "2" },
+    ...{
+      ETCD_MOUNT: volume,
+      ETCD_DATA_DIR: join(volume, "data"),
+      CLUSTER_NAME: "prod-eu",
+      MASTER_INDEX: "2",
+    },
   };
   const wrote = await runLib(
     ["etcd-member.sh"],

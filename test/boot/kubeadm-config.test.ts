@@ -1,43 +1,27 @@
 /**
- * kubeadm configuration: the ClusterConfiguration rendered in TypeScript and the node-specific
- * Init/JoinConfiguration written by lib/kubeadm.sh at boot (run for real in bash, parsed here).
+ * kubeadm configuration: every document rendered in TypeScript (kubeadm-config.ts) as user-data
+ * ships it, then filled at boot by the real lib/template.sh in bash and parsed here, as kubeadm
+ * would read it.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
-import { renderKubeadmClusterConfig } from "../../cloud-init/kubeadm-config";
-import { masterConfig } from "./render-fixtures";
+import { masterConfigFiles, workerConfigFiles } from "../../cloud-init/config-files";
+import { masterKubeadmTemplates, renderKubeadmClusterConfig } from "../../cloud-init/kubeadm-config";
+import { fillTemplate } from "./fakes/bashLib";
+import { masterConfig, workerConfig } from "./render-fixtures";
 
 type Obj = Record<string, unknown>;
-const LIB = join(__dirname, "../../cloud-init/lib");
-const dir = mkdtempSync(join(tmpdir(), "k8sha-kubeadm-"));
-const clusterFile = join(dir, "cluster.yaml");
-writeFileSync(clusterFile, renderKubeadmClusterConfig(masterConfig(0, false)));
-
-/** Run a kubeadm.sh function in bash with the given env; returns the parsed documents it wrote. */
-function runKubeadmSh(call: string, env: Record<string, string> = {}): Obj[] {
-  const out = join(dir, `out-${Math.random().toString(36).slice(2)}.yaml`);
-  execFileSync(
-    "bash",
-    ["-c", `set -euo pipefail; . "${LIB}/common.sh"; . "${LIB}/kubeadm.sh"; ${call.replace("OUT", out)}`],
-    {
-      env: {
-        ...process.env,
-        K8SHA_STATE_DIR: dir,
-        KUBEADM_CLUSTER_CONFIG: clusterFile,
-        API_ENDPOINT: "lb.example",
-        API_PORT: "6443",
-        ...env,
-      },
-    },
-  );
-  return parseAllDocuments(readFileSync(out, "utf8")).map((d) => d.toJS() as Obj);
-}
 
 const TOKEN = "abcdef.0123456789abcdef";
 const HASH = `sha256:${"ab".repeat(32)}`;
+const NAME = "ip-10-64-3-9.eu-west-1.compute.internal";
+
+/** The documents of a filled template (fails the test when bash refused it). */
+function filled(template: string, values: Record<string, string>): Obj[] {
+  const r = fillTemplate(template, values);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+  return parseAllDocuments(readFileSync(r.out, "utf8")).map((d) => d.toJS() as Obj);
+}
 
 describe("ClusterConfiguration (v1beta4)", () => {
   const cfg = parse(renderKubeadmClusterConfig(masterConfig(0, false))) as Obj;
@@ -85,11 +69,13 @@ describe("ClusterConfiguration (v1beta4)", () => {
   });
 });
 
-describe("lib/kubeadm.sh", () => {
-  it("write_init_config: token (ttl 0s), advertise address, node name, then the ClusterConfiguration", () => {
-    const [init, cluster] = runKubeadmSh(
-      `write_init_config OUT ip-10-0-1-5.eu-west-1.compute.internal 10.0.1.5 ${TOKEN}`,
-    );
+describe("master templates, filled by lib/template.sh", () => {
+  const master = masterConfig(1, false); // stable address 10.64.16.21
+  const t = masterKubeadmTemplates(master);
+  const patches = { directory: "/etc/k8sha/kubeadm/patches" };
+
+  it("init: token (ttl 0s), advertise address = stable address, node name, then the ClusterConfiguration", () => {
+    const [init, cluster] = filled(t.init, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN }) as [Obj, Obj];
     expect(init.apiVersion).toBe("kubeadm.k8s.io/v1beta4");
     expect(init.kind).toBe("InitConfiguration");
     expect(init.bootstrapTokens).toEqual([
@@ -100,53 +86,83 @@ describe("lib/kubeadm.sh", () => {
         groups: ["system:bootstrappers:kubeadm:default-node-token"],
       },
     ]);
-    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: "10.0.1.5", bindPort: 6443 });
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: "10.64.16.21", bindPort: 6443 });
     const reg = init.nodeRegistration as Obj;
-    expect(reg.name).toBe("ip-10-0-1-5.eu-west-1.compute.internal");
-    expect(reg.kubeletExtraArgs).toEqual([{ name: "node-ip", value: "10.0.1.5" }]);
+    expect(reg.name).toBe(NAME);
+    expect(reg.criSocket).toBe("unix:///run/containerd/containerd.sock");
+    expect(reg.kubeletExtraArgs).toEqual([{ name: "node-ip", value: "10.64.16.21" }]);
     expect(reg).not.toHaveProperty("taints"); // kubeadm's control-plane taint
-    expect(cluster.kind).toBe("ClusterConfiguration");
+    expect(init.patches).toEqual(patches);
+    expect(cluster).toEqual(parse(renderKubeadmClusterConfig(master)));
   });
 
-  it("write_init_config without a token writes no bootstrapTokens (offline phases only)", () => {
-    const [init] = runKubeadmSh("write_init_config OUT node-a 10.0.1.5");
+  it("local: no bootstrapTokens (offline phases only); the peer certificate also names the primary address", () => {
+    const [init, cluster] = filled(t.local, { NODE_NAME: NAME, NODE_IP: "10.64.16.9" }) as [Obj, Obj];
     expect(init).not.toHaveProperty("bootstrapTokens");
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: "10.64.16.21", bindPort: 6443 });
+    expect(((cluster.etcd as Obj).local as Obj).peerCertSANs).toEqual(["10.64.16.9"]);
+    expect(init.patches).toEqual(patches);
   });
 
-  it("write_join_config for a control plane: discovery through the LB, local endpoint", () => {
-    const [join] = runKubeadmSh(`write_join_config OUT node-b 10.0.2.7 ${TOKEN} ${HASH} true`);
+  it("join for a control plane: discovery through the LB, local endpoint, the etcd patches", () => {
+    const [join] = filled(t.join, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN, DISCOVERY_HASH: HASH }) as [Obj];
     expect(join.kind).toBe("JoinConfiguration");
     expect(join.discovery).toEqual({
-      bootstrapToken: { apiServerEndpoint: "lb.example:6443", token: TOKEN, caCertHashes: [HASH] },
+      bootstrapToken: {
+        apiServerEndpoint: "prod-api-0a1b2c3d4e5f6789.elb.eu-west-1.amazonaws.com:6443",
+        token: TOKEN,
+        caCertHashes: [HASH],
+      },
     });
-    expect(join.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: "10.0.2.7", bindPort: 6443 } });
+    expect(join.controlPlane).toEqual({
+      localAPIEndpoint: { advertiseAddress: "10.64.16.21", bindPort: 6443 },
+    });
     expect(join.nodeRegistration as Obj).not.toHaveProperty("taints");
+    expect(join.patches).toEqual(patches);
   });
 
-  it("write_join_config for a worker: pool labels and taints, no controlPlane", () => {
-    const [join] = runKubeadmSh(`write_join_config OUT node-c 10.0.3.9 ${TOKEN} ${HASH} false`, {
-      NODE_LABELS: "k8sha.io/pool=gpu,example.com/team=ml",
-      NODE_TAINTS: "nvidia.com/gpu=true:NoSchedule,dedicated:NoExecute",
+  it("the etcd patch makes the data volume's hostPath a Directory that must exist", () => {
+    const patch = masterConfigFiles(master).find(
+      (f) => f.path === "/etc/k8sha/kubeadm/patches/etcd+strategic.yaml",
+    );
+    expect(parse(patch?.content ?? "")).toEqual({
+      spec: {
+        volumes: [{ name: "etcd-data", hostPath: { path: "/var/lib/etcd-volume/data", type: "Directory" } }],
+      },
     });
+  });
+});
+
+describe("worker template", () => {
+  const joinOf = (cfg: typeof workerConfig) =>
+    filled(workerConfigFiles(cfg)[0]?.content ?? "", {
+      NODE_NAME: NAME,
+      NODE_IP: "10.64.3.9",
+      BOOTSTRAP_TOKEN: TOKEN,
+      DISCOVERY_HASH: HASH,
+    })[0] as Obj;
+
+  it("pool labels and taints, no controlPlane, no patches", () => {
+    const join = joinOf(workerConfig);
     expect(join).not.toHaveProperty("controlPlane");
+    expect(join).not.toHaveProperty("patches");
     const reg = join.nodeRegistration as Obj;
     expect(reg.kubeletExtraArgs).toEqual([
-      { name: "node-ip", value: "10.0.3.9" },
-      { name: "node-labels", value: "k8sha.io/pool=gpu,example.com/team=ml" },
+      { name: "node-ip", value: "10.64.3.9" },
+      { name: "node-labels", value: "example.com/team=ml,k8sha.io/pool=gpu" },
     ]);
-    expect(reg.taints).toEqual([
-      { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" },
-      { key: "dedicated", value: "", effect: "NoExecute" },
-    ]);
+    expect(reg.taints).toEqual([{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }]);
   });
 
-  it("an untainted worker gets an explicit empty taint list; a malformed taint fails", () => {
-    const [join] = runKubeadmSh(`write_join_config OUT node-d 10.0.3.10 ${TOKEN} ${HASH} false`);
-    expect((join.nodeRegistration as Obj).taints).toEqual([]);
-    expect(() =>
-      runKubeadmSh(`write_join_config OUT n 10.0.3.11 ${TOKEN} ${HASH} false 2>/dev/null`, {
-        NODE_TAINTS: "a=b:Sometimes",
-      }),
-    ).toThrow();
+  it("an untainted worker gets an explicit empty taint list; '=' and ':' in values survive", () => {
+    expect((joinOf({ ...workerConfig, taints: [] }).nodeRegistration as Obj).taints).toEqual([]);
+    const taints = [
+      { key: "example.com/a", value: "x=y:z", effect: "NoExecute" as const },
+      { key: "dedicated", value: "", effect: "PreferNoSchedule" as const },
+    ];
+    const join = joinOf({ ...workerConfig, labels: { "example.com/b": "k=v:w" }, taints });
+    const reg = join.nodeRegistration as Obj;
+    expect(reg.taints).toEqual(taints);
+    expect(reg.kubeletExtraArgs).toContainEqual({ name: "node-labels", value: "example.com/b=k=v:w" });
   });
 });

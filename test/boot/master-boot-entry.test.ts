@@ -24,9 +24,12 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { secretParameterNames } from "../../base/ssmPaths";
+import { configFileEnv, masterConfigFiles } from "../../cloud-init/config-files";
 import { renderEnvFile } from "../../cloud-init/render-env";
 import { run } from "../support/etcdCluster";
-import { LIB_DIR } from "./fakes/bashLib";
+import { LIB_DIR, NODE_FACTS } from "./fakes/bashLib";
+import { masterConfig } from "./render-fixtures";
 
 const ENTRY = resolve(__dirname, "../../cloud-init/master-boot.sh");
 const TOKEN = "abcdef.0123456789abcdef";
@@ -136,7 +139,13 @@ async function boot(s: Scenario) {
     mkdirSync(p("volume/data/member"), { recursive: true });
     writeFileSync(p("state/set-aside"), `${p("volume", s.setAsideBegun)}\n`);
   }
-  writeFileSync(p("cluster.yaml"), "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n");
+  // The templates of this master's user-data, under this node's folder.
+  const files = masterConfigFiles({ ...masterConfig(0, false), stableAddress: MY_IP }).map((f) => ({
+    ...f,
+    path: p("templates", f.path.replaceAll("/", "_")),
+  }));
+  mkdirSync(p("templates"));
+  for (const f of files) writeFileSync(f.path, f.content);
   writeFileSync(
     p("node.env"),
     renderEnvFile({
@@ -145,8 +154,9 @@ async function boot(s: Scenario) {
       AWS_REGION: "eu-west-1",
       KUBERNETES_VERSION: "1.33.4",
       API_ENDPOINT: "api.invalid",
-      API_PORT: "6443",
+      ...NODE_FACTS,
       SSM_PREFIX: "/k8sha/prod",
+      INIT_MARKER: secretParameterNames("prod").initializedMarker,
       MASTER_INDEX: "0",
       STABLE_IP: MY_IP,
       MEMBER_ADDRESSES: (s.members ?? s.masters ?? [MY_IP]).join(" "),
@@ -154,7 +164,7 @@ async function boot(s: Scenario) {
       ETCD_VOLUME_ID: "vol-0test",
       ETCD_MOUNT: p("volume"),
       ETCD_DATA_DIR: p("volume/data"),
-      KUBEADM_CLUSTER_CONFIG: p("cluster.yaml"),
+      ...configFileEnv(files),
       BACKUP_BUCKET: "",
     }),
   );

@@ -3,6 +3,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { METRICS_NAMESPACE } from "../../base/metrics";
+import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT } from "../../base/nodePaths";
+import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../../base/ports";
+import { secretParameterNames } from "../../base/ssmPaths";
+import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import { nodeLabelsArg } from "../../cloud-init/kubeadm-config";
 import { masterEnv, renderEnvFile, workerEnv } from "../../cloud-init/render-env";
 import { masterConfig, workerConfig } from "./render-fixtures";
 
@@ -34,8 +40,47 @@ describe("node.env", () => {
     const master = masterEnv(masterConfig(1, true));
     const worker = workerEnv(workerConfig);
     expect(sourceInBash(renderEnvFile(master), Object.keys(master))).toEqual(Object.values(master));
+    expect(sourceInBash(renderEnvFile(worker), Object.keys(worker))).toEqual(Object.values(worker));
     expect(master.MASTER_INDEX).toBe("1");
     expect(master.ETCD_DATA_DIR).toBe("/var/lib/etcd-volume/data");
-    expect(worker.NODE_LABELS).toBe("example.com/team=ml,k8sha.io/pool=gpu");
+    expect(nodeLabelsArg(workerConfig.labels)).toBe("example.com/team=ml,k8sha.io/pool=gpu");
+  });
+
+  it("hands the scripts base/'s facts, so bash declares none of them", () => {
+    const master = masterEnv(masterConfig(0, true));
+    expect(master).toMatchObject({
+      API_PORT: String(API_PORT),
+      ETCD_CLIENT_PORT: String(ETCD_CLIENT_PORT),
+      ETCD_PEER_PORT: String(ETCD_PEER_PORT),
+      ETCD_MOUNT: ETCD_MOUNT_POINT,
+      ETCD_DATA_DIR,
+      CRI_SOCKET,
+      METRICS_NAMESPACE,
+      INIT_MARKER: secretParameterNames("prod").initializedMarker,
+      TAG_CLUSTER,
+      TAG_ROLE,
+      TAG_ETCD_MEMBER,
+      TAG_BOOT_STATUS,
+    });
+    // A worker gets what its scripts read, no etcd member's facts.
+    const worker = workerEnv(workerConfig);
+    expect(worker).toMatchObject({ API_PORT: String(API_PORT), CRI_SOCKET, TAG_BOOT_STATUS });
+    expect(
+      Object.keys(worker).filter((k) => /^(ETCD_|TAG_(CLUSTER|ROLE|ETCD)|METRICS|INIT_MARKER)/.test(k)),
+    ).toEqual([]);
+  });
+
+  it("names the templates user-data writes; labels and taints are in the worker's JoinConfiguration", () => {
+    expect(masterEnv(masterConfig(0, true))).toMatchObject({
+      KUBEADM_INIT_TEMPLATE: "/etc/k8sha/templates/kubeadm-init.yaml",
+      KUBEADM_LOCAL_TEMPLATE: "/etc/k8sha/templates/kubeadm-local.yaml",
+      KUBEADM_JOIN_TEMPLATE: "/etc/k8sha/templates/kubeadm-join.yaml",
+      NETPLAN_TEMPLATE: "/etc/k8sha/templates/netplan-stable-address.yaml",
+      CALICO_INSTALLATION: "/etc/k8sha/cni/calico-installation.yaml",
+    });
+    const worker = workerEnv(workerConfig);
+    expect(worker.KUBEADM_JOIN_TEMPLATE).toBe("/etc/k8sha/templates/kubeadm-join.yaml");
+    expect(worker).not.toHaveProperty("NODE_TAINTS");
+    expect(worker).not.toHaveProperty("NODE_LABELS");
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import {
   BOOT_UNIT_PATH,
   BOOTSTRAP_PATH,
@@ -39,6 +39,16 @@ const encoded = {
   master2: masterUserDataBase64(masterConfig(2, false)),
   worker: workerUserDataBase64(workerConfig),
 };
+/** What a master writes besides node.env, the bootstrap and the unit (the fixture uses calico). */
+const MASTER_CONFIG_FILES = [
+  "/etc/k8sha/templates/kubeadm-init.yaml",
+  "/etc/k8sha/templates/kubeadm-local.yaml",
+  "/etc/k8sha/templates/kubeadm-join.yaml",
+  "/etc/k8sha/templates/netplan-stable-address.yaml",
+  "/etc/k8sha/kubeadm/patches/etcd+strategic.yaml",
+  "/etc/k8sha/cni/calico-installation.yaml",
+];
+const WORKER_CONFIG_FILES = ["/etc/k8sha/templates/kubeadm-join.yaml"];
 const docs = Object.fromEntries(Object.entries(rendered).map(([k, v]) => [k, parse(v) as Doc]));
 
 describe("rendered user-data", () => {
@@ -67,12 +77,12 @@ describe("rendered user-data", () => {
     for (const size of Object.values(sizes)) expect(size).toBeLessThanOrEqual(USER_DATA_BUDGET_BYTES);
   });
 
-  it("ships settings, the bootstrap (repo bytes) and the unit; runs the bootstrap; no boot libraries", () => {
+  it("ships settings, config files, the bootstrap (repo bytes) and the unit; runs the bootstrap; no boot libraries", () => {
     const bootstrap = readFileSync(join(BOOT_SCRIPT_DIR, "bootstrap.sh"), "utf8");
     for (const [name, doc] of Object.entries(docs)) {
       const paths = doc.write_files.map((f) => f.path).sort();
-      const kubeadm = name === "worker" ? [] : ["/etc/k8sha/kubeadm-cluster.yaml"];
-      expect(paths).toEqual([BOOT_UNIT_PATH, "/etc/k8sha/node.env", ...kubeadm, BOOTSTRAP_PATH].sort());
+      const config = name === "worker" ? WORKER_CONFIG_FILES : MASTER_CONFIG_FILES;
+      expect(paths).toEqual([BOOT_UNIT_PATH, "/etc/k8sha/node.env", ...config, BOOTSTRAP_PATH].sort());
       const shipped = doc.write_files.find((f) => f.path === BOOTSTRAP_PATH);
       expect(shipped?.content).toBe(bootstrap);
       expect(shipped?.permissions).toBe("0755");
@@ -109,11 +119,16 @@ describe("rendered user-data", () => {
   });
 
   it("writes node.env (with the bundle reference) and (masters only) the kubeadm ClusterConfiguration", () => {
+    const file = (doc: Doc, path: string) => doc.write_files.find((f) => f.path === path)?.content ?? "";
     const env = (doc: Doc) => doc.write_files.find((f) => f.path === "/etc/k8sha/node.env")?.content ?? "";
     expect(env(docs.master2)).toContain("MASTER_INDEX='2'");
     expect(env(docs.master2)).toContain("BACKUP_BUCKET=''");
     expect(env(docs.master0)).toContain("BACKUP_BUCKET='prod-etcd-backups-123456'");
-    expect(env(docs.worker)).toContain("NODE_TAINTS='nvidia.com/gpu=true:NoSchedule'");
+    // The pool's taints, in the worker's JoinConfiguration (node.env no longer carries them).
+    const workerJoin = parse(file(docs.worker, "/etc/k8sha/templates/kubeadm-join.yaml"));
+    expect(workerJoin.nodeRegistration.taints).toEqual([
+      { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" },
+    ]);
     for (const [role, doc] of [
       ["master", docs.master2],
       ["worker", docs.worker],
@@ -123,8 +138,11 @@ describe("rendered user-data", () => {
       expect(env(doc)).toContain(`BOOT_BUNDLE_KEY='${ref.key}'`);
       expect(env(doc)).toContain(`BOOT_BUNDLE_SHA256='${ref.sha256}'`);
     }
-    const kubeadm = (doc: Doc) => doc.write_files.some((f) => f.path === "/etc/k8sha/kubeadm-cluster.yaml");
-    expect(kubeadm(docs.master0)).toBe(true);
-    expect(kubeadm(docs.worker)).toBe(false);
+    const kinds = (doc: Doc) =>
+      doc.write_files
+        .filter((f) => f.path.includes("/kubeadm-"))
+        .flatMap((f) => parseAllDocuments(f.content).map((d) => (d.toJS() as { kind: string }).kind));
+    expect(kinds(docs.master0)).toContain("ClusterConfiguration");
+    expect(kinds(docs.worker)).toEqual(["JoinConfiguration"]);
   });
 });

@@ -16,6 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
+import { nodeFacts } from "../../cloud-init/render-env";
 import { ETCDCTL_BIN, type EtcdMemberSpec, EtcdTestCluster, run } from "../support/etcdCluster";
 import { S3TestServer } from "../support/s3";
 
@@ -49,6 +50,9 @@ afterAll(async () => {
 
 function restoreCli(args: string[], env: Record<string, string> = {}) {
   return run("bash", [RESTORE_CLI, ...args], {
+    // What the CLI would read from a master's node.env (the host has none: never read one).
+    ...nodeFacts("master"),
+    K8SHA_NODE_ENV: join(work, "no-node.env"),
     ...cluster.tlsEnv(),
     ...s3.awsEnv(),
     K8SHA_ETCDCTL: ETCDCTL_BIN,

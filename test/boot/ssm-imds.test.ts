@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PKI_PARAMETER_FILES } from "../../base/ssmPaths";
+import { nodeFacts } from "../../cloud-init/render-env";
 
 const execFileAsync = promisify(execFile);
 const LIB = join(__dirname, "../../cloud-init/lib");
@@ -76,6 +77,7 @@ function setupCase(name: string): Record<string, string> {
     SSM_PREFIX: "/k8sha/test",
     PKI_DIR: join(dir, "pki"),
     IMDS_ENDPOINT: imdsUrl,
+    ...nodeFacts("worker"),
   } as Record<string, string>;
 }
 

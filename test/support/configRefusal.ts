@@ -4,7 +4,7 @@
  * claims, not a side effect).
  */
 import { ConfigError } from "../../config/errors";
-import { parseConfig } from "../../config/parse";
+import { parseConfig } from "../../config/stack";
 import { applyOverrides, type ConfigOverrides, readStackConfig } from "../../synth/mockRuntime";
 
 /** The real dev stack config, as Pulumi hands it to the program. */

@@ -1,7 +1,8 @@
-/** docs/configuration.md must not drift from components/defaults.ts: every stated default is checked. */
+/** docs/configuration.md must not drift from config/defaults.ts or config/schema.ts: every stated default is checked, and every key is documented: every stated default is checked. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseConfig } from "../../config/parse";
+import { SECTION_KEYS } from "../../config/schema";
+import { parseConfig } from "../../config/stack";
 import { PROJECT_ROOT } from "../../synth/mockRuntime";
 
 const doc = fs.readFileSync(path.join(PROJECT_ROOT, "docs/configuration.md"), "utf8");
@@ -32,4 +33,29 @@ test("the doc states defaults for most keys", () => {
 
 test.each(rows)("default of %s matches defaults.ts", (key, stated) => {
   expect(valueAt(key)).toEqual(parseDocValue(stated));
+});
+
+/** How the doc names each key of config/schema.ts (a key that is a section is documented by its own keys). */
+function documentedPaths(): string[] {
+  const nested: Record<string, string> = { existingVpc: "network.existingVpc", etcdVolume: "etcd.volume" };
+  const paths: string[] = [];
+  for (const section of Object.keys(SECTION_KEYS) as (keyof typeof SECTION_KEYS)[]) {
+    const keys: readonly string[] = SECTION_KEYS[section];
+    if (section === "taint") {
+      paths.push(`{${keys.join(", ")}}`);
+      continue;
+    }
+    for (const key of keys) {
+      if (section === "cluster" && key === "region") continue; // aws:region, the provider's key
+      if ((section === "network" && key === "existingVpc") || (section === "etcd" && key === "volume"))
+        continue;
+      if (section === "cluster" || section === "workerPool") paths.push(key);
+      else paths.push(`${nested[section] ?? section}.${key}`);
+    }
+  }
+  return paths;
+}
+
+test.each(documentedPaths())("the schema key %s is documented", (key) => {
+  expect(doc).toContain(`\`${key}\``);
 });

@@ -1,15 +1,15 @@
 /** Good path: the real stack files parse to the intended typed values; omitted keys take the defaults. */
 import * as D from "../../config/defaults";
 import { ConfigError } from "../../config/errors";
-import { parseConfig } from "../../config/parse";
-import type { ClusterConfig } from "../../config/types";
+import { parseConfig } from "../../config/stack";
+import type { ClusterSpec } from "../../config/types";
 import { readStackConfig } from "../../synth/mockRuntime";
 
 const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
 const defaultEtcd = { ...D.ETCD_DEFAULTS, volume: { ...D.ETCD_DEFAULTS.volume } };
 
 test("dev stack parses to the intended values", () => {
-  const expected: ClusterConfig = {
+  const expected: ClusterSpec = {
     clusterName: "dev",
     region: "eu-west-1",
     availabilityZones: zones,

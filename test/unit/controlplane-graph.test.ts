@@ -9,8 +9,8 @@ import { parse as parseYaml } from "yaml";
 import { API_PORT } from "../../base/ports";
 import { TAG_CLUSTER, TAG_ETCD_MEMBER } from "../../base/tags";
 import { parseBootBundle } from "../../cloud-init/bundle";
-import { parseConfig } from "../../config/parse";
-import type { ClusterConfig } from "../../config/types";
+import { parseConfig } from "../../config/stack";
+import type { ClusterSpec } from "../../config/types";
 import { ofType, type RegisteredResource, readStackConfig, synthesize } from "../../synth/mockRuntime";
 import {
   childrenOf,
@@ -41,7 +41,7 @@ const T = {
 } as const;
 
 interface Stack extends Graph {
-  config: ClusterConfig;
+  config: ClusterSpec;
 }
 const stacks: Record<string, Stack> = {};
 

@@ -1,5 +1,5 @@
 /** The hardened launch-template builder shared by masters and workers. */
-import { hardenedLaunchTemplateArgs } from "../../components/launchTemplate";
+import { hardenedLaunchTemplateArgs } from "../../components/nodes/launchTemplate";
 
 const base = {
   imageId: "ami-1",

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isMasterAsg } from "../../policy/masters";
 import type { ClusterArgs } from "../../provider/args";
-import { toClusterConfig } from "../../provider/toClusterConfig";
+import { resolveProviderArgs } from "../../provider/resolveArgs";
 import { toGraphResources } from "../../synth/graph";
 import { PROJECT_ROOT, type SynthResult } from "../../synth/mockRuntime";
 import { synthesizeProgram } from "../../synth/program";
@@ -75,11 +75,11 @@ test("kubeconfig reaches the caller as a secret", () => {
 });
 
 test("enum-like strings are validated by the stack's own validator", () => {
-  expect(() => toClusterConfig({ ...pythonInputs, network: { natGateways: "double" } })).toThrow(
+  expect(() => resolveProviderArgs({ ...pythonInputs, network: { natGateways: "double" } })).toThrow(
     /natGateways/,
   );
   expect(() =>
-    toClusterConfig({
+    resolveProviderArgs({
       ...pythonInputs,
       workerPools: [
         {
@@ -93,12 +93,12 @@ test("enum-like strings are validated by the stack's own validator", () => {
       ],
     }),
   ).toThrow(/effect/);
-  const cfg = toClusterConfig(pythonInputs);
+  const cfg = resolveProviderArgs(pythonInputs);
   expect(cfg.api.exposure).toBe("internal");
   expect(cfg.masters.count).toBe(3);
 });
 
 test("a secret or resource output for a plain input is refused by name", () => {
   const withOutput = { ...pythonInputs, clusterName: pulumi.output("py") } as unknown as ClusterArgs;
-  expect(() => toClusterConfig(withOutput)).toThrow(/"clusterName" must be a plain value/);
+  expect(() => resolveProviderArgs(withOutput)).toThrow(/"clusterName" must be a plain value/);
 });

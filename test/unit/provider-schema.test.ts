@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import { parse } from "yaml";
+import { SECTION_KEYS } from "../../config/schema";
 import { PROVIDER_PACKAGE } from "../../provider/cluster";
 import { PROJECT_ROOT } from "../../synth/mockRuntime";
 
@@ -74,25 +75,26 @@ test("schema package name and resource token are what the component provider con
   expect(schema.resources[TOKEN].isComponent).toBe(true);
 });
 
-test("inputs: three required plain values, everything else optional with stack defaults", () => {
+/** Each named object type of the wrapper and the spec section whose keys it must have. */
+const SECTION_OF_TYPE: Record<string, keyof typeof SECTION_KEYS> = {
+  NetworkSettings: "network",
+  ExistingVpcSettings: "existingVpc",
+  ApiSettings: "api",
+  MasterSettings: "masters",
+  EtcdSettings: "etcd",
+  EtcdVolumeSettings: "etcdVolume",
+  WorkerPoolSettings: "workerPool",
+  TaintSettings: "taint",
+  LeaderElectionSettings: "leaderElection",
+  BackupSettings: "backup",
+  CniSettings: "cni",
+  ReadinessGateSettings: "readinessGate",
+};
+
+test("inputs: the cluster spec's keys (config/schema.ts), name and region required, all plain", () => {
   const cluster = schema.resources[TOKEN];
-  expect(cluster.requiredInputs).toEqual(["availabilityZones", "clusterName", "region"]);
-  expect(Object.keys(cluster.inputProperties).sort()).toEqual(
-    [
-      "api",
-      "availabilityZones",
-      "clusterName",
-      "cni",
-      "etcd",
-      "kubernetesVersion",
-      "masters",
-      "network",
-      "readinessGate",
-      "region",
-      "tags",
-      "workerPools",
-    ].sort(),
-  );
+  expect(cluster.requiredInputs).toEqual(["clusterName", "region"]);
+  expect(Object.keys(cluster.inputProperties).sort()).toEqual([...SECTION_KEYS.cluster].sort());
   for (const prop of Object.values(cluster.inputProperties)) expect(prop.plain).toBe(true);
   expect(cluster.inputProperties.availabilityZones.items?.type).toBe("string");
   expect(cluster.inputProperties.tags.additionalProperties?.type).toBe("string");
@@ -101,19 +103,25 @@ test("inputs: three required plain values, everything else optional with stack d
   );
 });
 
+test("every nested type has exactly the keys of its spec section, and every section has a type", () => {
+  const typeNames = Object.keys(schema.types).map((t) => t.slice(`${PROVIDER_PACKAGE}:index:`.length));
+  expect(typeNames.sort()).toEqual(Object.keys(SECTION_OF_TYPE).sort());
+  for (const [typeName, section] of Object.entries(SECTION_OF_TYPE)) {
+    const props = Object.keys(schema.types[`${PROVIDER_PACKAGE}:index:${typeName}`].properties);
+    expect({ typeName, keys: props.sort() }).toEqual({ typeName, keys: [...SECTION_KEYS[section]].sort() });
+  }
+  const sectionsWithKeys = Object.keys(SECTION_KEYS).filter((s) => s !== "cluster");
+  expect(Object.values(SECTION_OF_TYPE).sort()).toEqual(sectionsWithKeys.sort());
+});
+
 test("nested types: named object types, enums as strings, required fields where the stack requires them", () => {
   const type = (name: string) => schema.types[`${PROVIDER_PACKAGE}:index:${name}`];
   expect(type("NetworkSettings").properties.natGateways.type).toBe("string");
   expect(type("ApiSettings").properties.exposure.type).toBe("string");
   expect(type("EtcdVolumeSettings").properties.type.type).toBe("string");
-  expect(type("WorkerPoolSettings").required).toEqual([
-    "desiredCapacity",
-    "instanceTypes",
-    "maxSize",
-    "minSize",
-    "name",
-  ]);
+  expect(type("WorkerPoolSettings").required).toEqual(["name"]);
   expect(type("TaintSettings").required).toEqual(["effect", "key", "value"]);
+  expect(type("ExistingVpcSettings").required).toEqual([...SECTION_KEYS.existingVpc].sort());
   expect(type("MasterSettings").properties.count.type).toBe("number");
   // Every $ref points at a type the schema defines (a dangling ref fails SDK generation).
   const refs = JSON.stringify(schema).match(/#\/types\/[^"]+/g) ?? [];

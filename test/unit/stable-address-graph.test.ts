@@ -11,8 +11,8 @@
  * The last block tests masterAddress() itself, as a pure function.
  */
 import { masterAddress } from "../../base/masterAddress";
-import { parseConfig } from "../../config/parse";
-import type { ClusterConfig } from "../../config/types";
+import { parseConfig } from "../../config/stack";
+import type { ClusterSpec } from "../../config/types";
 import { decodeUserData } from "../../policy/userData";
 import {
   applyOverrides,
@@ -169,7 +169,7 @@ const layouts: Layout[] = [
 ];
 
 interface Synth extends Graph {
-  config: ClusterConfig;
+  config: ClusterSpec;
   region: string;
 }
 const synths: Record<string, Synth> = {};

@@ -53,7 +53,7 @@ const bootBundle = {
 };
 
 test("WorkerPool: the autoscaler owns desiredCapacity after creation (ignoreChanges)", async () => {
-  const { WorkerPool } = await import("../../components/workerPool");
+  const { WorkerPool } = await import("../../components/nodes/workerPool");
   const pool = new WorkerPool(
     "unit-general",
     {
@@ -75,7 +75,7 @@ test("WorkerPool: the autoscaler owns desiredCapacity after creation (ignoreChan
 });
 
 test("WorkerPool: spot percentages outside 0-100 and empty type lists are refused", async () => {
-  const { WorkerPool } = await import("../../components/workerPool");
+  const { WorkerPool } = await import("../../components/nodes/workerPool");
   const base = {
     clusterName: "unit",
     subnetIds: ["s-a"],

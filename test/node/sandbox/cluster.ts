@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { formatIpv4, mustParseCidr } from "../../../base/cidr";
+import { API_PORT } from "../../../base/ports";
 import { decodeUserData } from "../../../policy/userData";
 import {
   type ConfigOverrides,
@@ -293,7 +294,7 @@ export class SandboxCluster {
         `pkgs.k8s.io:443:127.0.0.1:${this.internetPort}`,
         `raw.githubusercontent.com:443:127.0.0.1:${this.internetPort}`,
         `github.com:443:127.0.0.1:${this.internetPort}`,
-        `${this.apiHost}:6443:127.0.0.1:${this.apiPort}`,
+        `${this.apiHost}:${API_PORT}:127.0.0.1:${this.apiPort}`,
       ],
       caBundle: this.internetCa?.cert ?? "",
       endpoints: { s3: this.s3?.endpoint ?? "", other: this.aws.endpoint },

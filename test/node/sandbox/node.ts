@@ -30,6 +30,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { ETCD_CLIENT_PORT } from "../../../base/ports";
 import type { DecodedFile } from "../../../policy/userData";
 
 export const AMI_COMMANDS_FILE = resolve(__dirname, "../ami/ubuntu-24.04-server.commands");
@@ -210,7 +211,7 @@ export class NodeSandbox {
       "exec /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
       "  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_PAGER= \\",
       `  K8SHA_RETRY_BASE=1 K8SHA_RETRY_CAP=${this.o.retryCap ?? 3} ETCD_VOLUME_POLL_BASE=1 \\`,
-      `  ETCD_LOCAL_ENDPOINT=https://${this.o.ownAddress}:2379 K8SHA_ETCD_ENDPOINT=https://${this.o.ownAddress}:2379 \\`,
+      `  ETCD_LOCAL_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} K8SHA_ETCD_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} \\`,
       `  SANDBOX_RESTART_SEC=${this.o.restartSec ?? 2} ${this.o.unitAttempts ? `SANDBOX_UNIT_ATTEMPTS=${this.o.unitAttempts}` : ""} \\`,
       `  ${Object.entries(this.o.env ?? {})
         .map(([k, v]) => `${k}='${v}'`)

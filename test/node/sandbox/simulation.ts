@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../../../base/ports";
 import { ETCDCTL_BIN } from "../../support/etcdProcess";
 import { SandboxCluster } from "./cluster";
 import type { BootResult, NodeSandbox } from "./node";
@@ -173,7 +174,7 @@ export class Simulation {
     const live = node ?? this.masters[this.masters.length - 1];
     if (!live) throw new Error("no master");
     const pki = join(live.root, "etc/kubernetes/pki/etcd");
-    const endpoints = this.masters.map((m) => `https://${m.o.ownAddress}:2379`).join(",");
+    const endpoints = this.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`).join(",");
     return execFileSync(
       ETCDCTL_BIN,
       [
@@ -196,7 +197,7 @@ export class Simulation {
     const problems: string[] = [];
     if (members.length !== this.count) problems.push(`${members.length} members, expected ${this.count}`);
     for (const m of this.masters) {
-      const url = `https://${m.o.ownAddress}:2380`;
+      const url = `https://${m.o.ownAddress}:${ETCD_PEER_PORT}`;
       const member = members.find((x) => x.peerURLs?.includes(url));
       if (!member) problems.push(`no member at ${url}`);
       else if (member.isLearner) problems.push(`${url} is still a learner`);

@@ -41,7 +41,11 @@ function host(cmd, args, opts = {}) {
 // ---------- configuration ----------
 function loadConfig(file) {
   if (!file) fail("--config is required by this stub");
-  const docs = YAML.parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJS());
+  const text = fs.readFileSync(file, "utf8");
+  // A template placeholder left unfilled would be a literal value to kubeadm (a node named so).
+  const left = /\{\{[A-Z_]+\}\}/.exec(text);
+  if (left) fail(`${file}: ${left[0]} was never filled in`);
+  const docs = YAML.parseAllDocuments(text).map((d) => d.toJS());
   const byKind = Object.fromEntries(docs.filter(Boolean).map((d) => [d.kind, d]));
   for (const d of docs)
     if (d && d.apiVersion !== "kubeadm.k8s.io/v1beta4") fail(`${file}: unknown apiVersion ${d.apiVersion}`);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { UBUNTU_AMI } from "./tuning";
+import { UBUNTU_AMI } from "../tuning";
 
 export interface NodeImageArgs {
   /** A specific AMI to use instead of the newest Canonical Ubuntu 24.04 LTS amd64 image. */

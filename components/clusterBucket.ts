@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_DEFAULTS } from "../config/defaults";
 import { BACKUP_BUCKET_DEFAULTS } from "./tuning";
 
-export interface BackupBucketArgs {
+export interface ClusterBucketArgs {
   /** Cluster name: the key prefix `<cluster>/etcd/` and the bucket name prefix derive from it. */
   clusterName: string;
   /** Days every snapshot (`all/`) is kept. */
@@ -50,12 +50,16 @@ export function tlsOnlyPolicy(bucketArn: string): string {
   });
 }
 
+/** The component's type before it was named for what it holds; the alias keeps existing stacks' URNs. */
+const PREVIOUS_TYPE = "k8sha:backup:BackupBucket";
+
 /**
- * The S3 bucket that holds a cluster's etcd snapshots: private (owner-enforced, all public
- * access blocked), TLS-only, encrypted, versioned, and with lifecycle rules that implement the
- * kops retention (all / hourly / daily) per key prefix.
+ * The cluster's S3 bucket: etcd snapshots under `<cluster>/etcd/` and the nodes' boot bundles
+ * under `<cluster>/boot/`. Private (owner-enforced, all public access blocked), TLS-only,
+ * encrypted, versioned, with lifecycle rules that implement the kops snapshot retention
+ * (all / hourly / daily) per key prefix.
  */
-export class BackupBucket extends pulumi.ComponentResource {
+export class ClusterBucket extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
   /** `<cluster>/etcd/`, with `all/`, `hourly/` and `daily/` below it. */
@@ -63,8 +67,16 @@ export class BackupBucket extends pulumi.ComponentResource {
   /** `s3://<bucket>/<cluster>/etcd/` */
   public readonly location: pulumi.Output<string>;
 
-  constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("k8sha:backup:BackupBucket", name, {}, opts);
+  constructor(name: string, args: ClusterBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(
+      "k8sha:storage:ClusterBucket",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: PREVIOUS_TYPE }],
+      },
+    );
     const prefix = backupPrefix(args.clusterName);
     this.prefix = prefix;
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { LAUNCH_TEMPLATE_DEFAULTS, UBUNTU_AMI } from "./tuning";
+import { LAUNCH_TEMPLATE_DEFAULTS, UBUNTU_AMI } from "../tuning";
 
 /** What a node's launch template needs; everything security-relevant is fixed by the builder. */
 export interface HardenedLaunchTemplateArgs {
@@ -25,8 +25,8 @@ export interface HardenedLaunchTemplateArgs {
 }
 
 /**
- * The hardening every node shares, as plain launch-template args so tests and the worker
- * pool can reuse it: IMDSv2 required, instance tags kept out of IMDS (nothing reads them
+ * The hardening every node shares, as plain launch-template args so tests and the node group
+ * builder can reuse it: IMDSv2 required, instance tags kept out of IMDS (nothing reads them
  * there, and they would expose cluster layout to every pod allowed a metadata hop), no SSH
  * key pair (access is SSM Session Manager), encrypted root volume with the AWS-managed
  * EBS key (usable by the Auto Scaling service role without a key-policy grant).

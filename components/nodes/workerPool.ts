@@ -1,13 +1,12 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { baseTags, TAG_ROLE } from "../base/tags";
-import { workerUserDataBase64 } from "../cloud-init/render";
-import type { NodeBootCommon } from "../cloud-init/types";
-import { WORKER_POOL_DEFAULTS } from "../config/defaults";
-import type { Taint } from "../config/types";
-import type { BootBundleRefArgs } from "./bootBundle";
-import { createHardenedLaunchTemplate } from "./launchTemplate";
-import { WORKER_GROUP_DEFAULTS } from "./tuning";
+import { workerUserDataBase64 } from "../../cloud-init/render";
+import type { NodeBootCommon } from "../../cloud-init/types";
+import { WORKER_POOL_DEFAULTS } from "../../config/defaults";
+import type { Taint } from "../../config/types";
+import type { BootBundleRefArgs } from "../bootBundle";
+import { WORKER_GROUP_DEFAULTS } from "../tuning";
+import { createNodeGroup } from "./nodeGroup";
+import { nodeTags } from "./nodeTags";
 
 /** Node label every worker carries; the readiness gate counts Ready nodes per pool by it. */
 export const POOL_LABEL = "k8sha.io/pool";
@@ -80,9 +79,9 @@ export function autoscalerTags(
 }
 
 /**
- * One worker pool: a hardened launch template (shared builder) and an ASG over every private
- * subnet. Spot or several instance types use a mixed-instances policy; a new launch-template
- * version rolls the pool with a Rolling instance refresh that keeps 90% in service.
+ * One worker pool: a node group (hardened launch template, ASG) over every private subnet.
+ * Spot or several instance types use a mixed-instances policy; a new launch-template version
+ * rolls the pool with a Rolling instance refresh that keeps 90% in service.
  */
 export class WorkerPool extends pulumi.ComponentResource {
   public readonly asgName: pulumi.Output<string>;
@@ -102,12 +101,13 @@ export class WorkerPool extends pulumi.ComponentResource {
     }
     const labels = { ...args.labels, [POOL_LABEL]: args.poolName };
     const taints = args.taints ?? [];
-    const identity = {
-      ...baseTags(args.clusterName, args.tags),
-      [TAG_ROLE]: "worker",
-      [POOL_LABEL]: args.poolName,
-      Name: `${args.clusterName}-${args.poolName}`,
-    };
+    const tags = nodeTags({
+      clusterName: args.clusterName,
+      tags: args.tags,
+      role: "worker",
+      roleTags: { [POOL_LABEL]: args.poolName },
+      name: `${args.clusterName}-${args.poolName}`,
+    });
 
     // gzip + base64; refused at preview time when it outgrows EC2's 16 KB.
     const userData = pulumi
@@ -115,49 +115,35 @@ export class WorkerPool extends pulumi.ComponentResource {
       .apply(([boot, bootBundle]) =>
         workerUserDataBase64({ ...boot, bootBundle, poolName: args.poolName, labels, taints }),
       );
-    const template = createHardenedLaunchTemplate(
-      `${name}-lt`,
-      {
-        imageId: args.imageId,
-        instanceType: instanceTypes[0],
-        instanceProfileName: args.instanceProfileName,
-        securityGroupIds: args.securityGroupIds,
-        userDataBase64: userData,
-        rootVolumeGiB: args.rootVolumeGiB ?? d.rootVolumeGiB,
-        metadataHopLimit: args.metadataHopLimit ?? WORKER_GROUP_DEFAULTS.metadataHopLimit,
-        tags: identity,
-      },
-      { parent: this, dependsOn: args.bootPrerequisites },
-    );
-    const version = template.latestVersion.apply(String);
-
     const mixed = spot > 0 || instanceTypes.length > 1;
-    const group = new aws.autoscaling.Group(
-      `${name}-asg`,
+    const nodes = createNodeGroup(
+      name,
       {
-        minSize: args.minSize ?? d.minSize,
-        maxSize: args.maxSize ?? d.maxSize,
-        desiredCapacity: args.desiredCapacity ?? d.desiredCapacity,
-        vpcZoneIdentifiers: args.subnetIds,
-        launchTemplate: mixed ? undefined : { id: template.id, version },
-        mixedInstancesPolicy: mixed
+        tags,
+        launchTemplate: {
+          imageId: args.imageId,
+          instanceType: instanceTypes[0],
+          instanceProfileName: args.instanceProfileName,
+          securityGroupIds: args.securityGroupIds,
+          userDataBase64: userData,
+          rootVolumeGiB: args.rootVolumeGiB ?? d.rootVolumeGiB,
+          metadataHopLimit: args.metadataHopLimit ?? WORKER_GROUP_DEFAULTS.metadataHopLimit,
+        },
+        placement: {
+          minSize: args.minSize ?? d.minSize,
+          maxSize: args.maxSize ?? d.maxSize,
+          desiredCapacity: args.desiredCapacity ?? d.desiredCapacity,
+          subnetIds: args.subnetIds,
+        },
+        mixedInstances: mixed
           ? {
-              instancesDistribution: {
-                onDemandBaseCapacity: args.onDemandBaseCapacity ?? d.onDemandBaseCapacity,
-                onDemandPercentageAboveBaseCapacity: 100 - spot,
-                onDemandAllocationStrategy: WORKER_GROUP_DEFAULTS.onDemandAllocationStrategy,
-                spotAllocationStrategy: WORKER_GROUP_DEFAULTS.spotAllocationStrategy,
-              },
-              launchTemplate: {
-                launchTemplateSpecification: { launchTemplateId: template.id, version },
-                overrides: instanceTypes.map((instanceType) => ({ instanceType })),
-              },
+              instanceTypes,
+              onDemandBaseCapacity: args.onDemandBaseCapacity ?? d.onDemandBaseCapacity,
+              spotPercentage: spot,
             }
           : undefined,
-        // Launch a replacement when AWS signals a spot interruption risk, before the reclaim.
+        healthCheckGraceSeconds: WORKER_GROUP_DEFAULTS.healthCheckGraceSeconds,
         capacityRebalance: spot > 0,
-        healthCheckType: "EC2",
-        healthCheckGracePeriod: WORKER_GROUP_DEFAULTS.healthCheckGraceSeconds,
         instanceRefresh: {
           strategy: "Rolling",
           preferences: {
@@ -165,28 +151,19 @@ export class WorkerPool extends pulumi.ComponentResource {
             instanceWarmup: String(WORKER_GROUP_DEFAULTS.instanceWarmupSeconds),
           },
         },
-        tags: [
-          ...Object.entries(identity).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
-          // Read by cluster-autoscaler from the ASG only; instances do not need them.
-          ...Object.entries(autoscalerTags(args.clusterName, labels, taints)).map(([key, value]) => ({
-            key,
-            value,
-            propagateAtLaunch: false,
-          })),
-        ],
-      },
-      {
-        parent: this,
-        dependsOn: args.bootPrerequisites,
+        // Read by cluster-autoscaler from the ASG only; instances do not need them.
+        groupOnlyTags: autoscalerTags(args.clusterName, labels, taints),
+        bootPrerequisites: args.bootPrerequisites,
         // cluster-autoscaler changes the desired capacity at run time; `pulumi up` must not undo it.
         ignoreChanges: ["desiredCapacity"],
       },
+      { parent: this },
     );
 
-    this.asgName = group.name;
-    this.asgArn = group.arn;
-    this.launchTemplateId = template.id;
-    this.launchTemplateVersion = version;
+    this.asgName = nodes.group.name;
+    this.asgArn = nodes.group.arn;
+    this.launchTemplateId = nodes.launchTemplate.id;
+    this.launchTemplateVersion = nodes.launchTemplateVersion;
     this.registerOutputs({
       asgName: this.asgName,
       asgArn: this.asgArn,

@@ -39,8 +39,12 @@ function userData(base64: string): string {
 const list = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
+test("the cluster bucket keeps the URNs of stacks created before it was renamed (an alias)", () => {
+  expect(only("k8sha:storage:ClusterBucket").options.aliasTypes).toEqual(["k8sha:backup:BackupBucket"]);
+});
+
 test("bucket is private, owner-enforced, versioned, encrypted and kept on destroy", () => {
-  const component = only("k8sha:backup:BackupBucket");
+  const component = only("k8sha:storage:ClusterBucket");
   const bucket = only("aws:s3/bucket:Bucket");
   expect(bucket.parent).toBe(component.urn);
   expect(bucket.inputs.forceDestroy).toBe(false);

@@ -1,15 +1,17 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { MasterAddress } from "../base/masterAddress";
-import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
-import { masterUserDataBase64 } from "../cloud-init/render";
-import type { MasterBootConfig } from "../cloud-init/types";
-import type { EtcdVolumeConfig } from "../config/types";
-import { type BootBundleRefArgs, bootBundlePrefix } from "./bootBundle";
-import { NodeRole } from "./iam/nodeRole";
-import { masterPolicy } from "./iam/policyOutputs";
-import { createHardenedLaunchTemplate } from "./launchTemplate";
-import { MASTER_GROUP_DEFAULTS } from "./tuning";
+import type { MasterAddress } from "../../base/masterAddress";
+import { TAG_ETCD_MEMBER } from "../../base/tags";
+import { masterUserDataBase64 } from "../../cloud-init/render";
+import type { MasterBootConfig } from "../../cloud-init/types";
+import type { EtcdVolumeConfig } from "../../config/types";
+import { type BootBundleRefArgs, bootBundlePrefix } from "../bootBundle";
+import { MASTER_GROUP_DEFAULTS } from "../tuning";
+import { createEtcdVolume } from "./etcdVolume";
+import { masterInstanceRole } from "./instanceRole";
+import { createNodeGroup } from "./nodeGroup";
+import { nodeTags } from "./nodeTags";
+import { pinnedToZone } from "./placement";
+import { reserveStableAddress } from "./stableAddress";
 
 /** The boot settings every master shares (plain values; see `MasterBootConfig`). */
 export type MasterBootSettings = Omit<
@@ -33,7 +35,7 @@ export interface MasterBootBundleArgs extends BootBundleRefArgs {
   bucketArn: pulumi.Input<string>;
 }
 
-/** Where etcd snapshots go (issue 5); absent disables backups. */
+/** Where etcd snapshots go; absent disables backups. */
 export interface MasterBackupArgs {
   /** Backup bucket ARN: scopes the master role's S3 permissions. */
   bucketArn: pulumi.Input<string>;
@@ -69,7 +71,7 @@ export interface MasterSharedArgs {
   kmsKeyArn: pulumi.Input<string>;
   /** Boot settings shared by every master. */
   boot: MasterBootSettings;
-  /** etcd snapshot bucket (issue 5); absent disables backups. */
+  /** etcd snapshot bucket; absent disables backups. */
   backup?: MasterBackupArgs;
   /** The master role's boot bundle, downloaded and verified by the bootstrap in user-data. */
   bootBundle: MasterBootBundleArgs;
@@ -104,13 +106,11 @@ export interface MasterArgs extends MasterSharedArgs {
 }
 
 /**
- * One control-plane node, kops-style: an encrypted etcd EBS volume in its zone, an IAM
- * role that may attach only that volume, a hardened launch template, and an ASG of
- * exactly one instance in that zone's private subnet.
+ * One control-plane node, kops-style: an encrypted etcd EBS volume in its zone, a reserved
+ * stable address, an IAM role that may attach only that volume, and a node group (hardened
+ * launch template, ASG) of exactly one instance in that zone's private subnet.
  *
- * The ASG uses EC2 health checks, not the load balancer's: when etcd loses quorum every
- * API server fails `/readyz` at once, and ELB health would have AWS terminate every master.
- * It has no instance refresh: a new launch-template version applies only when this
+ * The ASG has no instance refresh: a new launch-template version applies only when this
  * master's instance is next replaced, so one `pulumi up` can never roll several masters.
  */
 export class Master extends pulumi.ComponentResource {
@@ -122,137 +122,87 @@ export class Master extends pulumi.ComponentResource {
   constructor(name: string, args: MasterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:controlplane:Master", name, {}, opts);
     const member = String(args.index);
-    const identity = {
-      ...baseTags(args.clusterName, args.tags),
-      [TAG_ROLE]: "master",
-      [TAG_ETCD_MEMBER]: member,
-      Name: `${args.clusterName}-master-${member}`,
-    };
+    const nodeName = `${args.clusterName}-master-${member}`;
+    const tags = nodeTags({
+      clusterName: args.clusterName,
+      tags: args.tags,
+      role: "master",
+      roleTags: { [TAG_ETCD_MEMBER]: member },
+      name: nodeName,
+    });
 
-    const volume = new aws.ebs.Volume(
+    const etcd = createEtcdVolume(
       `${name}-etcd`,
       {
+        clusterName: args.clusterName,
+        member,
         availabilityZone: args.availabilityZone,
-        type: args.etcdVolume.type,
-        size: args.etcdVolume.sizeGiB,
-        iops: args.etcdVolume.iops,
-        // Throughput is a gp3-only setting; io1/io2 reject it.
-        throughput: args.etcdVolume.type === "gp3" ? args.etcdVolume.throughputMiBps : undefined,
-        encrypted: true,
-        tags: { ...identity, Name: `${args.clusterName}-etcd-${member}` },
-      },
-      {
-        parent: this,
-        // Losing this volume loses the member's data: never delete it implicitly.
-        retainOnDelete: args.retainEtcdVolumeOnDelete ?? MASTER_GROUP_DEFAULTS.retainEtcdVolumeOnDelete,
-        deleteBeforeReplace: false,
-      },
-    );
-
-    // EC2 never gives addresses of an explicit reservation to anyone: only this master's boot
-    // assigns its stable address, as a secondary IP of its primary interface.
-    const reservation = new aws.ec2.SubnetCidrReservation(
-      `${name}-address`,
-      {
-        subnetId: args.subnetId,
-        cidrBlock: args.stableAddress.reservationCidr,
-        reservationType: "explicit",
-        description: `k8sha ${args.clusterName} master ${member} stable address ${args.stableAddress.address}`,
+        volume: args.etcdVolume,
+        tags,
+        retainOnDelete: args.retainEtcdVolumeOnDelete,
       },
       { parent: this },
     );
-
-    const role = new NodeRole(
+    const reservation = reserveStableAddress(
+      `${name}-address`,
+      {
+        clusterName: args.clusterName,
+        role: "master",
+        member,
+        subnetId: args.subnetId,
+        address: args.stableAddress,
+      },
+      { parent: this },
+    );
+    const role = masterInstanceRole(
       `${name}-iam`,
       {
-        description: pulumi.interpolate`k8sha ${args.clusterName} master ${member} in ${args.availabilityZone}`,
-        policy: masterPolicy({
+        policy: {
           clusterName: args.clusterName,
           region: args.boot.region,
           accountId: args.accountId,
           partition: args.partition,
-          etcdVolumeArn: volume.arn,
+          ...etcd.attachScope,
           stableAddress: { subnetId: args.subnetId, member },
           ssmPrefix: args.ssmPrefix,
           kmsKeyArn: args.kmsKeyArn,
           backup: args.backup ? { bucketArn: args.backup.bucketArn, prefix: args.backup.prefix } : undefined,
           bootBundle: { bucketArn: args.bootBundle.bucketArn, prefix: bootBundlePrefix(args.clusterName) },
-        }),
-        tags: identity,
+        },
+        member,
+        availabilityZone: args.availabilityZone,
+        tags,
       },
       { parent: this },
     );
 
-    const backup = args.backup;
-    const bundle = args.bootBundle;
-    // gzip + base64; refused at preview time when it outgrows EC2's 16 KB.
-    const userData = pulumi
-      .all([
-        args.availabilityZone,
-        volume.id,
-        args.apiEndpoint,
-        backup?.bucketName,
-        bundle.bucket,
-        bundle.key,
-        bundle.sha256,
-      ])
-      .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256]) =>
-        masterUserDataBase64({
-          ...args.boot,
-          clusterName: args.clusterName,
-          ssmPrefix: args.ssmPrefix,
-          masterIndex: args.index,
-          masterCount: args.count,
-          availabilityZone: zone,
-          etcdVolumeId: volumeId,
-          stableAddress: args.stableAddress.address,
-          memberAddresses: args.memberAddresses,
-          apiEndpoint,
-          backup:
-            backup && bucket
-              ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes }
-              : undefined,
-          bootBundle: { bucket: bundleBucket, key: bundleKey, sha256: bundleSha256 },
-        }),
-      );
-
-    const template = createHardenedLaunchTemplate(
-      `${name}-lt`,
+    const nodes = createNodeGroup(
+      name,
       {
-        imageId: args.imageId,
-        instanceType: args.instanceType,
-        instanceProfileName: role.instanceProfileName,
-        securityGroupIds: args.securityGroupIds,
-        userDataBase64: userData,
-        rootVolumeGiB: args.rootVolumeGiB,
-        tags: identity,
-      },
-      { parent: this, dependsOn: args.bootPrerequisites },
-    );
-
-    const group = new aws.autoscaling.Group(
-      `${name}-asg`,
-      {
-        name: `${args.clusterName}-master-${member}`,
-        minSize: 1,
-        maxSize: 1,
-        desiredCapacity: 1,
-        vpcZoneIdentifiers: [args.subnetId],
-        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+        tags,
+        launchTemplate: {
+          imageId: args.imageId,
+          instanceType: args.instanceType,
+          instanceProfileName: role.instanceProfileName,
+          securityGroupIds: args.securityGroupIds,
+          userDataBase64: masterUserData(args, etcd.volume.id),
+          rootVolumeGiB: args.rootVolumeGiB,
+        },
+        placement: pinnedToZone(args.subnetId),
+        groupName: nodeName,
+        healthCheckGraceSeconds: MASTER_GROUP_DEFAULTS.healthCheckGraceSeconds,
         targetGroupArns: [args.targetGroupArn],
-        healthCheckType: "EC2",
-        healthCheckGracePeriod: MASTER_GROUP_DEFAULTS.healthCheckGraceSeconds,
-        // Terminate before launching on rebalancing/maintenance: the replacement needs the volume.
-        instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
-        tags: Object.entries(identity).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+        bootPrerequisites: args.bootPrerequisites,
+        // The boot assigns the stable address from the reservation: it must exist first.
+        groupDependsOn: [reservation],
       },
-      { parent: this, dependsOn: [...args.bootPrerequisites, reservation] },
+      { parent: this },
     );
 
-    this.asgName = group.name;
-    this.etcdVolumeId = volume.id;
+    this.asgName = nodes.group.name;
+    this.etcdVolumeId = etcd.volume.id;
     this.roleArn = role.roleArn;
-    this.launchTemplateId = template.id;
+    this.launchTemplateId = nodes.launchTemplate.id;
     this.registerOutputs({
       asgName: this.asgName,
       etcdVolumeId: this.etcdVolumeId,
@@ -260,4 +210,39 @@ export class Master extends pulumi.ComponentResource {
       launchTemplateId: this.launchTemplateId,
     });
   }
+}
+
+/** The master's user-data: gzip + base64, refused at preview time when it outgrows EC2's 16 KB. */
+function masterUserData(args: MasterArgs, etcdVolumeId: pulumi.Output<string>): pulumi.Output<string> {
+  const backup = args.backup;
+  const bundle = args.bootBundle;
+  return pulumi
+    .all([
+      args.availabilityZone,
+      etcdVolumeId,
+      args.apiEndpoint,
+      backup?.bucketName,
+      bundle.bucket,
+      bundle.key,
+      bundle.sha256,
+    ])
+    .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256]) =>
+      masterUserDataBase64({
+        ...args.boot,
+        clusterName: args.clusterName,
+        ssmPrefix: args.ssmPrefix,
+        masterIndex: args.index,
+        masterCount: args.count,
+        availabilityZone: zone,
+        etcdVolumeId: volumeId,
+        stableAddress: args.stableAddress.address,
+        memberAddresses: args.memberAddresses,
+        apiEndpoint,
+        backup:
+          backup && bucket
+            ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes }
+            : undefined,
+        bootBundle: { bucket: bundleBucket, key: bundleKey, sha256: bundleSha256 },
+      }),
+    );
 }

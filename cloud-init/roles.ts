@@ -1,0 +1,66 @@
+/**
+ * What each boot role's bundle ships: its entry script, the libraries the entry (through
+ * boot-env.sh, which sources every shipped library) and those libraries need, and the operator
+ * scripts installed beside it. Listed, never inferred from file names: a library nobody lists
+ * ships to no role, and test/boot/role-manifest.test.ts fails on it, as on an entry script or a
+ * library that sources a library its role does not ship. A new role (dedicated etcd members) is
+ * one more entry here, plus its entry script.
+ */
+
+export interface OperatorScript {
+  /** File under `scripts/` in the repository. */
+  source: string;
+  /** Command name under `bin/` on the node. */
+  name: string;
+}
+
+export interface RoleManifest {
+  /** Entry script in `cloud-init/`, installed as `bin/<entry>`. */
+  entry: string;
+  /** Libraries in `cloud-init/lib/`, installed as `lib/<name>`. */
+  libraries: readonly string[];
+  operatorScripts: readonly OperatorScript[];
+}
+
+/** What every node runs: logging and retries, IMDS, SSM, prerequisites, kubeadm, templates, the report. */
+const NODE_LIBRARIES = [
+  "common.sh",
+  "imds.sh",
+  "kubeadm.sh",
+  "prereqs.sh",
+  "report.sh",
+  "ssm.sh",
+  "template.sh",
+] as const;
+
+export const ROLE_MANIFESTS = {
+  master: {
+    entry: "master-boot.sh",
+    libraries: [
+      ...NODE_LIBRARIES,
+      // The etcd member: its volume, stable address, membership, tools, backup and restore.
+      "etcd-address.sh",
+      "etcd-backup-timer.sh",
+      "etcd-backup.sh",
+      "etcd-member.sh",
+      "etcd-restore.sh",
+      "etcd-tools.sh",
+      "etcd-volume.sh",
+      // The control plane: how it enters the cluster, the pod network, its predecessor's Node.
+      "boot-mode.sh",
+      "cni.sh",
+      "stale-nodes.sh",
+    ],
+    operatorScripts: [{ source: "etcd-restore.sh", name: "etcd-restore" }],
+  },
+  worker: { entry: "worker-boot.sh", libraries: NODE_LIBRARIES, operatorScripts: [] },
+} as const satisfies Record<string, RoleManifest>;
+
+/** A role a node boots as; each has its own bundle and entry script. */
+export type BootRole = keyof typeof ROLE_MANIFESTS;
+
+export const BOOT_ROLES = Object.keys(ROLE_MANIFESTS) as BootRole[];
+
+export function roleManifest(role: BootRole): RoleManifest {
+  return ROLE_MANIFESTS[role];
+}

@@ -1,0 +1,72 @@
+/**
+ * resolveClusterSpec: any caller's input (a decoded stack file, Cluster component args, the
+ * multi-language wrapper's args) in, a validated, fully defaulted ClusterSpec out, or one
+ * ConfigError listing every problem by key, value and what is allowed. Pure: no Pulumi runtime.
+ *
+ * Validation runs once per spec: a resolved spec is frozen and remembered, so handing it on
+ * (program.ts -> Cluster) does not validate it again.
+ */
+import { DEFAULT_KUBERNETES_VERSION } from "./defaults";
+import { Problems } from "./errors";
+import { isPlainObject, Section } from "./reader";
+import { SECTION_KEYS } from "./schema";
+import type { ClusterSpec } from "./types";
+import { readCni, readReadinessGate } from "./validate-addons";
+import { readClusterName, readKubernetesVersion, readPlacement, readRegion } from "./validate-cluster";
+import { readEtcd } from "./validate-etcd";
+import { readMasters } from "./validate-masters";
+import { readApi, readNetwork } from "./validate-network";
+import { readBackup, readLeaderElection } from "./validate-operations";
+import { readTags } from "./validate-tags";
+import { readWorkerPools } from "./validate-workers";
+
+/** The project's config namespace (the `name` in Pulumi.yaml); every key path starts with it. */
+export const CONFIG_NAMESPACE = "k8s-ha";
+const ROOT_PATH = `${CONFIG_NAMESPACE}:`;
+
+const resolvedSpecs = new WeakSet<object>();
+
+/** True for a spec this module produced (and froze), which needs no second validation. */
+export function isResolvedSpec(value: unknown): value is ClusterSpec {
+  return typeof value === "object" && value !== null && resolvedSpecs.has(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Validates and defaults `input`. `problems` lets a caller that found problems of its own
+ * first (the stack decoder's unknown keys) report them in the same error.
+ */
+export function resolveClusterSpec(input: unknown, problems = new Problems()): ClusterSpec {
+  if (isResolvedSpec(input)) return input;
+  const data: Record<string, unknown> = isPlainObject(input) ? input : {};
+  if (!isPlainObject(input)) problems.add(ROOT_PATH, input, "must be an object with the cluster's settings");
+  const { region: givenRegion, ...rest } = data;
+  const root = Section.open(problems, ROOT_PATH, rest, SECTION_KEYS.cluster);
+  const clusterName = readClusterName(root);
+  const region = readRegion(problems, typeof givenRegion === "string" ? givenRegion : undefined);
+  const placement = readPlacement(root, clusterName, region);
+  const spec: ClusterSpec = {
+    ...placement,
+    kubernetesVersion: readKubernetesVersion(root, DEFAULT_KUBERNETES_VERSION),
+    network: readNetwork(root, placement),
+    api: readApi(root),
+    masters: readMasters(root, placement),
+    etcd: readEtcd(root),
+    workerPools: readWorkerPools(root),
+    leaderElection: readLeaderElection(root),
+    backup: readBackup(root),
+    cni: readCni(root),
+    readinessGate: readReadinessGate(root),
+    tags: readTags(root),
+  };
+  problems.throwIfAny();
+  resolvedSpecs.add(deepFreeze(spec));
+  return spec;
+}
