@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { POOL_LABEL } from "../base/labels";
 import { READINESS_GATE_DEFAULTS } from "../config/defaults";
 import { READINESS_GATE_POLL_SECONDS } from "./tuning";
 
@@ -86,6 +87,7 @@ export class ReadinessGate extends pulumi.ComponentResource {
           K8SHA_GATE_KEY_PEM: key,
           K8SHA_GATE_MASTERS: String(masters),
           K8SHA_GATE_POOLS: poolSpec(pools),
+          K8SHA_GATE_POOL_LABEL: POOL_LABEL,
           K8SHA_GATE_TIMEOUT_SECONDS: String(timeoutMinutes * 60),
           K8SHA_GATE_INTERVAL_SECONDS: String(poll),
         })),

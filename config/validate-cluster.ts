@@ -1,4 +1,5 @@
 /** Cluster identity and placement: name, region, zones, Kubernetes version. */
+import { KUBEADM_API_VERSION } from "../base/kubeadm";
 import { DEFAULT_AVAILABILITY_ZONE_COUNT, SUPPORTED_KUBERNETES_MINORS } from "./defaults";
 import type { Problems } from "./errors";
 import { CLUSTER_NAME_MAX, DNS_LABEL, ZONE_COUNT } from "./limits";
@@ -74,7 +75,7 @@ export function readKubernetesVersion(root: Section, fallback: string): string {
   if (!(minor >= SUPPORTED_KUBERNETES_MINORS.min && minor <= SUPPORTED_KUBERNETES_MINORS.max)) {
     root.reject(
       "kubernetesVersion",
-      `1.MINOR.PATCH with MINOR ${SUPPORTED_KUBERNETES_MINORS.min}-${SUPPORTED_KUBERNETES_MINORS.max}, e.g. "${fallback}" (kubeadm config v1beta4 needs >= 1.${SUPPORTED_KUBERNETES_MINORS.min})`,
+      `1.MINOR.PATCH with MINOR ${SUPPORTED_KUBERNETES_MINORS.min}-${SUPPORTED_KUBERNETES_MINORS.max}, e.g. "${fallback}" (kubeadm config ${KUBEADM_API_VERSION} needs >= 1.${SUPPORTED_KUBERNETES_MINORS.min})`,
     );
   }
   return version;

@@ -2,6 +2,7 @@
 
 import { cidrContains, cidrsOverlap, type Ipv4Cidr, parseCidr } from "../base/cidr";
 import { MAX_MASTER_SUBNET_PREFIX } from "../base/masterAddress";
+import { API_PORT } from "../base/ports";
 import { API_DEFAULTS, NETWORK_DEFAULTS } from "./defaults";
 import { EXISTING_VPC_PREFIX, POD_PREFIX, SERVICE_PREFIX, VPC_PREFIX } from "./limits";
 import type { Section } from "./reader";
@@ -177,7 +178,10 @@ export function readApi(root: Section): ApiConfig {
   const exposure = api.oneOf("exposure", API_DEFAULTS.exposure, EXPOSURES);
   const allowedCidrs = api.stringList("allowedCidrs", API_DEFAULTS.allowedCidrs);
   if (allowedCidrs.length === 0) {
-    api.reject("allowedCidrs", "at least one CIDR allowed to reach the API on 6443 (0.0.0.0/0 for anywhere)");
+    api.reject(
+      "allowedCidrs",
+      `at least one CIDR allowed to reach the API on ${API_PORT} (0.0.0.0/0 for anywhere)`,
+    );
   }
   allowedCidrs.forEach((text, i) => {
     const parsed = parseCidr(text);

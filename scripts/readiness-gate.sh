@@ -10,6 +10,7 @@
 #   K8SHA_GATE_SERVER            https://<lb dns>:6443 (required)
 #   K8SHA_GATE_MASTERS           expected control-plane nodes (required)
 #   K8SHA_GATE_POOLS             "name=min,name=min" ("" for none)
+#   K8SHA_GATE_POOL_LABEL        the node label naming a worker's pool (required; base/labels.ts)
 #   K8SHA_GATE_CA_PEM | _CA_FILE         cluster CA certificate (PEM text or a file)
 #   K8SHA_GATE_CERT_PEM | _CERT_FILE     admin client certificate
 #   K8SHA_GATE_KEY_PEM | _KEY_FILE       admin client key
@@ -35,12 +36,14 @@ trap 'rm -rf "$GATE_TMP"' EXIT
 server="${K8SHA_GATE_SERVER:-}"
 masters="${K8SHA_GATE_MASTERS:-}"
 pools="${K8SHA_GATE_POOLS:-}"
+pool_label="${K8SHA_GATE_POOL_LABEL:-}"
 timeout="${K8SHA_GATE_TIMEOUT_SECONDS:-1200}"
 interval="${K8SHA_GATE_INTERVAL_SECONDS:-10}"
 [[ "$server" =~ ^https://[^/]+$ ]] || die "K8SHA_GATE_SERVER must be https://host:port, got '$server'"
 [[ "$masters" =~ ^[0-9]+$ ]] || die "K8SHA_GATE_MASTERS must be a number, got '$masters'"
 [[ -z "$pools" || "$pools" =~ ^[a-z0-9-]+=[0-9]+(,[a-z0-9-]+=[0-9]+)*$ ]] ||
   die "K8SHA_GATE_POOLS must look like 'general=2,gpu=0', got '$pools'"
+[[ "$pool_label" =~ ^[a-z0-9.-]+/[a-z0-9._-]+$ ]] || die "K8SHA_GATE_POOL_LABEL must be a label key like example.io/pool, got '$pool_label'"
 [[ "$timeout" =~ ^[0-9]+$ && "$interval" =~ ^[1-9][0-9]*$ ]] ||
   die "K8SHA_GATE_TIMEOUT_SECONDS and K8SHA_GATE_INTERVAL_SECONDS must be whole seconds"
 # wait_until's back-off becomes a fixed poll interval.
@@ -99,7 +102,7 @@ api_ready() {
 # Prints "<summary>" then "missing: ..." lines; exits 0 when every group has enough Ready nodes.
 read -r -d '' NODES_EVAL <<'JS' || true
 const fs = require("fs");
-const [file, masters, poolSpec] = process.argv.slice(1);
+const [file, masters, poolSpec, poolLabel] = process.argv.slice(1);
 let list;
 try { list = JSON.parse(fs.readFileSync(file, "utf8")); }
 catch (e) { console.log("cannot parse the node list: " + e.message); process.exit(2); }
@@ -110,7 +113,7 @@ const groups = [{ name: "control-plane", want: Number(masters),
   match: (n) => "node-role.kubernetes.io/control-plane" in labels(n) }];
 for (const spec of poolSpec.split(",").filter(Boolean)) {
   const [pool, min] = spec.split("=");
-  groups.push({ name: "pool " + pool, want: Number(min), match: (n) => labels(n)["k8sha.io/pool"] === pool });
+  groups.push({ name: "pool " + pool, want: Number(min), match: (n) => labels(n)[poolLabel] === pool });
 }
 const summary = [], missing = [];
 for (const g of groups) {
@@ -136,7 +139,7 @@ nodes_ready() {
     echo "progress: $GATE_STATUS"
     return 1
   fi
-  report="$("${K8SHA_NODE:-node}" -e "$NODES_EVAL" "$GATE_TMP/body" "$masters" "$pools")" || rc=$?
+  report="$("${K8SHA_NODE:-node}" -e "$NODES_EVAL" "$GATE_TMP/body" "$masters" "$pools" "$pool_label")" || rc=$?
   echo "progress: ${report%%$'\n'*}"
   GATE_STATUS="$report"
   return "$rc"

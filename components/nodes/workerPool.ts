@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { POOL_LABEL } from "../../base/labels";
 import { workerUserDataBase64 } from "../../cloud-init/render";
 import type { NodeBootCommon } from "../../cloud-init/types";
 import { WORKER_POOL_DEFAULTS } from "../../config/defaults";
@@ -8,8 +9,7 @@ import { WORKER_GROUP_DEFAULTS } from "../tuning";
 import { createNodeGroup } from "./nodeGroup";
 import { nodeTags } from "./nodeTags";
 
-/** Node label every worker carries; the readiness gate counts Ready nodes per pool by it. */
-export const POOL_LABEL = "k8sha.io/pool";
+export { POOL_LABEL };
 /** cluster-autoscaler's auto-discovery and node-template tag prefixes. */
 export const AUTOSCALER_TAG = "k8s.io/cluster-autoscaler";
 

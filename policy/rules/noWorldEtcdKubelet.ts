@@ -1,11 +1,12 @@
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, KUBELET_PORT } from "../../base/ports";
 import { asArray, asNumber, asRecord, asString } from "../props";
 import type { ResourcePolicy } from "../types";
 
 const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 /** etcd client/peer and the kubelet API: either one open to the internet hands over the cluster. */
 export const PROTECTED_PORTS = [
-  { from: 2379, to: 2380, what: "etcd" },
-  { from: 10250, to: 10250, what: "kubelet" },
+  { from: ETCD_CLIENT_PORT, to: ETCD_PEER_PORT, what: "etcd" },
+  { from: KUBELET_PORT, to: KUBELET_PORT, what: "kubelet" },
 ] as const;
 
 interface IngressShape {

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TLSSocket } from "node:tls";
+import { POOL_LABEL } from "../../base/labels";
 import { readinessGateProgram } from "../../components/readinessGate";
 
 const SCRIPT = path.resolve(__dirname, "../../scripts/readiness-gate.sh");
@@ -65,7 +66,7 @@ const nodeList = (nodes: FakeNode[]) => ({
   items: nodes.map((n) => ({
     metadata: {
       name: n.name,
-      labels: n.master ? { "node-role.kubernetes.io/control-plane": "" } : { "k8sha.io/pool": n.pool },
+      labels: n.master ? { "node-role.kubernetes.io/control-plane": "" } : { [POOL_LABEL]: n.pool },
     },
     status: { conditions: [{ type: "Ready", status: n.ready ? "True" : "False" }] },
   })),
@@ -108,6 +109,7 @@ async function runGate(api: Api, env: Record<string, string>, argv: string[] = [
         K8SHA_GATE_SERVER: `https://127.0.0.1:${port}`,
         K8SHA_GATE_MASTERS: "3",
         K8SHA_GATE_POOLS: "general=2,spot=0",
+        K8SHA_GATE_POOL_LABEL: POOL_LABEL,
         K8SHA_GATE_CA_PEM: pem("cluster-ca.crt"),
         K8SHA_GATE_CERT_PEM: pem("admin.crt"),
         K8SHA_GATE_KEY_PEM: pem("admin.key"),
@@ -197,6 +199,13 @@ test("bad settings are refused before any request", async () => {
   );
   expect(r.code).not.toBe(0);
   expect(r.out).toContain("K8SHA_GATE_SERVER must be https://host:port");
+  expect(r.seen).toEqual([]);
+});
+
+test("without the pool label the gate refuses to start instead of counting no worker", async () => {
+  const r = await runGate({ readyz: () => true, nodes: () => [] }, { K8SHA_GATE_POOL_LABEL: "" });
+  expect(r.code).not.toBe(0);
+  expect(r.out).toContain("K8SHA_GATE_POOL_LABEL must be a label key");
   expect(r.seen).toEqual([]);
 });
 

@@ -7,6 +7,7 @@
 import { gunzipSync } from "node:zlib";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parse as parseYaml } from "yaml";
+import { POOL_LABEL } from "../../base/labels";
 import type { WorkerPoolConfig } from "../../config/types";
 import {
   ofType,
@@ -154,6 +155,7 @@ test("dev: the readiness gate runs after the API load balancer and every ASG, ke
   const env = wrapped.value as Record<string, string>;
   expect(env.K8SHA_GATE_KEY_PEM).toContain("PRIVATE KEY");
   expect(env.K8SHA_GATE_MASTERS).toBe("3");
+  expect(env.K8SHA_GATE_POOL_LABEL).toBe(POOL_LABEL);
   expect(env.K8SHA_GATE_POOLS).toBe(
     stackPools("dev")
       .map((p) => `${p.name}=${p.minSize}`)
