@@ -1,8 +1,11 @@
 /**
  * The kubeadm configuration API (kubeadm.k8s.io/v1beta4, kubeadm >= 1.31) as far as this
  * project writes it: the fields of kubeadm's own Go types (cmd/kubeadm/app/apis/kubeadm/v1beta4),
- * with their JSON names, that the renderer sets. A field kubeadm does not know would be refused
- * by `kubeadm init|join --config` on the node; typing the documents catches it at preview time.
+ * with their JSON names, that the renderer sets. kubeadm only warns about a field it does not know
+ * (strict decoding with strictErrors=false, cmd/kubeadm/app/util/config/joinconfiguration.go) and
+ * then ignores it, so a misspelled field would silently do nothing on the node; typing the
+ * documents catches it at compile time. A wrong type (a boolean for a string) is a fatal decode
+ * error, which is why the renderer writes YAML 1.1 (placeholders.ts).
  */
 import type { KUBEADM_API_VERSION } from "../base/kubeadm";
 

@@ -43,7 +43,9 @@ function quotePlaceholder(node: Scalar): void {
 export function renderYaml(docs: readonly object[]): string {
   return docs
     .map((value) => {
-      const doc = new Document(value);
+      // YAML 1.1 rules, which kubeadm (sigs.k8s.io/yaml), kubectl and netplan read with: strings such
+      // as yes, no, on, off, y and n are quoted, or they would arrive as booleans in string fields.
+      const doc = new Document(value, { version: "1.1" });
       // Visits map keys too (a netplan interface name is one).
       visit(doc, { Scalar: (_, node) => quotePlaceholder(node) });
       return doc.toString({ lineWidth: 0 });

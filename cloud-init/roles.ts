@@ -2,7 +2,7 @@
  * What each boot role's bundle ships: its entry script, the libraries the entry (through
  * boot-env.sh, which sources every shipped library) and those libraries need, and the operator
  * scripts installed beside it. Listed, never inferred from file names: a library nobody lists
- * ships to no role, and test/boot/role-manifest.test.ts fails on it, as on an entry script or a
+ * ships to no role, and test/cloud-init/role-manifest.test.ts fails on it, as on an entry script or a
  * library that sources a library its role does not ship. A new role (dedicated etcd members) is
  * one more entry here, plus its entry script.
  */

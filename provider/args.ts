@@ -6,7 +6,7 @@
  * and .NET callers get the same error messages as `pulumi config`. Every field is plain
  * (no `pulumi.Input`): these values are baked into names, user-data and tags at construction.
  * Omitted fields take the defaults in config/defaults.ts, exactly as for the stack. The keys are
- * the cluster spec's (config/types.ts); test/unit/provider-schema.test.ts compares the analyzed
+ * the cluster spec's (config/types.ts); test/provider/provider-schema.test.ts compares the analyzed
  * schema with config/schema.ts key by key, so the two cannot drift.
  */
 

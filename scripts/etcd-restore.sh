@@ -13,7 +13,7 @@ if [[ -r "$K8SHA_NODE_ENV" ]]; then
   # shellcheck source=/dev/null
   . "$K8SHA_NODE_ENV"
 fi
-# One line per library: test/boot/role-manifest.test.ts checks that the master bundle ships each.
+# One line per library: test/cloud-init/role-manifest.test.ts checks that the master bundle ships each.
 # shellcheck source=/dev/null
 . "$lib/common.sh"
 # shellcheck source=/dev/null

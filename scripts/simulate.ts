@@ -14,7 +14,7 @@
  * Needs root (mount namespaces, loop devices, veth interfaces); scripts/simulate.sh installs
  * the Debian tools first.
  */
-import { type Loss, Simulation } from "../test/node/sandbox/simulation";
+import { type Loss, Simulation } from "../test/support/sandbox/simulation";
 
 interface Options {
   masters: number;

@@ -1,5 +1,5 @@
 /**
- * The whole-cluster simulation (test/node/sandbox/simulation.ts) of the real dev stack's control
+ * The whole-cluster simulation (test/support/sandbox/simulation.ts) of the real dev stack's control
  * plane: its three masters and a worker boot at the same moment; master 0 inits, masters 1 and 2
  * join one at a time, the worker joins. Then the losses that used to need a person: master 1's
  * instance three times in a row (each replacement takes over the stable address and comes back
@@ -7,14 +7,14 @@
  * After each, etcd must have three started, voting members at the stable addresses and every key
  * written before the fault. Last, master 2 reboots without its volume mounted. Every node boots from its launch template's
  * rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot installs on
- * PATH (test/node/sandbox/node.ts says what is real and what is stubbed).
+ * PATH (test/support/sandbox/node.ts says what is real and what is stubbed).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { NodeSandbox } from "./sandbox/node";
-import { simulationSuite } from "./sandbox/suite";
+import type { NodeSandbox } from "../support/sandbox/node";
+import { simulationSuite } from "../support/sandbox/suite";
 
 const current = simulationSuite(3, true);
 const master = (i: number) => current().masters[i] as NodeSandbox;

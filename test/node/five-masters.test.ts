@@ -3,7 +3,7 @@
  * two lost at the same moment, volumes kept; the other three keep quorum, the two come back as
  * the same members at the same addresses.
  */
-import { simulationSuite } from "./sandbox/suite";
+import { simulationSuite } from "../support/sandbox/suite";
 
 const current = simulationSuite(5);
 

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { NodeSandbox } from "./sandbox/node";
-import { simulationSuite } from "./sandbox/suite";
+import type { NodeSandbox } from "../support/sandbox/node";
+import { simulationSuite } from "../support/sandbox/suite";
 
 const current = simulationSuite(3);
 

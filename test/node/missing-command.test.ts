@@ -3,7 +3,7 @@
  * worker whose PATH lacks one command the AMI really ships (sha256sum), which the bootstrap needs
  * to verify its bundle.
  */
-import { SandboxCluster } from "./sandbox/cluster";
+import { SandboxCluster } from "../support/sandbox/cluster";
 
 let cluster: SandboxCluster;
 beforeAll(async () => {

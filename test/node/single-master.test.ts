@@ -3,8 +3,8 @@
  * replacement takes over the stable address and rejoins its own volume with no peer at all (it is
  * its own quorum), as the same member.
  */
-import type { NodeSandbox } from "./sandbox/node";
-import { simulationSuite } from "./sandbox/suite";
+import type { NodeSandbox } from "../support/sandbox/node";
+import { simulationSuite } from "../support/sandbox/suite";
 
 const current = simulationSuite(1);
 

@@ -1,0 +1,193 @@
+/**
+ * kubeadm configuration: every document rendered in TypeScript (kubeadm-config.ts) as user-data
+ * ships it, then filled at boot by the real lib/template.sh in bash and parsed here, as kubeadm
+ * would read it.
+ */
+import { readFileSync } from "node:fs";
+import { parse, parseAllDocuments } from "yaml";
+import { masterConfigFiles, workerConfigFiles } from "../../cloud-init/config-files";
+import { masterKubeadmTemplates, renderKubeadmClusterConfig } from "../../cloud-init/kubeadm-config";
+import { fillTemplate } from "../support/fakes/bashLib";
+import { masterConfig, workerConfig } from "../support/render-fixtures";
+
+type Obj = Record<string, unknown>;
+
+const TOKEN = "abcdef.0123456789abcdef";
+const HASH = `sha256:${"ab".repeat(32)}`;
+const NAME = "ip-10-64-3-9.eu-west-1.compute.internal";
+
+/** The documents of a filled template (fails the test when bash refused it). */
+function filled(template: string, values: Record<string, string>): Obj[] {
+  const r = fillTemplate(template, values);
+  expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+  return parseAllDocuments(readFileSync(r.out, "utf8")).map((d) => d.toJS() as Obj);
+}
+
+describe("ClusterConfiguration (v1beta4)", () => {
+  const cfg = parse(renderKubeadmClusterConfig(masterConfig(0, false))) as Obj;
+
+  it("targets the LB, the stack's networks and the etcd volume", () => {
+    expect(cfg.apiVersion).toBe("kubeadm.k8s.io/v1beta4");
+    expect(cfg.kind).toBe("ClusterConfiguration");
+    expect(cfg.kubernetesVersion).toBe("v1.34.2");
+    expect(cfg.controlPlaneEndpoint).toBe("prod-api-0a1b2c3d4e5f6789.elb.eu-west-1.amazonaws.com:6443");
+    expect(cfg.networking).toEqual({ podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/12" });
+    expect((cfg.apiServer as Obj).certSANs).toEqual([
+      "prod-api-0a1b2c3d4e5f6789.elb.eu-west-1.amazonaws.com",
+      "api.prod.example.com",
+    ]);
+  });
+
+  it("sets leader election 15s/10s/2s on controller-manager and scheduler as {name, value} lists", () => {
+    const expected = [
+      { name: "leader-elect", value: "true" },
+      { name: "leader-elect-lease-duration", value: "15s" },
+      { name: "leader-elect-renew-deadline", value: "10s" },
+      { name: "leader-elect-retry-period", value: "2s" },
+    ];
+    expect((cfg.controllerManager as Obj).extraArgs).toEqual(expected);
+    expect((cfg.scheduler as Obj).extraArgs).toEqual(expected);
+  });
+
+  it("puts etcd data on the volume with the configured timings and quota", () => {
+    const local = (cfg.etcd as Obj).local as Obj;
+    expect(local.dataDir).toBe("/var/lib/etcd-volume/data");
+    expect(local.extraArgs).toEqual([
+      { name: "heartbeat-interval", value: "250" },
+      { name: "election-timeout", value: "2500" },
+      { name: "quota-backend-bytes", value: String(4 * 1024 ** 3) },
+      { name: "pre-vote", value: "true" },
+    ]);
+  });
+
+  it("turns on the kubelet local mode gate only where it is not on by default (< 1.33)", () => {
+    expect(cfg.featureGates).toBeUndefined();
+    const old = parse(
+      renderKubeadmClusterConfig({ ...masterConfig(0, false), kubernetesVersion: "1.32.9" }),
+    ) as Obj;
+    expect(old.featureGates).toEqual({ ControlPlaneKubeletLocalMode: true });
+  });
+});
+
+describe("master templates, filled by lib/template.sh", () => {
+  const master = masterConfig(1, false); // stable address 10.64.16.21
+  const t = masterKubeadmTemplates(master);
+  const patches = { directory: "/etc/k8sha/kubeadm/patches" };
+
+  it("init: token (ttl 0s), advertise address = stable address, node name, then the ClusterConfiguration", () => {
+    const [init, cluster] = filled(t.init, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN }) as [Obj, Obj];
+    expect(init.apiVersion).toBe("kubeadm.k8s.io/v1beta4");
+    expect(init.kind).toBe("InitConfiguration");
+    expect(init.bootstrapTokens).toEqual([
+      {
+        token: TOKEN,
+        ttl: "0s",
+        usages: ["signing", "authentication"],
+        groups: ["system:bootstrappers:kubeadm:default-node-token"],
+      },
+    ]);
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: "10.64.16.21", bindPort: 6443 });
+    const reg = init.nodeRegistration as Obj;
+    expect(reg.name).toBe(NAME);
+    expect(reg.criSocket).toBe("unix:///run/containerd/containerd.sock");
+    expect(reg.kubeletExtraArgs).toEqual([{ name: "node-ip", value: "10.64.16.21" }]);
+    expect(reg).not.toHaveProperty("taints"); // kubeadm's control-plane taint
+    expect(init.patches).toEqual(patches);
+    expect(cluster).toEqual(parse(renderKubeadmClusterConfig(master)));
+  });
+
+  it("local: no bootstrapTokens (offline phases only); the peer certificate also names the primary address", () => {
+    const [init, cluster] = filled(t.local, { NODE_NAME: NAME, NODE_IP: "10.64.16.9" }) as [Obj, Obj];
+    expect(init).not.toHaveProperty("bootstrapTokens");
+    expect(init.localAPIEndpoint).toEqual({ advertiseAddress: "10.64.16.21", bindPort: 6443 });
+    expect(((cluster.etcd as Obj).local as Obj).peerCertSANs).toEqual(["10.64.16.9"]);
+    expect(init.patches).toEqual(patches);
+  });
+
+  it("join for a control plane: discovery through the LB, local endpoint, the etcd patches", () => {
+    const [join] = filled(t.join, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN, DISCOVERY_HASH: HASH }) as [Obj];
+    expect(join.kind).toBe("JoinConfiguration");
+    expect(join.discovery).toEqual({
+      bootstrapToken: {
+        apiServerEndpoint: "prod-api-0a1b2c3d4e5f6789.elb.eu-west-1.amazonaws.com:6443",
+        token: TOKEN,
+        caCertHashes: [HASH],
+      },
+    });
+    expect(join.controlPlane).toEqual({
+      localAPIEndpoint: { advertiseAddress: "10.64.16.21", bindPort: 6443 },
+    });
+    expect(join.nodeRegistration as Obj).not.toHaveProperty("taints");
+    expect(join.patches).toEqual(patches);
+  });
+
+  it("the etcd patch makes the data volume's hostPath a Directory that must exist", () => {
+    const patch = masterConfigFiles(master).find(
+      (f) => f.path === "/etc/k8sha/kubeadm/patches/etcd+strategic.yaml",
+    );
+    expect(parse(patch?.content ?? "")).toEqual({
+      spec: {
+        volumes: [{ name: "etcd-data", hostPath: { path: "/var/lib/etcd-volume/data", type: "Directory" } }],
+      },
+    });
+  });
+});
+
+describe("worker template", () => {
+  const joinOf = (cfg: typeof workerConfig) =>
+    filled(workerConfigFiles(cfg)[0]?.content ?? "", {
+      NODE_NAME: NAME,
+      NODE_IP: "10.64.3.9",
+      BOOTSTRAP_TOKEN: TOKEN,
+      DISCOVERY_HASH: HASH,
+    })[0] as Obj;
+
+  it("pool labels and taints, no controlPlane, no patches", () => {
+    const join = joinOf(workerConfig);
+    expect(join).not.toHaveProperty("controlPlane");
+    expect(join).not.toHaveProperty("patches");
+    const reg = join.nodeRegistration as Obj;
+    expect(reg.kubeletExtraArgs).toEqual([
+      { name: "node-ip", value: "10.64.3.9" },
+      { name: "node-labels", value: "example.com/team=ml,k8sha.io/pool=gpu" },
+    ]);
+    expect(reg.taints).toEqual([{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }]);
+  });
+
+  it("an untainted worker gets an explicit empty taint list; '=' and ':' in values survive", () => {
+    expect((joinOf({ ...workerConfig, taints: [] }).nodeRegistration as Obj).taints).toEqual([]);
+    const taints = [
+      { key: "example.com/a", value: "x=y:z", effect: "NoExecute" as const },
+      { key: "dedicated", value: "", effect: "PreferNoSchedule" as const },
+    ];
+    const join = joinOf({ ...workerConfig, labels: { "example.com/b": "k=v:w" }, taints });
+    const reg = join.nodeRegistration as Obj;
+    expect(reg.taints).toEqual(taints);
+    expect(reg.kubeletExtraArgs).toContainEqual({ name: "node-labels", value: "example.com/b=k=v:w" });
+  });
+});
+
+describe("strings YAML 1.1 would read as booleans stay strings (kubeadm decodes with sigs.k8s.io/yaml)", () => {
+  // sigs.k8s.io/yaml converts YAML 1.1 to JSON without the target type: a bare `yes` or `on` in
+  // the string field Taint.Value or ClusterConfiguration.ClusterName is a fatal decode error.
+  const yaml11 = (text: string) => parseAllDocuments(text, { version: "1.1" }).map((d) => d.toJS() as Obj);
+
+  it("a worker taint keyed `on` with the value `yes`, and a label value `no`", () => {
+    const files = workerConfigFiles({
+      ...workerConfig,
+      labels: { "example.com/spot": "no" },
+      taints: [{ key: "on", value: "yes", effect: "NoSchedule" }],
+    });
+    const join = files.find((f) => f.path.endsWith("join.yaml"));
+    expect(join).toBeDefined();
+    const [doc] = yaml11(join?.content ?? "") as [Obj];
+    expect((doc.nodeRegistration as Obj).taints).toEqual([{ key: "on", value: "yes", effect: "NoSchedule" }]);
+  });
+
+  it("a cluster named `yes` (a valid DNS label)", () => {
+    const [cluster] = yaml11(
+      renderKubeadmClusterConfig({ ...masterConfig(0, false), clusterName: "yes" }),
+    ) as [Obj];
+    expect(cluster.clusterName).toBe("yes");
+  });
+});
