@@ -97,9 +97,11 @@ it("refuses an unknown placeholder, one the template lacks, and one left unfille
 });
 
 it("the renderer quotes placeholders (keys too) and refuses braces anywhere else", () => {
-  expect(renderYaml([{ "{{INTERFACE}}": ["{{NODE_IP}}"], n: 1 }])).toBe(
-    '"{{INTERFACE}}":\n  - "{{NODE_IP}}"\nn: 1\n',
+  expect(renderYaml([{ "{{INTERFACE}}": ["{{NODE_IP}}"], count: 1 }])).toBe(
+    '"{{INTERFACE}}":\n  - "{{NODE_IP}}"\ncount: 1\n',
   );
+  // YAML 1.1 rules: the key `n` would be the boolean false there, so it is quoted.
+  expect(renderYaml([{ n: 1 }])).toBe('"n": 1\n');
   expect(() => renderYaml([{ label: "x-{{NODE_IP}}" }])).toThrow(/not exactly one known placeholder/);
   expect(() => renderYaml([{ label: "{{SECRET}}" }])).toThrow(/not exactly one known placeholder/);
   expect(() => renderYaml([{ label: "}}" }])).toThrow(/not exactly one known placeholder/);
