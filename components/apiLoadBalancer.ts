@@ -17,8 +17,35 @@ export interface ApiLoadBalancerArgs {
   subnetIds: pulumi.Input<string>[];
   /** CIDRs allowed to reach 6443 besides the VPC. */
   allowedCidrs: string[];
+  /** AWS refuses to delete the NLB while true (`api.deletionProtection`; prod sets it). */
+  deletionProtection: boolean;
   /** Tags added to every resource. */
   tags: Record<string, string>;
+}
+
+/** What the API target group is; each of these forces a new target group when it changes. */
+export const API_TARGET_GROUP = { port: API_PORT, protocol: "TCP", targetType: "instance" } as const;
+
+/**
+ * The target group's name. A target group cannot be replaced delete-first (its listener holds
+ * it, and DeleteTargetGroup refuses while a listener uses it), so a replacement is
+ * create-before-delete and needs a new name. The name therefore follows the settings that force
+ * a replacement: the settings the cluster was built with keep the original `<cluster>-api-tg`
+ * (existing stacks keep their target group), any other gets `<cluster>-tg-<hash>`.
+ */
+export function targetGroupName(
+  clusterName: string,
+  settings: { port: number; protocol: string; targetType: string } = API_TARGET_GROUP,
+): string {
+  const { port, protocol, targetType } = settings;
+  if (port === API_PORT && protocol === "TCP" && targetType === "instance")
+    return awsName(clusterName, "api-tg");
+  const hash = crypto
+    .createHash("sha256")
+    .update(`${port}/${protocol}/${targetType}`)
+    .digest("hex")
+    .slice(0, 6);
+  return awsName(clusterName, `tg-${hash}`);
 }
 
 /**
@@ -108,19 +135,21 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
         subnets: args.subnetIds,
         securityGroups: [sg.id],
         enableCrossZoneLoadBalancing: true,
+        enableDeletionProtection: args.deletionProtection,
         tags: args.tags,
       },
-      { parent: this },
+      // The name stays fixed: it is part of the DNS name in every kubeconfig and in the API
+      // server certificate's SANs. A replacement (e.g. a changed exposure) must therefore free
+      // the name first; with deletion protection on, AWS refuses that delete and nothing changes.
+      { parent: this, deleteBeforeReplace: true },
     );
 
     const targetGroup = new aws.lb.TargetGroup(
       `${name}-tg`,
       {
-        name: awsName(args.clusterName, "api-tg"),
+        name: targetGroupName(args.clusterName),
         vpcId: args.vpcId,
-        port: API_PORT,
-        protocol: "TCP",
-        targetType: "instance",
+        ...API_TARGET_GROUP,
         preserveClientIp: "false",
         deregistrationDelay: API_LB_DEFAULTS.deregistrationDelaySeconds,
         // Long-lived watches are cut at the end of the delay instead of hanging on a dead master.

@@ -54,12 +54,6 @@ export class Cluster extends pulumi.ComponentResource {
       { ...spec.network, clusterName, availabilityZones, tags },
       child,
     );
-    // Before the masters, whose IAM and boot need it. SSE-S3, not the cluster KMS key: that key
-    // is scoped to SSM (kms:ViaService) in the master policy. See docs/backup-restore.md.
-    this.bucket = new ClusterBucket(`${name}-backup`, { ...spec.backup, clusterName, tags }, child);
-    const bucketRef = { bucketName: this.bucket.bucketName, bucketArn: this.bucket.bucketArn };
-    const bundles = createBootBundles(name, clusterName, bucketRef, this); // docs/boot.md
-
     this.pki = new ClusterPki(`${name}-pki`, { clusterName }, child);
     this.bootstrapToken = new BootstrapToken(`${name}-token`, {}, child);
     this.secrets = new ClusterSecrets(
@@ -73,6 +67,16 @@ export class Cluster extends pulumi.ComponentResource {
       },
       child,
     );
+    // Before the masters, whose IAM and boot need it. etcd snapshots hold every Secret of the
+    // cluster: SSE-KMS under the cluster key (boot bundles stay SSE-S3). docs/backup-restore.md.
+    this.bucket = new ClusterBucket(
+      `${name}-backup`,
+      { ...spec.backup, clusterName, kmsKeyArn: this.secrets.kmsKeyArn, tags },
+      child,
+    );
+    const bucketRef = { bucketName: this.bucket.bucketName, bucketArn: this.bucket.bucketArn };
+    const bundles = createBootBundles(name, clusterName, bucketRef, this); // docs/boot.md
+
     const publicApi = spec.api.exposure === "public";
     this.apiLoadBalancer = new ApiLoadBalancer(
       `${name}-api`,
@@ -103,6 +107,7 @@ export class Cluster extends pulumi.ComponentResource {
       {
         ...spec.masters,
         clusterName,
+        imageId: spec.imageId,
         availabilityZones: this.network.availabilityZones,
         privateSubnetIds: this.network.privateSubnetIds,
         privateSubnetCidrs: this.network.privateSubnetCidrs,

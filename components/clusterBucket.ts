@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_DEFAULTS } from "../config/defaults";
+import { AccessLogBucket } from "./accessLogBucket";
+import { bucketNamePrefix, clusterBucketPolicy } from "./clusterBucketPolicy";
 import { BACKUP_BUCKET_DEFAULTS } from "./tuning";
 
 export interface ClusterBucketArgs {
@@ -13,10 +15,15 @@ export interface ClusterBucketArgs {
   /** Days the first snapshot of each day (`daily/`) is kept. */
   keepDailyDays?: pulumi.Input<number>;
   /**
-   * KMS key for SSE-KMS; without it objects use SSE-S3 (AES256). With a key, the writers also
-   * need kms:GenerateDataKey (and readers kms:Decrypt) on it via s3.
+   * The cluster's KMS key (`ClusterSecrets.kmsKeyArn`). With it the bucket default is SSE-KMS
+   * under this key with an S3 Bucket Key, and the bucket policy refuses snapshot writes under
+   * `<cluster>/etcd/` with SSE-S3 or another key; boot bundles stay SSE-S3 (they are written
+   * with an explicit AES256 header). Without it every object is SSE-S3. Writers need
+   * kms:GenerateDataKey and readers kms:Decrypt on it via S3 (the master policy grants both).
    */
   kmsKeyArn?: pulumi.Input<string>;
+  /** Server access logs into a separate log bucket (default true; see AccessLogBucket). */
+  accessLogs?: boolean;
   /** Let `pulumi destroy` delete a bucket that still holds backups (default false). */
   forceDestroy?: pulumi.Input<boolean>;
   /** Tags on the bucket. */
@@ -28,26 +35,12 @@ export function backupPrefix(clusterName: string): string {
   return `${clusterName}/etcd/`;
 }
 
-/** Bucket name prefix (AWS appends 26 characters; bucket names are at most 63). */
+/**
+ * Bucket name prefix: `<cluster>-etcd-backups-`, the cluster name cut only when the prefix would
+ * exceed the provider's 37 characters (a 24-character name): a changed prefix replaces the bucket.
+ */
 export function backupBucketNamePrefix(clusterName: string): string {
-  return `${clusterName.slice(0, 24).replace(/-+$/, "")}-etcd-backups-`;
-}
-
-/** Bucket policy: refuse every request not made over TLS. */
-export function tlsOnlyPolicy(bucketArn: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  });
+  return bucketNamePrefix(clusterName, "-etcd-backups-");
 }
 
 /** The component's type before it was named for what it holds; the alias keeps existing stacks' URNs. */
@@ -66,6 +59,8 @@ export class ClusterBucket extends pulumi.ComponentResource {
   public readonly prefix: string;
   /** `s3://<bucket>/<cluster>/etcd/` */
   public readonly location: pulumi.Output<string>;
+  /** Where the bucket's server access logs go (absent when `accessLogs` is false). */
+  public readonly accessLogs?: AccessLogBucket;
 
   constructor(name: string, args: ClusterBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -122,6 +117,7 @@ export class ClusterBucket extends pulumi.ComponentResource {
               ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
               : { sseAlgorithm: "AES256" },
             // One data key per bucket instead of per object: fewer KMS calls, same protection.
+            // It also makes the KMS encryption context the bucket ARN (the master policy's condition).
             bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
           },
         ],
@@ -131,7 +127,12 @@ export class ClusterBucket extends pulumi.ComponentResource {
     // After the public access block: S3 checks a new policy against it.
     new aws.s3.BucketPolicy(
       `${name}-tls-only`,
-      { bucket: bucketId, policy: bucket.arn.apply(tlsOnlyPolicy) },
+      {
+        bucket: bucketId,
+        policy: pulumi
+          .all([bucket.arn, args.kmsKeyArn])
+          .apply(([arn, key]) => JSON.stringify(clusterBucketPolicy(arn, prefix, key))),
+      },
       { parent: this, dependsOn: [publicAccess] },
     );
 
@@ -165,6 +166,20 @@ export class ClusterBucket extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [versioning] },
     );
+
+    if (args.accessLogs ?? BACKUP_BUCKET_DEFAULTS.accessLogs) {
+      this.accessLogs = new AccessLogBucket(
+        `${name}-access-logs`,
+        {
+          clusterName: args.clusterName,
+          sourceBucketId: bucketId,
+          sourceBucketArn: bucket.arn,
+          forceDestroy: args.forceDestroy,
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+    }
 
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;

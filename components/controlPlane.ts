@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type MasterAddress, masterAddress } from "../base/masterAddress";
 import { nodeImageId } from "./nodes/ami";
+import { ebsKeyArn } from "./nodes/ebsKey";
 import { Master, type MasterSharedArgs } from "./nodes/master";
 
 export interface ControlPlaneArgs extends MasterSharedArgs {
@@ -15,7 +16,10 @@ export interface ControlPlaneArgs extends MasterSharedArgs {
   privateSubnetCidrs: string[];
   /** Keep etcd volumes when Pulumi deletes or replaces them (default true). */
   retainEtcdVolumesOnDelete?: boolean;
-  /** AMI to use; default the newest Canonical Ubuntu 24.04 LTS amd64. */
+  /**
+   * AMI to use. Absent: the newest Canonical Ubuntu 24.04 LTS amd64 at the templates' creation,
+   * then kept (`keepImageId`), so a new release does not change the templates by itself.
+   */
   imageId?: pulumi.Input<string>;
 }
 
@@ -52,6 +56,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       );
     }
     const imageId = nodeImageId({ imageId: args.imageId }, { parent: this });
+    const ebsKmsKeyArn = ebsKeyArn({ parent: this });
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
@@ -81,6 +86,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             memberAddresses: addresses.map((a) => a.address),
             retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
             imageId,
+            keepImageId: args.imageId === undefined,
+            ebsKmsKeyArn,
             accountId: identity.accountId,
             partition,
           },

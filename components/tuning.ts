@@ -7,12 +7,16 @@ import { API_PORT } from "../base/ports";
 
 /**
  * The backup bucket's safety nets: versions replaced or deleted (e.g. by a compromised
- * writer) stay 7 days; multipart uploads of a crashed backup are dropped after 1 day.
+ * writer) stay 7 days; multipart uploads of a crashed backup are dropped after 1 day. Its
+ * server access logs are on and kept 90 days (long enough to investigate who read a snapshot
+ * last quarter, short enough that the log bucket does not grow without bound).
  */
 export const BACKUP_BUCKET_DEFAULTS = {
   noncurrentVersionDays: 7,
   abortIncompleteUploadDays: 1,
   forceDestroy: false,
+  accessLogs: true,
+  accessLogRetentionDays: 90,
 } as const;
 
 /** Seconds between the readiness gate's polls of the API. */
@@ -29,7 +33,7 @@ export const WORKER_GROUP_DEFAULTS = {
   spotAllocationStrategy: "price-capacity-optimized",
   onDemandAllocationStrategy: "prioritized",
   healthCheckGraceSeconds: 300,
-  /** IMDS hop limit 1: host processes reach IMDS, ordinary pods cannot borrow the worker role. */
+  /** IMDS hop limit 1 (as every node, `LAUNCH_TEMPLATE_DEFAULTS`): ordinary pods cannot borrow the worker role. */
   metadataHopLimit: 1,
 } as const;
 
@@ -52,8 +56,25 @@ export const UBUNTU_AMI = {
   rootDeviceName: "/dev/sda1",
 } as const;
 
-/** Hardened launch templates: IMDSv2 only, hop limit 2 (containers behind one bridge hop), gp3 root. */
-export const LAUNCH_TEMPLATE_DEFAULTS = { metadataHopLimit: 2, rootVolumeType: "gp3" } as const;
+/**
+ * Hardened launch templates: IMDSv2 only, gp3 root, IMDS hop limit 1 on every node. With 2, a
+ * bridged pod (one hop behind the host) reaches IMDS and takes the node role's credentials;
+ * on a master that is the master role (CoreDNS and anything else tolerating the
+ * control-plane taint runs there). Nothing here needs 2: kubelet, kubeadm, the boot scripts
+ * and hostNetwork add-ons call IMDS from the host's own network namespace (zero hops).
+ */
+export const LAUNCH_TEMPLATE_DEFAULTS = { metadataHopLimit: 1, rootVolumeType: "gp3" } as const;
+
+/**
+ * The AWS-managed EBS key, named on every volume instead of "the account's default": an
+ * account whose EBS default is a customer key would otherwise encrypt with that key, and the
+ * AWSServiceRoleForAutoScaling service-linked role cannot use a customer key without a
+ * key-policy statement (kms:Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, DescribeKey) and
+ * kms:CreateGrant with kms:GrantIsForAWSResource, so launches fail. AWS-managed keys need no
+ * grant (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+ * Not the cluster's own KMS key: it would need exactly those grants, and it is scoped to SSM.
+ */
+export const EBS_KEY_ALIAS = "alias/aws/ebs";
 
 /**
  * Masters: the EBS etcd volume survives `pulumi destroy` and replacement (its data is the

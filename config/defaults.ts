@@ -29,6 +29,8 @@ export const API_DEFAULTS = {
   exposure: "public",
   /** Public APIs are still protected by client certificates; narrow this in real stacks. */
   allowedCidrs: ["0.0.0.0/0"],
+  /** Off by default so `pulumi destroy` of a test stack works; prod stacks turn it on. */
+  deletionProtection: false,
 } as const;
 
 export const MASTER_DEFAULTS = {

@@ -12,9 +12,15 @@ import { isPlainObject, Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
 import type { ClusterSpec } from "./types";
 import { readCni, readReadinessGate } from "./validate-addons";
-import { readClusterName, readKubernetesVersion, readPlacement, readRegion } from "./validate-cluster";
+import {
+  readClusterName,
+  readImageId,
+  readKubernetesVersion,
+  readPlacement,
+  readRegion,
+} from "./validate-cluster";
 import { readEtcd } from "./validate-etcd";
-import { readMasters } from "./validate-masters";
+import { readExtraInstanceTypes, readMasters } from "./validate-masters";
 import { readApi, readNetwork } from "./validate-network";
 import { readBackup, readLeaderElection } from "./validate-operations";
 import { readTags } from "./validate-tags";
@@ -52,14 +58,18 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
   const clusterName = readClusterName(root);
   const region = readRegion(problems, typeof givenRegion === "string" ? givenRegion : undefined);
   const placement = readPlacement(root, clusterName, region);
+  const extraInstanceTypes = readExtraInstanceTypes(root);
+  const extra = new Set(extraInstanceTypes);
   const spec: ClusterSpec = {
     ...placement,
     kubernetesVersion: readKubernetesVersion(root, DEFAULT_KUBERNETES_VERSION),
+    ...(root.has("imageId") ? { imageId: readImageId(root) } : {}),
+    extraInstanceTypes,
     network: readNetwork(root, placement),
     api: readApi(root),
-    masters: readMasters(root, placement),
+    masters: readMasters(root, placement, extra),
     etcd: readEtcd(root),
-    workerPools: readWorkerPools(root),
+    workerPools: readWorkerPools(root, extra),
     leaderElection: readLeaderElection(root),
     backup: readBackup(root),
     cni: readCni(root),

@@ -6,6 +6,7 @@
 import { Problems } from "./errors";
 import { CONFIG_NAMESPACE, resolveClusterSpec } from "./resolve";
 import { STACK_KEY_ENCODING, type StackEncoding } from "./schema";
+import { isMistypedNamespace } from "./stack-namespaces";
 import type { ClusterSpec } from "./types";
 
 export { CONFIG_NAMESPACE };
@@ -28,8 +29,22 @@ function decode(encoding: StackEncoding, raw: string): unknown {
 }
 
 /**
+ * Why a key outside the project's namespace is refused, or undefined for a foreign namespace
+ * (aws:, pulumi:, command:, ...) that is none of ours. The Pulumi CLI puts a stack-file key
+ * without a namespace under the project's (`masters` is `k8s-ha:masters`), and the offline
+ * synth does the same, so a key without one only reaches here from a direct caller.
+ */
+function foreignKeyProblem(fullKey: string): string | undefined {
+  const colon = fullKey.indexOf(":");
+  if (colon < 0) return `a key without a namespace; write ${CONFIG_NAMESPACE}:${fullKey}`;
+  const namespace = fullKey.slice(0, colon);
+  if (!isMistypedNamespace(namespace, CONFIG_NAMESPACE)) return undefined;
+  return `namespace "${namespace}" looks like a typo of "${CONFIG_NAMESPACE}" and would be ignored; write ${CONFIG_NAMESPACE}:${fullKey.slice(colon + 1)}`;
+}
+
+/**
  * The stack's values as the cluster input object (`project:key` -> string in), rejecting keys
- * of the project's namespace that the spec does not have.
+ * of the project's namespace that the spec does not have and keys whose namespace is a typo of it.
  */
 export function decodeStackConfig(
   values: Record<string, string>,
@@ -38,7 +53,11 @@ export function decodeStackConfig(
   const prefix = `${CONFIG_NAMESPACE}:`;
   const decoded: Record<string, unknown> = {};
   for (const [fullKey, raw] of Object.entries(values)) {
-    if (!fullKey.startsWith(prefix)) continue; // aws:*, pulumi:* and other namespaces are not ours
+    if (!fullKey.startsWith(prefix)) {
+      const problem = foreignKeyProblem(fullKey);
+      if (problem) problems.add(fullKey, raw, problem);
+      continue;
+    }
     const key = fullKey.slice(prefix.length);
     if (isStackKey(key)) decoded[key] = decode(STACK_KEY_ENCODING[key], raw);
     else

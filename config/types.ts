@@ -65,6 +65,8 @@ export interface ApiConfig {
   exposure: ApiExposure;
   /** CIDRs allowed to reach the API load balancer on 6443, in addition to the VPC itself. */
   allowedCidrs: string[];
+  /** AWS refuses to delete the load balancer while this is on (turn it off before a `pulumi destroy`). */
+  deletionProtection: boolean;
 }
 
 export interface EtcdVolumeConfig {
@@ -171,6 +173,16 @@ export interface ClusterSpec {
   availabilityZoneCount: number;
   /** `1.MINOR.PATCH`. */
   kubernetesVersion: string;
+  /**
+   * The AMI every node boots (Ubuntu 24.04 LTS amd64). Unset: the newest Canonical image at the
+   * first `pulumi up`, then kept, so a new Canonical release never rolls the nodes by itself.
+   */
+  imageId?: string;
+  /**
+   * Instance types the AWS provider package does not list yet (newer than its release); every
+   * other type must be one it lists, so a typo fails before any resource.
+   */
+  extraInstanceTypes: string[];
   /** VPC, subnets, NAT and the pod and service CIDRs. */
   network: NetworkConfig;
   /** API load balancer exposure and allowed CIDRs. */
@@ -212,6 +224,10 @@ export interface ClusterInput {
   availabilityZoneCount?: number;
   /** `1.MINOR.PATCH`; default `DEFAULT_KUBERNETES_VERSION`. */
   kubernetesVersion?: string;
+  /** AMI id of every node, `ami-...`; default: the newest Ubuntu 24.04 at the first deploy, then kept. */
+  imageId?: string;
+  /** Instance types newer than the AWS provider's list, accepted as typed; default none. */
+  extraInstanceTypes?: string[];
   /** VPC, NAT and CIDRs; default NETWORK_DEFAULTS (a new VPC). */
   network?: SectionInput<Omit<NetworkConfig, "existingVpc">> & { existingVpc?: ExistingVpcConfig };
   /** API exposure and allowed CIDRs; default API_DEFAULTS. */

@@ -68,6 +68,19 @@ export function readPlacement(root: Section, clusterName: string, region: string
   return { clusterName, region, availabilityZoneCount: count };
 }
 
+/** EC2 image ids: `ami-` and 8 or 17 hex digits. */
+const IMAGE_ID_PATTERN = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** An explicit AMI id, or undefined (the first deploy's newest Ubuntu 24.04 is then kept). */
+export function readImageId(root: Section): string | undefined {
+  if (!root.has("imageId")) return undefined;
+  const id = root.string("imageId", "");
+  if (!IMAGE_ID_PATTERN.test(id)) {
+    root.reject("imageId", "an EC2 image id, ami- and 8 or 17 hex digits (an Ubuntu 24.04 LTS amd64 image)");
+  }
+  return id;
+}
+
 export function readKubernetesVersion(root: Section, fallback: string): string {
   const version = root.string("kubernetesVersion", fallback);
   const match = VERSION_PATTERN.exec(version);

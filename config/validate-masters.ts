@@ -1,14 +1,11 @@
 /** masters.*: how many control-plane nodes, and on what. */
 import { MASTER_DEFAULTS } from "./defaults";
+import { INSTANCE_TYPE_PATTERN, instanceTypeProblem } from "./instance-types";
 import { HA_MASTER_COUNTS, ROOT_VOLUME_GIB } from "./limits";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
 import type { MastersConfig } from "./types";
 import type { Placement } from "./validate-cluster";
-
-/** EC2 instance type names: family (with generation/attributes), a dot, a size. */
-export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-export const INSTANCE_TYPE_RULE = "an EC2 instance type such as m6i.large";
 
 /** Why a master count is refused, or undefined when it is fine. */
 function countProblem(count: number, allowNonHa: boolean): string | undefined {
@@ -25,7 +22,11 @@ function countProblem(count: number, allowNonHa: boolean): string | undefined {
   return `must be ${ha} (or 1 with masters.allowNonHa=true); every etcd write waits for a majority, so more than 7 members only slows it`;
 }
 
-export function readMasters(root: Section, placement: Placement): MastersConfig {
+export function readMasters(
+  root: Section,
+  placement: Placement,
+  extraInstanceTypes: ReadonlySet<string>,
+): MastersConfig {
   const m = root.section("masters", SECTION_KEYS.masters);
   const allowNonHa = m.boolean("allowNonHa", MASTER_DEFAULTS.allowNonHa);
   const count = m.number("count", MASTER_DEFAULTS.count);
@@ -38,10 +39,26 @@ export function readMasters(root: Section, placement: Placement): MastersConfig 
     );
   }
   const instanceType = m.string("instanceType", MASTER_DEFAULTS.instanceType);
-  if (!INSTANCE_TYPE_PATTERN.test(instanceType)) m.reject("instanceType", INSTANCE_TYPE_RULE);
+  const typeProblem = instanceTypeProblem(instanceType, extraInstanceTypes);
+  if (typeProblem) m.reject("instanceType", typeProblem);
   const rootVolumeGiB = m.number("rootVolumeGiB", MASTER_DEFAULTS.rootVolumeGiB);
   if (rootVolumeGiB < ROOT_VOLUME_GIB.min || rootVolumeGiB > ROOT_VOLUME_GIB.max) {
     m.reject("rootVolumeGiB", `${ROOT_VOLUME_GIB.min}-${ROOT_VOLUME_GIB.max} GiB`);
   }
   return { count, allowNonHa, instanceType, rootVolumeGiB };
+}
+
+/** `extraInstanceTypes`: names the provider's list lacks; they must still look like a type name. */
+export function readExtraInstanceTypes(root: Section): string[] {
+  const types = root.stringList("extraInstanceTypes", []);
+  types.forEach((type, i) => {
+    if (!INSTANCE_TYPE_PATTERN.test(type)) {
+      root.problems.add(
+        `${root.keyPath("extraInstanceTypes")}[${i}]`,
+        type,
+        "an EC2 instance type name: family, a dot, a size (e.g. m9i.large)",
+      );
+    }
+  });
+  return types;
 }

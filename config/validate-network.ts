@@ -193,5 +193,6 @@ export function readApi(root: Section): ApiConfig {
       );
     }
   });
-  return { exposure, allowedCidrs };
+  const deletionProtection = api.boolean("deletionProtection", API_DEFAULTS.deletionProtection);
+  return { exposure, allowedCidrs, deletionProtection };
 }

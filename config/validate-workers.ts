@@ -1,5 +1,6 @@
 /** workerPools: a list of autoscaling pools, each with sizes, spot share, labels and taints. */
 import { DEFAULT_WORKER_POOL_NAME, WORKER_POOL_DEFAULTS } from "./defaults";
+import { instanceTypeProblem } from "./instance-types";
 import {
   isKubeletSettableLabel,
   isLabelValue,
@@ -11,7 +12,6 @@ import { DNS_LABEL, POOL_MAX_SIZE, POOL_NAME_MAX, ROOT_VOLUME_GIB } from "./limi
 import { mapEntryPath, Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
 import type { Taint, TaintEffect, WorkerPoolConfig } from "./types";
-import { INSTANCE_TYPE_PATTERN, INSTANCE_TYPE_RULE } from "./validate-masters";
 
 const TAINT_EFFECTS: readonly TaintEffect[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 const NAME_RULE = `a DNS label of 1-${POOL_NAME_MAX} characters (it joins the cluster name in ASG and IAM names)`;
@@ -66,11 +66,19 @@ function readSizes(pool: Section) {
   const maxSize = pool.number("maxSize", d.maxSize);
   const desiredCapacity = pool.number("desiredCapacity", d.desiredCapacity);
   if (minSize < 0) pool.reject("minSize", "0 or more");
-  if (maxSize > POOL_MAX_SIZE || maxSize < minSize) {
-    pool.reject("maxSize", `between minSize (${minSize}) and ${POOL_MAX_SIZE}`);
-  }
-  if (desiredCapacity < minSize || desiredCapacity > maxSize) {
-    pool.reject("desiredCapacity", `between minSize (${minSize}) and maxSize (${maxSize})`);
+  if (maxSize > POOL_MAX_SIZE) pool.reject("maxSize", `at most ${POOL_MAX_SIZE}`);
+  if (minSize > maxSize) {
+    // One problem naming both keys: which of the two is wrong only the author knows, and a
+    // desiredCapacity complaint on top would blame a key that may be fine.
+    pool.reject(
+      "minSize",
+      `must not exceed ${pool.keyPath("maxSize")} (${maxSize}); a pool needs minSize <= desiredCapacity <= maxSize, so raise maxSize or lower minSize`,
+    );
+  } else if (desiredCapacity < minSize || desiredCapacity > maxSize) {
+    pool.reject(
+      "desiredCapacity",
+      `between ${pool.keyPath("minSize")} (${minSize}) and ${pool.keyPath("maxSize")} (${maxSize})`,
+    );
   }
   const spotPercentage = pool.number("spotPercentage", d.spotPercentage);
   if (spotPercentage < 0 || spotPercentage > 100)
@@ -86,7 +94,13 @@ function readSizes(pool: Section) {
   return { minSize, maxSize, desiredCapacity, spotPercentage, onDemandBaseCapacity, rootVolumeGiB };
 }
 
-function readPool(root: Section, item: unknown, i: number, names: Set<string>): WorkerPoolConfig {
+function readPool(
+  root: Section,
+  item: unknown,
+  i: number,
+  names: Set<string>,
+  extraInstanceTypes: ReadonlySet<string>,
+): WorkerPoolConfig {
   const pool = Section.open(
     root.problems,
     `${root.keyPath("workerPools")}[${i}]`,
@@ -102,18 +116,18 @@ function readPool(root: Section, item: unknown, i: number, names: Set<string>): 
     pool.reject("instanceTypes", "at least one instance type (several give spot more capacity pools)");
   }
   instanceTypes.forEach((type, j) => {
-    if (!INSTANCE_TYPE_PATTERN.test(type))
-      pool.problems.add(`${pool.keyPath("instanceTypes")}[${j}]`, type, INSTANCE_TYPE_RULE);
+    const problem = instanceTypeProblem(type, extraInstanceTypes);
+    if (problem) pool.problems.add(`${pool.keyPath("instanceTypes")}[${j}]`, type, problem);
   });
   return { name, instanceTypes, ...readSizes(pool), labels: readLabels(pool), taints: readTaints(pool) };
 }
 
-export function readWorkerPools(root: Section): WorkerPoolConfig[] {
+export function readWorkerPools(root: Section, extraInstanceTypes: ReadonlySet<string>): WorkerPoolConfig[] {
   const items = root.list("workerPools");
   if (items === undefined) return root.has("workerPools") ? [] : [defaultWorkerPool()];
   if (items.length === 0) {
     root.reject("workerPools", "at least one pool (omit the key for the default pool)");
   }
   const names = new Set<string>();
-  return items.map((item, i) => readPool(root, item, i, names));
+  return items.map((item, i) => readPool(root, item, i, names, extraInstanceTypes));
 }

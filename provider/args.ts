@@ -44,6 +44,8 @@ export interface ApiSettings {
   exposure?: string;
   /** CIDRs allowed to reach port 6443 on the NLB. */
   allowedCidrs?: string[];
+  /** AWS refuses to delete the NLB while on. */
+  deletionProtection?: boolean;
 }
 
 /** Control plane: one master per zone, each in its own autoscaling group. */
@@ -143,6 +145,10 @@ export interface ClusterArgs {
   availabilityZoneCount?: number;
   /** Kubernetes version (default: DEFAULT_KUBERNETES_VERSION). */
   kubernetesVersion?: string;
+  /** AMI id of every node (default: the newest Ubuntu 24.04 at the first deploy, then kept). */
+  imageId?: string;
+  /** Instance types newer than the AWS provider's list, accepted as typed (default: none). */
+  extraInstanceTypes?: string[];
   network?: NetworkSettings;
   api?: ApiSettings;
   masters?: MasterSettings;

@@ -135,6 +135,13 @@ export function mockCall(token: string, inputs: Record<string, unknown>): Record
       return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
+    case "aws:kms/getKey:getKey":
+      // The AWS-managed EBS key, looked up by its alias: answer with a key ARN as AWS does.
+      return {
+        ...inputs,
+        arn: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/mock-aws-ebs`,
+        keyManager: "AWS",
+      };
     case "aws:ec2/getAmi:getAmi":
       return {
         id: "ami-0mock0ubuntu2404",

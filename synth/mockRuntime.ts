@@ -37,6 +37,8 @@ export interface RegisteredResource {
     ignoreChanges: string[];
     /** The earlier types this resource answers to (an alias keeps an existing stack's URN); absent when none. */
     aliasTypes?: string[];
+    /** True when a replacement deletes the old resource before creating the new one; absent when not. */
+    deleteBeforeReplace?: boolean;
   };
 }
 
@@ -53,12 +55,23 @@ export interface SynthResult {
 
 /** Reads `Pulumi.<stack>.yaml` and returns its config block, values as Pulumi passes them (strings). */
 export function readStackConfig(stack: string, root = PROJECT_ROOT): Record<string, string> {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  return readStackFile(path.join(root, `Pulumi.${stack}.yaml`));
+}
+
+/** Thrown when the stack file to synthesize does not exist (the CLI prints it as it is). */
+export class MissingStackFileError extends Error {}
+
+/** A stack file's config block from any path, values as Pulumi passes them (strings). */
+export function readStackFile(file: string): Record<string, string> {
+  if (!fs.existsSync(file)) throw new MissingStackFileError(`no stack file ${file}`);
   const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
   const raw = doc?.config ?? {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
-    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+    // The Pulumi CLI namespaces a bare stack-file key with the project's name
+    // (sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject); so does the synth.
+    const fullKey = key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
+    out[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return out;
 }
@@ -95,6 +108,7 @@ interface RpcRequest {
   getRetainondelete(): boolean | undefined;
   getProtect(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
   getAliasesList(): { getSpec(): { getType(): string } | undefined }[];
 }
 
@@ -104,8 +118,12 @@ type PulumiModule = typeof import("@pulumi/pulumi");
  * Runs index.ts for `stack` under mocks. Inside jest each run gets a fresh module registry,
  * so one test file may synthesize several stacks or config variants.
  */
-export async function synthesize(stack: string, overrides: ConfigOverrides = {}): Promise<SynthResult> {
-  const config = applyOverrides(readStackConfig(stack), overrides);
+export async function synthesize(
+  stack: string,
+  overrides: ConfigOverrides = {},
+  stackFile?: string,
+): Promise<SynthResult> {
+  const config = applyOverrides(stackFile ? readStackFile(stackFile) : readStackConfig(stack), overrides);
   const jestGlobal = (
     globalThis as { jest?: { isolateModulesAsync(fn: () => Promise<void>): Promise<void> } }
   ).jest;
@@ -209,6 +227,7 @@ export async function synthesizeInCurrentRegistry(
         protect: req.getProtect() ?? false,
         ignoreChanges: req.getIgnorechangesList(),
         ...(aliasTypes.length > 0 ? { aliasTypes } : {}),
+        ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
       },
     });
     return original(req, cb);

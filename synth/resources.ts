@@ -4,6 +4,7 @@
  * and mock ids (`<name>-id`) shown as the name of the resource they stand for.
  */
 import type { RegisteredResource, SynthResult } from "./mockRuntime";
+import { withContentDigest } from "./objectContent";
 import { redact } from "./redact";
 
 export interface ListedResource {
@@ -63,7 +64,7 @@ export function listResources(result: SynthResult): ListedResource[] {
   return [...result.resources]
     .sort((a, b) => a.urn.localeCompare(b.urn))
     .map((r) => {
-      const inputs: Record<string, unknown> = { ...r.inputs };
+      const inputs: Record<string, unknown> = withContentDigest(r.type, r.name, { ...r.inputs });
       if (typeof inputs.userData === "string") inputs.userData = `(decoded in userdata/${r.name}/)`;
       // JSON policy documents are summarised as statements in summary.json; keep them readable here.
       for (const [k, v] of Object.entries(inputs)) {

@@ -9,6 +9,7 @@ import { evaluatePolicies } from "../policy/registry";
 import type { GraphResource, Violation } from "../policy/types";
 import { toGraphResources } from "./graph";
 import type { SynthResult } from "./mockRuntime";
+import { withContentDigest } from "./objectContent";
 import { REDACTED, redact } from "./redact";
 import { referenceNamer, renameDeep } from "./resources";
 
@@ -169,7 +170,7 @@ export function summarize(result: SynthResult): SynthSummary {
     iamStatements: iamRows(graph, ref),
     buckets: graph
       .filter((r) => r.type.startsWith("aws:s3/"))
-      .map((r) => ({ name: r.name, type: r.type, ...r.props }))
+      .map((r) => ({ name: r.name, type: r.type, ...withContentDigest(r.type, r.name, r.props) }))
       .sort(byName),
     outputs: Object.fromEntries(
       Object.entries(redact(result.outputs) as Record<string, unknown>).map(([k, v]) => [

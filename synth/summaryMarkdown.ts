@@ -15,6 +15,9 @@ function table(rows: Row[], columns: [string, (r: Row) => unknown][]): string {
   return `${[head, rule, ...body].join("\n")}\n`;
 }
 
+/** S3 objects (boot bundles) get their own table. */
+const isObject = (r: Row): boolean => String(r.type).startsWith("aws:s3/bucketObject");
+
 const col =
   (key: string) =>
   (r: Row): unknown =>
@@ -109,10 +112,20 @@ export function renderSummaryMarkdown(s: SynthSummary): string {
       ["condition", col("condition")],
     ]),
     "## Buckets",
-    table(s.buckets, [
+    table(
+      s.buckets.filter((r) => !isObject(r)),
+      [
+        ["name", col("name")],
+        ["type", col("type")],
+        ["settings", (r) => ({ ...r, name: undefined, type: undefined })],
+      ],
+    ),
+    // Objects apart, in short rows: a new boot bundle then changes one line, not a wide table row.
+    "## S3 objects",
+    table(s.buckets.filter(isObject), [
       ["name", col("name")],
-      ["type", col("type")],
-      ["settings", (r) => ({ ...r, name: undefined, type: undefined })],
+      ["key", col("key")],
+      ["content", col("content")],
     ]),
     "## Resources by type",
     table(

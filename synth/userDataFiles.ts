@@ -2,6 +2,8 @@
  * Per node role (one launch template each): the decoded user-data document and every
  * write_files entry as a file, so reviewers read the boot scripts a node will really run.
  */
+
+import { isMap, isSeq, parseDocument } from "yaml";
 import { findSecrets, SECRET_PATTERNS } from "../policy/rules/noSecretsInUserData";
 import { decodeUserData } from "../policy/userData";
 import type { SynthResult } from "./mockRuntime";
@@ -23,6 +25,25 @@ export function scrub(text: string): string {
   );
 }
 
+/**
+ * The cloud-config with each write_files body replaced by the path of its decoded copy: the
+ * body is already a file of its own under files/, and inline twice it doubled every diff.
+ */
+function pointToFiles(text: string): string {
+  if (!text.startsWith("#cloud-config")) return text;
+  const doc = parseDocument(text);
+  const files = doc.get("write_files");
+  if (!isSeq(files)) return text;
+  for (const entry of files.items) {
+    if (!isMap(entry)) continue;
+    const target = String(entry.get("path"));
+    entry.set("content", `(decoded in files${target.startsWith("/") ? "" : "/"}${target})`);
+    entry.delete("encoding");
+  }
+  const out = doc.toString({ lineWidth: 0 });
+  return out.startsWith("#cloud-config") ? out : `#cloud-config\n${out}`;
+}
+
 const USER_DATA_TYPES = new Set(["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"]);
 
 export function userDataFiles(result: SynthResult): UserDataFile[] {
@@ -32,7 +53,7 @@ export function userDataFiles(result: SynthResult): UserDataFile[] {
     if (!USER_DATA_TYPES.has(r.type) || typeof raw !== "string") continue;
     const decoded = decodeUserData(raw);
     const dir = `userdata/${r.name}`;
-    out.push({ path: `${dir}/user-data`, content: scrub(decoded.text) });
+    out.push({ path: `${dir}/user-data`, content: scrub(pointToFiles(decoded.text)) });
     for (const f of decoded.files) {
       out.push({
         path: `${dir}/files${f.path.startsWith("/") ? "" : "/"}${f.path}`,

@@ -12,7 +12,8 @@
 #                         (/etc/kubernetes/manifests/etcd.yaml)
 #   K8SHA_ETCD_TOOLS_DIR  where etcdctl/etcdutl are (etcd-tools.sh)         (/opt/k8sha/etcd)
 #   K8SHA_ETCD_ENDPOINT   the local member's client URL       (https://127.0.0.1:$ETCD_CLIENT_PORT)
-# Inputs (node.env), copied into the env file: AWS_DEFAULT_REGION, ETCD_CLIENT_PORT, METRICS_NAMESPACE.
+# Inputs (node.env), copied into the env file: AWS_DEFAULT_REGION, ETCD_CLIENT_PORT, METRICS_NAMESPACE,
+# and BACKUP_KMS_KEY_ARN when node.env has it (the snapshots' KMS key; optional).
 #
 # etcdctl/etcdutl come from the image kubeadm runs etcd from (etcd-tools.sh); etcd_backup_run
 # copies them again when an upgrade changed that image.
@@ -48,6 +49,8 @@ install_etcd_backup_timer() {
     etcd_backup_env_line K8SHA_ETCD_ENDPOINT \
       "${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}}"
     etcd_backup_env_line K8SHA_METRICS_NAMESPACE "${METRICS_NAMESPACE:?METRICS_NAMESPACE must be set}"
+    # Optional: without it the backup names the bucket's default KMS key (lib/etcd-backup.sh).
+    if [[ -n "${BACKUP_KMS_KEY_ARN:-}" ]]; then etcd_backup_env_line K8SHA_BACKUP_KMS_KEY_ID "$BACKUP_KMS_KEY_ARN"; fi
   } >"$env_file.tmp"
   mv "$env_file.tmp" "$env_file"
 

@@ -17,6 +17,13 @@
 #   AWS_ENDPOINT_URL         passed as --endpoint-url to S3 calls (tests: s3rver on loopback)
 #   K8SHA_BACKUP_WORK_DIR    scratch space for the snapshot              (/var/tmp/k8sha-etcd-backup)
 #   K8SHA_BACKUP_NOW         epoch seconds to use as "now"               (date +%s)
+#   K8SHA_BACKUP_KMS_KEY_ID  KMS key ARN every upload names (--sse aws:kms); unset: the bucket's
+#                            default KMS key, read with get-bucket-encryption
+#
+# Encryption: snapshots hold every Kubernetes Secret, so they are SSE-KMS under the cluster key.
+# The upload names the key explicitly; the bucket default (the same key, with an S3 Bucket Key)
+# and the bucket policy (which refuses SSE-S3 or another key under the snapshot prefix) stand
+# behind it. A bucket whose default is not KMS gets no encryption flags: its default applies.
 #
 # Hourly/daily copies: an upload is also stored under hourly/ (daily/) when no object of the
 # current UTC hour (day) exists there yet, checked with a LIST. Unlike timestamp math ("the run
@@ -110,10 +117,32 @@ etcd_backup_prefix_empty() {
   [[ -z "$first" || "$first" == "None" ]]
 }
 
-# etcd_backup_put FILE KEY METADATA : upload one object with its metadata.
+# etcd_backup_kms_key : prints the KMS key uploads must name: K8SHA_BACKUP_KMS_KEY_ID, else the
+# bucket's default KMS key; nothing when the bucket default is not KMS or cannot be read (the
+# upload then carries no encryption flags and the bucket default applies).
+etcd_backup_kms_key() {
+  local key
+  if [[ -n "${K8SHA_BACKUP_KMS_KEY_ID:-}" ]]; then
+    printf '%s' "$K8SHA_BACKUP_KMS_KEY_ID"
+    return 0
+  fi
+  if ! key="$(K8SHA_RETRY_MAX="${K8SHA_RETRY_MAX:-3}" retry etcd_backup_aws s3api get-bucket-encryption \
+    --bucket "$K8SHA_BACKUP_BUCKET" --output text \
+    --query 'ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.KMSMasterKeyID')"; then
+    log "cannot read the default encryption of $K8SHA_BACKUP_BUCKET; uploading with the bucket default"
+    return 0
+  fi
+  if [[ "$key" != "None" ]]; then printf '%s' "$key"; fi
+}
+
+# etcd_backup_put FILE KEY METADATA : upload one object with its metadata, SSE-KMS under
+# K8SHA_BACKUP_SSE_KEY when set (etcd_backup_run resolves it once per run).
 etcd_backup_put() {
+  local sse_args=()
+  if [[ -n "${K8SHA_BACKUP_SSE_KEY:-}" ]]; then sse_args=(--sse aws:kms --sse-kms-key-id "$K8SHA_BACKUP_SSE_KEY"); fi
   log "uploading s3://$K8SHA_BACKUP_BUCKET/$2"
-  retry etcd_backup_aws s3 cp --only-show-errors --metadata "$3" "$1" "s3://$K8SHA_BACKUP_BUCKET/$2"
+  retry etcd_backup_aws s3 cp --only-show-errors "${sse_args[@]}" --metadata "$3" "$1" \
+    "s3://$K8SHA_BACKUP_BUCKET/$2"
 }
 
 # etcd_backup_upload FILE NOW_EPOCH METADATA : all/ always, hourly/ and daily/ when first of period.
@@ -133,7 +162,7 @@ etcd_backup_upload() {
 # etcd_backup_run : the backup itself; every failure returns non-zero (no `set -e` reliance: the
 # caller runs it in an `if`, where bash disables errexit).
 etcd_backup_run() {
-  local rc=0 base work snap status revision version now endpoint="${K8SHA_ETCD_ENDPOINT:-}"
+  local rc=0 base work snap status revision version now K8SHA_BACKUP_SSE_KEY endpoint="${K8SHA_ETCD_ENDPOINT:-}"
   [[ -n "${K8SHA_BACKUP_BUCKET:-}" && -n "${K8SHA_BACKUP_PREFIX:-}" && -n "$endpoint" &&
     -n "${K8SHA_METRICS_NAMESPACE:-}" ]] || {
     log "K8SHA_BACKUP_BUCKET, K8SHA_BACKUP_PREFIX, K8SHA_ETCD_ENDPOINT and K8SHA_METRICS_NAMESPACE must be set"
@@ -172,6 +201,8 @@ etcd_backup_run() {
   fi
   revision="$(etcd_json_field "$status" revision)"
   log "snapshot verified: $status"
+  K8SHA_BACKUP_SSE_KEY="$(etcd_backup_kms_key)"
+  if [[ -z "$K8SHA_BACKUP_SSE_KEY" ]]; then log "no KMS key for the upload; the bucket default encryption applies"; fi
   if ! { gzip -n -c "$snap" >"$snap.gz" && gzip -t "$snap.gz" &&
     etcd_backup_upload "$snap.gz" "$now" \
       "revision=$revision,member=${K8SHA_ETCD_MEMBER:-$(hostname)},etcd-version=${version:-unknown}"; }; then

@@ -2,9 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ec2TrustPolicy, type PolicyDocument } from "./policyDocument";
 
-/** AWS managed policy that lets Session Manager reach the instance: the only shell access, no SSH keys. */
-export const SSM_MANAGED_INSTANCE_POLICY = "AmazonSSMManagedInstanceCore";
-
 export interface NodeRoleArgs {
   /** The role's inline policy (masterPolicy() / workerPolicy()). */
   policy: pulumi.Input<PolicyDocument>;
@@ -16,14 +13,16 @@ export interface NodeRoleArgs {
 
 /**
  * An EC2 instance role with its instance profile: trusted by ec2.amazonaws.com only, one
- * inline least-privilege policy, and AmazonSSMManagedInstanceCore for Session Manager.
+ * inline least-privilege policy and nothing else. Session Manager (the only shell access, no
+ * SSH keys) is a statement of that policy: the managed AmazonSSMManagedInstanceCore would also
+ * allow ssm:GetParameter(s) on every parameter of the account (components/iam/nodeStatements.ts).
  */
 export class NodeRole extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
   public readonly roleName: pulumi.Output<string>;
   /**
-   * Instance profile name for launch templates. It resolves only once the inline policy and
-   * the SSM attachment exist, so instances never boot with a half-permissioned role.
+   * Instance profile name for launch templates. It resolves only once the inline policy
+   * exists, so instances never boot with a half-permissioned role.
    */
   public readonly instanceProfileName: pulumi.Output<string>;
   /** Instance profile ARN (same readiness guarantee as the name). */
@@ -45,23 +44,13 @@ export class NodeRole extends pulumi.ComponentResource {
       { role: role.id, policy: pulumi.output(args.policy).apply((doc) => JSON.stringify(doc)) },
       { parent: this },
     );
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
-    const ssmCore = new aws.iam.RolePolicyAttachment(
-      `${name}-ssm-core`,
-      {
-        role: role.name,
-        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${SSM_MANAGED_INSTANCE_POLICY}`,
-      },
-      { parent: this },
-    );
     const profile = new aws.iam.InstanceProfile(
       `${name}-profile`,
       { role: role.name, tags: args.tags },
       { parent: this },
     );
 
-    const whenReady = <T>(value: pulumi.Output<T>) =>
-      pulumi.all([value, inline.id, ssmCore.id]).apply(([v]) => v);
+    const whenReady = <T>(value: pulumi.Output<T>) => pulumi.all([value, inline.id]).apply(([v]) => v);
     this.roleArn = role.arn;
     this.roleName = role.name;
     this.instanceProfileName = whenReady(profile.name);

@@ -3,7 +3,20 @@
  * so tests and docs can inspect every statement without Pulumi.
  */
 import { METRICS_NAMESPACE } from "../../base/metrics";
-import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import { TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import {
+  type BootBundleLocation,
+  bootBundleStatement,
+  clusterTagCondition,
+  denyParametersOutsideCluster,
+  normaliseS3Prefix,
+  PARAMETER_READ_ACTIONS,
+  sessionManagerStatement,
+  tagBootStatusStatement,
+} from "./nodeStatements";
+
+export { type BootBundleLocation, normaliseS3Prefix, SESSION_MANAGER_ACTIONS } from "./nodeStatements";
+
 import {
   type AccountScope,
   ec2Arn,
@@ -19,14 +32,6 @@ export interface BackupLocation {
   /** `arn:aws:s3:::<bucket>` */
   bucketArn: string;
   /** Key prefix of this cluster's snapshots, e.g. `etcd/<cluster>/`. */
-  prefix: string;
-}
-
-/** Where the node's boot bundles live (components/bootBundle.ts). */
-export interface BootBundleLocation {
-  /** `arn:aws:s3:::<bucket>` */
-  bucketArn: string;
-  /** Key prefix of the cluster's bundles, `<cluster>/boot/`. */
   prefix: string;
 }
 
@@ -58,19 +63,41 @@ export interface WorkerPolicyArgs extends AccountScope {
   bootBundle: BootBundleLocation;
 }
 
-/** Normalises an S3 key prefix to `a/b/` (no leading slash, one trailing slash). */
-export function normaliseS3Prefix(prefix: string): string {
-  const trimmed = prefix.replace(/^\/+/, "").replace(/\/+$/, "");
-  return trimmed === "" ? "" : `${trimmed}/`;
+/**
+ * Snapshots are SSE-KMS under the cluster key (components/clusterBucket.ts): uploading needs
+ * kms:GenerateDataKey (and kms:Decrypt to complete a multipart upload), downloading for a restore
+ * kms:Decrypt. Only through S3, and only for this bucket: with an S3 Bucket Key the encryption
+ * context `aws:s3:arn` is the bucket ARN, without one the object ARN under the snapshot prefix.
+ */
+function backupKmsStatement(args: MasterPolicyArgs, backup: BackupLocation): PolicyStatement {
+  return {
+    Sid: "EtcdBackupKms",
+    Effect: "Allow",
+    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    Resource: [args.kmsKeyArn],
+    Condition: {
+      StringEquals: { "kms:ViaService": `s3.${args.region}.amazonaws.com` },
+      StringLike: {
+        "kms:EncryptionContext:aws:s3:arn": [
+          backup.bucketArn,
+          `${backup.bucketArn}/${normaliseS3Prefix(backup.prefix)}*`,
+        ],
+      },
+    },
+  };
 }
-
-const clusterTagCondition = (clusterName: string) => ({
-  StringEquals: { [`aws:ResourceTag/${TAG_CLUSTER}`]: clusterName },
-});
 
 function backupStatements(backup: BackupLocation): PolicyStatement[] {
   const prefix = normaliseS3Prefix(backup.prefix);
   return [
+    {
+      // The backup reads the bucket's default KMS key and names it on every upload, so the
+      // node needs no key ARN in its user-data (cloud-init/lib/etcd-backup.sh).
+      Sid: "EtcdBackupEncryptionConfig",
+      Effect: "Allow",
+      Action: ["s3:GetEncryptionConfiguration"],
+      Resource: [backup.bucketArn],
+    },
     {
       Sid: "EtcdBackupObjects",
       Effect: "Allow",
@@ -85,36 +112,6 @@ function backupStatements(backup: BackupLocation): PolicyStatement[] {
       Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
     },
   ];
-}
-
-/**
- * GetObject on the bundle prefix only: no listing, no writes, and nothing else in the bucket
- * (workers must not read etcd snapshots). Bundles are SSE-S3, so no KMS permission is needed.
- */
-function bootBundleStatement(location: BootBundleLocation): PolicyStatement {
-  return {
-    Sid: "ReadBootBundle",
-    Effect: "Allow",
-    Action: ["s3:GetObject"],
-    Resource: [`${location.bucketArn}/${normaliseS3Prefix(location.prefix)}*`],
-  };
-}
-
-/**
- * Every node reports its boot outcome as the tag `k8sha.io/boot-status` on itself: only that
- * tag key, only on this cluster's instances.
- */
-function tagBootStatusStatement(clusterName: string, instances: string): PolicyStatement {
-  return {
-    Sid: "TagBootStatus",
-    Effect: "Allow",
-    Action: ["ec2:CreateTags"],
-    Resource: [instances],
-    Condition: {
-      ...clusterTagCondition(clusterName),
-      "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_BOOT_STATUS] },
-    },
-  };
 }
 
 /**
@@ -143,6 +140,10 @@ function assignStableAddressStatement(args: MasterPolicyArgs): PolicyStatement {
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
 export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
   const instances = ec2InstancesArn(args);
+  const ownMember = {
+    [`aws:ResourceTag/${TAG_ROLE}`]: "master",
+    [`aws:ResourceTag/${TAG_ETCD_MEMBER}`]: args.stableAddress.member,
+  };
   const statements: PolicyStatement[] = [
     {
       // Only its own volume, and only while that volume is tagged for this cluster: a master
@@ -154,12 +155,15 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       Condition: clusterTagCondition(args.clusterName),
     },
     {
-      // Attach is authorised on the volume AND the instance; the instance must be this cluster's.
-      Sid: "AttachToClusterInstances",
+      // Attach is authorised on the volume AND the instance (both resource types of
+      // AttachVolume/DetachVolume take aws:ResourceTag in the service authorization reference).
+      // The instance must be a master of this cluster for the same etcd member: the volume can
+      // never go onto a worker or another member's master.
+      Sid: "AttachToOwnMemberInstance",
       Effect: "Allow",
       Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
       Resource: [instances],
-      Condition: clusterTagCondition(args.clusterName),
+      Condition: { StringEquals: { ...clusterTagCondition(args.clusterName).StringEquals, ...ownMember } },
     },
     {
       // Describe* has no resource-level permissions in EC2: "*" is the only valid resource.
@@ -169,7 +173,7 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       Resource: "*",
     },
     assignStableAddressStatement(args),
-    tagBootStatusStatement(args.clusterName, instances),
+    tagBootStatusStatement(args.clusterName, instances, ownMember),
     {
       Sid: "ReadClusterParameters",
       Effect: "Allow",
@@ -183,9 +187,11 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       Action: ["ssm:PutParameter"],
       Resource: [ssmParameterArn(args, `${args.ssmPrefix}/state/*`)],
     },
+    denyParametersOutsideCluster(args, args.ssmPrefix),
     kmsDecryptViaSsm("DecryptClusterParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/*`),
     bootBundleStatement(args.bootBundle),
-    ...(args.backup ? backupStatements(args.backup) : []),
+    ...(args.backup ? [...backupStatements(args.backup), backupKmsStatement(args, args.backup)] : []),
+    sessionManagerStatement(),
     {
       // PutMetricData has no resource-level permissions; the namespace condition is the scope.
       Sid: "PutNodeMetrics",
@@ -216,22 +222,20 @@ export function workerPolicyDocument(args: WorkerPolicyArgs): PolicyDocument {
         Resource: [ssmParameterArn(args, `${args.ssmPrefix}/join/*`)],
       },
       {
-        // AmazonSSMManagedInstanceCore (Session Manager) allows ssm:GetParameter(s) on "*".
-        // The KMS condition below already stops decryption; this explicit deny also hides
-        // the ciphertext and metadata of master-only parameters.
+        // The KMS condition below already stops decryption; this explicit deny also hides the
+        // ciphertext and metadata of master-only parameters, whatever else the role is given.
         Sid: "DenyMasterOnlyParameters",
         Effect: "Deny",
-        Action: [
-          "ssm:GetParameter",
-          "ssm:GetParameters",
-          "ssm:GetParametersByPath",
-          "ssm:GetParameterHistory",
-        ],
+        Action: PARAMETER_READ_ACTIONS,
         Resource: masterOnly.map((path) => ssmParameterArn(args, path)),
       },
+      denyParametersOutsideCluster(args, args.ssmPrefix),
       kmsDecryptViaSsm("DecryptJoinParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/join/*`),
       bootBundleStatement(args.bootBundle),
-      tagBootStatusStatement(args.clusterName, ec2InstancesArn(args)),
+      tagBootStatusStatement(args.clusterName, ec2InstancesArn(args), {
+        [`aws:ResourceTag/${TAG_ROLE}`]: "worker",
+      }),
+      sessionManagerStatement(),
     ],
   };
 }

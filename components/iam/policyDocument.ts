@@ -9,8 +9,13 @@ export interface PolicyStatement {
   Sid: string;
   Effect: "Allow" | "Deny";
   Action: string[];
-  /** `"*"` only for actions without resource-level permissions (said in the Sid's comment). */
-  Resource: string[] | "*";
+  /**
+   * `"*"` only for actions without resource-level permissions (said in the Sid's comment).
+   * Absent only in a Deny that names what it spares with `NotResource`.
+   */
+  Resource?: string[] | "*";
+  /** Deny statements only: everything except these ARNs. */
+  NotResource?: string[];
   Condition?: PolicyCondition;
 }
 

@@ -13,6 +13,8 @@ export interface EtcdVolumeArgs {
   availabilityZone: pulumi.Input<string>;
   /** Volume type, size, IOPS, throughput. */
   volume: EtcdVolumeConfig;
+  /** ARN of the KMS key that encrypts the volume (the AWS-managed EBS key, `ebsKeyArn`). */
+  kmsKeyArn: pulumi.Input<string>;
   /** The owning node's tags (`nodeTags`, with the etcd-member tag); `Name` is replaced by the volume's. */
   tags: Record<string, string>;
   /** Keep the volume when Pulumi deletes or replaces it (default true: it holds the member's data). */
@@ -30,12 +32,14 @@ export interface EtcdVolume {
 /**
  * One etcd member's encrypted EBS volume in its zone, registered under the caller's
  * `opts.parent`. It is never deleted implicitly, and a replacement is created before the old
- * volume goes: losing the volume loses the member's data.
+ * volume goes: losing the volume loses the member's data. The key is named explicitly but
+ * ignored after creation: the key of an existing volume cannot change in place, and a volume
+ * created under an earlier default key must not be replaced by an empty one.
  */
 export function createEtcdVolume(
   name: string,
   args: EtcdVolumeArgs,
-  opts: Omit<pulumi.CustomResourceOptions, "retainOnDelete" | "deleteBeforeReplace">,
+  opts: Omit<pulumi.CustomResourceOptions, "retainOnDelete" | "deleteBeforeReplace" | "ignoreChanges">,
 ): EtcdVolume {
   const config = args.volume;
   const volume = new aws.ebs.Volume(
@@ -48,12 +52,14 @@ export function createEtcdVolume(
       // Throughput is a gp3-only setting; io1/io2 reject it.
       throughput: config.type === "gp3" ? config.throughputMiBps : undefined,
       encrypted: true,
+      kmsKeyId: args.kmsKeyArn,
       tags: { ...args.tags, Name: `${args.clusterName}-etcd-${args.member}` },
     },
     {
       ...opts,
       retainOnDelete: args.retainOnDelete ?? MASTER_GROUP_DEFAULTS.retainEtcdVolumeOnDelete,
       deleteBeforeReplace: false,
+      ignoreChanges: ["kmsKeyId"],
     },
   );
   return { volume, attachScope: { etcdVolumeArn: volume.arn } };

@@ -18,18 +18,26 @@ export interface HardenedLaunchTemplateArgs {
   rootVolumeGiB: pulumi.Input<number>;
   /** Root device name of the AMI; Ubuntu's by default. */
   rootDeviceName?: pulumi.Input<string>;
-  /** IMDSv2 hop limit: 1 keeps pods off IMDS entirely, 2 (default) allows one bridge hop. Max 2. */
+  /** IMDSv2 hop limit: 1 (default) keeps pods off IMDS entirely, 2 allows one bridge hop. Max 2. */
   metadataHopLimit?: 1 | 2;
-  /** Tags on the template and, through tag specifications, on the instance and its volumes. */
+  /** ARN of the KMS key that encrypts the root volume (the AWS-managed EBS key, `ebsKeyArn`). */
+  ebsKmsKeyArn: pulumi.Input<string>;
+  /** Tags on the template and, through tag specifications, on the instance and its network interfaces. */
   tags: Record<string, pulumi.Input<string>>;
+  /**
+   * Tags on the root volume (the only volume a launch creates; an etcd volume is its own
+   * resource). Absent: `tags`.
+   */
+  rootVolumeTags?: Record<string, pulumi.Input<string>>;
 }
 
 /**
  * The hardening every node shares, as plain launch-template args so tests and the node group
  * builder can reuse it: IMDSv2 required, instance tags kept out of IMDS (nothing reads them
  * there, and they would expose cluster layout to every pod allowed a metadata hop), no SSH
- * key pair (access is SSM Session Manager), encrypted root volume with the AWS-managed
- * EBS key (usable by the Auto Scaling service role without a key-policy grant).
+ * key pair (access is SSM Session Manager), root volume encrypted with the AWS-managed EBS
+ * key named explicitly (usable by the Auto Scaling service role without a key-policy grant,
+ * see `EBS_KEY_ALIAS`), IMDS hop limit 1 unless a caller documents a need for 2.
  */
 export function hardenedLaunchTemplateArgs(args: HardenedLaunchTemplateArgs): aws.ec2.LaunchTemplateArgs {
   const hopLimit = args.metadataHopLimit ?? LAUNCH_TEMPLATE_DEFAULTS.metadataHopLimit;
@@ -53,6 +61,7 @@ export function hardenedLaunchTemplateArgs(args: HardenedLaunchTemplateArgs): aw
           volumeSize: args.rootVolumeGiB,
           volumeType: LAUNCH_TEMPLATE_DEFAULTS.rootVolumeType,
           encrypted: "true",
+          kmsKeyId: args.ebsKmsKeyArn,
           deleteOnTermination: "true",
         },
       },
@@ -60,10 +69,11 @@ export function hardenedLaunchTemplateArgs(args: HardenedLaunchTemplateArgs): aw
     monitoring: { enabled: true },
     // The ASG references an explicit version; new versions apply to the next launch only.
     updateDefaultVersion: true,
-    tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
-      resourceType,
-      tags: args.tags,
-    })),
+    tagSpecifications: [
+      { resourceType: "instance", tags: args.tags },
+      { resourceType: "volume", tags: args.rootVolumeTags ?? args.tags },
+      { resourceType: "network-interface", tags: args.tags },
+    ],
     tags: args.tags,
   };
 }

@@ -99,6 +99,10 @@ export interface MasterArgs extends MasterSharedArgs {
   retainEtcdVolumeOnDelete?: boolean;
   /** AMI id (see `nodeImageId`). */
   imageId: pulumi.Input<string>;
+  /** Keep the launch template's image id after creation: set when `imageId` was looked up, not configured. */
+  keepImageId?: boolean;
+  /** ARN of the KMS key of the root and etcd volumes (`ebsKeyArn`). */
+  ebsKmsKeyArn: pulumi.Input<string>;
   /** Account of the IAM resource ARNs (the region is `boot.region`). */
   accountId: pulumi.Input<string>;
   /** Partition of the IAM resource ARNs (default `aws`). */
@@ -138,6 +142,7 @@ export class Master extends pulumi.ComponentResource {
         member,
         availabilityZone: args.availabilityZone,
         volume: args.etcdVolume,
+        kmsKeyArn: args.ebsKmsKeyArn,
         tags,
         retainOnDelete: args.retainEtcdVolumeOnDelete,
       },
@@ -187,7 +192,9 @@ export class Master extends pulumi.ComponentResource {
           securityGroupIds: args.securityGroupIds,
           userDataBase64: masterUserData(args, etcd.volume.id),
           rootVolumeGiB: args.rootVolumeGiB,
+          ebsKmsKeyArn: args.ebsKmsKeyArn,
         },
+        keepImageId: args.keepImageId,
         placement: pinnedToZone(args.subnetId),
         groupName: nodeName,
         healthCheckGraceSeconds: MASTER_GROUP_DEFAULTS.healthCheckGraceSeconds,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { createHardenedLaunchTemplate, type HardenedLaunchTemplateArgs } from "./launchTemplate";
 import { type MixedInstancesArgs, mixedInstancesPolicy } from "./mixedInstances";
+import { rootVolumeTags } from "./nodeTags";
 
 /** How many instances a group runs, where, and how AWS replaces them (see `pinnedToZone`). */
 export interface NodeGroupPlacement {
@@ -23,13 +24,21 @@ export interface NodeGroupArgs {
    * network interface it launches, and on the ASG, which propagates them at launch too.
    */
   tags: Record<string, string>;
-  /** The hardened launch template's settings (its tags are `tags`). */
-  launchTemplate: Omit<HardenedLaunchTemplateArgs, "tags">;
+  /** The hardened launch template's settings (its tags are `tags`, the root volume's `rootVolumeTags`). */
+  launchTemplate: Omit<HardenedLaunchTemplateArgs, "tags" | "rootVolumeTags">;
+  /**
+   * Keep the template's image id as first created (`ignoreChanges: ["imageId"]`): for an image
+   * looked up at deploy time, so a new Canonical release does not roll the nodes by itself.
+   */
+  keepImageId?: boolean;
   /** Size, subnets and replacement order. */
   placement: NodeGroupPlacement;
   /** Several instance types and a spot share; absent: the ASG launches the template's own type. */
   mixedInstances?: MixedInstancesArgs;
-  /** A fixed ASG name; absent lets Pulumi derive one from the resource name. */
+  /**
+   * A fixed ASG name; absent lets Pulumi derive a unique one. A fixed name is taken until the
+   * old group is gone, so the group is then replaced delete-before-create.
+   */
   groupName?: string;
   /** Seconds after launch before EC2 health checks count: first boot (kubeadm) must fit in it. */
   healthCheckGraceSeconds: number;
@@ -85,8 +94,8 @@ export function groupTags(
 export function createNodeGroup(name: string, args: NodeGroupArgs, opts: NodeGroupOptions): NodeGroup {
   const launchTemplate = createHardenedLaunchTemplate(
     `${name}-lt`,
-    { ...args.launchTemplate, tags: args.tags },
-    { ...opts, dependsOn: args.bootPrerequisites },
+    { ...args.launchTemplate, tags: args.tags, rootVolumeTags: rootVolumeTags(args.tags) },
+    { ...opts, dependsOn: args.bootPrerequisites, ignoreChanges: args.keepImageId ? ["imageId"] : undefined },
   );
   const version = launchTemplate.latestVersion.apply(String);
   const templateRef = { id: launchTemplate.id, version };
@@ -116,7 +125,12 @@ export function createNodeGroup(name: string, args: NodeGroupArgs, opts: NodeGro
       instanceRefresh: args.instanceRefresh,
       tags: groupTags(args.tags, args.groupOnlyTags),
     },
-    { ...opts, dependsOn, ignoreChanges: args.ignoreChanges },
+    {
+      ...opts,
+      dependsOn,
+      ignoreChanges: args.ignoreChanges,
+      deleteBeforeReplace: args.groupName !== undefined ? true : opts.deleteBeforeReplace,
+    },
   );
   return { launchTemplate, launchTemplateVersion: version, group };
 }

@@ -1,4 +1,4 @@
-import { baseTags, TAG_ROLE } from "../../base/tags";
+import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 
 /** The `k8sha.io/role` values. IAM conditions and the policy pack match on them, so they are a closed set. */
 export type NodeRoleTag = "master" | "worker";
@@ -32,4 +32,15 @@ export function nodeTags(args: NodeTagsArgs): Record<string, string> {
     ...args.roleTags,
     Name: args.name,
   };
+}
+
+/**
+ * The root volume's tags: the node's, minus the etcd-member tag (that tag marks a member's data
+ * volume, and the root volume is not one) and with `Name` `<node>-root`, so the console and any
+ * tag filter can tell a node's root volume from its etcd volume.
+ */
+export function rootVolumeTags(tags: Record<string, string>): Record<string, string> {
+  const { [TAG_ETCD_MEMBER]: _member, Name: name, ...rest } = tags;
+  if (name === undefined) throw new Error("rootVolumeTags: the node's tags have no Name (see nodeTags)");
+  return { ...rest, Name: `${name}-root` };
 }

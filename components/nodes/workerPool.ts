@@ -43,6 +43,10 @@ export interface WorkerPoolArgs {
   subnetIds: pulumi.Input<string>[];
   /** AMI id (see `nodeImageId`). */
   imageId: pulumi.Input<string>;
+  /** Keep the launch template's image id after creation: set when `imageId` was looked up, not configured. */
+  keepImageId?: boolean;
+  /** ARN of the KMS key of the root volume (`ebsKeyArn`). */
+  ebsKmsKeyArn: pulumi.Input<string>;
   /** Instance profile of the shared worker role. */
   instanceProfileName: pulumi.Input<string>;
   /** The workers' security group(s). */
@@ -128,7 +132,9 @@ export class WorkerPool extends pulumi.ComponentResource {
           userDataBase64: userData,
           rootVolumeGiB: args.rootVolumeGiB ?? d.rootVolumeGiB,
           metadataHopLimit: args.metadataHopLimit ?? WORKER_GROUP_DEFAULTS.metadataHopLimit,
+          ebsKmsKeyArn: args.ebsKmsKeyArn,
         },
+        keepImageId: args.keepImageId,
         placement: {
           minSize: args.minSize ?? d.minSize,
           maxSize: args.maxSize ?? d.maxSize,

@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../../config/types";
 import type { BootBundle } from "../bootBundle";
 import { nodeImageId } from "./ami";
+import { ebsKeyArn } from "./ebsKey";
 import { workerInstanceRole } from "./instanceRole";
 import { WorkerPool } from "./workerPool";
 
@@ -52,7 +53,9 @@ export function createWorkerPools(
     },
     { parent },
   );
-  const imageId = nodeImageId({}, { parent });
+  // `imageId` when configured; else looked up now and kept by each template (docs/workers.md "Node image").
+  const imageId = nodeImageId({ imageId: spec.imageId }, { parent });
+  const ebsKmsKeyArn = ebsKeyArn({ parent });
   return spec.workerPools.map(
     (pool) =>
       new WorkerPool(
@@ -63,6 +66,8 @@ export function createWorkerPools(
           poolName: pool.name,
           subnetIds: args.subnetIds,
           imageId,
+          keepImageId: spec.imageId === undefined,
+          ebsKmsKeyArn,
           instanceProfileName: role.instanceProfileName,
           securityGroupIds: [args.securityGroupId],
           boot: {

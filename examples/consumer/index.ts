@@ -1,19 +1,19 @@
 /**
- * A Pulumi program that reuses k8s-ha-aws as a library. In a real project the import is
- *   import { Cluster, ... } from "k8s-ha-aws";
- * after `npm install git+https://<host>/<owner>/k8s-ha-aws.git#<tag>`; inside this repository
- * it imports the same entry point by path so it is type-checked and tested with the source.
+ * A Pulumi program that reuses k8s-ha-aws as a library, imported by its package name as any
+ * project does after `npm install git+https://<host>/<owner>/k8s-ha-aws.git#<tag>`. Inside this
+ * repository the name maps to the source entry point (tsconfig.json `paths`, jest.config.js
+ * `moduleNameMapper`), so the example is type-checked and tested with the source; see README.md.
  *
  * What it changes from the defaults: the API load balancer is internal (reachable only from
  * the VPC or a peered network), and there are two worker pools: an on-demand "system" pool
  * tainted for cluster add-ons and a mostly-spot "batch" pool.
  */
-import { API_PORT, Cluster, type ClusterArgs } from "../../components/index";
+import { API_PORT, Cluster, type ClusterArgs } from "k8s-ha-aws";
 
 const region = "eu-central-1";
 const zones = ["eu-central-1a", "eu-central-1b", "eu-central-1c"];
 
-// Only what differs from the defaults (components/defaults.ts): everything else, from the
+// Only what differs from the defaults (config/defaults.ts): everything else, from the
 // master count to the etcd volume and the CNI, is filled in and validated by the Cluster.
 const clusterArgs: ClusterArgs = {
   clusterName: "consumer",

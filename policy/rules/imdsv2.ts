@@ -2,8 +2,11 @@ import { asNumber, asRecord } from "../props";
 import type { ResourcePolicy } from "../types";
 
 export const LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate";
-/** One hop for the host, one for a container runtime bridge; more lets pods steal node credentials. */
-export const MAX_IMDS_HOP_LIMIT = 2;
+/**
+ * One hop: the host itself (kubelet, the boot, hostNetwork add-ons). A second hop would let any
+ * pod behind the container bridge reach IMDS and take the node's instance role.
+ */
+export const MAX_IMDS_HOP_LIMIT = 1;
 
 export const imdsv2Required: ResourcePolicy = {
   kind: "resource",

@@ -74,6 +74,43 @@ test("PR: the synth folder of each stack is uploaded as an artifact", () => {
   expect(upload.with?.path).toBe(`synth-out/${gha("matrix.stack")}/`);
 });
 
+test("PR: the base branch is synthesized too and the bounded diff goes to the job summary and a PR comment", () => {
+  const synth = load("pr-preview.yml").jobs.synth;
+  const steps = synth.steps ?? [];
+  const at = (pick: (s: Step) => boolean) => steps.findIndex(pick);
+  const baseCheckout = at(
+    (s) => s.uses?.startsWith("actions/checkout@") === true && s.with?.ref !== undefined,
+  );
+  expect(steps[baseCheckout]?.with).toMatchObject({
+    ref: gha("github.event.pull_request.base.sha"),
+    path: "base-checkout",
+  });
+  const baseSynth = at((s) =>
+    /npm run synth -- "\$STACK" --out "\.\.\/synth-base\/\$STACK"/.test(s.run ?? ""),
+  );
+  const diff = at((s) =>
+    /bash scripts\/synth-diff\.sh "synth-base\/\$STACK" "synth-out\/\$STACK" .* \d+ > "synth-diff-\$STACK\.md"/.test(
+      s.run ?? "",
+    ),
+  );
+  const summary = at((s) => /cat "synth-diff-\$STACK\.md" >> "\$GITHUB_STEP_SUMMARY"/.test(s.run ?? ""));
+  const comment = steps.find((s) => s.uses?.startsWith("marocchino/sticky-pull-request-comment@"));
+  expect(baseCheckout).toBeGreaterThan(0);
+  expect(baseSynth).toBeGreaterThan(baseCheckout);
+  expect(diff).toBeGreaterThan(baseSynth);
+  expect(summary).toBeGreaterThan(diff);
+  expect(comment?.with).toMatchObject({
+    header: `synth-diff-${gha("matrix.stack")}`,
+    path: `synth-diff-${gha("matrix.stack")}.md`,
+  });
+  // Forks have a read-only token: the comment is skipped for them, the job summary is not.
+  expect((comment as Step & { if?: string }).if).toBe(
+    "github.event.pull_request.head.repo.full_name == github.repository",
+  );
+  expect(synth.permissions).toMatchObject({ "pull-requests": "write", contents: "read" });
+  expect(fs.existsSync(path.join(PROJECT_ROOT, "scripts", "synth-diff.sh"))).toBe(true);
+});
+
 test("merge: dev is deployed, prod only after dev through the protected production environment", () => {
   const wf = load("deploy.yml");
   expect(wf.on).toEqual({ push: { branches: ["main"] } });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { METRICS_NAMESPACE } from "../../base/metrics";
 import { ETCDCTL_BIN, type EtcdMemberSpec, EtcdTestCluster, run } from "../support/etcdCluster";
-import { S3TestServer } from "../support/s3";
+import { AWS_CLI, S3TestServer } from "../support/s3";
 
 const LIB = resolve(__dirname, "../../cloud-init/lib");
 const PREFIX = "dev/etcd/";
@@ -158,4 +158,38 @@ test("a damaged snapshot is refused by the real verification and nothing is uplo
 
   expect(await s3.listKeys()).toEqual(before);
   expect(metrics().filter((l) => l.includes("EtcdBackupFailed"))).toHaveLength(failuresBefore + 2);
+});
+
+test("uploads name the cluster's KMS key (SSE-KMS); s3rver accepts the headers; the bucket default is used when none is known", async () => {
+  leader = await findLeader();
+  const key = "arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0000-4000-8000-000000000000";
+  // The real AWS CLI, behind a recorder of its arguments (s3rver ignores SSE and keeps no trace of it).
+  const calls = join(work, "aws-calls.log");
+  const recorder = writeExecutable(
+    "aws-recorder",
+    `#!/bin/bash\nprintf '%s\\n' "$*" >>"${calls}"\nexec ${AWS_CLI} "$@"\n`,
+  );
+  const at = T0 + 5 * 3600;
+  const withKey = await backup(leader, at, { K8SHA_AWS: recorder, K8SHA_BACKUP_KMS_KEY_ID: key });
+  expect({ code: withKey.code, stderr: withKey.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+  const copies = readFileSync(calls, "utf8")
+    .split("\n")
+    .filter((l) => / s3 cp /.test(` ${l} `));
+  // all/ and hourly/ (a new hour of a day that already has its daily copy).
+  expect(copies).toHaveLength(2);
+  for (const line of copies) expect(line).toContain(`--sse aws:kms --sse-kms-key-id ${key}`);
+  const name = `20240501T150500Z-${leader.name}.db.gz`;
+  expect(await s3.listKeys()).toEqual(
+    expect.arrayContaining([`${PREFIX}all/${name}`, `${PREFIX}hourly/${name}`]),
+  );
+
+  // No key given: the backup asks the bucket for its default KMS key. s3rver does not implement
+  // get-bucket-encryption, so the upload goes without flags and the bucket default applies.
+  rmSync(calls, { force: true });
+  const withoutKey = await backup(leader, at + 60, { K8SHA_AWS: recorder });
+  expect(withoutKey.code).toBe(0);
+  const log = readFileSync(calls, "utf8");
+  expect(log).toContain("s3api get-bucket-encryption");
+  expect(log).not.toContain("--sse");
+  expect(withoutKey.stderr).toContain("the bucket default encryption applies");
 });

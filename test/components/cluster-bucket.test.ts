@@ -16,11 +16,14 @@ beforeAll(async () => {
   bucketArn = String(only("aws:s3/bucket:Bucket").state.arn);
 }, 60000);
 
-function only(type: string): RegisteredResource {
-  const found = ofType(result, type);
+/** The one resource of `type` that is a direct child of the cluster bucket component. */
+function only(type: string, parentType = "k8sha:storage:ClusterBucket", from = result): RegisteredResource {
+  const parents = ofType(from, parentType).map((p) => p.urn);
+  const found = ofType(from, type).filter((r) => type === parentType || parents.includes(String(r.parent)));
   expect(found).toHaveLength(1);
   return found[0] as RegisteredResource;
 }
+const LOGS = "k8sha:storage:AccessLogBucket";
 
 interface Statement {
   Sid?: string;
@@ -74,14 +77,22 @@ test("bucket is private, owner-enforced, versioned, encrypted and kept on destro
     objectOwnership: "BucketOwnerEnforced",
   });
   const sse = only("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
-  expect(sse.inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+  // Snapshots hold every Secret: SSE-KMS under the cluster key, with an S3 Bucket Key.
+  const key = only("aws:kms/key:Key", "k8sha:pki:ClusterSecrets");
+  expect(sse.inputs.rules).toEqual([
+    {
+      applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn },
+      bucketKeyEnabled: true,
+    },
+  ]);
 });
 
 test("bucket policy denies every non-TLS request on the bucket and its objects", () => {
   const policy = JSON.parse(String(only("aws:s3/bucketPolicy:BucketPolicy").inputs.policy)) as {
     Statement: (Statement & { Principal: unknown })[];
   };
-  expect(policy.Statement).toEqual([
+  // The snapshot-encryption denies are proven in cluster-bucket-policy.test.ts.
+  expect(policy.Statement.filter((st) => st.Action === "s3:*")).toEqual([
     expect.objectContaining({
       Effect: "Deny",
       Principal: "*",
@@ -90,6 +101,7 @@ test("bucket policy denies every non-TLS request on the bucket and its objects",
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     }),
   ]);
+  expect(policy.Statement.map((st) => st.Sid)).toContain("DenySnapshotsWithoutKms");
 });
 
 test("lifecycle expires all/, hourly/, daily/ after the configured days, plus noncurrent and multipart", () => {
@@ -142,6 +154,9 @@ test("every master may write and read only under the cluster prefix, and delete 
           expect(s.Condition).toEqual({ StringLike: { "s3:prefix": [`${PREFIX}*`] } });
         } else if (s.Sid === "ReadBootBundle") {
           expect(s).toEqual(bootOnly);
+        } else if (s.Sid === "EtcdBackupEncryptionConfig") {
+          expect(s.Action).toEqual(["s3:GetEncryptionConfiguration"]);
+          expect(resource).toBe(bucketArn);
         } else {
           expect(resource).toBe(`${bucketArn}/${PREFIX}*`);
         }
@@ -164,3 +179,75 @@ test("masters get the bucket, prefix and interval in node.env; the stack exports
     expect(doc).toContain(`BACKUP_INTERVAL_MINUTES='${RETENTION.intervalMinutes}'`);
   }
 });
+
+test("server access logs go to a private, TLS-only, SSE-S3, versioned log bucket that expires them", () => {
+  const logs = only(LOGS, LOGS);
+  expect(logs.parent).toBe(only("k8sha:storage:ClusterBucket", "k8sha:storage:ClusterBucket").urn);
+  const logBucket = only("aws:s3/bucket:Bucket", LOGS);
+  expect(String(logBucket.inputs.bucketPrefix)).toBe("dev-s3-access-logs-");
+  const logArn = String(logBucket.state.arn);
+  const logging = only("aws:s3/bucketLogging:BucketLogging", LOGS);
+  expect(logging.inputs).toMatchObject({
+    bucket: `${only("aws:s3/bucket:Bucket").name}-id`,
+    targetBucket: `${logBucket.name}-id`,
+    targetPrefix: "dev/s3-access/",
+  });
+  // S3 server access log delivery supports SSE-S3 destinations only, not SSE-KMS.
+  expect(
+    only("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", LOGS)
+      .inputs.rules,
+  ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+  expect(only("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", LOGS).inputs).toMatchObject({
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  expect(only("aws:s3/bucketOwnershipControls:BucketOwnershipControls", LOGS).inputs.rule).toEqual({
+    objectOwnership: "BucketOwnerEnforced",
+  });
+  expect(only("aws:s3/bucketVersioning:BucketVersioning", LOGS).inputs.versioningConfiguration).toEqual({
+    status: "Enabled",
+  });
+  const policy = JSON.parse(String(only("aws:s3/bucketPolicy:BucketPolicy", LOGS).inputs.policy)) as {
+    Statement: (Statement & { Principal: unknown })[];
+  };
+  expect(policy.Statement.map((st) => st.Sid)).toEqual(["DenyInsecureTransport", "S3ServerAccessLogsPolicy"]);
+  expect(policy.Statement[1]).toMatchObject({
+    Principal: { Service: "logging.s3.amazonaws.com" },
+    Resource: `${logArn}/dev/s3-access/*`,
+    Condition: { ArnLike: { "aws:SourceArn": bucketArn } },
+  });
+  const rules = only("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", LOGS).inputs
+    .rules as {
+    filter: { prefix: string };
+    expiration?: { days?: number };
+  }[];
+  expect(rules[0]).toMatchObject({ filter: { prefix: "dev/s3-access/" }, expiration: { days: 90 } });
+});
+
+test("a 24-character cluster name gives bucket prefixes the provider accepts (<= 37, name <= 63)", async () => {
+  const name = "abcdefghijklmnopqrstuvwx";
+  const long = await synthesize("dev", { clusterName: name });
+  const buckets = ofType(long, "aws:s3/bucket:Bucket");
+  expect(buckets).toHaveLength(2);
+  for (const bucket of buckets) {
+    const prefix = String(bucket.inputs.bucketPrefix);
+    expect(prefix.length).toBeLessThanOrEqual(37);
+    expect(prefix.length + 26).toBeLessThanOrEqual(63);
+    expect(prefix).toMatch(/^abcdefghijklmnopqrstu[a-z]*-/);
+  }
+  expect(String(only("aws:s3/bucket:Bucket", "k8sha:storage:ClusterBucket", long).inputs.bucketPrefix)).toBe(
+    "abcdefghijklmnopqrstuvw-etcd-backups-",
+  );
+  // The other names derived from the cluster name, against their AWS limits.
+  const alias = only("aws:kms/alias:Alias", "k8sha:pki:ClusterSecrets", long);
+  expect(String(alias.inputs.name).length).toBeLessThanOrEqual(256);
+  for (const p of ofType(long, "aws:ssm/parameter:Parameter"))
+    expect(String(p.inputs.name).length).toBeLessThanOrEqual(1011);
+  for (const role of ofType(long, "aws:iam/role:Role"))
+    expect(String(role.state.name).length).toBeLessThanOrEqual(64);
+  for (const profile of ofType(long, "aws:iam/instanceProfile:InstanceProfile")) {
+    expect(String(profile.state.name).length).toBeLessThanOrEqual(128);
+  }
+}, 60000);

@@ -60,9 +60,11 @@ test("role is assumable by EC2 only and carries the inline policy it was given",
   expect(inline.inputs.role).toBe("master-a-role-id");
 });
 
-test("Session Manager instead of SSH: SSM core attached, no key pair anywhere", () => {
-  const attachment = of("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "master-a-ssm-core");
-  expect(attachment.inputs.policyArn).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+test("Session Manager instead of SSH, from the inline policy: no managed policy, no key pair anywhere", () => {
+  // AmazonSSMManagedInstanceCore would allow ssm:GetParameter(s) on every parameter of the account.
+  expect(byType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(0);
+  const inline = JSON.parse(String(of("aws:iam/rolePolicy:RolePolicy", "workers-inline").inputs.policy));
+  expect(inline.Statement.map((s: { Sid: string }) => s.Sid)).toContain("SessionManager");
   expect(byType(resources, "aws:ec2/keyPair:KeyPair")).toHaveLength(0);
 });
 

@@ -42,6 +42,7 @@ const launchTemplate = {
   securityGroupIds: ["sg-1"],
   userDataBase64: "dXNlcg==",
   rootVolumeGiB: 20,
+  ebsKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/ebs",
 };
 
 const workerPolicyInputs = {
@@ -87,6 +88,7 @@ beforeAll(async () => {
         member: "0",
         availabilityZone: "eu-west-1a",
         volume: { type: "io2", sizeGiB: 20, iops: 3000, throughputMiBps: 125 },
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/ebs",
         tags,
       },
       { parent },

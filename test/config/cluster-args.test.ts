@@ -9,6 +9,7 @@ import { CNI_VERSIONS, ETCD_DEFAULTS, MASTER_DEFAULTS, WORKER_POOL_DEFAULTS } fr
 import { isResolvedSpec, resolveClusterSpec } from "../../config/resolve";
 import { parseConfig } from "../../config/stack";
 import { applyOverrides, readStackConfig } from "../../synth/mockRuntime";
+import { EXISTING_VPC } from "../support/existingVpc";
 
 const minimal: ClusterArgs = {
   clusterName: "lib",
@@ -67,17 +68,10 @@ test("a misspelled top-level key is refused too, not dropped", () => {
 });
 
 describe("a resolved spec is validated once: handed on (program.ts -> Cluster) it is used as it is", () => {
-  const byo = {
-    vpcId: "vpc-0abc",
-    vpcCidr: "10.50.0.0/16",
-    publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
-    privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
-    privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
-  };
   test.each([
     ["dev", {}],
     ["prod", {}],
-    ["dev with an existing VPC", { network: { existingVpc: byo } }],
+    ["dev with an existing VPC", { network: { existingVpc: EXISTING_VPC } }],
   ])("%s", (label, overrides) => {
     const stack = label.split(" ")[0];
     const spec = parseConfig(applyOverrides(readStackConfig(stack), overrides));
@@ -99,13 +93,7 @@ test("a resolved spec is frozen, so it cannot change after it was validated", ()
 });
 
 test("network.vpcCidr that contradicts existingVpc.vpcCidr is refused", () => {
-  const existingVpc = {
-    vpcId: "vpc-0abc",
-    vpcCidr: "10.50.0.0/16",
-    publicSubnetIds: ["subnet-01", "subnet-02", "subnet-03"],
-    privateSubnetIds: ["subnet-11", "subnet-12", "subnet-13"],
-    privateSubnetCidrs: ["10.50.0.0/20", "10.50.16.0/20", "10.50.32.0/20"],
-  };
+  const existingVpc = EXISTING_VPC;
   expect(() => resolveClusterArgs({ ...minimal, network: { existingVpc, vpcCidr: "10.60.0.0/16" } })).toThrow(
     /k8s-ha:network\.vpcCidr: "10\.60\.0\.0\/16" is invalid: leave it out with existingVpc/,
   );

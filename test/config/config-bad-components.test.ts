@@ -110,12 +110,17 @@ const cases: RefusalCase[] = [
   [
     "desired below min",
     pool({ minSize: 3, desiredCapacity: 2, maxSize: 5 }),
-    /k8s-ha:workerPools\[0\]\.desiredCapacity: 2 is invalid: between minSize \(3\) and maxSize \(5\)/,
+    /k8s-ha:workerPools\[0\]\.desiredCapacity: 2 is invalid: between k8s-ha:workerPools\[0\]\.minSize \(3\) and k8s-ha:workerPools\[0\]\.maxSize \(5\)/,
+  ],
+  [
+    "min above max (blamed on minSize, naming maxSize, not on desiredCapacity)",
+    pool({ minSize: 5, desiredCapacity: 4, maxSize: 3 }),
+    /k8s-ha:workerPools\[0\]\.minSize: 5 is invalid: must not exceed k8s-ha:workerPools\[0\]\.maxSize \(3\); a pool needs minSize <= desiredCapacity <= maxSize/,
   ],
   [
     "max over 1000",
     pool({ maxSize: 1001 }),
-    /k8s-ha:workerPools\[0\]\.maxSize: 1001 is invalid: between minSize \(1\) and 1000/,
+    /k8s-ha:workerPools\[0\]\.maxSize: 1001 is invalid: at most 1000/,
   ],
   [
     "negative min",

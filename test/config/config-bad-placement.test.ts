@@ -83,6 +83,16 @@ const cases: RefusalCase[] = [
     /k8s-ha:kubernetesVersion: "1.29.4" is invalid: 1\.MINOR\.PATCH with MINOR 31-35/,
   ],
   [
+    "image id that is not an AMI id",
+    { imageId: "ubuntu-24.04" },
+    /k8s-ha:imageId: "ubuntu-24.04" is invalid: an EC2 image id, ami- and 8 or 17 hex digits/,
+  ],
+  [
+    "deletion protection as a string",
+    { api: { deletionProtection: "yes" } },
+    /k8s-ha:api\.deletionProtection: "yes" is invalid: must be true or false/,
+  ],
+  [
     "version with a v",
     { kubernetesVersion: "v1.34.2" },
     /k8s-ha:kubernetesVersion: "v1.34.2" is invalid: 1\.MINOR\.PATCH/,
@@ -131,7 +141,7 @@ const cases: RefusalCase[] = [
   [
     "bad instance type",
     devWith("masters", { instanceType: "large" }),
-    /k8s-ha:masters\.instanceType: "large" is invalid: an EC2 instance type/,
+    /k8s-ha:masters\.instanceType: "large" is invalid: not an instance type name; .*not an EC2 instance type known to the AWS provider/,
   ],
   [
     "tiny master root volume",

@@ -15,13 +15,14 @@ test("dev stack parses to the intended values", () => {
     availabilityZones: zones,
     availabilityZoneCount: 3,
     kubernetesVersion: D.DEFAULT_KUBERNETES_VERSION,
+    extraInstanceTypes: [],
     network: {
       vpcCidr: "10.10.0.0/16",
       natGateways: "single",
       podCidr: "10.244.0.0/16",
       serviceCidr: "10.96.0.0/12",
     },
-    api: { exposure: "public", allowedCidrs: ["0.0.0.0/0"] },
+    api: { exposure: "public", allowedCidrs: ["0.0.0.0/0"], deletionProtection: false },
     masters: { count: 3, allowNonHa: false, instanceType: "t3.medium", rootVolumeGiB: 50 },
     etcd: defaultEtcd,
     workerPools: [
@@ -59,7 +60,7 @@ test("prod stack parses to the intended values", () => {
       podCidr: "10.128.0.0/11",
       serviceCidr: "10.96.0.0/12",
     },
-    api: { exposure: "internal", allowedCidrs: ["172.16.0.0/12"] },
+    api: { exposure: "internal", allowedCidrs: ["172.16.0.0/12"], deletionProtection: true },
     masters: { count: 3, allowNonHa: false, instanceType: "m6i.xlarge", rootVolumeGiB: 100 },
     etcd: {
       volume: { type: "gp3", sizeGiB: 50, iops: 6000, throughputMiBps: 250 },
@@ -105,8 +106,13 @@ test("a minimal stack gets every default", () => {
     region: "us-east-1",
     availabilityZoneCount: D.DEFAULT_AVAILABILITY_ZONE_COUNT,
     kubernetesVersion: D.DEFAULT_KUBERNETES_VERSION,
+    extraInstanceTypes: [],
     network: { ...D.NETWORK_DEFAULTS },
-    api: { exposure: D.API_DEFAULTS.exposure, allowedCidrs: [...D.API_DEFAULTS.allowedCidrs] },
+    api: {
+      exposure: D.API_DEFAULTS.exposure,
+      allowedCidrs: [...D.API_DEFAULTS.allowedCidrs],
+      deletionProtection: D.API_DEFAULTS.deletionProtection,
+    },
     masters: { ...D.MASTER_DEFAULTS },
     etcd: defaultEtcd,
     workerPools: [

@@ -39,7 +39,7 @@ function cloudConfig(files: { path: string; content: string; gz?: boolean }[]): 
 function cleanGraph(): GraphResource[] {
   const subnets = ZONES.map((z, i) => res("aws:ec2/subnet:Subnet", `private-${i}`, { availabilityZone: z }));
   const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "master-lt", {
-    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
     blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { encrypted: true, volumeSize: 50 } }],
     userData: cloudConfig([{ path: "/opt/k8sha/boot.sh", content: "#!/bin/bash\necho boot\n", gz: true }]),
   });
@@ -131,11 +131,11 @@ const injections: [string, string[], (g: GraphResource[]) => GraphResource[]][] 
       }),
   ],
   [
-    "IMDS hop limit 3",
+    "IMDS hop limit 2 (pods behind the bridge reach IMDS)",
     ["imdsv2-required"],
     (g) =>
       edit(g, "master-lt", (p) => {
-        p.metadataOptions = { httpTokens: "required", httpPutResponseHopLimit: 3 };
+        p.metadataOptions = { httpTokens: "required", httpPutResponseHopLimit: 2 };
       }),
   ],
   [

@@ -56,7 +56,7 @@ function analyzeOne(type: string, name: string, props: Record<string, unknown>):
 test("resource policies: a compliant launch template passes, IMDSv1 and an unencrypted disk are reported", async () => {
   const type = "aws:ec2/launchTemplate:LaunchTemplate";
   const good = {
-    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 },
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
     blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { encrypted: true } }],
   };
   expect(await analyzeOne(type, "good", good)).toEqual([]);

@@ -1,11 +1,26 @@
 /**
  * A deliberately small IAM evaluator for tests: explicit Deny wins, then any Allow whose
- * action, resource and conditions match. Supports the wildcards `*` and `?` and the
- * operators the node policies use (StringEquals, StringLike, ForAllValues:StringEquals).
- * A condition key missing from the request context fails the condition, as in IAM.
+ * action, resource (or NotResource) and conditions match. Supports the wildcards `*` and `?`
+ * and the operators the node and bucket policies use: StringEquals, StringLike, ArnLike, Bool,
+ * ForAllValues:StringEquals, StringNotEquals, Null and the `...IfExists` forms.
+ * Missing condition keys follow IAM: a positive operator fails, a negated operator
+ * (StringNotEquals) and any `...IfExists` operator hold.
  * It is not AWS's evaluator: it proves what the documents say, not how AWS reads them.
+ * Principals are not evaluated: a bucket policy is read as if the caller were its principal.
  */
-import type { PolicyDocument, PolicyStatement } from "../../components/iam/policyDocument";
+
+/** The statement fields the evaluator reads: IAM policies and bucket policies both fit. */
+export interface EvaluatedStatement {
+  Effect: "Allow" | "Deny";
+  Action: string | readonly string[];
+  Resource?: string | readonly string[];
+  NotResource?: string | readonly string[];
+  Condition?: Record<string, Record<string, string | readonly string[]>>;
+}
+
+export interface EvaluatedDocument {
+  Statement: readonly EvaluatedStatement[];
+}
 
 export interface Request {
   action: string;
@@ -13,6 +28,9 @@ export interface Request {
   /** Condition context: key -> value(s), e.g. `aws:ResourceTag/k8sha.io/cluster`. */
   context?: Record<string, string | string[]>;
 }
+
+const list = (v: string | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === "string" ? [v] : [...v];
 
 function glob(pattern: string, value: string): boolean {
   const re = pattern
@@ -22,39 +40,57 @@ function glob(pattern: string, value: string): boolean {
   return new RegExp(`^${re}$`).test(value);
 }
 
-function conditionHolds(statement: PolicyStatement, context: Record<string, string | string[]>): boolean {
-  for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
-    for (const [key, expected] of Object.entries(entries)) {
-      const wanted = ([] as string[]).concat(expected);
-      const actual = context[key];
-      if (actual === undefined) return false;
-      const values = ([] as string[]).concat(actual);
-      if (operator === "ForAllValues:StringEquals") {
-        if (!values.every((v) => wanted.includes(v))) return false;
-      } else if (operator === "StringEquals") {
-        if (!values.some((v) => wanted.includes(v))) return false;
-      } else if (operator === "StringLike") {
-        if (!values.some((v) => wanted.some((w) => glob(w, v)))) return false;
-      } else {
-        throw new Error(`operator ${operator} not supported by the test evaluator`);
-      }
-    }
+function operatorHolds(operator: string, wanted: string[], actual: string[] | undefined): boolean {
+  const ifExists = operator.endsWith("IfExists");
+  const base = ifExists ? operator.slice(0, -"IfExists".length) : operator;
+  // Null: "true" holds when the key is absent, "false" when it is present.
+  if (base === "Null") return wanted.includes(String(actual === undefined));
+  if (actual === undefined) return ifExists || base === "StringNotEquals";
+  switch (base) {
+    case "ForAllValues:StringEquals":
+      return actual.every((v) => wanted.includes(v));
+    case "StringEquals":
+    case "Bool":
+      return actual.some((v) => wanted.includes(v));
+    case "StringNotEquals":
+      return !actual.some((v) => wanted.includes(v));
+    case "StringLike":
+    case "ArnLike":
+      return actual.some((v) => wanted.some((w) => glob(w, v)));
+    default:
+      throw new Error(`operator ${operator} not supported by the test evaluator`);
   }
-  return true;
 }
 
-function matches(statement: PolicyStatement, request: Request): boolean {
-  const resources = statement.Resource === "*" ? ["*"] : statement.Resource;
+function conditionHolds(statement: EvaluatedStatement, context: Record<string, string | string[]>): boolean {
+  return Object.entries(statement.Condition ?? {}).every(([operator, entries]) =>
+    Object.entries(entries).every(([key, expected]) => {
+      const actual = context[key];
+      return operatorHolds(operator, list(expected), actual === undefined ? undefined : list(actual));
+    }),
+  );
+}
+
+function resourceMatches(statement: EvaluatedStatement, resource: string): boolean {
+  if (statement.NotResource !== undefined) return !list(statement.NotResource).some((r) => glob(r, resource));
+  return list(statement.Resource).some((r) => glob(r, resource));
+}
+
+function matches(statement: EvaluatedStatement, request: Request): boolean {
   return (
-    statement.Action.some((a) => glob(a, request.action)) &&
-    resources.some((r) => glob(r, request.resource)) &&
+    list(statement.Action).some((a) => glob(a, request.action)) &&
+    resourceMatches(statement, request.resource) &&
     conditionHolds(statement, request.context ?? {})
   );
 }
 
+/** Does any statement of `documents` explicitly deny `request`? */
+export function isDenied(documents: readonly EvaluatedDocument[], request: Request): boolean {
+  return documents.flatMap((d) => d.Statement).some((s) => s.Effect === "Deny" && matches(s, request));
+}
+
 /** Is `request` allowed by the union of `documents` (one role's policies)? */
-export function isAllowed(documents: PolicyDocument[], request: Request): boolean {
-  const statements = documents.flatMap((d) => d.Statement);
-  if (statements.some((s) => s.Effect === "Deny" && matches(s, request))) return false;
-  return statements.some((s) => s.Effect === "Allow" && matches(s, request));
+export function isAllowed(documents: readonly EvaluatedDocument[], request: Request): boolean {
+  if (isDenied(documents, request)) return false;
+  return documents.flatMap((d) => d.Statement).some((s) => s.Effect === "Allow" && matches(s, request));
 }

@@ -1,0 +1,106 @@
+/** Statements every node role shares: boot bundle, boot-status tag, Session Manager, the parameter fence. */
+import { TAG_BOOT_STATUS, TAG_CLUSTER } from "../../base/tags";
+import { type AccountScope, type PolicyStatement, ssmParameterArn } from "./policyDocument";
+
+/** Where the node's boot bundles live (components/bootBundle.ts). */
+export interface BootBundleLocation {
+  /** `arn:aws:s3:::<bucket>` */
+  bucketArn: string;
+  /** Key prefix of the cluster's bundles, `<cluster>/boot/`. */
+  prefix: string;
+}
+
+/** Normalises an S3 key prefix to `a/b/` (no leading slash, one trailing slash). */
+export function normaliseS3Prefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, "").replace(/\/+$/, "");
+  return trimmed === "" ? "" : `${trimmed}/`;
+}
+
+export const clusterTagCondition = (clusterName: string) => ({
+  StringEquals: { [`aws:ResourceTag/${TAG_CLUSTER}`]: clusterName },
+});
+
+/**
+ * GetObject on the bundle prefix only: no listing, no writes, and nothing else in the bucket
+ * (workers must not read etcd snapshots). Bundles are SSE-S3, so no KMS permission is needed.
+ */
+export function bootBundleStatement(location: BootBundleLocation): PolicyStatement {
+  return {
+    Sid: "ReadBootBundle",
+    Effect: "Allow",
+    Action: ["s3:GetObject"],
+    Resource: [`${location.bucketArn}/${normaliseS3Prefix(location.prefix)}*`],
+  };
+}
+
+/**
+ * Every node reports its boot outcome as the tag `k8sha.io/boot-status` on itself: only that
+ * tag key, only on instances of this cluster that carry the caller's own identity tags (a
+ * worker: role worker; a master: role master and its etcd member, i.e. itself or its
+ * predecessor). No condition pins the caller's very instance: `ec2:SourceInstanceARN` describes
+ * the caller, not the tagged resource, and `aws:ARN` is not a condition key EC2 supports.
+ */
+export function tagBootStatusStatement(
+  clusterName: string,
+  instances: string,
+  identity: Record<string, string>,
+): PolicyStatement {
+  return {
+    Sid: "TagBootStatus",
+    Effect: "Allow",
+    Action: ["ec2:CreateTags"],
+    Resource: [instances],
+    Condition: {
+      StringEquals: { ...clusterTagCondition(clusterName).StringEquals, ...identity },
+      "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_BOOT_STATUS] },
+    },
+  };
+}
+
+/**
+ * Session Manager, the only shell access: the agent registers (UpdateInstanceInformation) and
+ * opens its channels (ssmmessages), and polls ec2messages. This replaces the managed
+ * AmazonSSMManagedInstanceCore, which also allows ssm:GetParameter(s) on every parameter of
+ * the account. The actions are the managed policy's Session Manager subset (AWS managed policy
+ * reference; Systems Manager "Reference: ec2messages, ssmmessages"); none of them has
+ * resource-level permissions, so `*` as in the managed policy.
+ */
+export const SESSION_MANAGER_ACTIONS = [
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
+] as const;
+
+export function sessionManagerStatement(): PolicyStatement {
+  return { Sid: "SessionManager", Effect: "Allow", Action: [...SESSION_MANAGER_ACTIONS], Resource: "*" };
+}
+
+/** Every parameter read SSM knows: the deny below names them all. */
+export const PARAMETER_READ_ACTIONS = [
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+  "ssm:GetParameterHistory",
+];
+
+/**
+ * Nothing outside `<prefix>/*` is readable, whatever else the role is given later (a managed
+ * policy attached by hand): the AWS-managed `aws/ssm` key lets any principal of the account
+ * decrypt through SSM, so reading is the only gate on other applications' SecureStrings.
+ */
+export function denyParametersOutsideCluster(scope: AccountScope, ssmPrefix: string): PolicyStatement {
+  return {
+    Sid: "DenyParametersOutsideCluster",
+    Effect: "Deny",
+    Action: PARAMETER_READ_ACTIONS,
+    NotResource: [ssmParameterArn(scope, `${ssmPrefix}/*`)],
+  };
+}
