@@ -3,7 +3,8 @@
 #
 # Prints a Markdown report of what a change does to the offline synth (npm run synth): the list
 # of changed files, then `diff -ru` with summary.md first (the reviewer's overview) and every
-# other file after it. Paths read base/... and head/.... The diff is cut at max-bytes (default
+# other file after it; a file whose change repeats an earlier file's is one line naming it.
+# Paths read base/... and head/.... The diff is cut at max-bytes (default
 # 60000: a PR comment holds at most 65536 characters) with a note saying how much was left out.
 # Exit code 0 whether or not the folders differ; 2 on bad usage.
 set -euo pipefail
@@ -28,8 +29,27 @@ ln -s "$(cd "$2" && pwd)" "$work/head"
 # diff exits 1 when the inputs differ; only 2 (trouble) is an error here.
 run_diff() { (cd "$work" && diff "$@") || [[ $? -eq 1 ]]; }
 
-run_diff -ruN base/summary.md head/summary.md >"$work/summary.diff"
-run_diff -ruN -x summary.md base head >"$work/rest.diff"
+# tidy_diff : diff -ru output for a reader: no `diff ...` command lines and no timestamps (the
+# ---/+++ lines name each file), and a file whose hunks are exactly those of an earlier file (the
+# same node.env change in every master's launch template, say) shown as one line naming it.
+tidy_diff() {
+  awk '
+    function flush() {
+      if (header == "") return
+      if (body in first) printf "%s@@ same change as in %s @@\n", header, first[body]
+      else { first[body] = name; printf "%s%s", header, body }
+      header = ""; body = ""; inbody = 0
+    }
+    /^diff / { flush(); name = $NF; sub(/^head\//, "", name); next }
+    !inbody && /^(---|\+\+\+) / { sub(/\t.*$/, ""); header = header $0 "\n"; if (/^\+\+\+ /) inbody = 1; next }
+    !inbody { header = header $0 "\n"; next }
+    { body = body $0 "\n" }
+    END { flush() }
+  '
+}
+
+run_diff -ruN base/summary.md head/summary.md | tidy_diff >"$work/summary.diff"
+run_diff -ruN -x summary.md base head | tidy_diff >"$work/rest.diff"
 run_diff -rqN base head >"$work/files.txt"
 cat "$work/summary.diff" "$work/rest.diff" >"$work/full.diff"
 

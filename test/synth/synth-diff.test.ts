@@ -78,6 +78,18 @@ test("synth-diff.sh: file list, summary.md first, then the rest, in a diff fence
   expect(report).not.toMatch(/truncated/);
 });
 
+test("synth-diff.sh: what a PR comment shows of a one-line script change is under 5 KB", () => {
+  const report = execFileSync("bash", [DIFF, path.join(tmp, "a"), path.join(tmp, "b"), "dev"], {
+    encoding: "utf8",
+  });
+  // The three masters' node.env (and user-data) carry the same new bundle key: shown once, then
+  // named. Everything else a reviewer needs stays: the script's own hunk above all.
+  expect(report).toMatch(/@@ same change as in userdata\/dev-cp-0-lt\/files\/etc\/k8sha\/node\.env @@/);
+  expect(report).toContain("+# a one-line change a reviewer must see");
+  console.log(`synth-diff report of a one-line script change: ${Buffer.byteLength(report)} bytes`);
+  expect(Buffer.byteLength(report)).toBeLessThan(5 * 1024);
+});
+
 test("synth-diff.sh cuts a long diff at the bound, closes the fence and says so", () => {
   const report = execFileSync("bash", [DIFF, path.join(tmp, "a"), path.join(tmp, "b"), "dev", "1000"], {
     encoding: "utf8",
