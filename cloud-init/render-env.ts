@@ -93,6 +93,7 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     BACKUP_BUCKET: cfg.backup?.bucket ?? "",
     BACKUP_PREFIX: cfg.backup?.prefix ?? "",
     BACKUP_INTERVAL_MINUTES: cfg.backup ? String(cfg.backup.intervalMinutes) : "",
+    BACKUP_KMS_KEY_ARN: cfg.backup?.kmsKeyArn ?? "",
   };
 }
 

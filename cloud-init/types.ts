@@ -53,7 +53,13 @@ export interface MasterBootConfig extends NodeBootCommon {
   /** Extra SANs for the API server certificate (the LB name is always included). */
   extraCertSans: string[];
   /** Where etcd snapshots go; absent disables the backup timer. */
-  backup?: { bucket: string; prefix: string; intervalMinutes: number };
+  backup?: {
+    bucket: string;
+    prefix: string;
+    intervalMinutes: number;
+    /** The KMS key every snapshot upload names (SSE-KMS); absent: the bucket default applies. */
+    kmsKeyArn?: string;
+  };
 }
 
 export interface WorkerBootConfig extends NodeBootCommon {

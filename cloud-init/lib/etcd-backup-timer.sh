@@ -13,7 +13,7 @@
 #   K8SHA_ETCD_TOOLS_DIR  where etcdctl/etcdutl are (etcd-tools.sh)         (/opt/k8sha/etcd)
 #   K8SHA_ETCD_ENDPOINT   the local member's client URL       (https://127.0.0.1:$ETCD_CLIENT_PORT)
 # Inputs (node.env), copied into the env file: AWS_DEFAULT_REGION, ETCD_CLIENT_PORT, METRICS_NAMESPACE,
-# and BACKUP_KMS_KEY_ARN when node.env has it (the snapshots' KMS key; optional).
+# and BACKUP_KMS_KEY_ARN when node.env has it (the snapshots' KMS key).
 #
 # etcdctl/etcdutl come from the image kubeadm runs etcd from (etcd-tools.sh); etcd_backup_run
 # copies them again when an upgrade changed that image.

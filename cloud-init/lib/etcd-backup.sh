@@ -17,8 +17,8 @@
 #   AWS_ENDPOINT_URL         passed as --endpoint-url to S3 calls (tests: s3rver on loopback)
 #   K8SHA_BACKUP_WORK_DIR    scratch space for the snapshot              (/var/tmp/k8sha-etcd-backup)
 #   K8SHA_BACKUP_NOW         epoch seconds to use as "now"               (date +%s)
-#   K8SHA_BACKUP_KMS_KEY_ID  KMS key ARN every upload names (--sse aws:kms); unset: the bucket's
-#                            default KMS key, read with get-bucket-encryption
+#   K8SHA_BACKUP_KMS_KEY_ID  KMS key ARN every upload names (--sse aws:kms; node.env
+#                            BACKUP_KMS_KEY_ARN); unset: no flags, the bucket default applies
 #
 # Encryption: snapshots hold every Kubernetes Secret, so they are SSE-KMS under the cluster key.
 # The upload names the key explicitly; the bucket default (the same key, with an S3 Bucket Key)
@@ -117,24 +117,6 @@ etcd_backup_prefix_empty() {
   [[ -z "$first" || "$first" == "None" ]]
 }
 
-# etcd_backup_kms_key : prints the KMS key uploads must name: K8SHA_BACKUP_KMS_KEY_ID, else the
-# bucket's default KMS key; nothing when the bucket default is not KMS or cannot be read (the
-# upload then carries no encryption flags and the bucket default applies).
-etcd_backup_kms_key() {
-  local key
-  if [[ -n "${K8SHA_BACKUP_KMS_KEY_ID:-}" ]]; then
-    printf '%s' "$K8SHA_BACKUP_KMS_KEY_ID"
-    return 0
-  fi
-  if ! key="$(K8SHA_RETRY_MAX="${K8SHA_RETRY_MAX:-3}" retry etcd_backup_aws s3api get-bucket-encryption \
-    --bucket "$K8SHA_BACKUP_BUCKET" --output text \
-    --query 'ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.KMSMasterKeyID')"; then
-    log "cannot read the default encryption of $K8SHA_BACKUP_BUCKET; uploading with the bucket default"
-    return 0
-  fi
-  if [[ "$key" != "None" ]]; then printf '%s' "$key"; fi
-}
-
 # etcd_backup_put FILE KEY METADATA : upload one object with its metadata, SSE-KMS under
 # K8SHA_BACKUP_SSE_KEY when set (etcd_backup_run resolves it once per run).
 etcd_backup_put() {
@@ -201,7 +183,7 @@ etcd_backup_run() {
   fi
   revision="$(etcd_json_field "$status" revision)"
   log "snapshot verified: $status"
-  K8SHA_BACKUP_SSE_KEY="$(etcd_backup_kms_key)"
+  K8SHA_BACKUP_SSE_KEY="${K8SHA_BACKUP_KMS_KEY_ID:-}"
   if [[ -z "$K8SHA_BACKUP_SSE_KEY" ]]; then log "no KMS key for the upload; the bucket default encryption applies"; fi
   if ! { gzip -n -c "$snap" >"$snap.gz" && gzip -t "$snap.gz" &&
     etcd_backup_upload "$snap.gz" "$now" \

@@ -91,14 +91,6 @@ function backupStatements(backup: BackupLocation): PolicyStatement[] {
   const prefix = normaliseS3Prefix(backup.prefix);
   return [
     {
-      // The backup reads the bucket's default KMS key and names it on every upload, so the
-      // node needs no key ARN in its user-data (cloud-init/lib/etcd-backup.sh).
-      Sid: "EtcdBackupEncryptionConfig",
-      Effect: "Allow",
-      Action: ["s3:GetEncryptionConfiguration"],
-      Resource: [backup.bucketArn],
-    },
-    {
       Sid: "EtcdBackupObjects",
       Effect: "Allow",
       Action: ["s3:PutObject", "s3:GetObject"],

@@ -232,8 +232,9 @@ function masterUserData(args: MasterArgs, etcdVolumeId: pulumi.Output<string>): 
       bundle.bucket,
       bundle.key,
       bundle.sha256,
+      args.kmsKeyArn,
     ])
-    .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256]) =>
+    .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256, kmsKeyArn]) =>
       masterUserDataBase64({
         ...args.boot,
         clusterName: args.clusterName,
@@ -247,7 +248,7 @@ function masterUserData(args: MasterArgs, etcdVolumeId: pulumi.Output<string>): 
         apiEndpoint,
         backup:
           backup && bucket
-            ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes }
+            ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes, kmsKeyArn }
             : undefined,
         bootBundle: { bucket: bundleBucket, key: bundleKey, sha256: bundleSha256 },
       }),

@@ -154,9 +154,6 @@ test("every master may write and read only under the cluster prefix, and delete 
           expect(s.Condition).toEqual({ StringLike: { "s3:prefix": [`${PREFIX}*`] } });
         } else if (s.Sid === "ReadBootBundle") {
           expect(s).toEqual(bootOnly);
-        } else if (s.Sid === "EtcdBackupEncryptionConfig") {
-          expect(s.Action).toEqual(["s3:GetEncryptionConfiguration"]);
-          expect(resource).toBe(bucketArn);
         } else {
           expect(resource).toBe(`${bucketArn}/${PREFIX}*`);
         }
@@ -166,7 +163,7 @@ test("every master may write and read only under the cluster prefix, and delete 
   }
 });
 
-test("masters get the bucket, prefix and interval in node.env; the stack exports the location", () => {
+test("masters get the bucket, prefix, interval and snapshot KMS key in node.env; the stack exports the location", () => {
   const bucketName = String(only("aws:s3/bucket:Bucket").state.bucket);
   expect(result.outputs.backupLocation).toBe(`s3://${bucketName}/${PREFIX}`);
   const masterTemplates = ofType(result, "aws:ec2/launchTemplate:LaunchTemplate")
@@ -177,6 +174,9 @@ test("masters get the bucket, prefix and interval in node.env; the stack exports
     expect(doc).toContain(`BACKUP_BUCKET='${bucketName}'`);
     expect(doc).toContain(`BACKUP_PREFIX='${PREFIX}'`);
     expect(doc).toContain(`BACKUP_INTERVAL_MINUTES='${RETENTION.intervalMinutes}'`);
+    expect(doc).toContain(
+      `BACKUP_KMS_KEY_ARN='${String(only("aws:kms/key:Key", "k8sha:pki:ClusterSecrets").state.arn)}'`,
+    );
   }
 });
 

@@ -307,7 +307,6 @@ describe("snapshot encryption (SSE-KMS under the cluster key)", () => {
     expect(
       isAllowed([master], { action: "kms:Encrypt", resource: kmsKeyArn, context: viaS3(bucketArn) }),
     ).toBe(false);
-    expect(isAllowed([master], { action: "s3:GetEncryptionConfiguration", resource: bucketArn })).toBe(true);
   });
 
   test("workers get no KMS through S3 (boot bundles are SSE-S3)", () => {
