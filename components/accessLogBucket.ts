@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { hardenBucket } from "./bucketHardening";
 import { accessLogBucketPolicy, bucketNamePrefix } from "./clusterBucketPolicy";
 import { BACKUP_BUCKET_DEFAULTS } from "./tuning";
 
@@ -42,29 +43,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    // Versioned like every bucket of the stack (the policy pack asks): an overwritten or deleted
-    // log stays recoverable for a day.
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
+    const { publicAccess, versioning } = hardenBucket(name, bucket.id, this);
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_DEFAULTS } from "../config/defaults";
 import { AccessLogBucket } from "./accessLogBucket";
+import { hardenBucket } from "./bucketHardening";
 import { bucketNamePrefix, clusterBucketPolicy } from "./clusterBucketPolicy";
 import { BACKUP_BUCKET_DEFAULTS } from "./tuning";
 
@@ -86,27 +87,7 @@ export class ClusterBucket extends pulumi.ComponentResource {
     );
     const bucketId = bucket.id;
 
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      {
-        bucket: bucketId,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
-    );
+    const { publicAccess, versioning } = hardenBucket(name, bucketId, this);
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
