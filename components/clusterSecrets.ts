@@ -97,7 +97,11 @@ export class ClusterSecrets extends pulumi.ComponentResource {
           tier: pulumi.unsecret(secretValue.apply(parameterTierFor)),
           tags,
         },
-        { parent: this },
+        // A value shrinking below 4 KB moves Advanced -> Standard, which the provider can only do
+        // by replacing the parameter (terraform-provider-aws internal/service/ssm/parameter.go,
+        // ForceNewIfChange on tier); the name is fixed, so the old one must go first. Boots
+        // retry their reads across the short gap.
+        { parent: this, deleteBeforeReplace: true },
       ).arn;
     };
 
