@@ -97,98 +97,115 @@ function metrics(): string[] {
   }
 }
 
-test("every member runs the backup; only the leader uploads, with hourly/daily copies by rule", async () => {
-  const status = await cluster.etcdctlOk(
-    ["endpoint", "status", "-w", "json"],
-    [cluster.clientUrl(leader.ip)],
-  );
-  const revision = /"revision":(\d+)/.exec(status)?.[1];
-  const results = await Promise.all(MEMBERS.map((m) => backup(m, T0)));
-  for (const r of results)
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-  const followers = MEMBERS.filter((m) => m !== leader).map((m) => results[MEMBERS.indexOf(m)]?.stderr ?? "");
-  for (const log of followers) expect(log).toContain("not the etcd leader");
+/** Each backup is several real AWS CLI runs (~1 s of CPU each); a loaded 2-core machine needs room. */
+const BACKUP_TEST_TIMEOUT_MS = 180000;
 
-  const name = `20240501T100500Z-${leader.name}.db.gz`;
-  expect(await s3.listKeys()).toEqual([
-    `${PREFIX}all/${name}`,
-    `${PREFIX}daily/${name}`,
-    `${PREFIX}hourly/${name}`,
-  ]);
-  const meta = await s3.metadata(`${PREFIX}all/${name}`);
-  expect(meta).toMatchObject({ member: leader.name, "etcd-version": "3.4.23" });
-  expect(meta.revision).toBe(revision);
-  expect(metrics().filter((line) => line.includes("EtcdBackupSucceeded"))).toHaveLength(1);
-  expect(metrics().join("\n")).toContain("--dimensions ClusterName=dev");
-
-  // Later the same hour: all/ only. The next hour, same day: all/ and hourly/, no daily/.
-  const [sameHour, nextHour] = await Promise.all([
-    backup(leader, T0 + 15 * 60),
-    backup(leader, T0 + 65 * 60),
-  ]);
-  expect([sameHour.code, nextHour.code]).toEqual([0, 0]);
-  const keys = await s3.listKeys();
-  expect(keys.filter((k) => k.startsWith(`${PREFIX}all/`))).toHaveLength(3);
-  expect(keys.filter((k) => k.startsWith(`${PREFIX}hourly/`))).toEqual([
-    `${PREFIX}hourly/${name}`,
-    `${PREFIX}hourly/20240501T111000Z-${leader.name}.db.gz`,
-  ]);
-  expect(keys.filter((k) => k.startsWith(`${PREFIX}daily/`))).toEqual([`${PREFIX}daily/${name}`]);
-});
-
-test("a damaged snapshot is refused by the real verification and nothing is uploaded", async () => {
-  leader = await findLeader();
-  const before = await s3.listKeys();
-  const failuresBefore = metrics().filter((l) => l.includes("EtcdBackupFailed")).length;
-  // Wrapper: real etcdctl, but the file `snapshot save` wrote is cut before `snapshot status` runs.
-  const cutter = (keep: string) =>
-    writeExecutable(
-      `etcdctl-cut-${keep.replace(/\W/g, "")}`,
-      `#!/bin/bash\n${ETCDCTL_BIN} "$@" || exit\nif [[ "$*" == *"snapshot save"* ]]; then\n` +
-        `  f="\${*: -1}"; s="$(stat -c %s "$f")"; truncate -s "$((${keep}))" "$f"\nfi\n`,
+test(
+  "every member runs the backup; only the leader uploads, with hourly/daily copies by rule",
+  async () => {
+    const status = await cluster.etcdctlOk(
+      ["endpoint", "status", "-w", "json"],
+      [cluster.clientUrl(leader.ip)],
     );
-  // Half the file: bolt's page walk in `etcdctl snapshot status` fails.
-  const half = await backup(leader, T0 + 3 * 3600, { K8SHA_ETCDCTL: cutter("s / 2") });
-  expect(half.code).not.toBe(0);
-  expect(half.stderr).toMatch(/snapshot status refused .*; nothing uploaded/);
-  // Only the trailing SHA-256 missing: status still passes, the hash check refuses.
-  const tail = await backup(leader, T0 + 3 * 3600, { K8SHA_ETCDCTL: cutter("s - 32") });
-  expect(tail.code).not.toBe(0);
-  expect(tail.stderr).toMatch(/no trailing SHA-256[\s\S]*failed its SHA-256 check; nothing uploaded/);
+    const revision = /"revision":(\d+)/.exec(status)?.[1];
+    const results = await Promise.all(MEMBERS.map((m) => backup(m, T0)));
+    for (const r of results)
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const followers = MEMBERS.filter((m) => m !== leader).map(
+      (m) => results[MEMBERS.indexOf(m)]?.stderr ?? "",
+    );
+    for (const log of followers) expect(log).toContain("not the etcd leader");
 
-  expect(await s3.listKeys()).toEqual(before);
-  expect(metrics().filter((l) => l.includes("EtcdBackupFailed"))).toHaveLength(failuresBefore + 2);
-});
+    const name = `20240501T100500Z-${leader.name}.db.gz`;
+    expect(await s3.listKeys()).toEqual([
+      `${PREFIX}all/${name}`,
+      `${PREFIX}daily/${name}`,
+      `${PREFIX}hourly/${name}`,
+    ]);
+    const meta = await s3.metadata(`${PREFIX}all/${name}`);
+    expect(meta).toMatchObject({ member: leader.name, "etcd-version": "3.4.23" });
+    expect(meta.revision).toBe(revision);
+    expect(metrics().filter((line) => line.includes("EtcdBackupSucceeded"))).toHaveLength(1);
+    expect(metrics().join("\n")).toContain("--dimensions ClusterName=dev");
 
-test("uploads name the cluster's KMS key (SSE-KMS); s3rver accepts the headers; without a key the bucket default applies", async () => {
-  leader = await findLeader();
-  const key = "arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0000-4000-8000-000000000000";
-  // The real AWS CLI, behind a recorder of its arguments (s3rver ignores SSE and keeps no trace of it).
-  const calls = join(work, "aws-calls.log");
-  const recorder = writeExecutable(
-    "aws-recorder",
-    `#!/bin/bash\nprintf '%s\\n' "$*" >>"${calls}"\nexec ${AWS_CLI} "$@"\n`,
-  );
-  const at = T0 + 5 * 3600;
-  const withKey = await backup(leader, at, { K8SHA_AWS: recorder, K8SHA_BACKUP_KMS_KEY_ID: key });
-  expect({ code: withKey.code, stderr: withKey.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-  const copies = readFileSync(calls, "utf8")
-    .split("\n")
-    .filter((l) => / s3 cp /.test(` ${l} `));
-  // all/ and hourly/ (a new hour of a day that already has its daily copy).
-  expect(copies).toHaveLength(2);
-  for (const line of copies) expect(line).toContain(`--sse aws:kms --sse-kms-key-id ${key}`);
-  const name = `20240501T150500Z-${leader.name}.db.gz`;
-  expect(await s3.listKeys()).toEqual(
-    expect.arrayContaining([`${PREFIX}all/${name}`, `${PREFIX}hourly/${name}`]),
-  );
+    // Later the same hour: all/ only. The next hour, same day: all/ and hourly/, no daily/.
+    const [sameHour, nextHour] = await Promise.all([
+      backup(leader, T0 + 15 * 60),
+      backup(leader, T0 + 65 * 60),
+    ]);
+    expect([sameHour.code, nextHour.code]).toEqual([0, 0]);
+    const keys = await s3.listKeys();
+    expect(keys.filter((k) => k.startsWith(`${PREFIX}all/`))).toHaveLength(3);
+    expect(keys.filter((k) => k.startsWith(`${PREFIX}hourly/`))).toEqual([
+      `${PREFIX}hourly/${name}`,
+      `${PREFIX}hourly/20240501T111000Z-${leader.name}.db.gz`,
+    ]);
+    expect(keys.filter((k) => k.startsWith(`${PREFIX}daily/`))).toEqual([`${PREFIX}daily/${name}`]);
+  },
+  BACKUP_TEST_TIMEOUT_MS,
+);
 
-  // No key in the env file: the upload goes without flags and the bucket default applies.
-  rmSync(calls, { force: true });
-  const withoutKey = await backup(leader, at + 60, { K8SHA_AWS: recorder });
-  expect(withoutKey.code).toBe(0);
-  const log = readFileSync(calls, "utf8");
-  expect(log).toContain(" s3 cp ");
-  expect(log).not.toContain("--sse");
-  expect(withoutKey.stderr).toContain("the bucket default encryption applies");
-});
+test(
+  "a damaged snapshot is refused by the real verification and nothing is uploaded",
+  async () => {
+    leader = await findLeader();
+    const before = await s3.listKeys();
+    const failuresBefore = metrics().filter((l) => l.includes("EtcdBackupFailed")).length;
+    // Wrapper: real etcdctl, but the file `snapshot save` wrote is cut before `snapshot status` runs.
+    const cutter = (keep: string) =>
+      writeExecutable(
+        `etcdctl-cut-${keep.replace(/\W/g, "")}`,
+        `#!/bin/bash\n${ETCDCTL_BIN} "$@" || exit\nif [[ "$*" == *"snapshot save"* ]]; then\n` +
+          `  f="\${*: -1}"; s="$(stat -c %s "$f")"; truncate -s "$((${keep}))" "$f"\nfi\n`,
+      );
+    // Half the file: bolt's page walk in `etcdctl snapshot status` fails.
+    const half = await backup(leader, T0 + 3 * 3600, { K8SHA_ETCDCTL: cutter("s / 2") });
+    expect(half.code).not.toBe(0);
+    expect(half.stderr).toMatch(/snapshot status refused .*; nothing uploaded/);
+    // Only the trailing SHA-256 missing: status still passes, the hash check refuses.
+    const tail = await backup(leader, T0 + 3 * 3600, { K8SHA_ETCDCTL: cutter("s - 32") });
+    expect(tail.code).not.toBe(0);
+    expect(tail.stderr).toMatch(/no trailing SHA-256[\s\S]*failed its SHA-256 check; nothing uploaded/);
+
+    expect(await s3.listKeys()).toEqual(before);
+    expect(metrics().filter((l) => l.includes("EtcdBackupFailed"))).toHaveLength(failuresBefore + 2);
+  },
+  BACKUP_TEST_TIMEOUT_MS,
+);
+
+test(
+  "uploads name the cluster's KMS key (SSE-KMS); s3rver accepts the headers; without a key the bucket default applies",
+  async () => {
+    leader = await findLeader();
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/0123abcd-0000-4000-8000-000000000000";
+    // The real AWS CLI, behind a recorder of its arguments (s3rver ignores SSE and keeps no trace of it).
+    const calls = join(work, "aws-calls.log");
+    const recorder = writeExecutable(
+      "aws-recorder",
+      `#!/bin/bash\nprintf '%s\\n' "$*" >>"${calls}"\nexec ${AWS_CLI} "$@"\n`,
+    );
+    const at = T0 + 5 * 3600;
+    const withKey = await backup(leader, at, { K8SHA_AWS: recorder, K8SHA_BACKUP_KMS_KEY_ID: key });
+    expect({ code: withKey.code, stderr: withKey.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const copies = readFileSync(calls, "utf8")
+      .split("\n")
+      .filter((l) => / s3 cp /.test(` ${l} `));
+    // all/ and hourly/ (a new hour of a day that already has its daily copy).
+    expect(copies).toHaveLength(2);
+    for (const line of copies) expect(line).toContain(`--sse aws:kms --sse-kms-key-id ${key}`);
+    const name = `20240501T150500Z-${leader.name}.db.gz`;
+    expect(await s3.listKeys()).toEqual(
+      expect.arrayContaining([`${PREFIX}all/${name}`, `${PREFIX}hourly/${name}`]),
+    );
+
+    // No key in the env file: the upload goes without flags and the bucket default applies.
+    rmSync(calls, { force: true });
+    const withoutKey = await backup(leader, at + 60, { K8SHA_AWS: recorder });
+    expect(withoutKey.code).toBe(0);
+    const log = readFileSync(calls, "utf8");
+    expect(log).toContain(" s3 cp ");
+    expect(log).not.toContain("--sse");
+    expect(withoutKey.stderr).toContain("the bucket default encryption applies");
+  },
+  BACKUP_TEST_TIMEOUT_MS,
+);
