@@ -6,7 +6,8 @@
 /**
  * Longest `bucketPrefix` the AWS provider accepts: a bucket name is at most 63 characters and
  * the provider appends a 26-character unique suffix (terraform-provider-aws validates
- * `bucket_prefix` against 63 - 26).
+ * `bucket_prefix` with `StringLenBetween(0, 63-resource.UniqueIDSuffixLength)` in
+ * internal/service/s3/bucket.go; UniqueIDSuffixLength is 26).
  */
 export const BUCKET_PREFIX_MAX_LENGTH = 37;
 /** Length of the unique suffix the provider appends to a `bucketPrefix`. */
