@@ -104,11 +104,6 @@ export function kubeadmClusterConfiguration(
   };
 }
 
-/** The YAML of the ClusterConfiguration alone. */
-export function renderKubeadmClusterConfig(cfg: MasterBootConfig): string {
-  return renderYaml([kubeadmClusterConfiguration(cfg)]);
-}
-
 /** Labels as kubelet's `--node-labels` value: `k=v,k=v` (sorted, so the output is stable). */
 export function nodeLabelsArg(labels: Record<string, string>): string {
   return Object.keys(labels)

@@ -162,11 +162,6 @@ export class Section {
   section(key: string, allowedKeys: readonly string[]): Section {
     return Section.open(this.problems, this.keyPath(key), this.data[key], allowedKeys);
   }
-
-  /** The root section over already-decoded top-level values (unknown keys checked by the caller). */
-  static root(problems: Problems, path: string, data: Record<string, unknown>): Section {
-    return new Section(problems, path, data);
-  }
 }
 
 /** `k8s-ha:tags["cost-center"]`: map keys may contain dots and slashes, so they are quoted. */

@@ -10,12 +10,14 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { CONFIG_NAMESPACE } from "../config/resolve";
 import { mockCall, mockResourceState } from "./mockProviders";
 
 export { MOCK_ACCOUNT_ID, mockCall, mockResourceState } from "./mockProviders";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
-export const PROJECT_NAME = "k8s-ha";
+/** The Pulumi project name, which is the stack config namespace. */
+export const PROJECT_NAME = CONFIG_NAMESPACE;
 
 /** One resource as the program registered it. */
 export interface RegisteredResource {

@@ -6,7 +6,13 @@
 import { readFileSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
 import { masterConfigFiles, workerConfigFiles } from "../../cloud-init/config-files";
-import { masterKubeadmTemplates, renderKubeadmClusterConfig } from "../../cloud-init/kubeadm-config";
+import { kubeadmClusterConfiguration, masterKubeadmTemplates } from "../../cloud-init/kubeadm-config";
+import { renderYaml } from "../../cloud-init/placeholders";
+import type { MasterBootConfig } from "../../cloud-init/types";
+
+/** The YAML of the ClusterConfiguration alone, as the renderer writes it into each template. */
+const renderKubeadmClusterConfig = (cfg: MasterBootConfig) => renderYaml([kubeadmClusterConfiguration(cfg)]);
+
 import { fillTemplate } from "../support/fakes/bashLib";
 import { masterConfig, workerConfig } from "../support/render-fixtures";
 

@@ -8,9 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError } from "../../config/errors";
+import { CONFIG_NAMESPACE } from "../../config/resolve";
 import { parseConfig } from "../../config/stack";
 import { isMistypedNamespace } from "../../config/stack-namespaces";
-import { readStackConfig, synthesize } from "../../synth/mockRuntime";
+import { PROJECT_ROOT, readStackConfig, synthesize } from "../../synth/mockRuntime";
 import { devConfig, expectSingleProblem } from "../support/configRefusal";
 
 const masters = JSON.stringify({ count: 5, instanceType: "t3.large" });
@@ -97,4 +98,9 @@ test("the real program under mocks (allConfig -> loadConfig) refuses a typo name
     /k8sha:masters: .* is invalid: namespace "k8sha" looks like a typo/,
   );
   expect(error instanceof ConfigError || (error as Error).name === "ConfigError").toBe(true);
+});
+
+test("the config namespace is the Pulumi project's name, which the CLI puts before every stack key", () => {
+  const project = /^name:\s*(\S+)\s*$/m.exec(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8"));
+  expect(project?.[1]).toBe(CONFIG_NAMESPACE);
 });
