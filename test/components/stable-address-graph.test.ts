@@ -7,10 +7,9 @@
  * all), and no master ASG that can launch before its reservation exists.
  *
  * Expected addresses are computed here with the test's own IPv4 arithmetic and, for the
- * three layouts, written out literally: none is read back from components/masterAddress.ts.
- * The last block tests masterAddress() itself, as a pure function.
+ * three layouts, written out literally: none is read back from base/masterAddress.ts
+ * (test/base/master-address.test.ts tests that function itself).
  */
-import { masterAddress } from "../../base/masterAddress";
 import { parseConfig } from "../../config/stack";
 import type { ClusterSpec } from "../../config/types";
 import { decodeUserData } from "../../policy/userData";
@@ -34,6 +33,9 @@ import {
   only,
   rec,
 } from "../support/graph";
+import { grantsAction } from "../support/iam-evaluate";
+import { block, contains, holds, intToIp } from "../support/ipv4Oracle";
+import { parseNodeEnv } from "../support/nodeEnv";
 
 const T = {
   master: "k8sha:controlplane:Master",
@@ -49,39 +51,6 @@ const T = {
 const NODE_ENV_PATH = "/etc/k8sha/node.env";
 const ASSIGN = "ec2:AssignPrivateIpAddresses";
 
-// --- IPv4 arithmetic of the test's own, independent of components/cidr.ts -------------------
-
-interface Block {
-  base: number;
-  prefix: number;
-}
-
-function ipToInt(ip: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) throw new Error(`not an IPv4 address: ${ip}`);
-  return m.slice(1).reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-const intToIp = (n: number): string =>
-  [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-
-function block(cidr: string): Block {
-  const [ip, prefixText] = cidr.split("/");
-  const prefix = Number(prefixText);
-  const base = ipToInt(ip ?? "");
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new Error(`bad prefix in ${cidr}`);
-  // A reservation whose address has host bits set is not a valid CIDR block for EC2.
-  if (base % 2 ** (32 - prefix) !== 0) throw new Error(`${cidr} has host bits set`);
-  return { base, prefix };
-}
-
-const blockSize = (b: Block) => 2 ** (32 - b.prefix);
-const contains = (outer: Block, inner: Block) =>
-  inner.prefix >= outer.prefix &&
-  inner.base >= outer.base &&
-  inner.base + blockSize(inner) <= outer.base + blockSize(outer);
-const holds = (b: Block, ip: string) => ipToInt(ip) >= b.base && ipToInt(ip) < b.base + blockSize(b);
-
 /** The spec, restated: the subnet's second /28, and master i at that block's base + 4 + i. */
 function expectedFor(subnetCidr: string, index: number) {
   const second = block(subnetCidr).base + 16;
@@ -92,41 +61,9 @@ function expectedFor(subnetCidr: string, index: number) {
 
 type Statement = Record<string, unknown>;
 
-/** IAM action patterns match case-insensitively, with `*` and `?` wildcards. */
-function actionMatches(pattern: string, action: string): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${re}$`, "i").test(action);
-}
-
-const strings = (v: unknown): string[] => (typeof v === "string" ? [v] : list(v).map(String));
-
-/** Does this statement allow `action` (directly, by wildcard, or through NotAction)? */
-function allows(st: Statement, action: string): boolean {
-  if (st.Effect !== "Allow") return false;
-  if (st.NotAction !== undefined) return !strings(st.NotAction).some((p) => actionMatches(p, action));
-  return strings(st.Action).some((p) => actionMatches(p, action));
-}
-
 function statementsOf(policy: RegisteredResource): Statement[] {
   const doc = rec(JSON.parse(String(policy.inputs.policy)));
   return list(doc.Statement).map(rec);
-}
-
-// --- node.env ------------------------------------------------------------------------------
-
-/** `KEY='value'` lines as bash would source them (single quotes, `'\''` for a quote). */
-function parseNodeEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([A-Z][A-Z0-9_]*)='(.*)'$/s.exec(line);
-    if (!m) throw new Error(`unexpected node.env line: ${line}`);
-    env[m[1] as string] = (m[2] as string).replaceAll("'\\''", "'");
-  }
-  return env;
 }
 
 // --- the three layouts ---------------------------------------------------------------------
@@ -312,7 +249,7 @@ describe.each(layouts)("$label", (layout) => {
     for (const v of masters(s())) {
       // The instance profile the template uses waits on exactly this inline policy.
       expect(depsOfType(s(), v.template, T.rolePolicy).map((p) => p.urn)).toEqual([v.policy.urn]);
-      const granting = statementsOf(v.policy).filter((st) => allows(st, ASSIGN));
+      const granting = statementsOf(v.policy).filter((st) => grantsAction(st, ASSIGN));
       expect(granting).toEqual([
         {
           Sid: "AssignOwnStableAddress",
@@ -357,7 +294,7 @@ describe.each(layouts)("$label", (layout) => {
     for (const p of others) {
       expect(
         statementsOf(p)
-          .filter((st) => allows(st, ASSIGN))
+          .filter((st) => grantsAction(st, ASSIGN))
           .map((st) => st.Sid ?? "(no Sid)"),
       ).toEqual([]);
     }
@@ -369,36 +306,5 @@ describe.each(layouts)("$label", (layout) => {
       expect(JSON.stringify(v.asg.inputs)).not.toContain(v.reservation.name);
       expect(v.asg.dependencies).toContain(v.reservation.urn);
     }
-  });
-});
-
-describe("masterAddress()", () => {
-  test("a /27 subnet holds the reservation in its second half", () => {
-    expect(masterAddress("10.0.0.0/27", 0)).toEqual({
-      reservationCidr: "10.0.0.16/28",
-      address: "10.0.0.20",
-    });
-    expect(masterAddress("192.168.7.32/27", 2)).toEqual({
-      reservationCidr: "192.168.7.48/28",
-      address: "192.168.7.54",
-    });
-  });
-
-  test("a /28 subnet (no second /28) is refused, naming the subnet", () => {
-    // "master subnet <cidr>": the guard's own message, not cidrSubnet's generic out-of-range
-    // error (which also names the CIDR, and would hide a guard that let /28 through).
-    expect(() => masterAddress("10.0.5.0/28", 0)).toThrow(/master subnet 10\.0\.5\.0\/28\b/);
-    expect(() => masterAddress("10.0.5.0/30", 0)).toThrow(/master subnet 10\.0\.5\.0\/30\b/);
-  });
-
-  test("indexes 0..10 fit below the block's broadcast address; index 11 does not", () => {
-    for (let index = 0; index <= 10; index++) {
-      expect(masterAddress("10.20.4.0/22", index)).toEqual({
-        reservationCidr: "10.20.4.16/28",
-        address: `10.20.4.${20 + index}`,
-      });
-    }
-    // 10.20.4.31 would be the /28's last address: refused.
-    expect(() => masterAddress("10.20.4.0/22", 11)).toThrow(/index 11/);
   });
 });

@@ -32,12 +32,28 @@ export interface Request {
 const list = (v: string | readonly string[] | undefined): string[] =>
   v === undefined ? [] : typeof v === "string" ? [v] : [...v];
 
-function glob(pattern: string, value: string): boolean {
+function glob(pattern: string, value: string, flags = ""): boolean {
   const re = pattern
     .replace(/[.+^${}()|[\]\\]/g, "\\$&")
     .replace(/\*/g, ".*")
     .replace(/\?/g, ".");
-  return new RegExp(`^${re}$`).test(value);
+  return new RegExp(`^${re}$`, flags).test(value);
+}
+
+/** Action names match case-insensitively in IAM (`EC2:createtags` is `ec2:CreateTags`). */
+const actionGlob = (pattern: string, action: string) => glob(pattern, action, "i");
+
+/**
+ * Does `statement` grant `action` at all (an Allow naming it by name, by wildcard, or through
+ * NotAction), whatever its resources and conditions? For "no statement grants X" checks.
+ */
+export function grantsAction(statement: Record<string, unknown>, action: string): boolean {
+  if (statement.Effect !== "Allow") return false;
+  const patterns = (v: unknown): string[] =>
+    v === undefined ? [] : typeof v === "string" ? [v] : (v as string[]);
+  if (statement.NotAction !== undefined)
+    return !patterns(statement.NotAction).some((p) => actionGlob(p, action));
+  return patterns(statement.Action).some((p) => actionGlob(p, action));
 }
 
 function operatorHolds(operator: string, wanted: string[], actual: string[] | undefined): boolean {
@@ -78,7 +94,7 @@ function resourceMatches(statement: EvaluatedStatement, resource: string): boole
 
 function matches(statement: EvaluatedStatement, request: Request): boolean {
   return (
-    list(statement.Action).some((a) => glob(a, request.action)) &&
+    list(statement.Action).some((a) => actionGlob(a, request.action)) &&
     resourceMatches(statement, request.resource) &&
     conditionHolds(statement, request.context ?? {})
   );
