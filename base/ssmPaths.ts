@@ -8,6 +8,15 @@ export function ssmPrefix(clusterName: string): string {
   return `/k8sha/${clusterName}`;
 }
 
+/**
+ * `<prefix>/control-plane/kubernetes-version` (a String): the Kubernetes version every master
+ * reached, written by `pulumi up` only after the last master's roll gate passed. The upgrade
+ * guard reads it before any resource registers, so a stack can neither go back nor skip a minor.
+ */
+export function kubernetesVersionParameterName(clusterName: string): string {
+  return `${ssmPrefix(clusterName)}/control-plane/kubernetes-version`;
+}
+
 /** Master-only files under `<prefix>/pki/`, named like kubeadm's files in /etc/kubernetes/pki. */
 export const PKI_PARAMETER_FILES = [
   "ca.crt",

@@ -64,6 +64,9 @@ function featureGates(minor: number): Record<string, boolean> | undefined {
   return minor < 33 ? { ControlPlaneKubeletLocalMode: true } : undefined;
 }
 
+/** kube-apiserver's `--shutdown-delay-duration` (see its use below). */
+export const API_SHUTDOWN_DELAY = "20s";
+
 /**
  * The cluster-wide ClusterConfiguration. `peerCertSANs` only in the local config: the peer
  * certificate of this master, never uploaded to the cluster.
@@ -82,7 +85,14 @@ export function kubeadmClusterConfiguration(
     kubernetesVersion: `v${cfg.kubernetesVersion.replace(/^v/, "")}`,
     controlPlaneEndpoint: `${cfg.apiEndpoint}:${API_PORT}`,
     networking: { podSubnet: cfg.podCidr, serviceSubnet: cfg.serviceCidr },
-    apiServer: { certSANs: sans },
+    apiServer: {
+      certSANs: sans,
+      // On SIGTERM the server first fails /readyz for this long while still serving (default 0):
+      // the NLB's health check (3 failures 5 s apart) takes the target out before connections
+      // are refused, e.g. when a certificate renewal restarts the static pod. Below the pod's
+      // 30 s termination grace period. A rolling gate deregisters the target itself first.
+      extraArgs: toArgs({ "shutdown-delay-duration": API_SHUTDOWN_DELAY }),
+    },
     controllerManager: { extraArgs: leaderElectionArgs(cfg) },
     scheduler: { extraArgs: leaderElectionArgs(cfg) },
     etcd: {

@@ -108,7 +108,7 @@ export interface ClusterConfiguration extends Versioned<"ClusterConfiguration"> 
   kubernetesVersion: string;
   controlPlaneEndpoint: string;
   networking: { podSubnet: string; serviceSubnet: string };
-  apiServer: { certSANs: string[] };
+  apiServer: { certSANs: string[]; extraArgs: ExtraArg[] };
   controllerManager: { extraArgs: ExtraArg[] };
   scheduler: { extraArgs: ExtraArg[] };
   etcd: Etcd;

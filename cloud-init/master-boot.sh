@@ -283,4 +283,9 @@ if [[ -n "${BACKUP_BUCKET:-}" ]]; then
   step etcd-backup-timer
   install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
 fi
+# The timers are rewritten on every boot (their units follow this bundle's scripts).
+step cert-renewal-timer
+install_cert_renewal_timer
+step worker-drain-timer
+install_worker_drain_timer "$CLUSTER_NAME"
 report_success

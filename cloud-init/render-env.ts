@@ -10,6 +10,7 @@ import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../b
 import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../base/ports";
 import { parameterNamesUnder } from "../base/ssmPaths";
 import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
+import { WORKER_DRAIN } from "../base/workerDrain";
 import { configFileEnv, masterConfigFiles, workerConfigFiles } from "./config-files";
 import type { BootRole } from "./roles";
 import type { BootBundleRef, MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
@@ -42,7 +43,16 @@ const ETCD_MEMBER_FACTS = {
   TAG_ETCD_MEMBER,
   METRICS_NAMESPACE,
 };
-const ROLE_FACTS: Record<BootRole, Record<string, string>> = { master: ETCD_MEMBER_FACTS, worker: {} };
+/** The worker-drain handler's facts (masters run it): the hook it completes and its bounds. */
+const WORKER_DRAIN_FACTS = {
+  WORKER_DRAIN_HOOK: WORKER_DRAIN.hookName,
+  WORKER_DRAIN_HEARTBEAT_SECONDS: String(WORKER_DRAIN.heartbeatTimeoutSeconds),
+  WORKER_DRAIN_TIMEOUT_SECONDS: String(WORKER_DRAIN.drainTimeoutSeconds),
+};
+const ROLE_FACTS: Record<BootRole, Record<string, string>> = {
+  master: { ...ETCD_MEMBER_FACTS, ...WORKER_DRAIN_FACTS },
+  worker: {},
+};
 
 /**
  * The fixed facts of base/ a role's scripts read (docs/boot.md "node.env"). Tests that run the

@@ -46,12 +46,24 @@ export const ROLE_MANIFESTS = {
       "etcd-restore.sh",
       "etcd-tools.sh",
       "etcd-volume.sh",
-      // The control plane: how it enters the cluster, the pod network, its predecessor's Node.
+      // The control plane: how it enters the cluster, its certificates' renewal, the pod network,
+      // its predecessor's Node.
       "boot-mode.sh",
+      "cert-renewal.sh",
       "cni.sh",
       "stale-nodes.sh",
+      // The operations the masters' rolling gate runs on a master (k8sha-control-plane).
+      "control-plane-etcd.sh",
+      "control-plane-ops.sh",
+      "control-plane-upgrade.sh",
+      // Workers their ASG terminates: drained by the etcd leader before the hook lets them go.
+      "worker-drain-timer.sh",
+      "worker-drain.sh",
     ],
-    operatorScripts: [{ source: "etcd-restore.sh", name: "etcd-restore" }],
+    operatorScripts: [
+      { source: "etcd-restore.sh", name: "etcd-restore" },
+      { source: "k8sha-control-plane.sh", name: "k8sha-control-plane" },
+    ],
   },
   worker: { entry: "worker-boot.sh", libraries: NODE_LIBRARIES, operatorScripts: [] },
 } as const satisfies Record<string, RoleManifest>;

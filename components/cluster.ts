@@ -1,4 +1,6 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesVersionParameterName } from "../base/ssmPaths";
 import { baseTags } from "../base/tags";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import { createBootBundles } from "./bootBundle";
@@ -38,6 +40,8 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly workerPools: WorkerPool[];
   /** Absent when `readinessGate.enabled` is false. */
   public readonly readinessGate?: ReadinessGate;
+  /** The version the whole control plane reached, read by the upgrade guard (`guardKubernetesUpgrade`). */
+  public readonly kubernetesVersionParameter: aws.ssm.Parameter;
   /** Values exported as stack outputs (see README "Outputs"). */
   public readonly outputs: ClusterOutputs;
 
@@ -131,10 +135,13 @@ export class Cluster extends pulumi.ComponentResource {
         bootBundle: { ...bundles.master.ref, bucketArn: this.bucket.bucketArn },
         // No master may boot before the SSM parameters it reads and its boot bundle exist.
         bootPrerequisites: [this.secrets, bundles.master],
+        rolling: spec.rolling,
         tags,
       },
       child,
     );
+    // The last gate passes only once every master runs its template (docs/rolling.md).
+    const lastRoll = this.controlPlane.lastRollGate;
     // The CNI itself is installed by the init master (cloud-init/lib/cni.sh, from boot.cni).
     this.workerPools = createWorkerPools(
       name,
@@ -143,7 +150,8 @@ export class Cluster extends pulumi.ComponentResource {
         apiEndpoint: this.apiLoadBalancer.dnsName,
         secrets: this.secrets,
         bundle: bundles.worker,
-        prerequisites: [this.secrets],
+        // Kubelets move to a new version only after every API server did (version-skew policy).
+        prerequisites: lastRoll ? [this.secrets, lastRoll] : [this.secrets],
         subnetIds: this.network.privateSubnetIds,
         securityGroupId: this.securityGroups.workerSecurityGroupId,
         tags,
@@ -168,6 +176,20 @@ export class Cluster extends pulumi.ComponentResource {
         child,
       );
     }
+
+    this.kubernetesVersionParameter = new aws.ssm.Parameter(
+      `${name}-kubernetes-version`,
+      {
+        name: kubernetesVersionParameterName(clusterName),
+        description: "Kubernetes version every master reached (k8sha upgrade guard)",
+        type: "String",
+        // Not a secret: `insecureValue` keeps it readable in diffs (`value` is always marked secret).
+        insecureValue: spec.kubernetesVersion,
+        tags,
+      },
+      // A fixed name is taken until the old parameter is gone.
+      { parent: this, dependsOn: [lastRoll ?? this.controlPlane], deleteBeforeReplace: true },
+    );
 
     this.outputs = clusterOutputs(
       clusterName,

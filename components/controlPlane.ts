@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type MasterAddress, masterAddress } from "../base/masterAddress";
+import type { RollingConfig } from "../config/types";
 import { nodeImageId } from "./nodes/ami";
 import { ebsKeyArn } from "./nodes/ebsKey";
-import { Master, type MasterSharedArgs } from "./nodes/master";
+import { Master, type MasterSharedArgs, masterNodeName } from "./nodes/master";
+import { RollGate } from "./rollGate";
 
 export interface ControlPlaneArgs extends MasterSharedArgs {
   /** Number of masters, one per zone over the first `count` zones. */
@@ -21,6 +23,12 @@ export interface ControlPlaneArgs extends MasterSharedArgs {
    * then kept (`keepImageId`), so a new release does not change the templates by itself.
    */
   imageId?: pulumi.Input<string>;
+  /**
+   * Health-gated rolls: a `RollGate` per master, master i+1's template and ASG after gate i, so
+   * one `pulumi up` replaces or upgrades at most one master at a time (docs/rolling.md). Absent
+   * or not `enabled`: no gates; a template change reaches a master only when it is replaced by hand.
+   */
+  rolling?: RollingConfig;
 }
 
 /**
@@ -38,6 +46,10 @@ export class ControlPlane extends pulumi.ComponentResource {
   public readonly roleArns: pulumi.Output<string>[];
   /** Each master's stable private address (its etcd member's address), master 0 first. */
   public readonly stableAddresses: string[];
+  /** One per master, master 0 first; empty when rolling is off. */
+  public readonly rollGates: RollGate[];
+  /** The last master's gate: passed only when every master runs its template; absent when rolling is off. */
+  public readonly lastRollGate?: RollGate;
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:controlplane:ControlPlane", name, {}, opts);
@@ -67,33 +79,68 @@ export class ControlPlane extends pulumi.ComponentResource {
       privateSubnetCidrs,
       retainEtcdVolumesOnDelete,
       imageId: _image,
+      rolling,
       ...shared
     } = args;
     const addresses = Array.from({ length: args.count }, (_, index) =>
       masterAddress(privateSubnetCidrs[index] as string, index),
     );
-    this.masters = Array.from(
-      { length: args.count },
-      (_, index) =>
-        new Master(
-          `${name}-${index}`,
+    const masters: Master[] = [];
+    const gates: RollGate[] = [];
+    const groupNames = addresses.map((_, index) => masterNodeName(args.clusterName, index));
+    for (let index = 0; index < args.count; index++) {
+      const previous = gates[index - 1];
+      const master = new Master(
+        `${name}-${index}`,
+        {
+          ...shared,
+          // Master i+1 changes only after master i's roll passed.
+          bootPrerequisites: previous ? [...shared.bootPrerequisites, previous] : shared.bootPrerequisites,
+          index,
+          availabilityZone: availabilityZones[index],
+          subnetId: privateSubnetIds[index],
+          stableAddress: addresses[index] as MasterAddress,
+          memberAddresses: addresses.map((a) => a.address),
+          retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
+          imageId,
+          keepImageId: args.imageId === undefined,
+          ebsKmsKeyArn,
+          accountId: identity.accountId,
+          partition,
+        },
+        { parent: this },
+      );
+      masters.push(master);
+      if (!rolling?.enabled) continue;
+      const address = addresses[index] as MasterAddress;
+      gates.push(
+        new RollGate(
+          `${name}-${index}-roll`,
           {
-            ...shared,
-            index,
-            availabilityZone: availabilityZones[index],
-            subnetId: privateSubnetIds[index],
-            stableAddress: addresses[index] as MasterAddress,
-            memberAddresses: addresses.map((a) => a.address),
-            retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
-            imageId,
-            keepImageId: args.imageId === undefined,
-            ebsKmsKeyArn,
-            accountId: identity.accountId,
-            partition,
+            region: args.boot.region,
+            clusterName: args.clusterName,
+            member: index,
+            masterCount: args.count,
+            asgName: master.asgName,
+            masterAsgNames: groupNames,
+            targetGroupArn: args.targetGroupArn,
+            stableAddress: address.address,
+            nodeSpec: master.nodeSpec,
+            kubernetesVersion: args.boot.kubernetesVersion,
+            backup: args.backup
+              ? { bucketName: args.backup.bucketName, prefix: args.backup.prefix }
+              : undefined,
+            backupMaxAgeMinutes: rolling.backupMaxAgeMinutes,
+            timeoutMinutes: rolling.timeoutMinutes,
+            waitFor: [master],
           },
           { parent: this },
         ),
-    );
+      );
+    }
+    this.masters = masters;
+    this.rollGates = gates;
+    this.lastRollGate = gates[gates.length - 1];
     this.asgNames = this.masters.map((m) => m.asgName);
     this.etcdVolumeIds = this.masters.map((m) => m.etcdVolumeId);
     this.roleArns = this.masters.map((m) => m.roleArn);

@@ -18,6 +18,8 @@ export {
   TAG_BOOT_STATUS,
   TAG_CLUSTER,
   TAG_ETCD_MEMBER,
+  TAG_KUBERNETES_VERSION,
+  TAG_NODE_SPEC,
   TAG_ROLE,
 } from "../base/tags";
 export * from "../config/defaults";
@@ -42,10 +44,21 @@ export type {
   MastersConfig,
   NatGatewayMode,
   ReadinessGateConfig,
+  RollingConfig,
   Taint,
   TaintEffect,
   WorkerPoolConfig,
 } from "../config/types";
+/**
+ * The upgrade guard's rule (pure): allowed are a new cluster, the same version, a newer patch or
+ * the next minor. A project that builds `Cluster` itself awaits `guardKubernetesUpgrade` first.
+ */
+export {
+  checkUpgradePath,
+  type UpgradePath,
+  UpgradePathError,
+  upgradePathProblem,
+} from "../config/upgradePath";
 /** Network load balancer on 6443 with an HTTPS /readyz health check, public or internal. */
 export { ApiLoadBalancer, type ApiLoadBalancerArgs } from "./apiLoadBalancer";
 /** A role's boot scripts as a sha256-verified, content-addressed S3 object nodes fetch at boot. */
@@ -78,6 +91,16 @@ export { WorkerPool, type WorkerPoolArgs } from "./nodes/workerPool";
 export { ClusterPki, type ClusterPkiArgs } from "./pki";
 /** Waits in `pulumi up` until the API answers and the expected nodes are Ready. */
 export { ReadinessGate, type ReadinessGateArgs, type ReadinessGatePool } from "./readinessGate";
+/**
+ * Health-gated roll of one master (chained by ControlPlane), and the upgrade guard for programs
+ * that build `Cluster` themselves: `await guardKubernetesUpgrade(spec)` before `new Cluster(...)`.
+ */
+export {
+  deployedKubernetesVersion,
+  guardKubernetesUpgrade,
+  RollGate,
+  type RollGateArgs,
+} from "./rollGate";
 /** Master and worker security groups with only the ports each role needs. */
 export { SecurityGroups, type SecurityGroupsArgs } from "./securityGroups";
 export * from "./tuning";

@@ -94,3 +94,11 @@ export const CNI_VERSIONS = {
 export const CNI_DEFAULTS = { provider: "calico" } as const;
 
 export const READINESS_GATE_DEFAULTS = { enabled: true, timeoutMinutes: 20 } as const;
+
+/**
+ * Master rolls: 20 minutes per master (a replacement boots, joins etcd and passes its health
+ * checks in ~10). The snapshot a roll requires may be up to `backupMaxAgeIntervals` backup
+ * intervals old, so one late or skipped timer run does not block a roll: backupMaxAgeMinutes
+ * defaults to `backupMaxAgeIntervals * backup.intervalMinutes` (30 with the default 15).
+ */
+export const ROLLING_DEFAULTS = { enabled: true, timeoutMinutes: 20, backupMaxAgeIntervals: 2 } as const;

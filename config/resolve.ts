@@ -22,7 +22,7 @@ import {
 import { readEtcd } from "./validate-etcd";
 import { readExtraInstanceTypes, readMasters } from "./validate-masters";
 import { readApi, readNetwork } from "./validate-network";
-import { readBackup, readLeaderElection } from "./validate-operations";
+import { readBackup, readLeaderElection, readRolling } from "./validate-operations";
 import { readTags } from "./validate-tags";
 import { readWorkerPools } from "./validate-workers";
 
@@ -60,6 +60,7 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
   const placement = readPlacement(root, clusterName, region);
   const extraInstanceTypes = readExtraInstanceTypes(root);
   const extra = new Set(extraInstanceTypes);
+  const backup = readBackup(root);
   const spec: ClusterSpec = {
     ...placement,
     kubernetesVersion: readKubernetesVersion(root, DEFAULT_KUBERNETES_VERSION),
@@ -71,9 +72,10 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
     etcd: readEtcd(root),
     workerPools: readWorkerPools(root, extra),
     leaderElection: readLeaderElection(root),
-    backup: readBackup(root),
+    backup,
     cni: readCni(root),
     readinessGate: readReadinessGate(root),
+    rolling: readRolling(root, backup),
     tags: readTags(root),
   };
   problems.throwIfAny();

@@ -17,6 +17,7 @@ import type {
   MastersConfig,
   NetworkConfig,
   ReadinessGateConfig,
+  RollingConfig,
   Taint,
   WorkerPoolConfig,
 } from "./types";
@@ -52,6 +53,7 @@ export const SECTION_KEYS = {
     backup: true,
     cni: true,
     readinessGate: true,
+    rolling: true,
     tags: true,
   }),
   network: keysOf<NetworkConfig>({
@@ -103,6 +105,7 @@ export const SECTION_KEYS = {
   }),
   cni: keysOf<CniConfig>({ provider: true, version: true }),
   readinessGate: keysOf<ReadinessGateConfig>({ enabled: true, timeoutMinutes: true }),
+  rolling: keysOf<RollingConfig>({ enabled: true, timeoutMinutes: true, backupMaxAgeMinutes: true }),
 } as const;
 
 /** How Pulumi hands a stack value over: plain strings, numbers as decimal text, the rest as JSON. */
@@ -128,5 +131,6 @@ export const STACK_KEY_ENCODING: { readonly [K in Exclude<keyof ClusterSpec, "re
   backup: "json",
   cni: "json",
   readinessGate: "json",
+  rolling: "json",
   tags: "json",
 };

@@ -159,6 +159,18 @@ export interface ReadinessGateConfig {
   timeoutMinutes: number;
 }
 
+export interface RollingConfig {
+  /**
+   * Replace or upgrade each master in `pulumi up` when its launch template changes, one at a time
+   * and health-gated (a `RollGate` per master). Off: a master changes only when replaced by hand.
+   */
+  enabled: boolean;
+  /** Minutes one master's roll may take (preflight, drain, upgrade or replacement, health) before `pulumi up` fails. */
+  timeoutMinutes: number;
+  /** A master is touched only when the newest etcd snapshot is at most this old; default twice `backup.intervalMinutes`. */
+  backupMaxAgeMinutes: number;
+}
+
 export interface ClusterSpec {
   /** DNS-label cluster name, used in resource names, tags and SSM paths. */
   clusterName: string;
@@ -201,6 +213,8 @@ export interface ClusterSpec {
   cni: CniConfig;
   /** Whether and how long `pulumi up` waits for a Ready cluster. */
   readinessGate: ReadinessGateConfig;
+  /** Health-gated rolling of masters when their launch templates change. */
+  rolling: RollingConfig;
   /** Extra AWS tags on every taggable resource. */
   tags: Record<string, string>;
 }
@@ -246,6 +260,8 @@ export interface ClusterInput {
   cni?: SectionInput<CniConfig>;
   /** Wait in `pulumi up` for Ready nodes; default READINESS_GATE_DEFAULTS. */
   readinessGate?: SectionInput<ReadinessGateConfig>;
+  /** Master rolls in `pulumi up`; default ROLLING_DEFAULTS, backupMaxAgeMinutes twice backup.intervalMinutes. */
+  rolling?: SectionInput<RollingConfig>;
   /** Extra tags on every taggable resource. */
   tags?: Record<string, string>;
 }

@@ -1,9 +1,17 @@
-/** leaderElection.* and backup.*: timings that must be ordered to make sense. */
-import { BACKUP_DEFAULTS, LEADER_ELECTION_DEFAULTS } from "./defaults";
+/** leaderElection.*, backup.* and rolling.*: timings that must be ordered to make sense. */
+import { BACKUP_DEFAULTS, LEADER_ELECTION_DEFAULTS, ROLLING_DEFAULTS } from "./defaults";
 import { BACKUP_INTERVAL_MINUTES } from "./limits";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
-import type { BackupConfig, LeaderElectionConfig } from "./types";
+import type { BackupConfig, LeaderElectionConfig, RollingConfig } from "./types";
+
+/**
+ * One master's roll: below 5 minutes no replacement can boot and join; above 3 hours a stuck
+ * roll holds `pulumi up` (and the stack lock) far longer than any healthy one needs.
+ */
+const ROLL_TIMEOUT_MINUTES = { min: 5, max: 180 } as const;
+/** A snapshot older than a day is not a safety net for a roll. */
+const ROLL_BACKUP_MAX_AGE_MINUTES_MAX = 24 * 60;
 
 /**
  * kube-scheduler and kube-controller-manager refuse lease <= renewDeadline, and a retry
@@ -56,4 +64,27 @@ export function readBackup(root: Section): BackupConfig {
     );
   }
   return { intervalMinutes, keepAllDays, keepHourlyDays, keepDailyDays };
+}
+
+/**
+ * The snapshot age a roll accepts must be at least one backup interval (a younger snapshot
+ * cannot be counted on between two timer runs) and at most a day.
+ */
+export function readRolling(root: Section, backup: BackupConfig): RollingConfig {
+  const r = root.section("rolling", SECTION_KEYS.rolling);
+  const d = ROLLING_DEFAULTS;
+  const enabled = r.boolean("enabled", d.enabled);
+  const timeoutMinutes = r.number("timeoutMinutes", d.timeoutMinutes);
+  if (timeoutMinutes < ROLL_TIMEOUT_MINUTES.min || timeoutMinutes > ROLL_TIMEOUT_MINUTES.max) {
+    r.reject("timeoutMinutes", `${ROLL_TIMEOUT_MINUTES.min}-${ROLL_TIMEOUT_MINUTES.max} minutes per master`);
+  }
+  const interval = backup.intervalMinutes;
+  const backupMaxAgeMinutes = r.number("backupMaxAgeMinutes", d.backupMaxAgeIntervals * interval);
+  if (backupMaxAgeMinutes < interval || backupMaxAgeMinutes > ROLL_BACKUP_MAX_AGE_MINUTES_MAX) {
+    r.reject(
+      "backupMaxAgeMinutes",
+      `${interval}-${ROLL_BACKUP_MAX_AGE_MINUTES_MAX} minutes: at least backup.intervalMinutes (${interval}), at most a day`,
+    );
+  }
+  return { enabled, timeoutMinutes, backupMaxAgeMinutes };
 }

@@ -133,6 +133,15 @@ export interface ReadinessGateSettings {
   timeoutMinutes?: number;
 }
 
+/** Health-gated rolling of masters, one at a time, when their launch templates change. */
+export interface RollingSettings {
+  enabled?: boolean;
+  /** Minutes one master's roll may take. */
+  timeoutMinutes?: number;
+  /** Newest etcd snapshot a roll accepts, in minutes (default: twice backup.intervalMinutes). */
+  backupMaxAgeMinutes?: number;
+}
+
 /** Inputs of the multi-language Cluster; same keys and rules as the stack config (docs/configuration.md). */
 export interface ClusterArgs {
   /** DNS-label cluster name, used in resource names, tags and SSM paths. */
@@ -158,6 +167,7 @@ export interface ClusterArgs {
   backup?: BackupSettings;
   cni?: CniSettings;
   readinessGate?: ReadinessGateSettings;
+  rolling?: RollingSettings;
   /** Extra tags on every taggable resource. */
   tags?: Record<string, string>;
 }

@@ -3,7 +3,8 @@
 #
 # Prints a Markdown report of what a change does to the offline synth (npm run synth): the list
 # of changed files, then `diff -ru` with summary.md first (the reviewer's overview) and every
-# other file after it; a file whose change repeats an earlier file's is one line naming it.
+# other file after it but summary.json (one line of context); a file whose change repeats an
+# earlier file's is one line naming it.
 # Paths read base/... and head/.... The diff is cut at max-bytes (default
 # 60000: a PR comment holds at most 65536 characters) with a note saying how much was left out.
 # Exit code 0 whether or not the folders differ; 2 on bad usage.
@@ -49,7 +50,9 @@ tidy_diff() {
 }
 
 run_diff -ruN base/summary.md head/summary.md | tidy_diff >"$work/summary.diff"
-run_diff -ruN -x summary.md base head | tidy_diff >"$work/rest.diff"
+# One line of context is enough for JSON whose changed lines name their keys; summary.json is the
+# machine-readable twin of summary.md (listed as changed, its diff left to the artifacts).
+run_diff -rN -U1 -x summary.md -x summary.json base head | tidy_diff >"$work/rest.diff"
 run_diff -rqN base head >"$work/files.txt"
 cat "$work/summary.diff" "$work/rest.diff" >"$work/full.diff"
 

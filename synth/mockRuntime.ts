@@ -78,6 +78,24 @@ export function readStackFile(file: string): Record<string, string> {
   return out;
 }
 
+/** The mocked account's version parameter (absent: a new cluster, nothing deployed). */
+export type MockAccount = { deployedKubernetesVersion?: string };
+const GET_PARAMETER = "aws:ssm/getParameter:getParameter";
+type Props = Record<string, unknown>;
+/**
+ * Stands in for aws.ssm.getParameter (aws_ssm_parameter data source) against `account`, with its
+ * not-found error "reading SSM Parameter (<name>): couldn't find resource" (terraform-provider-aws
+ * parameter_data_source.go) as the engine wraps it; the SDK throws the gRPC error's `details`.
+ */
+export function mockGetParameter(inputs: Props, account: MockAccount): Props {
+  const name = String(inputs.name ?? "");
+  const value = account.deployedKubernetesVersion;
+  if (value !== undefined && name.endsWith("/control-plane/kubernetes-version"))
+    return { ...inputs, id: name, type: "String", value, insecureValue: value, version: 1 };
+  const details = `invocation of ${GET_PARAMETER} returned an error: reading SSM Parameter (${name}): couldn't find resource`;
+  throw Object.assign(new Error(details), { details });
+}
+
 /** Overrides applied on top of a stack file: a value replaces the key, `undefined` removes it. */
 export type ConfigOverrides = Record<string, unknown>;
 
@@ -124,6 +142,7 @@ export async function synthesize(
   stack: string,
   overrides: ConfigOverrides = {},
   stackFile?: string,
+  account: MockAccount = {},
 ): Promise<SynthResult> {
   const config = applyOverrides(stackFile ? readStackFile(stackFile) : readStackConfig(stack), overrides);
   const jestGlobal = (
@@ -131,9 +150,9 @@ export async function synthesize(
   ).jest;
   let result: SynthResult | undefined;
   const run = async () => {
-    result = await synthesizeInCurrentRegistry(stack, config);
+    result = await synthesizeInCurrentRegistry(stack, config, undefined, account);
   };
-  const cacheFile = synthCacheFile(stack, config);
+  const cacheFile = synthCacheFile(stack, [config, account]);
   if (cacheFile && fs.existsSync(cacheFile)) {
     return JSON.parse(fs.readFileSync(cacheFile, "utf8")) as SynthResult;
   }
@@ -151,14 +170,14 @@ export async function synthesize(
 /**
  * `npm test` sets K8SHA_SYNTH_CACHE_DIR to a fresh directory per run, so each distinct
  * (stack, config) is synthesized once per run instead of once per test file. The key is the
- * full config, so an override never reads another variant's graph. Unset: no caching.
+ * full config and mocked account, so no variant reads another's graph. Unset: no caching.
  */
-function synthCacheFile(stack: string, config: Record<string, string>): string | undefined {
+function synthCacheFile(stack: string, variant: unknown): string | undefined {
   const dir = process.env.K8SHA_SYNTH_CACHE_DIR;
   if (!dir) return undefined;
   const key = crypto
     .createHash("sha256")
-    .update(JSON.stringify([stack, config]))
+    .update(JSON.stringify([stack, variant]))
     .digest("hex")
     .slice(0, 24);
   return path.join(dir, `${stack}-${key}.json`);
@@ -169,6 +188,7 @@ export async function synthesizeInCurrentRegistry(
   stack: string,
   config: Record<string, string>,
   programFile = path.join(PROJECT_ROOT, "index"),
+  account: MockAccount = {},
 ): Promise<SynthResult> {
   const pulumi = require("@pulumi/pulumi") as PulumiModule;
   const resources: RegisteredResource[] = [];
@@ -200,6 +220,7 @@ export async function synthesizeInCurrentRegistry(
       call: (args) => {
         const inputs = (args.inputs ?? {}) as Record<string, unknown>;
         invokes.push({ token: args.token, inputs });
+        if (args.token === GET_PARAMETER) return mockGetParameter(inputs, account);
         return mockCall(args.token, inputs);
       },
     },

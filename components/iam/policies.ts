@@ -2,6 +2,7 @@
  * Least-privilege node policies as pure functions (plain strings in, typed documents out),
  * so tests and docs can inspect every statement without Pulumi.
  */
+import { AWS_DEFAULT_PARTITION } from "../../base/aws";
 import { METRICS_NAMESPACE } from "../../base/metrics";
 import { TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import {
@@ -129,6 +130,36 @@ function assignStableAddressStatement(args: MasterPolicyArgs): PolicyStatement {
   };
 }
 
+/**
+ * The drain handler (cloud-init/lib/worker-drain.sh, run by the etcd leader) completes and
+ * heartbeats the termination hook of this cluster's worker ASGs only: both actions take the
+ * group's tags as `autoscaling:ResourceTag/*`, so a master ASG or another cluster's group is
+ * out of reach. DescribeAutoScalingGroups has no resource-level permissions: "*".
+ */
+function workerLifecycleStatements(args: MasterPolicyArgs): PolicyStatement[] {
+  const groups = `arn:${args.partition ?? AWS_DEFAULT_PARTITION}:autoscaling:${args.region}:${args.accountId}:autoScalingGroup:*:autoScalingGroupName/*`;
+  return [
+    {
+      Sid: "CompleteWorkerTermination",
+      Effect: "Allow",
+      Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+      Resource: [groups],
+      Condition: {
+        StringEquals: {
+          [`autoscaling:ResourceTag/${TAG_CLUSTER}`]: args.clusterName,
+          [`autoscaling:ResourceTag/${TAG_ROLE}`]: "worker",
+        },
+      },
+    },
+    {
+      Sid: "DescribeAutoScalingGroups",
+      Effect: "Allow",
+      Action: ["autoscaling:DescribeAutoScalingGroups"],
+      Resource: "*",
+    },
+  ];
+}
+
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
 export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
   const instances = ec2InstancesArn(args);
@@ -165,6 +196,7 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
       Resource: "*",
     },
     assignStableAddressStatement(args),
+    ...workerLifecycleStatements(args),
     tagBootStatusStatement(args.clusterName, instances, ownMember),
     {
       Sid: "ReadClusterParameters",

@@ -29,6 +29,11 @@ export interface HardenedLaunchTemplateArgs {
    * resource). Absent: `tags`.
    */
   rootVolumeTags?: Record<string, pulumi.Input<string>>;
+  /**
+   * Tags added on the instance only (its tag specification, not the template, volume or network
+   * interfaces), e.g. the master's node-spec fingerprint and Kubernetes version the roll gate reads.
+   */
+  instanceTags?: Record<string, pulumi.Input<string>>;
 }
 
 /**
@@ -70,7 +75,7 @@ export function hardenedLaunchTemplateArgs(args: HardenedLaunchTemplateArgs): aw
     // The ASG references an explicit version; new versions apply to the next launch only.
     updateDefaultVersion: true,
     tagSpecifications: [
-      { resourceType: "instance", tags: args.tags },
+      { resourceType: "instance", tags: { ...args.tags, ...args.instanceTags } },
       { resourceType: "volume", tags: args.rootVolumeTags ?? args.tags },
       { resourceType: "network-interface", tags: args.tags },
     ],

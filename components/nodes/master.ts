@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MasterAddress } from "../../base/masterAddress";
-import { TAG_ETCD_MEMBER } from "../../base/tags";
+import { TAG_ETCD_MEMBER, TAG_KUBERNETES_VERSION, TAG_NODE_SPEC } from "../../base/tags";
 import { masterUserDataBase64 } from "../../cloud-init/render";
 import type { MasterBootConfig } from "../../cloud-init/types";
 import type { EtcdVolumeConfig } from "../../config/types";
@@ -9,6 +9,7 @@ import { MASTER_GROUP_DEFAULTS } from "../tuning";
 import { createEtcdVolume } from "./etcdVolume";
 import { masterInstanceRole } from "./instanceRole";
 import { createNodeGroup } from "./nodeGroup";
+import { NODE_SPEC_VERSION_PLACEHOLDER, nodeSpecOutput } from "./nodeSpec";
 import { nodeTags } from "./nodeTags";
 import { pinnedToZone } from "./placement";
 import { reserveStableAddress } from "./stableAddress";
@@ -109,6 +110,11 @@ export interface MasterArgs extends MasterSharedArgs {
   partition?: pulumi.Input<string>;
 }
 
+/** `<cluster>-master-<index>`: the node's Name tag and its ASG's fixed name (plain, known at preview). */
+export function masterNodeName(clusterName: string, index: number): string {
+  return `${clusterName}-master-${index}`;
+}
+
 /**
  * One control-plane node, kops-style: an encrypted etcd EBS volume in its zone, a reserved
  * stable address, an IAM role that may attach only that volume, and a node group (hardened
@@ -122,11 +128,13 @@ export class Master extends pulumi.ComponentResource {
   public readonly etcdVolumeId: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly launchTemplateId: pulumi.Output<string>;
+  /** Fingerprint of what the template gives the instance, the Kubernetes version left out (`nodeSpec.ts`). */
+  public readonly nodeSpec: pulumi.Output<string>;
 
   constructor(name: string, args: MasterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:controlplane:Master", name, {}, opts);
     const member = String(args.index);
-    const nodeName = `${args.clusterName}-master-${member}`;
+    const nodeName = masterNodeName(args.clusterName, args.index);
     const tags = nodeTags({
       clusterName: args.clusterName,
       tags: args.tags,
@@ -181,18 +189,31 @@ export class Master extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const template = {
+      imageId: args.imageId,
+      instanceType: args.instanceType,
+      instanceProfileName: role.instanceProfileName,
+      securityGroupIds: args.securityGroupIds,
+      rootVolumeGiB: args.rootVolumeGiB,
+      ebsKmsKeyArn: args.ebsKmsKeyArn,
+    };
+    // The same template with the version replaced: what a version-only change leaves alone.
+    const nodeSpec = nodeSpecOutput(
+      {
+        ...template,
+        userDataBase64: masterUserData(args, etcd.volume.id, NODE_SPEC_VERSION_PLACEHOLDER),
+      },
+      args.keepImageId,
+    );
     const nodes = createNodeGroup(
       name,
       {
         tags,
         launchTemplate: {
-          imageId: args.imageId,
-          instanceType: args.instanceType,
-          instanceProfileName: role.instanceProfileName,
-          securityGroupIds: args.securityGroupIds,
-          userDataBase64: masterUserData(args, etcd.volume.id),
-          rootVolumeGiB: args.rootVolumeGiB,
-          ebsKmsKeyArn: args.ebsKmsKeyArn,
+          ...template,
+          userDataBase64: masterUserData(args, etcd.volume.id, args.boot.kubernetesVersion),
+          // Read by the roll gate: replace when the spec differs, upgrade in place when only the version does.
+          instanceTags: { [TAG_NODE_SPEC]: nodeSpec, [TAG_KUBERNETES_VERSION]: args.boot.kubernetesVersion },
         },
         keepImageId: args.keepImageId,
         placement: pinnedToZone(args.subnetId),
@@ -210,17 +231,26 @@ export class Master extends pulumi.ComponentResource {
     this.etcdVolumeId = etcd.volume.id;
     this.roleArn = role.roleArn;
     this.launchTemplateId = nodes.launchTemplate.id;
+    this.nodeSpec = nodeSpec;
     this.registerOutputs({
       asgName: this.asgName,
       etcdVolumeId: this.etcdVolumeId,
       roleArn: this.roleArn,
       launchTemplateId: this.launchTemplateId,
+      nodeSpec: this.nodeSpec,
     });
   }
 }
 
-/** The master's user-data: gzip + base64, refused at preview time when it outgrows EC2's 16 KB. */
-function masterUserData(args: MasterArgs, etcdVolumeId: pulumi.Output<string>): pulumi.Output<string> {
+/**
+ * The master's user-data for `kubernetesVersion`: gzip + base64, refused at preview time when it
+ * outgrows EC2's 16 KB.
+ */
+function masterUserData(
+  args: MasterArgs,
+  etcdVolumeId: pulumi.Output<string>,
+  kubernetesVersion: string,
+): pulumi.Output<string> {
   const backup = args.backup;
   const bundle = args.bootBundle;
   return pulumi
@@ -237,6 +267,7 @@ function masterUserData(args: MasterArgs, etcdVolumeId: pulumi.Output<string>): 
     .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256, kmsKeyArn]) =>
       masterUserDataBase64({
         ...args.boot,
+        kubernetesVersion,
         clusterName: args.clusterName,
         ssmPrefix: args.ssmPrefix,
         masterIndex: args.index,

@@ -1,5 +1,7 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { POOL_LABEL } from "../../base/labels";
+import { WORKER_DRAIN } from "../../base/workerDrain";
 import { workerUserDataBase64 } from "../../cloud-init/render";
 import type { NodeBootCommon } from "../../cloud-init/types";
 import { WORKER_POOL_DEFAULTS } from "../../config/defaults";
@@ -164,6 +166,25 @@ export class WorkerPool extends pulumi.ComponentResource {
         ignoreChanges: ["desiredCapacity"],
       },
       { parent: this },
+    );
+
+    // Every termination (scale-in, instance refresh, rebalancing) waits for the masters' drain
+    // (cloud-init/lib/worker-drain.sh), at most the heartbeat timeout past the last heartbeat:
+    // then CONTINUE terminates it anyway. Its own resource, not the group's
+    // `initialLifecycleHooks`, which AWS applies only when a group is created (existing pools
+    // would never get it); a termination hook added after the first launches still applies to
+    // every later termination.
+    new aws.autoscaling.LifecycleHook(
+      `${name}-drain`,
+      {
+        autoscalingGroupName: nodes.group.name,
+        name: WORKER_DRAIN.hookName,
+        lifecycleTransition: WORKER_DRAIN.lifecycleTransition,
+        heartbeatTimeout: WORKER_DRAIN.heartbeatTimeoutSeconds,
+        defaultResult: WORKER_DRAIN.defaultResult,
+      },
+      // A fixed name on its group: a replacement must delete the old hook first.
+      { parent: this, deleteBeforeReplace: true },
     );
 
     this.asgName = nodes.group.name;

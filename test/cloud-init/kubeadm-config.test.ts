@@ -44,6 +44,14 @@ describe("ClusterConfiguration (v1beta4)", () => {
     ]);
   });
 
+  it("delays the API server's shutdown past the NLB's detection of a failing /readyz (3 x 5 s)", () => {
+    const args = (cfg.apiServer as Obj).extraArgs as { name: string; value: string }[];
+    expect(args).toEqual([{ name: "shutdown-delay-duration", value: "20s" }]);
+    // Longer than the health check needs to take the target out, shorter than the pod's 30 s grace.
+    expect(Number.parseInt(args[0]?.value ?? "", 10)).toBeGreaterThan(3 * 5);
+    expect(Number.parseInt(args[0]?.value ?? "", 10)).toBeLessThan(30);
+  });
+
   it("sets leader election 15s/10s/2s on controller-manager and scheduler as {name, value} lists", () => {
     const expected = [
       { name: "leader-elect", value: "true" },

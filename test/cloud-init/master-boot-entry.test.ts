@@ -108,6 +108,7 @@ async function boot(s: Scenario) {
     ["etcdctl", FAKE_ETCDCTL],
     // Serves an empty node list; stale-nodes.test.ts covers what gets deleted.
     ["kubectl", RECORDER],
+    ["systemctl", RECORDER],
   ]) {
     writeFileSync(p("bin", name), body);
     chmodSync(p("bin", name), 0o755);
@@ -179,6 +180,13 @@ async function boot(s: Scenario) {
     KUBEADM: p("bin/kubeadm"),
     K8SHA_ETCDCTL: p("bin/etcdctl"),
     K8SHA_KUBECTL: p("bin/kubectl"),
+    // The timers the boot installs go to this node's folder, never the host's /etc.
+    K8SHA_SYSTEMD_DIR: p("systemd"),
+    K8SHA_SYSTEMCTL: p("bin/systemctl"),
+    K8SHA_DRAIN_ENV_FILE: p("worker-drain.env"),
+    K8SHA_CERT_ENV_FILE: p("cert-renewal.env"),
+    K8SHA_PKI_DIR: p("pki"),
+    K8SHA_KUBECONFIG_DIR: p("kubernetes"),
     FAKE_DIR: dir,
     DEAD_ENDPOINTS: (s.deadEndpoints ?? []).join(" "),
     K8SHA_RETRY_MAX: "2",

@@ -149,9 +149,10 @@ describe.each(BOOT_ROLES)("the %s role", (role) => {
   });
 });
 
-it("gives masters what they always had: every library, and etcd-restore", () => {
+it("gives masters what they always had: every library, etcd-restore and k8sha-control-plane", () => {
   expect([...ROLE_MANIFESTS.master.libraries].sort()).toEqual([...libraryFiles].sort());
   expect(ROLE_MANIFESTS.master.operatorScripts).toEqual([
     { source: "etcd-restore.sh", name: "etcd-restore" },
+    { source: "k8sha-control-plane.sh", name: "k8sha-control-plane" },
   ]);
 });

@@ -4,7 +4,7 @@
  * the NLB's deletion protection, replacements of fixed-name resources, the node image kept or
  * pinned.
  */
-import { TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import { TAG_ETCD_MEMBER, TAG_KUBERNETES_VERSION, TAG_NODE_SPEC, TAG_ROLE } from "../../base/tags";
 import { EBS_KEY_ALIAS } from "../../components/tuning";
 import { parseConfig } from "../../config/stack";
 import type { ClusterSpec } from "../../config/types";
@@ -88,7 +88,16 @@ describe.each(["dev", "prod"])("%s", (stack) => {
       expect(root.Name).toBe(`${String(nodeTags.Name)}-root`);
       expect(root[TAG_ROLE]).toBe(nodeTags[TAG_ROLE]);
       // The instance and its interfaces keep the member tag: the stable-address IAM condition needs it.
-      for (const type of ["instance", "network-interface"]) expect(tagSpec(lt, type)).toEqual(nodeTags);
+      expect(tagSpec(lt, "network-interface")).toEqual(nodeTags);
+      // A master's instance also carries what its roll gate compares (docs/rolling.md).
+      const {
+        [TAG_NODE_SPEC]: spec,
+        [TAG_KUBERNETES_VERSION]: version,
+        ...instanceTags
+      } = tagSpec(lt, "instance");
+      expect(instanceTags).toEqual(nodeTags);
+      if (isMaster(lt)) expect([spec, version]).toEqual([expect.stringMatching(/^[0-9a-f]{16}$/), "1.34.2"]);
+      else expect([spec, version]).toEqual([undefined, undefined]);
       if (isMaster(lt)) expect(nodeTags[TAG_ETCD_MEMBER]).toBeDefined();
     }
   });

@@ -110,6 +110,7 @@ describe("master policy", () => {
     for (const s of all) if (s.NotResource) expect(s.Effect).toBe("Deny");
     const unscoped = all.filter((s) => s.Resource === "*");
     expect(unscoped.map((s) => s.Sid).sort()).toEqual([
+      "DescribeAutoScalingGroups",
       "DescribeVolumesAndInstances",
       "PutNodeMetrics",
       "SessionManager",

@@ -43,6 +43,12 @@ test("dev stack parses to the intended values", () => {
     backup: { ...D.BACKUP_DEFAULTS },
     cni: { provider: "calico", version: D.CNI_VERSIONS.calico },
     readinessGate: { enabled: true, timeoutMinutes: 20 },
+    // Two backup intervals (15 min by default) of snapshot age at most before a master rolls.
+    rolling: {
+      enabled: true,
+      timeoutMinutes: 20,
+      backupMaxAgeMinutes: 2 * D.BACKUP_DEFAULTS.intervalMinutes,
+    },
     tags: {},
   };
   expect(parseConfig(readStackConfig("dev"))).toEqual(expected);
@@ -128,6 +134,11 @@ test("a minimal stack gets every default", () => {
     backup: { ...D.BACKUP_DEFAULTS },
     cni: { provider: D.CNI_DEFAULTS.provider, version: D.CNI_VERSIONS[D.CNI_DEFAULTS.provider] },
     readinessGate: { ...D.READINESS_GATE_DEFAULTS },
+    rolling: {
+      enabled: D.ROLLING_DEFAULTS.enabled,
+      timeoutMinutes: D.ROLLING_DEFAULTS.timeoutMinutes,
+      backupMaxAgeMinutes: D.ROLLING_DEFAULTS.backupMaxAgeIntervals * D.BACKUP_DEFAULTS.intervalMinutes,
+    },
     tags: {},
   });
   expect(cfg.availabilityZones).toBeUndefined();

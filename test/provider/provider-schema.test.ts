@@ -89,6 +89,7 @@ const SECTION_OF_TYPE: Record<string, keyof typeof SECTION_KEYS> = {
   BackupSettings: "backup",
   CniSettings: "cni",
   ReadinessGateSettings: "readinessGate",
+  RollingSettings: "rolling",
 };
 
 test("inputs: the cluster spec's keys (config/schema.ts), name and region required, all plain", () => {

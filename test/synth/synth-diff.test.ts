@@ -55,10 +55,12 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test("a one-line boot-script change is a small diff -ru that names the script", () => {
   const diff = diffRu();
-  // Measured 6.6 KB: the script hunk, the new bundle key and sha256 in summary, resources.json
-  // and bundle.json, and each master's node.env, which carries the key. Before, with the bundle
-  // embedded as base64 in summary.md/summary.json/resources.json: 632 KB.
-  expect(Buffer.byteLength(diff)).toBeLessThan(8 * 1024);
+  // Measured 8.5 KB: the script hunk, the new bundle key and sha256 in summary, resources.json
+  // and bundle.json, each master's node.env, which carries the key, and each master's node-spec
+  // fingerprint (instance tag, roll gate environment and triggers: the change rolls the masters).
+  // Before, with the bundle embedded as base64 in summary.md/summary.json/resources.json: 632 KB.
+  expect(Buffer.byteLength(diff)).toBeLessThan(10 * 1024);
+  expect(diff.match(/^\+\s+"K8SHA_ROLL_NODE_SPEC": /gm)).toHaveLength(3);
   expect(diff).toContain("+# a one-line change a reviewer must see");
   expect(diff).toMatch(/^\+\+\+ b\/bundles\/dev-boot-master-object\/lib\/boot-mode\.sh/m);
   expect(diff).not.toMatch(/[A-Za-z0-9+/]{200,}/); // no base64 blobs

@@ -12,9 +12,9 @@
  * the stable address to it with the real `ip`.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { formatIpv4, mustParseCidr } from "../../../base/cidr";
 import { API_PORT } from "../../../base/ports";
@@ -24,6 +24,7 @@ import {
   ofType,
   type RegisteredResource,
   readStackConfig,
+  type SynthResult,
   synthesize,
 } from "../../../synth/mockRuntime";
 import { createCa, issueCert, type TestCa } from "../pki";
@@ -43,12 +44,20 @@ function internetFiles(k8sMinor: string, calico: string): Record<string, string>
     input: Buffer.from("k8sha test key"),
   }).toString();
   return {
+    // The cluster's minor and the next one (an upgrade by config configures its repository).
     [`pkgs.k8s.io/core:/stable:/v${k8sMinor}/deb/Release.key`]: key,
+    [`pkgs.k8s.io/core:/stable:/v${nextMinor(k8sMinor)}/deb/Release.key`]: key,
     [`${calicoBase}/operator-crds.yaml`]:
       "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: installations.operator.tigera.io\n",
     [`${calicoBase}/tigera-operator.yaml`]:
       "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: tigera-operator\n  namespace: tigera-operator\n",
   };
+}
+
+/** "1.34" -> "1.35" */
+function nextMinor(minor: string): string {
+  const [major, m] = minor.split(".");
+  return `${major}.${Number(m) + 1}`;
 }
 
 interface NodeSpec {
@@ -81,16 +90,73 @@ export class SandboxCluster {
 
   private readonly interfaces: LoopbackInterfaces;
 
+  /** The graph's rolling gates (local commands running scripts/roll-master.sh), master 0 first. */
+  gates: RegisteredResource[] = [];
+  /** Each master's ASG name, master 0 first. */
+  masterGroups: string[] = [];
+
   private constructor(
     net: number,
-    readonly templates: RegisteredResource[],
-    readonly bundles: RegisteredResource[],
+    readonly stack: string,
+    private overrides: ConfigOverrides,
+    public templates: RegisteredResource[],
+    public bundles: RegisteredResource[],
     readonly parameters: RegisteredResource[],
     readonly volumes: RegisteredResource[],
     readonly subnets: GraphSubnet[],
   ) {
     this.net = net;
     this.interfaces = new LoopbackInterfaces(net);
+  }
+
+  private static graphOf(stack: string, overrides: ConfigOverrides, net: number) {
+    const network = JSON.parse(readStackConfig(stack)["k8s-ha:network"] ?? "{}") as Record<string, unknown>;
+    return synthesize(stack, {
+      ...overrides,
+      network: { ...network, ...(overrides.network as object), vpcCidr: `127.${net}.0.0/16` },
+    });
+  }
+
+  /** The rolling gates and master ASGs of a graph (none when `rolling.enabled` is false). */
+  private adopt(graph: SynthResult): void {
+    this.templates = ofType(graph, "aws:ec2/launchTemplate:LaunchTemplate");
+    this.gates = ofType(graph, "command:local:Command")
+      .filter((c) => this.gateEnv(c).K8SHA_ROLL_MEMBER !== undefined)
+      .sort((a, b) => Number(this.gateEnv(a).K8SHA_ROLL_MEMBER) - Number(this.gateEnv(b).K8SHA_ROLL_MEMBER));
+    this.masterGroups = ofType(graph, "aws:autoscaling/group:Group")
+      .filter((g) => /-cp-\d+-asg$/.test(g.name))
+      .sort((a, b) => Number(/-(\d+)-asg$/.exec(a.name)?.[1]) - Number(/-(\d+)-asg$/.exec(b.name)?.[1]))
+      .map((g) => String(g.state.name ?? g.inputs.name));
+    for (const name of this.masterGroups)
+      if (!this.aws.autoscaling.groups.has(name)) this.aws.autoscaling.addGroup(name);
+    const arn = this.gates[0] ? this.gateEnv(this.gates[0]).K8SHA_ROLL_TARGET_GROUP_ARN : undefined;
+    if (arn) this.aws.targetGroup.arn = arn;
+  }
+
+  /** A gate's environment, as the graph gives it to the command. */
+  gateEnv(gate: RegisteredResource): Record<string, string> {
+    return (gate.inputs.environment ?? {}) as Record<string, string>;
+  }
+
+  /**
+   * `pulumi up` with `overrides` changed: the graph again, on the same loopback network, whose
+   * templates later launches use and whose gates the caller runs; new boot bundles are uploaded.
+   */
+  async restack(overrides: ConfigOverrides): Promise<RegisteredResource[]> {
+    const before = new Map(this.gates.map((g) => [g.name, JSON.stringify(g.inputs.triggers ?? [])]));
+    this.overrides = overrides;
+    const graph = await SandboxCluster.graphOf(this.stack, overrides, this.net);
+    this.bundles = ofType(graph, "aws:s3/bucketObjectv2:BucketObjectv2");
+    for (const b of this.bundles)
+      await this.s3?.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
+    this.adopt(graph);
+    // Pulumi re-runs a command only when its triggers changed (a replacement of the resource).
+    return this.gates.filter((g) => before.get(g.name) !== JSON.stringify(g.inputs.triggers ?? []));
+  }
+
+  /** The config the cluster's current graph was made from. */
+  get config(): ConfigOverrides {
+    return this.overrides;
   }
 
   /**
@@ -102,11 +168,7 @@ export class SandboxCluster {
     overrides: ConfigOverrides = {},
     net = 100 + Math.floor(Math.random() * 150),
   ): Promise<SandboxCluster> {
-    const network = JSON.parse(readStackConfig(stack)["k8s-ha:network"] ?? "{}") as Record<string, unknown>;
-    const graph = await synthesize(stack, {
-      ...overrides,
-      network: { ...network, ...(overrides.network as object), vpcCidr: `127.${net}.0.0/16` },
-    });
+    const graph = await SandboxCluster.graphOf(stack, overrides, net);
     const subnets = ofType(graph, "aws:ec2/subnet:Subnet")
       .filter((r) => /-private-\d+$/.test(r.name))
       .map((r) => ({
@@ -116,12 +178,15 @@ export class SandboxCluster {
       }));
     const c = new SandboxCluster(
       net,
+      stack,
+      overrides,
       ofType(graph, "aws:ec2/launchTemplate:LaunchTemplate"),
       ofType(graph, "aws:s3/bucketObjectv2:BucketObjectv2"),
       ofType(graph, "aws:ssm/parameter:Parameter"),
       ofType(graph, "aws:ebs/volume:Volume"),
       subnets,
     );
+    c.adopt(graph);
     await c.start();
     return c;
   }
@@ -138,8 +203,60 @@ export class SandboxCluster {
     return env;
   }
 
+  /** The node of a live instance. */
+  nodeOf(instanceId: string): NodeSandbox | undefined {
+    return this.nodes.find(
+      (n) => n.instanceId === instanceId && this.aws.instances.get(instanceId)?.state === "running",
+    );
+  }
+
+  /**
+   * The operator's machine, where `pulumi up` runs the gates: the real AWS CLI sent to the fake
+   * endpoints (a wrapper adds --endpoint-url per service, as AWS_ENDPOINT_URL_<SERVICE> would
+   * with CLI v2) and credentials s3rver accepts.
+   */
+  operatorEnv(): Record<string, string> {
+    const wrapper = join(this.dir, "operator", "aws");
+    mkdirSync(dirname(wrapper), { recursive: true });
+    writeFileSync(
+      wrapper,
+      [
+        "#!/usr/bin/env bash",
+        "endpoint=()",
+        'for a in "$@"; do',
+        '  case "$a" in',
+        `    s3 | s3api) endpoint=(--endpoint-url '${this.s3?.endpoint ?? ""}'); break ;;`,
+        `    ec2 | ssm | autoscaling | elbv2 | cloudwatch) endpoint=(--endpoint-url '${this.aws.endpoint}'); break ;;`,
+        "  esac",
+        "done",
+        'exec aws "${endpoint[@]}" "$@"',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/root",
+      AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER",
+      AWS_PAGER: "",
+      K8SHA_AWS: wrapper,
+    };
+  }
+
   private async start(): Promise<void> {
     await this.aws.start();
+    // What only the nodes can answer: a Run Command script runs on the node, a target is
+    // healthy when its boot succeeded and its control plane runs (its etcd "pod").
+    this.aws.runOnInstance = async (id, script, timeout) => {
+      const node = this.nodeOf(id);
+      if (!node) return { code: 1, stdout: "", stderr: `no running node ${id}` };
+      return node.exec(script, timeout);
+    };
+    this.aws.targetHealthy = (id) => {
+      const node = this.nodeOf(id);
+      return node !== undefined && node.read("var/lib/k8sha/boot-succeeded") !== "" && node.etcdRunning();
+    };
     // The cluster-wide settings (bundle bucket, versions, API name), as master 0 has them.
     const env = this.envOf(this.template(this.templates.find((t) => /-cp-0-lt$/.test(t.name))?.name ?? ""));
     this.s3 = await S3TestServer.start(env.BOOT_BUNDLE_BUCKET ?? "");
@@ -180,7 +297,10 @@ export class SandboxCluster {
     const prefix = env.SSM_PREFIX ?? "";
     for (const p of this.parameters) {
       const name = String(p.inputs.name);
-      const value = values[name.slice(prefix.length + 1)];
+      // Key material is made here; a plain value (the control plane's version record) is the graph's.
+      const value =
+        values[name.slice(prefix.length + 1)] ??
+        (p.inputs.type === "String" ? String(p.inputs.insecureValue ?? p.inputs.value) : undefined);
       if (value === undefined) throw new Error(`no test value for the graph's SSM parameter ${name}`);
       this.aws.putParameter(name, value, String(p.inputs.type));
     }
@@ -226,13 +346,13 @@ export class SandboxCluster {
     return subnet;
   }
 
-  /** The tags the template's tag specification gives the instance's network interface. */
-  private interfaceTags(template: RegisteredResource): Record<string, string> {
+  /** The tags the template's tag specification gives a resource it launches (instance, network-interface). */
+  private specTags(template: RegisteredResource, resourceType: string): Record<string, string> {
     const specs = (template.inputs.tagSpecifications ?? []) as {
       resourceType: string;
       tags: Record<string, string>;
     }[];
-    return specs.find((t) => t.resourceType === "network-interface")?.tags ?? {};
+    return specs.find((t) => t.resourceType === resourceType)?.tags ?? {};
   }
 
   /**
@@ -257,14 +377,18 @@ export class SandboxCluster {
       id: `eni-0${ordinal.toString(16).padStart(4, "0")}${instanceId.slice(2, 8)}`,
       subnetId: subnet.id,
       addresses: [ip],
-      tags: this.interfaceTags(spec.template),
+      tags: this.specTags(spec.template, "network-interface"),
     };
     this.aws.instances.set(instanceId, {
       id: instanceId,
       zone: spec.zone,
       privateIp: ip,
       state: "running",
-      tags: { "k8sha.io/cluster": env.CLUSTER_NAME ?? "", "k8sha.io/role": env.K8SHA_ROLE ?? "" },
+      tags: {
+        ...this.specTags(spec.template, "instance"),
+        "k8sha.io/cluster": env.CLUSTER_NAME ?? "",
+        "k8sha.io/role": env.K8SHA_ROLE ?? "",
+      },
       deviceDir: join(dir, "root/dev/disk/by-id"),
       eni,
     });

@@ -11,6 +11,10 @@
  * An attach also does what the Nitro hypervisor and udev do on a node: the volume's image file
  * is set up as a loop device and `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<id>` appears
  * in the attaching node's sandbox.
+ *
+ * For the rolling gate, the same endpoint serves Auto Scaling (fakeAutoscaling.ts), the API
+ * target group (fakeTargetGroup.ts) and SSM Run Command (fakeRunCommand.ts); what only the
+ * nodes know (a replacement launch, a command run, a health check) the cluster plugs in.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
@@ -18,8 +22,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { filtersOf, indexed, tagSet, xmlEscape } from "./ec2Query";
+import { FakeAutoscaling, type ReplaceInstance } from "./fakeAutoscaling";
 import { assignPrivateIpAddresses, describeNetworkInterfaces, type FakeInterface } from "./fakeInterfaces";
+import { FakeRunCommand, type RunOnInstance } from "./fakeRunCommand";
 import { AwsError, FakeSsm } from "./fakeSsm";
+import { FakeTargetGroup } from "./fakeTargetGroup";
 
 export type { FakeInterface } from "./fakeInterfaces";
 
@@ -47,6 +54,16 @@ export class FakeAws {
   readonly instances = new Map<string, FakeInstance>();
   readonly volumes = new Map<string, FakeVolume>();
   readonly ssm = new FakeSsm();
+  /** What a running node answers: set by the cluster (the node sandboxes live there). */
+  replaceInstance?: ReplaceInstance;
+  runOnInstance?: RunOnInstance;
+  targetHealthy: (instanceId: string) => boolean = () => false;
+  readonly autoscaling = new FakeAutoscaling(() => this.replaceInstance);
+  readonly targetGroup = new FakeTargetGroup((id) => this.targetHealthy(id));
+  readonly runCommand = new FakeRunCommand(
+    () => this.runOnInstance,
+    (id) => this.instances.get(id)?.state === "running",
+  );
   /** Every call, as `Service.Operation`, in order: tests assert on what the boot asked. */
   readonly calls: string[] = [];
   private server?: Server;
@@ -113,12 +130,29 @@ export class FakeAws {
       if (typeof target === "string" && target.startsWith("AmazonSSM.")) {
         const op = target.slice("AmazonSSM.".length);
         this.calls.push(`ssm.${op}`);
-        const out = this.ssm.answer(op, JSON.parse(body || "{}") as Record<string, unknown>);
+        const input = JSON.parse(body || "{}") as Record<string, unknown>;
+        const out = this.runCommand.handles(op)
+          ? this.runCommand.answer(op, input)
+          : this.ssm.answer(op, input);
         res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(out));
         return;
       }
       const form = new URLSearchParams(body);
       const action = form.get("Action") ?? "";
+      const query = QUERY_SERVICES[form.get("Version") ?? ""];
+      if (query) {
+        this.calls.push(`${query.name}.${action}`);
+        const result =
+          query.name === "autoscaling"
+            ? this.autoscaling.answer(action, form)
+            : this.targetGroup.answer(action, form);
+        res
+          .writeHead(200, { "content-type": "text/xml" })
+          .end(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${query.xmlns}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></${action}Response>`,
+          );
+        return;
+      }
       this.calls.push(`ec2.${action}`);
       const inner = this.ec2(action, form);
       res
@@ -129,7 +163,14 @@ export class FakeAws {
     } catch (e) {
       const code = e instanceof AwsError ? e.code : "InternalError";
       const message = e instanceof Error ? e.message : String(e);
-      if (typeof target === "string") {
+      const query = QUERY_SERVICES[new URLSearchParams(body).get("Version") ?? ""];
+      if (query) {
+        res
+          .writeHead(400, { "content-type": "text/xml" })
+          .end(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${query.xmlns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
+          );
+      } else if (typeof target === "string") {
         res
           .writeHead(400, { "content-type": "application/x-amz-json-1.1" })
           .end(JSON.stringify({ __type: code, message }));
@@ -251,6 +292,12 @@ export class FakeAws {
     return `<volumeId>${v.id}</volumeId><instanceId>${att.instanceId}</instanceId><device>${att.device}</device><status>detaching</status>`;
   }
 }
+
+/** Query-protocol services other than EC2, told apart by their API version (EC2's is 2016-11-15). */
+const QUERY_SERVICES: Record<string, { name: string; xmlns: string }> = {
+  "2011-01-01": { name: "autoscaling", xmlns: "http://autoscaling.amazonaws.com/doc/2011-01-01/" },
+  "2015-12-01": { name: "elbv2", xmlns: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/" },
+};
 
 const STATE_CODES: Record<FakeInstance["state"], number> = {
   pending: 0,

@@ -196,8 +196,8 @@ export class NodeSandbox {
     }
   }
 
-  /** The namespace set-up, then cloud-init's runcmd with a clean environment. */
-  private enterScript(): string {
+  /** The namespace set-up: the node's directories and its /usr over the host's. */
+  private mountScript(): string {
     const binds = [...NODE_DIRS, "/usr/bin", "/usr/sbin"]
       .map((d) => `mkdir -p '${d}' && mount --bind '${join(this.root, d)}' '${d}'`)
       .join("\n");
@@ -207,8 +207,17 @@ export class NodeSandbox {
       binds,
       // A booting instance's /run is an empty tmpfs (netplan generate writes there).
       "mount -t tmpfs -o mode=755 tmpfs /run",
-      // What cloud-init's runcmd gets on Ubuntu; nothing of the test process leaks in.
-      "exec /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
+    ].join("\n");
+  }
+
+  /**
+   * A clean environment (nothing of the test process leaks in): what cloud-init's runcmd and the
+   * SSM agent's scripts get on Ubuntu, plus the sandbox's settings. On a real node the local etcd
+   * is 127.0.0.1; here every node shares loopback, so its own address is given.
+   */
+  private nodeEnvironment(): string {
+    return [
+      "/usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
       "  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_PAGER= \\",
       `  K8SHA_RETRY_BASE=1 K8SHA_RETRY_CAP=${this.o.retryCap ?? 3} ETCD_VOLUME_POLL_BASE=1 \\`,
       `  ETCD_LOCAL_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} K8SHA_ETCD_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} \\`,
@@ -216,9 +225,67 @@ export class NodeSandbox {
       `  ${Object.entries(this.o.env ?? {})
         .map(([k, v]) => `${k}='${v}'`)
         .join(" ")} \\`,
+    ].join("\n");
+  }
+
+  /** The namespace set-up, then cloud-init's runcmd with a clean environment. */
+  private enterScript(): string {
+    return [
+      this.mountScript(),
+      `exec ${this.nodeEnvironment()}`,
       `  /bin/sh '${join(this.o.dir, "runcmd")}'`,
     ].join("\n");
   }
+
+  /** Whether the node's etcd "static pod" runs. */
+  etcdRunning(): boolean {
+    return this.etcdPid() !== undefined;
+  }
+
+  /** The pid of the node's etcd "static pod" when it runs: its mount namespace has the etcd volume. */
+  private etcdPid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.o.dir, "pods/etcd.pid"), "utf8").trim());
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * `script` as root on the node, as the SSM agent runs AWS-RunShellScript: in the node's mount
+   * namespace while its etcd runs (the namespace its boot set up, the etcd volume mounted), else
+   * in a fresh one; bounded by `timeoutSeconds` (exit 124, as `timeout` gives). stdout and
+   * stderr are kept apart, as the agent keeps them.
+   */
+  exec(script: string, timeoutSeconds = 600): Promise<{ code: number; stdout: string; stderr: string }> {
+    this.execs = (this.execs ?? 0) + 1;
+    const seq = this.execs;
+    const file = join(this.o.dir, `exec-${seq}.sh`);
+    writeFileSync(file, script);
+    const run = `${this.nodeEnvironment()}\n  timeout ${timeoutSeconds} /bin/bash '${file}'`;
+    const pid = this.etcdPid();
+    const argv = pid
+      ? ["nsenter", "-t", String(pid), "-m", "--", "/bin/bash", "-c", `exec ${run}`]
+      : ["unshare", "-m", "--propagation", "private", "bash", "-c", `${this.mountScript()}\nexec ${run}`];
+    return new Promise((resolveRun) => {
+      const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on("close", (code) => {
+        appendFileSync(join(this.o.dir, "exec.log"), `== ${script}\n${stdout}${stderr}== exit ${code}\n`);
+        resolveRun({ code: code ?? 1, stdout, stderr });
+      });
+    });
+  }
+  private execs?: number;
 
   /**
    * Run cloud-init's runcmd (the first boot), or `argv` instead (what systemd starts on a

@@ -37,6 +37,9 @@ interface MemberJson {
   }[];
 }
 
+/** How an instance is launched besides its template (see `SandboxCluster.launch`). */
+export type LaunchExtras = Parameters<SandboxCluster["launch"]>[1];
+
 /** A boot's result and the seconds from the fault (or the launch of a fresh cluster) to its end. */
 export interface TimedBoot extends BootResult {
   seconds: number;
@@ -78,7 +81,7 @@ export class Simulation {
     return ZONES[index] ?? "";
   }
 
-  private launchMaster(index: number, env?: Record<string, string>): Promise<NodeSandbox> {
+  private launchMaster(index: number, extra?: LaunchExtras): Promise<NodeSandbox> {
     return this.cluster.launch(
       {
         name: `cp-${index}`,
@@ -86,8 +89,40 @@ export class Simulation {
         zone: this.zone(index),
         generation: this.generations[index] ?? 0,
       },
-      { env },
+      extra ?? {},
     );
+  }
+
+  /** The boots of replacements an ASG launched (for the rolling gate), not yet awaited. */
+  readonly asgBoots: Promise<TimedBoot>[] = [];
+  /** What the next ASG replacement is launched with (e.g. a command missing, to fail its boot); used once. */
+  nextReplacement?: LaunchExtras;
+
+  /** The instance joins its master's ASG (InService) and the API target group, as the ASG does. */
+  private enlist(index: number, node: NodeSandbox): void {
+    const group = this.cluster.masterGroups[index];
+    if (!group) return;
+    this.cluster.aws.autoscaling.inService(group, { id: node.instanceId, zone: this.zone(index) });
+    this.cluster.aws.targetGroup.register(node.instanceId);
+  }
+
+  /** What EC2 Auto Scaling does for a master's group: terminate the instance, launch its replacement. */
+  private asgReplace(groupName: string, instanceId: string): Promise<{ id: string; zone: string }> {
+    const index = this.cluster.masterGroups.indexOf(groupName);
+    const old = this.masters[index];
+    if (index < 0 || !old || old.instanceId !== instanceId)
+      throw new Error(`the simulation does not know ${instanceId} in ${groupName}`);
+    this.cluster.terminate(old);
+    this.generations[index] = (this.generations[index] ?? 0) + 1;
+    const extra = this.nextReplacement;
+    this.nextReplacement = undefined;
+    return this.launchMaster(index, extra).then((node) => {
+      this.masters[index] = node;
+      this.cluster.aws.targetGroup.register(node.instanceId);
+      const t0 = Date.now();
+      this.asgBoots.push(node.boot().then((b) => ({ ...b, seconds: (Date.now() - t0) / 1000 })));
+      return { id: node.instanceId, zone: this.zone(index) };
+    });
   }
 
   /** Every master (and a worker) launched at once, as `pulumi up` starts their ASGs. */
@@ -96,6 +131,8 @@ export class Simulation {
     this.generations = Array.from({ length: this.count }, () => 0);
     const nodes = await Promise.all(this.generations.map((_, i) => this.launchMaster(i)));
     this.masters.push(...nodes);
+    for (const [i, n] of nodes.entries()) this.enlist(i, n);
+    this.cluster.aws.replaceInstance = (group, id) => this.asgReplace(group.name, id);
     if (withWorker) {
       this.worker = await this.cluster.launch({
         name: "worker",
@@ -143,11 +180,12 @@ export class Simulation {
     const nodes = await Promise.all(
       indices.map((i) => {
         this.generations[i] = (this.generations[i] ?? 0) + 1;
-        return this.launchMaster(i, env);
+        return this.launchMaster(i, { env });
       }),
     );
     indices.forEach((i, k) => {
       this.masters[i] = nodes[k] as NodeSandbox;
+      this.enlist(i, nodes[k] as NodeSandbox);
     });
     const boots = await timedBoots(nodes, t0);
     const what = indices.length === this.count ? "all masters" : `master(s) ${indices.join(",")}`;

@@ -129,7 +129,8 @@ function nodes() {
 }
 function registerNode(name, ip, controlPlane, labels = {}) {
   const list = nodes().filter((n) => n.name !== name);
-  list.push({ name, ip, ready: true, controlPlane, labels });
+  // sandbox: where kubectl finds what the node's kubelet reports (its version, its static pods).
+  list.push({ name, ip, ready: true, controlPlane, labels, sandbox: ENV.SANDBOX });
   writeJson(`${API}/nodes.json`, list);
 }
 function spkiHash(caFile) {

@@ -129,6 +129,7 @@ function apiServerManifest(cfg) {
       metadata: {
         name: "kube-apiserver",
         namespace: "kube-system",
+        labels: { component: "kube-apiserver", tier: "control-plane" },
         annotations: { "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": `${ip}:6443` },
       },
       spec: {
@@ -141,6 +142,15 @@ function apiServerManifest(cfg) {
       },
     }),
   );
+  // The control-plane phase writes these two as well; nothing here runs them (see kube-upgrade.js).
+  for (const c of ["kube-controller-manager", "kube-scheduler"]) {
+    const meta = { name: c, namespace: "kube-system", labels: { component: c, tier: "control-plane" } };
+    const spec = { containers: [{ name: c, command: [c, `--kubeconfig=${K}/${c.slice(5)}.conf`] }] };
+    fs.writeFileSync(
+      `${K}/manifests/${c}.yaml`,
+      YAML.stringify({ apiVersion: "v1", kind: "Pod", metadata: meta, spec }),
+    );
+  }
 }
 function serveApi() {
   const https = require("node:https");
@@ -221,7 +231,11 @@ function etcdManifest(cfg, initialCluster, state) {
   let pod = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: "etcd", namespace: "kube-system" },
+    metadata: {
+      name: "etcd",
+      namespace: "kube-system",
+      labels: { component: "etcd", tier: "control-plane" },
+    },
     spec: {
       containers: [
         {
@@ -249,6 +263,7 @@ function etcdManifest(cfg, initialCluster, state) {
 // `kubeadm join` reads back. Only `kubeadm init` uploads it; no `init phase` run offline does.
 function uploadConfig(cfg) {
   writeJson(`${API}/cluster.json`, {
+    clusterConfiguration: cfg.ClusterConfiguration, // the kubeadm-config ConfigMap (kube-upgrade.js)
     etcdLocal: cfg.ClusterConfiguration?.etcd?.local ?? {},
     controlPlaneEndpoint: cfg.ClusterConfiguration?.controlPlaneEndpoint,
   });

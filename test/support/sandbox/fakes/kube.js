@@ -44,6 +44,7 @@ const {
   dataDirFromManifest,
   runStaticPods,
 } = require("./kube-node.js");
+const { kubectlApi, kubeletStarted, kubeadmUpgrade } = require("./kube-upgrade.js");
 
 // ---------- kubeadm ----------
 function kubeletStart(cfg, controlPlane) {
@@ -213,7 +214,7 @@ function flag(args, name) {
 function kubeadm(args) {
   fs.appendFileSync(`${ENV.SANDBOX}/kubeadm.log`, `kubeadm ${args.join(" ")}\n`);
   const cfgFile = flag(args, "--config");
-  const valued = ["--config", "--cri-socket", "--skip-phases", "--kubernetes-version"];
+  const valued = ["--config", "--cri-socket", "--skip-phases", "--kubernetes-version", "--patches"];
   const words = args.filter((a, i) => !a.startsWith("-") && !valued.includes(args[i - 1] ?? ""));
   const cmd = words.join(" ");
   if (cmd === "version")
@@ -227,6 +228,7 @@ function kubeadm(args) {
     );
   if (cmd === "config images pull") return pullImages(loadConfig(cfgFile));
   if (cmd === "reset") return reset();
+  if (words[0] === "upgrade") return kubeadmUpgrade(args, words);
   const cfg = loadConfig(cfgFile);
   if (cmd === "init") return init(cfg);
   // The etcd certificates are made together here (the real phases make one each, same SANs).
@@ -307,11 +309,7 @@ function kubectl(args) {
   }
   if (verb === "wait") return;
   if (verb === "get" && args.includes("--raw")) return console.log("ok");
-  if (verb === "get" && words[1] === "nodes") {
-    for (const n of nodes().filter((x) => x.controlPlane))
-      process.stdout.write(`${n.name}\t${n.ip},\t${n.ready ? "True" : "False"}\n`);
-    return;
-  }
+  if (kubectlApi(args, words)) return;
   if (verb === "get") {
     const kind = words[1].split(".")[0].replace(/s$/, "").toLowerCase();
     if (objects.some((o) => o.toLowerCase() === `${kind}/${words[2]}`)) return console.log(words[2]);
@@ -345,6 +343,8 @@ else if (tool === "kube-apiserver") serveApi();
 else if (tool === "kubelet") {
   if (rest[0] === "--version")
     console.log(`Kubernetes v${fs.readFileSync(`${ENV.SANDBOX}/kubernetes-version`, "utf8").trim()}`);
-  else if (rest[0] === "--run-static-pods") runStaticPods();
-  else fail("kubelet stub: the unit's own arguments are not modelled");
+  else if (rest[0] === "--run-static-pods") {
+    kubeletStarted();
+    runStaticPods();
+  } else fail("kubelet stub: the unit's own arguments are not modelled");
 }

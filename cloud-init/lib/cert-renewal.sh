@@ -1,0 +1,334 @@
+# shellcheck shell=bash
+# Renewal of kubeadm's one-year node certificates on a master, run daily by the timer that
+# install_cert_renewal_timer writes at boot. Sourced after common.sh and etcd-member.sh
+# (etcdctl_at, etcd_lock_run). Entry point: `cert_renewal_once`.
+#
+# Why a timer: kubeadm renews these certificates only during `kubeadm upgrade` (the rolling
+# gate's in-place upgrade, docs/rolling.md); a master that sees no upgrade and no replacement
+# for a year would let them expire and lose its control plane.
+# The kubelet's client certificate is not among them: the kubelet rotates it itself
+# (rotateCertificates, on by kubeadm's default; kubelet.conf points at kubelet-client-current.pem).
+# The CAs (ten years) are never renewed here: rotating a CA is manual (docs/certificates.md).
+#
+# Environment (the timer's env file sets them; the defaults suit a kubeadm master):
+#   K8SHA_PKI_DIR          kubeadm's certificate dir          ($PKI_DIR, else /etc/kubernetes/pki)
+#   K8SHA_KUBECONFIG_DIR   admin.conf & co.              ($KUBERNETES_DIR, else /etc/kubernetes)
+#   K8SHA_MANIFEST_DIR     the kubelet's staticPodPath            ($K8SHA_KUBECONFIG_DIR/manifests)
+#   K8SHA_CERT_PARK_DIR    where a manifest waits while its pod is stopped; outside the
+#                          manifest dir, on the same filesystem  ($K8SHA_KUBECONFIG_DIR/k8sha-parked)
+#   K8SHA_CERT_RENEW_DAYS  renew at this many days left or fewer, earliest certificate   (30)
+#   K8SHA_CERT_LOCK_ENDPOINTS  every member's etcd client URL, for the lock (comma-separated)
+#   K8SHA_ETCD_ENDPOINT    the local member's client URL      (https://127.0.0.1:$ETCD_CLIENT_PORT)
+#   K8SHA_CERT_HEALTH_HOST where the local components answer                          (127.0.0.1)
+#   API_PORT, CRI_SOCKET   (node.env) kube-apiserver's port, crictl's runtime endpoint
+#   K8SHA_KCM_PORT / K8SHA_SCHEDULER_PORT  their secure ports                     (10257 / 10259)
+#   K8SHA_CERT_STOP_WAIT_SECONDS / K8SHA_CERT_START_WAIT_SECONDS  per component     (120 / 300)
+#   KUBEADM, K8SHA_CRICTL, K8SHA_CURL  binaries                      (kubeadm, crictl, curl)
+
+CERT_RENEWAL_UNIT="${CERT_RENEWAL_UNIT:-k8sha-cert-renewal}"
+CERT_RENEWAL_LOCK=k8sha/cert-renewal
+# 30 days: a month of daily retries before anything expires, time for an operator to act on a
+# failed unit. A bash default, not a config key: nothing about a cluster changes it.
+CERT_RENEW_DAYS_DEFAULT=30
+# What `kubeadm certs renew all` renews on a control-plane node, the CAs excepted.
+CERT_RENEWAL_FILES=(apiserver.crt apiserver-kubelet-client.crt front-proxy-client.crt
+  apiserver-etcd-client.crt etcd/server.crt etcd/peer.crt etcd/healthcheck-client.crt)
+# super-admin.conf exists only on the first master (kubeadm init).
+CERT_RENEWAL_KUBECONFIGS=(admin.conf super-admin.conf controller-manager.conf scheduler.conf)
+# Restarted one at a time, in the order kubeadm's certificate-management guide names them.
+CERT_RENEWAL_PODS=(kube-apiserver kube-controller-manager kube-scheduler etcd)
+
+cert_pki_dir() { printf '%s\n' "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"; }
+cert_kubeconfig_dir() { printf '%s\n' "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"; }
+cert_manifest_dir() { printf '%s\n' "${K8SHA_MANIFEST_DIR:-$(cert_kubeconfig_dir)/manifests}"; }
+cert_park_dir() { printf '%s\n' "${K8SHA_CERT_PARK_DIR:-$(cert_kubeconfig_dir)/k8sha-parked}"; }
+# Written before kubeadm renews, removed once every pod restarted: a run cut off in between
+# leaves it, and the next run restarts the pods although the certificates are fresh.
+cert_pending_file() { printf '%s\n' "$K8SHA_STATE_DIR/cert-renewal-restart-pending"; }
+
+# cert_sources : one "PATH" per line for each kubeadm-managed certificate that exists (kubeconfigs
+# stand for the client certificate embedded in them).
+cert_sources() {
+  local pki kc f
+  pki="$(cert_pki_dir)" kc="$(cert_kubeconfig_dir)"
+  for f in "${CERT_RENEWAL_FILES[@]}"; do [[ ! -f "$pki/$f" ]] || printf '%s\n' "$pki/$f"; done
+  for f in "${CERT_RENEWAL_KUBECONFIGS[@]}"; do [[ ! -f "$kc/$f" ]] || printf '%s\n' "$kc/$f"; done
+}
+
+# cert_pem SOURCE : the PEM certificate of a .crt file, or the client-certificate-data of a kubeconfig.
+cert_pem() {
+  if [[ "$1" != *.conf ]]; then
+    cat "$1"
+    return
+  fi
+  local data
+  data="$(sed -n 's/^[[:space:]]*client-certificate-data:[[:space:]]*//p' "$1" | head -n 1)"
+  [[ -n "$data" ]] || { log "$1 embeds no client-certificate-data"; return 1; }
+  base64 -d <<<"$data"
+}
+
+# cert_not_after SOURCE : the certificate's notAfter in epoch seconds.
+cert_not_after() {
+  local pem end
+  pem="$(cert_pem "$1")" || return 1
+  end="$(openssl x509 -noout -enddate <<<"$pem")" || { log "openssl cannot read the certificate of $1"; return 1; }
+  date -u -d "${end#notAfter=}" +%s
+}
+
+# cert_days_left : print "DAYS PATH" for the kubeadm certificate that expires first: DAYS is the
+# number of whole days left (negative once expired), PATH the file (a kubeconfig for an embedded
+# one). Exit 1 when a certificate cannot be read or none exists.
+cert_days_left() {
+  local src end now diff best="" best_end="" days
+  local -a sources
+  mapfile -t sources < <(cert_sources)
+  for src in "${sources[@]}"; do
+    end="$(cert_not_after "$src")" || return 1
+    if [[ -z "$best_end" ]] || ((end < best_end)); then best_end="$end" best="$src"; fi
+  done
+  [[ -n "$best" ]] || { log "no kubeadm certificate under $(cert_pki_dir) or $(cert_kubeconfig_dir)"; return 1; }
+  now="$(date +%s)"
+  diff=$((best_end - now))
+  # Whole days, rounded down (as kubeadm's RESIDUAL TIME); bash division truncates towards 0.
+  if ((diff >= 0)); then days=$((diff / 86400)); else days=$((-((-diff + 86399) / 86400))); fi
+  log "earliest kubeadm certificate: $best, expires $(date -u -d "@$best_end" +%Y-%m-%dT%H:%M:%SZ) ($days days)"
+  printf '%s %s\n' "$days" "$best"
+}
+
+# cert_all_outlive DAYS : true when every kubeadm certificate is valid for more than DAYS days;
+# logs each one that is not.
+cert_all_outlive() {
+  local src rc=0
+  while read -r src; do
+    if ! cert_pem "$src" | openssl x509 -noout -checkend $(($1 * 86400)) >/dev/null; then
+      log "$src still expires within $1 days"
+      rc=1
+    fi
+  done < <(cert_sources)
+  return "$rc"
+}
+
+# cert_renew THRESHOLD_DAYS : `kubeadm certs renew all`, then check that it renewed: with a CA's
+# key missing kubeadm treats that CA as external, prints "Detected external CA ... can't be
+# renewed" and still exits 0.
+cert_renew() {
+  log "running kubeadm certs renew all"
+  if ! K8SHA_RETRY_MAX=3 retry "${KUBEADM:-kubeadm}" certs renew all >&2; then
+    log "kubeadm certs renew all failed"
+    return 1
+  fi
+  if ! cert_all_outlive "$1"; then
+    log "kubeadm certs renew all left certificates unrenewed (a CA key missing from $(cert_pki_dir)?)"
+    return 1
+  fi
+  log "every kubeadm certificate renewed"
+}
+
+# _cert_http_ok CURL_ARGS... : an HTTPS GET answered with 200.
+_cert_http_ok() {
+  local code
+  code="$("${K8SHA_CURL:-curl}" -s -o /dev/null -w '%{http_code}' --max-time 5 "$@")" || true
+  [[ "$code" == 200 ]]
+}
+
+# cert_component_healthy NAME : the local component answers its health check. The API server's
+# certificate names "kubernetes" (always among kubeadm's SANs), not 127.0.0.1, hence --resolve
+# with the cluster CA. The controller-manager and scheduler serve a self-signed certificate they
+# make in memory (kubeadm gives them none), so there is no CA to check those against.
+cert_component_healthy() {
+  local host="${K8SHA_CERT_HEALTH_HOST:-127.0.0.1}" port="${API_PORT:-6443}"
+  case "$1" in
+    kube-apiserver)
+      _cert_http_ok --cacert "$(cert_pki_dir)/ca.crt" --resolve "kubernetes:$port:$host" "https://kubernetes:$port/readyz" ;;
+    kube-controller-manager) _cert_http_ok -k "https://$host:${K8SHA_KCM_PORT:-10257}/healthz" ;;
+    kube-scheduler) _cert_http_ok -k "https://$host:${K8SHA_SCHEDULER_PORT:-10259}/healthz" ;;
+    etcd) etcdctl_at "${K8SHA_ETCD_ENDPOINT:?K8SHA_ETCD_ENDPOINT must be set}" endpoint health >/dev/null 2>&1 ;;
+    *) return 1 ;;
+  esac
+}
+
+# _cert_pod_stopped NAME : the runtime has no Ready sandbox of the static pod NAME-<node> left,
+# i.e. the kubelet has finished killing it. A crictl failure counts as "not yet".
+_cert_pod_stopped() {
+  local out
+  out="$("${K8SHA_CRICTL:-crictl}" --runtime-endpoint "${CRI_SOCKET:?CRI_SOCKET must be set}" pods \
+    --namespace kube-system --name "^$1-" --state ready --quiet)" || return 1
+  [[ -z "$out" ]]
+}
+
+# cert_restore_parked : put every parked manifest back (a failure, or a run that was cut off).
+# One that is back already is left parked for an operator unless the two are identical.
+cert_restore_parked() {
+  local park manifests f name rc=0
+  park="$(cert_park_dir)" manifests="$(cert_manifest_dir)"
+  for f in "$park"/*.yaml; do
+    [[ -e "$f" ]] || continue
+    name="${f##*/}"
+    if [[ ! -e "$manifests/$name" ]]; then
+      log "putting $name back into $manifests"
+      mv "$f" "$manifests/$name" || rc=1
+    elif cmp -s "$f" "$manifests/$name"; then
+      rm -f "$f"
+    else
+      log "WARNING: $name is in $manifests and, different, in $park; left there for an operator"
+      rc=1
+    fi
+  done
+  return "$rc"
+}
+
+# cert_restart_pod NAME : restart one static pod: park its manifest, wait for the kubelet to stop
+# it, put the manifest back, wait until the component is healthy. The kubelet notices a removed
+# manifest at once (inotify), at the latest at its next re-list of the directory
+# (fileCheckFrequency, 20 s), then gives the pod its grace period (30 s: kubeadm sets none):
+# 120 s covers both twice. Moving the manifest back before the old pod is gone could leave it
+# stopped, hence the wait on the runtime rather than a fixed sleep.
+cert_restart_pod() {
+  local name="$1" manifests park
+  manifests="$(cert_manifest_dir)" park="$(cert_park_dir)"
+  [[ -f "$manifests/$name.yaml" ]] || { log "no static pod manifest $manifests/$name.yaml"; return 1; }
+  mkdir -p "$park" || return 1
+  log "restarting $name: moving its manifest to $park"
+  mv "$manifests/$name.yaml" "$park/$name.yaml" || return 1
+  if ! wait_until "${K8SHA_CERT_STOP_WAIT_SECONDS:-120}" "the kubelet to stop $name" _cert_pod_stopped "$name"; then
+    log "the kubelet did not stop $name; putting its manifest back"
+    cert_restore_parked
+    return 1
+  fi
+  log "$name stopped; putting its manifest back"
+  mv "$park/$name.yaml" "$manifests/$name.yaml" || return 1
+  if ! wait_until "${K8SHA_CERT_START_WAIT_SECONDS:-300}" "$name to be healthy" cert_component_healthy "$name"; then
+    log "$name did not become healthy again"
+    return 1
+  fi
+  log "$name is healthy again"
+}
+
+# cert_restart_static_pods : every control-plane pod in turn, each healthy before the next. etcd
+# goes only when every member answers: restarting it beside a dead one would cost the quorum.
+cert_restart_static_pods() {
+  local pod
+  for pod in "${CERT_RENEWAL_PODS[@]}"; do
+    if [[ "$pod" == etcd ]] && ! etcdctl_at "$K8SHA_CERT_LOCK_ENDPOINTS" endpoint health >&2; then
+      log "not every etcd member is healthy; etcd not restarted"
+      return 1
+    fi
+    cert_restart_pod "$pod" || { log "restart of $pod FAILED"; return 1; }
+  done
+  rm -f "$(cert_pending_file)"
+  log "every control-plane pod runs with the renewed certificates"
+}
+
+# cert_renewal_once : one scheduled run; the unit's exit status is the outcome. Renewing only
+# writes files (the API server and etcd reload their serving certificates by themselves), so it
+# runs before the lock, which also lets the lock use the renewed etcd client certificate; the
+# restarts run under the cluster-wide lock: no two masters restart their control plane at once.
+cert_renewal_once() {
+  export K8SHA_CURRENT_STEP=cert-renewal
+  local threshold="${K8SHA_CERT_RENEW_DAYS:-$CERT_RENEW_DAYS_DEFAULT}" out days file pki rc=0
+  pki="$(cert_pki_dir)"
+  local ETCDCTL_CACERT="${ETCDCTL_CACERT:-$pki/etcd/ca.crt}"
+  local ETCDCTL_CERT="${ETCDCTL_CERT:-$pki/etcd/healthcheck-client.crt}"
+  local ETCDCTL_KEY="${ETCDCTL_KEY:-$pki/etcd/healthcheck-client.key}"
+  [[ "$threshold" =~ ^[0-9]+$ ]] || { log "K8SHA_CERT_RENEW_DAYS must be a number of days: $threshold"; return 1; }
+  [[ -n "${K8SHA_CERT_LOCK_ENDPOINTS:-}" ]] || { log "K8SHA_CERT_LOCK_ENDPOINTS must be set"; return 1; }
+  cert_restore_parked || { log "certificate renewal FAILED: a parked manifest could not be put back"; return 1; }
+  out="$(cert_days_left)" || { log "certificate renewal FAILED: cannot read the certificates"; return 1; }
+  days="${out%% *}" file="${out#* }"
+  if ((days > threshold)) && [[ ! -f "$(cert_pending_file)" ]]; then
+    log "$file has $days days left, more than $threshold: nothing to renew"
+    return 0
+  fi
+  if ((days <= threshold)); then
+    log "$file has $days days left (renewing at $threshold or fewer)"
+    if ! { mkdir -p "$K8SHA_STATE_DIR" && : >"$(cert_pending_file)"; }; then return 1; fi
+    cert_renew "$threshold" || { log "certificate renewal FAILED; no pod restarted"; return 1; }
+  else
+    log "an earlier run renewed the certificates but did not finish restarting the pods"
+  fi
+  log "taking the etcd lock $CERT_RENEWAL_LOCK to restart the control plane"
+  etcd_lock_run "$K8SHA_CERT_LOCK_ENDPOINTS" "$CERT_RENEWAL_LOCK" cert_restart_static_pods || rc=$?
+  # A `die` inside the locked command ends only its subshell: nothing may stay parked.
+  cert_restore_parked || rc=1
+  if ((rc != 0)); then
+    log "certificate renewal FAILED while restarting the control plane (see above); the next run retries"
+    return 1
+  fi
+  log "certificates renewed and control plane restarted"
+}
+
+# _cert_env_line KEY VALUE : one EnvironmentFile line; refuses what systemd and bash quote differently.
+_cert_env_line() {
+  if [[ "$2" =~ [\'\"\\$\`[:space:]] ]]; then die "unsafe value for $1: $2"; fi
+  printf "%s='%s'\n" "$1" "$2"
+}
+
+# install_cert_renewal_timer : write the service, the timer and their env file, enable the timer.
+# Rewritten on every boot (idempotent). Only on a node kubeadm gave its certificates: without
+# them there is nothing to renew, and the unit would fail every day.
+install_cert_renewal_timer() {
+  local unit_dir="${K8SHA_SYSTEMD_DIR:-/etc/systemd/system}" lib="${K8SHA_LIB_DIR:-/opt/k8sha/lib}"
+  local env_file="${K8SHA_CERT_ENV_FILE:-/etc/k8sha/cert-renewal.env}" pki local_url ip endpoints
+  local -a urls=()
+  pki="$(cert_pki_dir)"
+  if [[ ! -f "$pki/apiserver.crt" ]]; then
+    log "no kubeadm certificates in $pki: no certificate renewal timer installed"
+    return 0
+  fi
+  local_url="${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}}"
+  for ip in ${MEMBER_ADDRESSES:-}; do urls+=("https://$ip:$ETCD_CLIENT_PORT"); done
+  ((${#urls[@]} > 0)) || urls=("$local_url")
+  endpoints="${K8SHA_CERT_LOCK_ENDPOINTS:-$(IFS=,; printf '%s' "${urls[*]}")}"
+  mkdir -p "$unit_dir" "$(dirname "$env_file")"
+  {
+    _cert_env_line K8SHA_PKI_DIR "$pki"
+    _cert_env_line K8SHA_KUBECONFIG_DIR "$(cert_kubeconfig_dir)"
+    _cert_env_line K8SHA_MANIFEST_DIR "$(cert_manifest_dir)"
+    _cert_env_line K8SHA_CERT_PARK_DIR "$(cert_park_dir)"
+    _cert_env_line K8SHA_STATE_DIR "$K8SHA_STATE_DIR"
+    _cert_env_line K8SHA_CERT_LOCK_ENDPOINTS "$endpoints"
+    _cert_env_line K8SHA_ETCD_ENDPOINT "$local_url"
+    _cert_env_line K8SHA_ETCDCTL "$K8SHA_ETCDCTL"
+    _cert_env_line API_PORT "${API_PORT:?API_PORT must be set}"
+    _cert_env_line CRI_SOCKET "${CRI_SOCKET:?CRI_SOCKET must be set}"
+  } >"$env_file.tmp"
+  mv "$env_file.tmp" "$env_file"
+
+  # Library paths are baked in: systemd would expand $VARS in ExecStart itself. ExecStopPost runs
+  # after any end of the run (a failure, a timeout, a kill): no manifest stays parked.
+  # TimeoutStartSec: the lock wait (30 min at most) plus four restarts of at most 7 min each.
+  cat >"$unit_dir/$CERT_RENEWAL_UNIT.service" <<EOF
+[Unit]
+Description=k8sha renewal of kubeadm's control-plane certificates before they expire
+Wants=network-online.target
+After=network-online.target kubelet.service
+
+[Service]
+Type=oneshot
+EnvironmentFile=$env_file
+Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-member.sh && . $lib/cert-renewal.sh && cert_renewal_once'
+ExecStopPost=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-renewal.sh && cert_restore_parked'
+TimeoutStartSec=90min
+EOF
+
+  # Daily, each master at a random time within 6 h (the lock serialises any overlap);
+  # Persistent= catches up a run missed while the master was off; OnBootSec checks after a boot.
+  cat >"$unit_dir/$CERT_RENEWAL_UNIT.timer" <<EOF
+[Unit]
+Description=k8sha daily check of kubeadm's certificates
+
+[Timer]
+OnCalendar=daily
+OnBootSec=1h
+RandomizedDelaySec=6h
+Persistent=true
+AccuracySec=1min
+
+[Install]
+WantedBy=timers.target
+EOF
+  log "installed $CERT_RENEWAL_UNIT.timer (daily; renews at ${CERT_RENEW_DAYS_DEFAULT} days left or fewer)"
+  "${K8SHA_SYSTEMCTL:-systemctl}" daemon-reload
+  "${K8SHA_SYSTEMCTL:-systemctl}" enable --now "$CERT_RENEWAL_UNIT.timer"
+}

@@ -1,0 +1,377 @@
+#!/usr/bin/env bash
+# Rolling gate of ONE master: run by `pulumi up` (RollGate component, @pulumi/command) on the
+# operator's machine after this master's launch template and ASG were updated, and before the
+# next master's are (the graph serialises the gates). Like kops' rolling update and Cluster API's
+# KubeadmControlPlane rollout, one master at a time, never costing etcd quorum:
+#   0. nothing to do when the ASG's instance already carries this template's node-spec
+#      fingerprint and Kubernetes version (instance tags from the launch template), or has no
+#      instance yet (it launches from the current template): a re-run resumes where it stopped;
+#   1. preflight, passed twice in a row (bounded wait): on a healthy OTHER master through SSM Run
+#      Command, `k8sha-control-plane preflight` (every etcd member healthy and voting, the
+#      member count, no alarm, one leader, every control-plane Node and static pod Ready); from
+#      here, every NLB target healthy, no activity in progress in any master ASG, a backup
+#      younger than the allowed age in S3;
+#   2. etcd leadership moved off this master;
+#   3. its target deregistered and the deregistration delay waited out, its Node drained;
+#   4. an in-place upgrade when only the version differs (`kubeadm upgrade apply` on the first
+#      master, `upgrade node` on the others, then kubelet), else the instance replaced through
+#      its ASG (a version change together with another change: upgrade first, then replace);
+#   5. the wait (bounded) for the result: a new instance booted (boot-status tag), its target
+#      healthy, the preflight passed twice again (N members, the new Node Ready, the old gone);
+#   6. any failure stops the gate naming the step; what it undid (target, cordon) is logged.
+# Every line it prints is a progress line; the last says what was done.
+#
+# Environment (RollGate sets every K8SHA_ROLL_* from the graph):
+#   K8SHA_ROLL_REGION, K8SHA_ROLL_CLUSTER, K8SHA_ROLL_MEMBER (0-based), K8SHA_ROLL_MASTERS,
+#   K8SHA_ROLL_ASG, K8SHA_ROLL_MASTER_ASGS (comma-separated, master 0 first),
+#   K8SHA_ROLL_TARGET_GROUP_ARN, K8SHA_ROLL_STABLE_ADDRESS, K8SHA_ROLL_NODE_SPEC,
+#   K8SHA_ROLL_KUBERNETES_VERSION, K8SHA_ROLL_BACKUP_BUCKET and K8SHA_ROLL_BACKUP_PREFIX ("" for no
+#   backup check), K8SHA_ROLL_BACKUP_MAX_AGE_MINUTES, K8SHA_ROLL_TIMEOUT_SECONDS (the wait for a
+#   replacement), K8SHA_ROLL_INTERVAL_SECONDS, K8SHA_ROLL_DEREGISTRATION_SECONDS
+#   K8SHA_ROLL_PREFLIGHT_SECONDS  how long the preflight may take to pass twice    (300)
+#   K8SHA_ROLL_BOOT_FAILURE_GRACE_SECONDS  how long a replacement may report a failed boot
+#                                 attempt before the gate stops (its unit retries)  (300)
+#   K8SHA_ROLL_NODE_CLI           the masters' operations CLI (/opt/k8sha/bin/k8sha-control-plane)
+#   K8SHA_AWS                     AWS CLI (aws); credentials and region as for `pulumi up`
+set -euo pipefail
+
+# The component runs this file concatenated after common.sh; run by hand it sources it.
+if ! declare -F wait_until >/dev/null; then
+  # shellcheck source=SCRIPTDIR/../cloud-init/lib/common.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/../cloud-init/lib/common.sh"
+fi
+K8SHA_LOG_TAG=roll-master
+K8SHA_CURRENT_STEP=start
+ROLL_TMP="$(mktemp -d)"
+
+need() { # need NAME : the value of K8SHA_ROLL_<NAME>, which must be set
+  local var="K8SHA_ROLL_$1"
+  [[ -n "${!var:-}" ]] || die "$var must be set"
+  printf '%s\n' "${!var}"
+}
+region="$(need REGION)"
+cluster="$(need CLUSTER)"
+member="$(need MEMBER)"
+masters="$(need MASTERS)"
+asg="$(need ASG)"
+master_asgs="$(need MASTER_ASGS)"
+target_group="$(need TARGET_GROUP_ARN)"
+address="$(need STABLE_ADDRESS)"
+spec="$(need NODE_SPEC)"
+version="$(need KUBERNETES_VERSION)"
+backup_bucket="${K8SHA_ROLL_BACKUP_BUCKET:-}"
+backup_prefix="${K8SHA_ROLL_BACKUP_PREFIX:-}"
+backup_max_age="${K8SHA_ROLL_BACKUP_MAX_AGE_MINUTES:-120}"
+timeout="${K8SHA_ROLL_TIMEOUT_SECONDS:-1200}"
+interval="${K8SHA_ROLL_INTERVAL_SECONDS:-10}"
+deregistration="${K8SHA_ROLL_DEREGISTRATION_SECONDS:-30}"
+preflight_timeout="${K8SHA_ROLL_PREFLIGHT_SECONDS:-300}"
+boot_failure_grace="${K8SHA_ROLL_BOOT_FAILURE_GRACE_SECONDS:-300}"
+node_cli="${K8SHA_ROLL_NODE_CLI:-/opt/k8sha/bin/k8sha-control-plane}"
+for n in "$member" "$masters" "$backup_max_age" "$timeout" "$deregistration" "$preflight_timeout" \
+  "$boot_failure_grace"; do
+  [[ "$n" =~ ^[0-9]+$ ]] || die "K8SHA_ROLL_* counts and durations must be whole numbers, got '$n'"
+done
+[[ "$interval" =~ ^[1-9][0-9]*$ ]] || die "K8SHA_ROLL_INTERVAL_SECONDS must be a positive integer"
+[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "K8SHA_ROLL_KUBERNETES_VERSION must be X.Y.Z, got '$version'"
+# wait_until's back-off becomes a fixed poll interval.
+K8SHA_RETRY_BASE="$interval"
+K8SHA_RETRY_CAP="$interval"
+TAG_NODE_SPEC="k8sha.io/node-spec"
+TAG_KUBERNETES_VERSION="k8sha.io/kubernetes-version"
+TAG_BOOT_STATUS="k8sha.io/boot-status"
+name="master $member"
+started="$(date +%s)"
+undo=() # what a failure before the replacement puts back, newest first
+
+progress() { printf '%s: %s\n' "$name" "$*"; }
+
+on_exit() {
+  local rc=$?
+  trap - EXIT
+  if ((rc != 0)); then
+    local i
+    for ((i = ${#undo[@]} - 1; i >= 0; i--)); do
+      progress "undo: ${undo[i]}"
+      eval "${undo[i]}" >/dev/null 2>&1 || progress "undo failed: ${undo[i]}"
+    done
+    progress "STOPPED at step '$K8SHA_CURRENT_STEP' (exit $rc). The masters after this one are untouched;" \
+      "fix the cause and run \`pulumi up\` again to resume (a master already current is skipped)."
+  fi
+  rm -rf "$ROLL_TMP"
+  exit "$rc"
+}
+trap on_exit EXIT
+
+stop() { # stop REASON : the gate ends here, naming the step (on_exit prints it)
+  progress "FAILED: $*"
+  exit 1
+}
+
+aws_call() { "${K8SHA_AWS:-aws}" --region "$region" "$@"; }
+# aws_ COMMAND... : an AWS call, retried a few times (throttling, a dropped connection).
+aws_() { K8SHA_RETRY_MAX="${K8SHA_ROLL_AWS_ATTEMPTS:-4}" K8SHA_RETRY_BASE=2 K8SHA_RETRY_CAP=10 retry aws_call "$@"; }
+
+# in_service ASG : the InService instance of a single-instance ASG ("" when none).
+in_service() {
+  aws_ autoscaling describe-auto-scaling-groups --auto-scaling-group-names "$1" \
+    --query "AutoScalingGroups[0].Instances[?LifecycleState=='InService'].InstanceId | [0]" --output text |
+    sed 's/^None$//'
+}
+
+# tag_of INSTANCE KEY : the instance's tag value ("" when absent).
+tag_of() {
+  aws_ ec2 describe-instances --instance-ids "$1" \
+    --query "Reservations[0].Instances[0].Tags[?Key=='$2'].Value | [0]" --output text | sed 's/^None$//'
+}
+
+# run_on INSTANCE SECONDS ARGS... : `k8sha-control-plane ARGS...` on INSTANCE through SSM Run
+# Command; its output lines are printed indented; the command's exit status is returned.
+run_on() {
+  local instance="$1" seconds="$2" id status="" code out deadline
+  shift 2
+  local line="$node_cli $*"
+  [[ "$line" =~ ^[A-Za-z0-9\ ./=_:,-]+$ ]] || die "refusing to send an unquoted command line: $line"
+  id="$(aws_ ssm send-command --instance-ids "$instance" --document-name AWS-RunShellScript \
+    --comment "k8sha roll $cluster master $member" \
+    --parameters "{\"commands\":[\"$line\"],\"executionTimeout\":[\"$seconds\"]}" \
+    --query Command.CommandId --output text)" || return 1
+  deadline=$(($(date +%s) + seconds + 60))
+  local errors=0
+  while (($(date +%s) < deadline)); do
+    if status="$(aws_call ssm get-command-invocation --command-id "$id" --instance-id "$instance" \
+      --query Status --output text 2>"$ROLL_TMP/invocation-error")"; then
+      case "$status" in Success | Failed | Cancelled | TimedOut) break ;; esac
+    elif ! grep -q InvocationDoesNotExist "$ROLL_TMP/invocation-error"; then
+      # Right after send-command the invocation may not exist yet; anything else is retried briefly.
+      errors=$((errors + 1))
+      ((errors < 5)) || { cat "$ROLL_TMP/invocation-error" >&2; return 1; }
+    fi
+    sleep 1
+  done
+  out="$(aws_ ssm get-command-invocation --command-id "$id" --instance-id "$instance" \
+    --query '[ResponseCode, StandardOutputContent]' --output text)" || return 1
+  code="${out%%[[:space:]]*}"
+  printf '%s\n' "${out#*[[:space:]]}" | sed '/^$/d; s/^/    /'
+  [[ "$status" == Success && "$code" == 0 ]]
+}
+
+# helper_master : a master other than this one, InService, whose boot succeeded (this one on a
+# single-master cluster, which has no other).
+helper_master() {
+  local other instance
+  IFS=, read -r -a all <<<"$master_asgs"
+  for other in "${all[@]}"; do
+    [[ "$other" != "$asg" || "$masters" == 1 ]] || continue
+    instance="$(in_service "$other")"
+    [[ -n "$instance" ]] || continue
+    if [[ "$(tag_of "$instance" "$TAG_BOOT_STATUS")" == succeeded ]]; then
+      printf '%s\n' "$instance"
+      return 0
+    fi
+  done
+  return 1
+}
+
+targets_healthy() { # every master registered and healthy behind the API load balancer
+  local healthy
+  healthy="$(aws_ elbv2 describe-target-health --target-group-arn "$target_group" \
+    --query "length(TargetHealthDescriptions[?TargetHealth.State=='healthy'])" --output text)" || return 1
+  if [[ "$healthy" == "$masters" ]]; then echo "ok targets: $healthy/$masters healthy"; else
+    echo "FAIL targets: $healthy/$masters healthy"
+    return 1
+  fi
+}
+
+asgs_idle() { # no launch or termination in progress in any master ASG
+  local group busy rc=0
+  IFS=, read -r -a all <<<"$master_asgs"
+  for group in "${all[@]}"; do
+    busy="$(aws_ autoscaling describe-scaling-activities --auto-scaling-group-name "$group" --max-items 10 \
+      --query "length(Activities[?StatusCode!='Successful' && StatusCode!='Failed' && StatusCode!='Cancelled'])" \
+      --output text)" || return 1
+    if [[ "$busy" != 0 ]]; then
+      echo "FAIL asg-activity: $group has $busy activities in progress"
+      rc=1
+    fi
+  done
+  ((rc == 0)) && echo "ok asg-activity: none in progress"
+  return "$rc"
+}
+
+backup_fresh() { # the newest snapshot (verified before upload by the backup) is young enough
+  if [[ -z "$backup_bucket" ]]; then
+    echo "ok backup: backups are off; no check"
+    return 0
+  fi
+  local newest age
+  newest="$(aws_ s3api list-objects-v2 --bucket "$backup_bucket" --prefix "${backup_prefix}all/" \
+    --query 'sort_by(Contents, &LastModified)[-1].LastModified' --output text)" || return 1
+  if [[ -z "$newest" || "$newest" == None ]]; then
+    echo "FAIL backup: no snapshot under s3://$backup_bucket/${backup_prefix}all/"
+    return 1
+  fi
+  age=$((($(date +%s) - $(date -d "$newest" +%s)) / 60))
+  if ((age <= backup_max_age)); then echo "ok backup: newest snapshot ${age} min old"; else
+    echo "FAIL backup: newest snapshot ${age} min old (at most $backup_max_age allowed)"
+    return 1
+  fi
+}
+
+# preflight_once HELPER : every check once; all must pass.
+preflight_once() {
+  local rc=0
+  run_on "$1" 120 preflight --masters "$masters" || rc=1
+  targets_healthy || rc=1
+  asgs_idle || rc=1
+  backup_fresh || rc=1
+  return "$rc"
+}
+
+# validated SECONDS : the preflight passes twice in a row, `interval` apart, within SECONDS.
+validated() {
+  local deadline=$(($(date +%s) + $1)) passes=0 helper
+  while (($(date +%s) < deadline)); do
+    if helper="$(helper_master)" && preflight_once "$helper"; then
+      passes=$((passes + 1))
+      progress "validation passed ($passes/2)"
+      ((passes < 2)) || return 0
+    else
+      passes=0
+      progress "validation not passed yet; checking again in ${interval}s"
+    fi
+    sleep "$interval"
+  done
+  return 1
+}
+
+target_state() { # target_state INSTANCE : its state in the API target group
+  aws_ elbv2 describe-target-health --target-group-arn "$target_group" --targets "Id=$1" \
+    --query 'TargetHealthDescriptions[0].TargetHealth.State' --output text
+}
+
+take_out() { # take_out INSTANCE : leadership away, target deregistered and drained, Node drained
+  local instance="$1" helper state
+  helper="$(helper_master)" || stop "no healthy master left to run the steps from"
+  step move-leader
+  if ((masters > 1)); then
+    run_on "$helper" 120 move-leader --from "$address" || stop "etcd leadership could not be moved off $address"
+  fi
+  step deregister
+  aws_ elbv2 deregister-targets --target-group-arn "$target_group" --targets "Id=$instance" >/dev/null ||
+    stop "deregistering $instance failed"
+  undo+=("aws_call elbv2 register-targets --target-group-arn '$target_group' --targets 'Id=$instance'")
+  target_gone() {
+    state="$(target_state "$instance")" || return 1
+    progress "target $instance: $state"
+    [[ "$state" == unused || "$state" == None ]]
+  }
+  wait_until "$((deregistration + 120))" "target $instance deregistered" target_gone ||
+    stop "target $instance still '$state' after the deregistration delay"
+  step drain
+  undo+=("run_on '$helper' 120 uncordon --address '$address'")
+  run_on "$helper" 600 drain --address "$address" --timeout 300 || stop "draining the Node at $address failed"
+}
+
+upgrade_in_place() { # upgrade_in_place INSTANCE
+  local instance="$1" helper
+  take_out "$instance"
+  step upgrade
+  run_on "$instance" "$timeout" upgrade --version "$version" || stop "the in-place upgrade to $version failed on $instance"
+  helper="$(helper_master)" || stop "no healthy master left"
+  run_on "$helper" 120 uncordon --address "$address" || stop "uncordoning the Node at $address failed"
+  aws_ elbv2 register-targets --target-group-arn "$target_group" --targets "Id=$instance" >/dev/null ||
+    stop "registering $instance again failed"
+  undo=()
+  step validate-upgrade
+  validated "$timeout" || stop "the cluster did not validate twice within ${timeout}s after the upgrade"
+  aws_ ec2 create-tags --resources "$instance" --tags "Key=$TAG_KUBERNETES_VERSION,Value=$version" >/dev/null ||
+    stop "recording version $version on $instance failed"
+  progress "upgraded in place to $version"
+}
+
+replace_instance() { # replace_instance INSTANCE
+  local old="$1" new="" boot="" state="" failed_since=""
+  take_out "$old"
+  step replace
+  aws_ autoscaling terminate-instance-in-auto-scaling-group --instance-id "$old" \
+    --no-should-decrement-desired-capacity >/dev/null || stop "the ASG refused to replace $old"
+  undo=() # from here the old instance is going: nothing to put back
+  step wait-replacement
+  replacement_booted() {
+    new="$(in_service "$asg")" || return 1
+    if [[ -z "$new" || "$new" == "$old" ]]; then
+      progress "waiting for the ASG to launch a replacement of $old"
+      return 1
+    fi
+    boot="$(tag_of "$new" "$TAG_BOOT_STATUS")"
+    progress "replacement $new: boot ${boot:-in progress}"
+    if [[ "$boot" == failed* ]]; then
+      # The boot unit retries a failed attempt; a failure that outlasts the grace is final.
+      failed_since="${failed_since:-$(date +%s)}"
+      (($(date +%s) - failed_since < boot_failure_grace)) ||
+        stop "the replacement $new failed its boot ($boot) for ${boot_failure_grace}s; see docs/boot-failures.md"
+      return 1
+    fi
+    failed_since=""
+    [[ "$boot" == succeeded ]] || return 1
+    state="$(target_state "$new")" || return 1
+    progress "replacement $new: target $state"
+    [[ "$state" == healthy ]]
+  }
+  local t0
+  t0="$(date +%s)"
+  wait_until "$timeout" "the replacement of $old to boot" replacement_booted ||
+    stop "no healthy replacement of $old within ${timeout}s (last: ${new:-none}, boot ${boot:-?}, target ${state:-?})"
+  step validate-replacement
+  validated "$((timeout - ($(date +%s) - t0)))" ||
+    stop "the cluster did not validate twice within ${timeout}s of replacing $old"
+  [[ "$(tag_of "$new" "$TAG_NODE_SPEC")" == "$spec" ]] || stop "the replacement $new does not run node spec $spec"
+  progress "replaced $old by $new"
+}
+
+step current
+instance="$(in_service "$asg")" || stop "cannot read the ASG $asg"
+if [[ -z "$instance" ]]; then
+  progress "no instance in service: the ASG launches it from the current template; nothing to roll"
+  exit 0
+fi
+have_spec="$(tag_of "$instance" "$TAG_NODE_SPEC")"
+have_version="$(tag_of "$instance" "$TAG_KUBERNETES_VERSION")"
+if [[ -z "$have_version" ]]; then
+  # An instance launched before templates carried the tag: its Node says which kubelet it runs.
+  helper="$(helper_master)" || stop "$instance has no version tag and no healthy master can tell its version"
+  have_version="$(run_on "$helper" 60 versions | awk -v ip="$address" '$1 == "node" && $3 == ip { sub(/^v/, "", $4); print $4 }')"
+  [[ -n "$have_version" ]] || stop "$instance has no version tag and no Node at $address"
+fi
+if [[ "$have_spec" == "$spec" && "$have_version" == "$version" ]]; then
+  boot="$(tag_of "$instance" "$TAG_BOOT_STATUS")"
+  # Replacing it again would fail the same way; its boot unit retries, and the next gate's
+  # preflight waits for (or refuses without) a healthy member here.
+  [[ "$boot" != failed* ]] || progress "WARNING: the last boot attempt of $instance failed ($boot);" \
+    "if it does not recover, fix the cause and terminate it (its ASG launches another)"
+  progress "$instance already runs node spec $spec at Kubernetes $version; skipped"
+  exit 0
+fi
+# The guard before `pulumi up` compares with the version the WHOLE control plane reached; after a
+# stopped upgrade some masters are already newer, and kubeadm cannot take one back.
+if [[ "$(printf '%s\n%s\n' "$have_version" "$version" | sort -V | head -n 1)" != "$have_version" ]]; then
+  stop "$instance runs Kubernetes $have_version, newer than the template's $version: masters are never downgraded"
+fi
+progress "$instance runs node spec ${have_spec:-unknown} at ${have_version:-unknown};" \
+  "the template has $spec at $version"
+((masters > 1)) || progress "WARNING: a single master: the API is down while it is replaced"
+
+step preflight
+validated "$preflight_timeout" || stop "the cluster did not pass the preflight twice within ${preflight_timeout}s"
+if [[ -n "$have_version" && "$have_version" != "$version" ]]; then
+  upgrade_in_place "$instance"
+  have_version="$version"
+  if [[ "$have_spec" != "$spec" ]]; then
+    step preflight
+    validated "$preflight_timeout" || stop "the cluster did not pass the preflight again"
+  fi
+fi
+if [[ "$have_spec" != "$spec" ]]; then replace_instance "$instance"; fi
+step finished
+progress "rolled in $(($(date +%s) - started)) s"

@@ -1,0 +1,218 @@
+/**
+ * `pulumi up` of a changed config on the whole-cluster simulation: the graph is synthesized again,
+ * the rolling gates whose triggers changed run in the graph's order, each the graph's own
+ * program (common.sh + scripts/roll-master.sh) with the graph's own environment, on the
+ * operator's machine (the real AWS CLI against the fake Auto Scaling, ELBv2, EC2 and SSM Run
+ * Command, and s3rver); a gate that fails stops the ones after it, as Pulumi skips the
+ * dependents of a failed resource. Meanwhile a monitor samples every member's health and a writer
+ * keeps putting keys, so the roll can be held to "never fewer than a quorum, at most one member
+ * down, no acknowledged write lost".
+ */
+import { execFile, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { ETCD_CLIENT_PORT } from "../../../base/ports";
+import type { ConfigOverrides, RegisteredResource } from "../../../synth/mockRuntime";
+import { ETCDCTL_BIN } from "../etcdProcess";
+import type { NodeSandbox } from "./node";
+import type { Simulation, TimedBoot } from "./simulation";
+
+export interface GateRun {
+  member: number;
+  code: number;
+  output: string;
+  seconds: number;
+}
+
+export interface RollReport {
+  gates: GateRun[];
+  /** The fewest members answering health at any sample, and how many samples were taken. */
+  minHealthy: number;
+  samples: number;
+  /** Writes etcd acknowledged during the roll, and those of them missing afterwards. */
+  acked: number;
+  lost: string[];
+  /** Replacement boots the ASGs ran during the roll. */
+  boots: TimedBoot[];
+}
+
+/** The gate timings the simulation uses instead of the graph's (its nodes boot in seconds, not minutes). */
+export const SIMULATION_GATE_ENV: Record<string, string> = {
+  K8SHA_ROLL_INTERVAL_SECONDS: "2",
+  K8SHA_ROLL_PREFLIGHT_SECONDS: "60",
+  K8SHA_ROLL_TIMEOUT_SECONDS: "300",
+};
+
+function etcdctl(sim: Simulation, endpoints: string[], args: string[], timeout = "2s"): Promise<string> {
+  const live = sim.masters.find((m) => m.etcdRunning()) ?? (sim.masters[0] as NodeSandbox);
+  const pki = `${live.root}/etc/kubernetes/pki/etcd`;
+  return new Promise((resolve, reject) =>
+    execFile(
+      ETCDCTL_BIN,
+      [
+        `--endpoints=${endpoints.join(",")}`,
+        `--cacert=${pki}/ca.crt`,
+        `--cert=${pki}/healthcheck-client.crt`,
+        `--key=${pki}/healthcheck-client.key`,
+        "--dial-timeout=1s",
+        `--command-timeout=${timeout}`,
+        ...args,
+      ],
+      { env: { ETCDCTL_API: "3" }, encoding: "utf8" },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    ),
+  );
+}
+
+/** Health sampling and a steady writer, for the duration of a roll. */
+class RollMonitor {
+  minHealthy = Number.POSITIVE_INFINITY;
+  samples = 0;
+  readonly acked: string[] = [];
+  private running = true;
+  private loops: Promise<void>[] = [];
+  private seq = 0;
+
+  constructor(private readonly sim: Simulation) {
+    this.loops = [this.sample(), this.write()];
+  }
+
+  private addresses(): string[] {
+    return this.sim.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`);
+  }
+
+  private async sample(): Promise<void> {
+    while (this.running) {
+      const answers = await Promise.all(
+        this.addresses().map((e) =>
+          etcdctl(this.sim, [e], ["endpoint", "health"]).then(
+            () => 1,
+            () => 0,
+          ),
+        ),
+      );
+      const healthy = answers.reduce<number>((a, b) => a + b, 0);
+      this.minHealthy = Math.min(this.minHealthy, healthy);
+      this.samples++;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  private async write(): Promise<void> {
+    while (this.running) {
+      const key = `roll/key-${String(this.seq++).padStart(6, "0")}`;
+      try {
+        await etcdctl(this.sim, this.addresses(), ["put", key, "v"], "3s");
+        this.acked.push(key);
+      } catch {
+        // Not acknowledged (e.g. during a leader change): the client would retry; not counted.
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+}
+
+/** Runs one gate's program as @pulumi/command would: `bash -c <create>` with its environment. */
+export function runGate(
+  sim: Simulation,
+  gate: RegisteredResource,
+  env: Record<string, string> = {},
+): Promise<GateRun> {
+  const gateEnv = sim.cluster.gateEnv(gate);
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn("/bin/bash", ["-c", String(gate.inputs.create)], {
+      env: { ...gateEnv, ...sim.cluster.operatorEnv(), ...SIMULATION_GATE_ENV, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on("close", (code) =>
+      resolve({
+        member: Number(gateEnv.K8SHA_ROLL_MEMBER),
+        code: code ?? 1,
+        output,
+        seconds: (Date.now() - t0) / 1000,
+      }),
+    );
+  });
+}
+
+/** A verified snapshot in S3 now: each master's backup unit, as its timer would start it (the leader uploads). */
+export async function backupNow(sim: Simulation): Promise<void> {
+  for (const m of sim.masters) {
+    const unit = m.read("etc/systemd/system/k8sha-etcd-backup.service");
+    const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1];
+    if (!exec) throw new Error(`master ${m.o.dir} has no backup unit`);
+    const r = await m.exec(
+      `set -a; . /etc/k8sha/etcd-backup.env; set +a\nexport PATH=$PATH:/snap/bin\n${exec}\n`,
+      120,
+    );
+    if (r.code !== 0) throw new Error(`backup on ${m.instanceId} failed: ${r.stderr}`);
+  }
+}
+
+/**
+ * `pulumi up` with `overrides`: the changed gates run one after the other; resolves when the
+ * last ran (or one failed) and every replacement the ASGs launched finished its boot.
+ */
+export async function roll(
+  sim: Simulation,
+  overrides: ConfigOverrides,
+  env: Record<string, string> = {},
+): Promise<RollReport> {
+  const changed = await sim.cluster.restack(overrides);
+  return runGates(sim, changed, env);
+}
+
+/** The given gates in order (a re-run of `pulumi up` after a stop runs the failed one and those after). */
+export async function runGates(
+  sim: Simulation,
+  gates: RegisteredResource[],
+  env: Record<string, string> = {},
+): Promise<RollReport> {
+  const monitor = new RollMonitor(sim);
+  const runs: GateRun[] = [];
+  const seen = sim.asgBoots.length;
+  try {
+    for (const gate of gates) {
+      const run = await runGate(sim, gate, env);
+      // Kept with the nodes' logs (K8SHA_KEEP_SANDBOX=1 keeps them after the run).
+      appendFileSync(join(sim.cluster.dir, `gate-${run.member}.log`), `${run.output}== exit ${run.code}\n`);
+      runs.push(run);
+      if (run.code !== 0) break;
+    }
+    await Promise.all(sim.asgBoots);
+  } finally {
+    await monitor.stop();
+  }
+  const have = new Set(
+    (
+      await etcdctl(
+        sim,
+        sim.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`),
+        ["get", "roll/", "--prefix", "--keys-only"],
+      ).catch(() => "")
+    )
+      .split("\n")
+      .filter(Boolean),
+  );
+  return {
+    gates: runs,
+    minHealthy: monitor.minHealthy,
+    samples: monitor.samples,
+    acked: monitor.acked.length,
+    lost: monitor.acked.filter((k) => !have.has(k)),
+    boots: await Promise.all(sim.asgBoots.slice(seen)),
+  };
+}
