@@ -39,7 +39,8 @@ export interface RollReport {
 /** The gate timings the simulation uses instead of the graph's (its nodes boot in seconds, not minutes). */
 export const SIMULATION_GATE_ENV: Record<string, string> = {
   K8SHA_ROLL_INTERVAL_SECONDS: "2",
-  K8SHA_ROLL_PREFLIGHT_SECONDS: "60",
+  // Long enough for two passes on a machine busy with other test files (a pass took 35 s there).
+  K8SHA_ROLL_PREFLIGHT_SECONDS: "240",
   K8SHA_ROLL_TIMEOUT_SECONDS: "300",
 };
 
