@@ -152,6 +152,10 @@ async function makeNode(m: Master, index: number, etcdPid: number): Promise<void
   if (made.code !== 0) throw new Error(`manifests of ${m.name}: ${made.stderr}`);
 }
 
+// Each test drives real etcd members and several CLI runs (the upgrade one: two kubeadm upgrades
+// and kubelet restarts); on a 2-core machine busy with the simulation that takes minutes.
+jest.setTimeout(240_000);
+
 beforeAll(async () => {
   mkdirSync("/etc/k8sha", { recursive: true }); // a mount point, as the sandbox makes its own
   cluster = await EtcdTestCluster.create(PORTS);
