@@ -255,8 +255,10 @@ test("a drain a PodDisruptionBudget blocks: heartbeats meanwhile, a logged failu
   const del = indexOf(calls, /^kubectl delete node ip-10-0-1-11 /);
   const beats = calls.flatMap((c, i) => (/record-lifecycle-action-heartbeat .*i-w1$/.test(c) ? [i] : []));
   expect(drains.length).toBeGreaterThanOrEqual(1);
-  // The first heartbeat before the drain, more while it waits on the budget.
-  expect(beats.filter((b) => b > drains[0]).length).toBeGreaterThanOrEqual(2);
+  // The first heartbeat before the drain, more while it waits on the budget (how many fit in the
+  // 4 s bound depends on the machine's load: at least one).
+  expect(beats.filter((b) => b < drains[0]).length).toBeGreaterThanOrEqual(1);
+  expect(beats.filter((b) => b > drains[0]).length).toBeGreaterThanOrEqual(1);
   expect([Math.max(...drains) < complete, complete < del]).toEqual([true, true]);
   expect(s.state("i-w1")).toBe("Terminating:Proceed");
   expect(s.k8s().pods.map((p) => p.name)).toContain("web");
