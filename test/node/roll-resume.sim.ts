@@ -7,13 +7,10 @@
  */
 import { execFileSync } from "node:child_process";
 import type { NodeSandbox } from "../support/sandbox/node";
-import { backupNow, type RollReport, roll, runGates } from "../support/sandbox/rolling";
+import { backupNow, outcomes, roll, runGates } from "../support/sandbox/rolling";
 import { simulationSuite } from "../support/sandbox/suite";
 
 const current = simulationSuite(3);
-
-const outcomes = (r: RollReport) =>
-  r.gates.map((g) => (g.code === 0 ? [g.member, 0] : [g.member, g.code, g.output.slice(-3000)]));
 
 test("a replacement that fails its boot stops the roll naming the step; once replaced by hand, a re-run resumes", async () => {
   const sim = current();

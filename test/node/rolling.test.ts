@@ -11,7 +11,7 @@
  */
 import type { ConfigOverrides } from "../../synth/mockRuntime";
 import type { NodeSandbox } from "../support/sandbox/node";
-import { backupNow, type RollReport, roll, runGates } from "../support/sandbox/rolling";
+import { backupNow, outcomes, type RollReport, roll, runGates } from "../support/sandbox/rolling";
 import type { Simulation } from "../support/sandbox/simulation";
 import { simulationSuite } from "../support/sandbox/suite";
 
@@ -24,10 +24,6 @@ function withInstanceType(sim: Simulation, instanceType: string): ConfigOverride
   const base = sim.cluster.config;
   return { ...base, masters: { ...(base.masters as object), instanceType } };
 }
-
-/** [member, exit] of each gate that ran; a failed one's output tail too, so a failure explains itself. */
-const outcomes = (r: RollReport) =>
-  r.gates.map((g) => (g.code === 0 ? [g.member, 0] : [g.member, g.code, g.output.slice(-3000)]));
 
 const terminations = (sim: Simulation) =>
   sim.cluster.aws.calls.filter((c) => c === "autoscaling.TerminateInstanceInAutoScalingGroup").length;

@@ -14,13 +14,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { ConfigOverrides } from "../../synth/mockRuntime";
-import { backupNow, type RollReport, roll } from "../support/sandbox/rolling";
+import { backupNow, outcomes, roll } from "../support/sandbox/rolling";
 import { simulationSuite } from "../support/sandbox/suite";
 
 const current = simulationSuite(3);
-
-const outcomes = (r: RollReport) =>
-  r.gates.map((g) => (g.code === 0 ? [g.member, 0] : [g.member, g.code, g.output.slice(-3000)]));
 
 test("raising kubernetesVersion one minor upgrades the masters in place, one at a time, apply first", async () => {
   const sim = current();

@@ -36,6 +36,11 @@ export interface RollReport {
   boots: TimedBoot[];
 }
 
+/** [member, exit] of each gate that ran; a failed one's output tail too, so a failure explains itself. */
+export function outcomes(r: RollReport): (string | number)[][] {
+  return r.gates.map((g) => (g.code === 0 ? [g.member, 0] : [g.member, g.code, g.output.slice(-3000)]));
+}
+
 /** The gate timings the simulation uses instead of the graph's (its nodes boot in seconds, not minutes). */
 export const SIMULATION_GATE_ENV: Record<string, string> = {
   K8SHA_ROLL_INTERVAL_SECONDS: "2",
