@@ -5,7 +5,8 @@
  * (terminate it: its ASG launches another), running the gates again resumes: the master now
  * current is skipped and the others roll. See rolling.test.ts for what is real and stubbed.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import type { NodeSandbox } from "../support/sandbox/node";
 import { backupNow, outcomes, roll, runGates } from "../support/sandbox/rolling";
 import { simulationSuite } from "../support/sandbox/suite";
@@ -30,8 +31,9 @@ test("a replacement that fails its boot stops the roll naming the step; once rep
   expect(first.minHealthy).toBeGreaterThanOrEqual(2);
   expect(first.lost).toEqual([]);
   // The operator replaces the broken instance (docs/rolling.md): its ASG launches a good one.
+  // Asynchronously: the fake Auto Scaling API answers from this process's event loop.
   const broken = sim.masters[0] as NodeSandbox;
-  const terminate = execFileSync(
+  const { stdout: terminate } = await promisify(execFile)(
     sim.cluster.operatorEnv().K8SHA_AWS as string,
     [
       "--region",
