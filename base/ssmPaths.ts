@@ -65,3 +65,13 @@ export function parameterNamesUnder(prefix: string): SecretParameterNames {
     initializedMarker: `${prefix}/state/initialised`,
   };
 }
+
+/**
+ * `<prefix>/addons/manifest` (a String, JSON `AddonManifestPointer`): where the AWS add-ons'
+ * manifest lies in the cluster bucket and its sha256. Written by `pulumi up` after the last
+ * master's roll gate, so add-ons move to a new version only once the control plane did; the
+ * masters' add-on timer applies what it names (cloud-init/lib/addons.sh).
+ */
+export function addonsParameterName(clusterName: string): string {
+  return `${ssmPrefix(clusterName)}/addons/manifest`;
+}

@@ -67,6 +67,8 @@ export const WORKER_POOL_DEFAULTS = {
   spotPercentage: 0,
   onDemandBaseCapacity: 0,
   rootVolumeGiB: 50,
+  /** One ASG over every zone: fewest groups, and the names existing pools already have. */
+  zonal: false,
 } as const;
 
 /** The seeds' leader-election timings for kube-scheduler and kube-controller-manager. */
@@ -102,3 +104,14 @@ export const READINESS_GATE_DEFAULTS = { enabled: true, timeoutMinutes: 20 } as 
  * defaults to `backupMaxAgeIntervals * backup.intervalMinutes` (30 with the default 15).
  */
 export const ROLLING_DEFAULTS = { enabled: true, timeoutMinutes: 20, backupMaxAgeIntervals: 2 } as const;
+
+/**
+ * The AWS add-ons: every one on, and the EBS CSI driver's StorageClass the cluster's default.
+ * Each add-on's default version is not here but `defaultAddonVersions(kubernetesVersion)`
+ * (addons/versions.ts): the cloud controller and the cluster-autoscaler release one line per
+ * Kubernetes minor, so their version follows `kubernetesVersion`.
+ */
+export const ADDON_DEFAULTS = {
+  enabled: true,
+  ebsCsiDriver: { defaultStorageClass: true },
+} as const;

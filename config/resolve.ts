@@ -12,6 +12,7 @@ import { isPlainObject, Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
 import type { ClusterSpec } from "./types";
 import { readCni, readReadinessGate } from "./validate-addons";
+import { readAddons } from "./validate-aws-addons";
 import {
   readClusterName,
   readImageId,
@@ -61,9 +62,10 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
   const extraInstanceTypes = readExtraInstanceTypes(root);
   const extra = new Set(extraInstanceTypes);
   const backup = readBackup(root);
+  const kubernetesVersion = readKubernetesVersion(root, DEFAULT_KUBERNETES_VERSION);
   const spec: ClusterSpec = {
     ...placement,
-    kubernetesVersion: readKubernetesVersion(root, DEFAULT_KUBERNETES_VERSION),
+    kubernetesVersion,
     ...(root.has("imageId") ? { imageId: readImageId(root) } : {}),
     extraInstanceTypes,
     network: readNetwork(root, placement),
@@ -76,6 +78,7 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
     cni: readCni(root),
     readinessGate: readReadinessGate(root),
     rolling: readRolling(root, backup),
+    addons: readAddons(root, kubernetesVersion),
     tags: readTags(root),
   };
   problems.throwIfAny();

@@ -4,12 +4,16 @@
  * the compiler refuses a key the spec does not have and a spec key the list forgets; the readers,
  * the stack decoder, the docs test and the wrapper's schema test all take their keys from here.
  */
+import type { AwsAddon } from "../base/addons";
 import type {
+  AddonConfig,
+  AddonsConfig,
   ApiConfig,
   BackupConfig,
   ClusterInput,
   ClusterSpec,
   CniConfig,
+  EbsCsiDriverConfig,
   EtcdConfig,
   EtcdVolumeConfig,
   ExistingVpcConfig,
@@ -33,6 +37,9 @@ function keysOf<T>(set: KeySet<T>): readonly (keyof T & string)[] {
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
 const inputMatchesSpec: SameKeys<ClusterInput, ClusterSpec> = true;
 void inputMatchesSpec;
+/** The `addons` section has one key per AWS add-on, no more, no fewer. */
+const addonsMatchAwsAddons: SameKeys<AddonsConfig, Record<AwsAddon, unknown>> = true;
+void addonsMatchAwsAddons;
 
 /** The keys of each section, by the name of the section's key path. */
 export const SECTION_KEYS = {
@@ -54,6 +61,7 @@ export const SECTION_KEYS = {
     cni: true,
     readinessGate: true,
     rolling: true,
+    addons: true,
     tags: true,
   }),
   network: keysOf<NetworkConfig>({
@@ -90,6 +98,7 @@ export const SECTION_KEYS = {
     rootVolumeGiB: true,
     labels: true,
     taints: true,
+    zonal: true,
   }),
   taint: keysOf<Taint>({ key: true, value: true, effect: true }),
   leaderElection: keysOf<LeaderElectionConfig>({
@@ -106,6 +115,16 @@ export const SECTION_KEYS = {
   cni: keysOf<CniConfig>({ provider: true, version: true }),
   readinessGate: keysOf<ReadinessGateConfig>({ enabled: true, timeoutMinutes: true }),
   rolling: keysOf<RollingConfig>({ enabled: true, timeoutMinutes: true, backupMaxAgeMinutes: true }),
+  addons: keysOf<AddonsConfig>({
+    cloudControllerManager: true,
+    ebsCsiDriver: true,
+    clusterAutoscaler: true,
+    nodeTerminationHandler: true,
+  }),
+  /** An add-on's own section: `addons.cloudControllerManager`, `addons.clusterAutoscaler`, ... */
+  addon: keysOf<AddonConfig>({ enabled: true, version: true }),
+  /** `addons.ebsCsiDriver`, which has a StorageClass switch besides. */
+  ebsCsiDriver: keysOf<EbsCsiDriverConfig>({ enabled: true, version: true, defaultStorageClass: true }),
 } as const;
 
 /** How Pulumi hands a stack value over: plain strings, numbers as decimal text, the rest as JSON. */
@@ -132,5 +151,6 @@ export const STACK_KEY_ENCODING: { readonly [K in Exclude<keyof ClusterSpec, "re
   cni: "json",
   readinessGate: "json",
   rolling: "json",
+  addons: "json",
   tags: "json",
 };

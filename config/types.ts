@@ -123,6 +123,12 @@ export interface WorkerPoolConfig {
   labels: Record<string, string>;
   /** Kubernetes node taints of the pool's nodes. */
   taints: Taint[];
+  /**
+   * One ASG per availability zone instead of one over every zone, each sized by `minSize`,
+   * `maxSize`, `desiredCapacity` and `onDemandBaseCapacity` (the sizes are per zone), so the
+   * cluster-autoscaler can grow the zone a pending pod's EBS volume lives in.
+   */
+  zonal: boolean;
 }
 
 export interface LeaderElectionConfig {
@@ -171,6 +177,31 @@ export interface RollingConfig {
   backupMaxAgeMinutes: number;
 }
 
+/** One AWS add-on (base/addons.ts `AWS_ADDONS`). */
+export interface AddonConfig {
+  /** Installed and kept by the masters' applier; off: its objects are deleted. */
+  enabled: boolean;
+  /** Release `X.Y.Z` without "v"; default: the one for the cluster's Kubernetes minor. */
+  version: string;
+}
+
+export interface EbsCsiDriverConfig extends AddonConfig {
+  /** Also install a gp3 StorageClass marked as the cluster's default. */
+  defaultStorageClass: boolean;
+}
+
+/** The AWS add-ons, one section each (keyed as base/addons.ts `AWS_ADDONS`). */
+export interface AddonsConfig {
+  /** AWS cloud-controller-manager: node addresses, providerID, zone labels, Service load balancers. */
+  cloudControllerManager: AddonConfig;
+  /** EBS CSI driver: PersistentVolumes on EBS. Needs `cloudControllerManager` (its node plugin reads the Node's providerID). */
+  ebsCsiDriver: EbsCsiDriverConfig;
+  /** cluster-autoscaler: scales the worker pools' ASGs within their min and max. */
+  clusterAutoscaler: AddonConfig;
+  /** AWS node termination handler (IMDS mode): drains a node before a spot reclaim or EC2 maintenance. */
+  nodeTerminationHandler: AddonConfig;
+}
+
 export interface ClusterSpec {
   /** DNS-label cluster name, used in resource names, tags and SSM paths. */
   clusterName: string;
@@ -203,7 +234,7 @@ export interface ClusterSpec {
   masters: MastersConfig;
   /** etcd volumes and timings. */
   etcd: EtcdConfig;
-  /** Worker pools, one ASG each. */
+  /** Worker pools, one ASG each (one per zone for a `zonal` pool). */
   workerPools: WorkerPoolConfig[];
   /** Leader-election timings of kube-scheduler and kube-controller-manager. */
   leaderElection: LeaderElectionConfig;
@@ -215,6 +246,8 @@ export interface ClusterSpec {
   readinessGate: ReadinessGateConfig;
   /** Health-gated rolling of masters when their launch templates change. */
   rolling: RollingConfig;
+  /** The AWS add-ons (cloud controller, EBS CSI, cluster-autoscaler, termination handler). */
+  addons: AddonsConfig;
   /** Extra AWS tags on every taggable resource. */
   tags: Record<string, string>;
 }
@@ -262,6 +295,8 @@ export interface ClusterInput {
   readinessGate?: SectionInput<ReadinessGateConfig>;
   /** Master rolls in `pulumi up`; default ROLLING_DEFAULTS, backupMaxAgeMinutes twice backup.intervalMinutes. */
   rolling?: SectionInput<RollingConfig>;
+  /** The AWS add-ons, each section optional; default ADDON_DEFAULTS, versions for the Kubernetes minor. */
+  addons?: { [K in keyof AddonsConfig]?: SectionInput<AddonsConfig[K]> };
   /** Extra tags on every taggable resource. */
   tags?: Record<string, string>;
 }

@@ -1,4 +1,4 @@
-/** workerPools: a list of autoscaling pools, each with sizes, spot share, labels and taints. */
+/** workerPools: a list of autoscaling pools, each with sizes (per zone when `zonal`), spot share, labels and taints. */
 import { DEFAULT_WORKER_POOL_NAME, WORKER_POOL_DEFAULTS } from "./defaults";
 import { instanceTypeProblem } from "./instance-types";
 import {
@@ -119,7 +119,14 @@ function readPool(
     const problem = instanceTypeProblem(type, extraInstanceTypes);
     if (problem) pool.problems.add(`${pool.keyPath("instanceTypes")}[${j}]`, type, problem);
   });
-  return { name, instanceTypes, ...readSizes(pool), labels: readLabels(pool), taints: readTaints(pool) };
+  return {
+    name,
+    instanceTypes,
+    ...readSizes(pool),
+    labels: readLabels(pool),
+    taints: readTaints(pool),
+    zonal: pool.boolean("zonal", WORKER_POOL_DEFAULTS.zonal),
+  };
 }
 
 export function readWorkerPools(root: Section, extraInstanceTypes: ReadonlySet<string>): WorkerPoolConfig[] {

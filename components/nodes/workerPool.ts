@@ -8,7 +8,7 @@ import { WORKER_POOL_DEFAULTS } from "../../config/defaults";
 import type { Taint } from "../../config/types";
 import type { BootBundleRefArgs } from "../bootBundle";
 import { WORKER_GROUP_DEFAULTS } from "../tuning";
-import { createNodeGroup } from "./nodeGroup";
+import { createNodeGroup, type NodeGroup, type NodeGroupArgs } from "./nodeGroup";
 import { nodeTags } from "./nodeTags";
 
 export { POOL_LABEL };
@@ -41,8 +41,15 @@ export interface WorkerPoolArgs {
   labels?: Record<string, string>;
   /** Node taints, registered at join. */
   taints?: Taint[];
-  /** Private subnets, one per zone: the pool spans all of them. */
+  /** Private subnets, one per zone in zone order: the pool spans all of them. */
   subnetIds: pulumi.Input<string>[];
+  /**
+   * One ASG per subnet (zone) instead of one over all of them, each sized by `minSize`,
+   * `maxSize`, `desiredCapacity` and `onDemandBaseCapacity` (sizes are per zone). The
+   * cluster-autoscaler then scales the zone a pending pod needs (its EBS volume's), where a
+   * group over every zone is one node template in its first zone only.
+   */
+  zonal?: boolean;
   /** AMI id (see `nodeImageId`). */
   imageId: pulumi.Input<string>;
   /** Keep the launch template's image id after creation: set when `imageId` was looked up, not configured. */
@@ -68,7 +75,14 @@ export interface WorkerPoolArgs {
   tags?: Record<string, string>;
 }
 
-/** cluster-autoscaler tags: auto-discovery, plus node templates so it can scale a pool up from zero. */
+/**
+ * cluster-autoscaler tags: auto-discovery (`<prefix>/enabled`, `<prefix>/<cluster>`), plus the
+ * node template (`<prefix>/node-template/label/<key>` = value, `.../taint/<key>` =
+ * `<value>:<effect>`) so it can scale a pool up from zero: kubernetes/autoscaler
+ * cluster-autoscaler/cloudprovider/aws/README.md "Auto-Discovery Setup". The template's zone
+ * label is the ASG's first zone (cloudprovider/aws/aws_manager.go `getAsgTemplate`), which is
+ * why a pool whose pods need one zone is `zonal`.
+ */
 export function autoscalerTags(
   clusterName: string,
   labels: Record<string, string>,
@@ -84,16 +98,37 @@ export function autoscalerTags(
   return tags;
 }
 
+/** `<pool>-az<i>`: a zonal pool's group in the i-th zone (subnet order, which follows the zone list). */
+export function zonalGroupName(poolResourceName: string, zoneIndex: number): string {
+  return `${poolResourceName}-az${zoneIndex}`;
+}
+
+/** What one ASG of a pool needs besides its name and subnets: the same for every zone of a pool. */
+type PoolGroupArgs = Omit<NodeGroupArgs, "placement"> & {
+  placement: Omit<NodeGroupArgs["placement"], "subnetIds">;
+};
+
+/** Values in zone order as one comma-separated string (a single group: its value as it is). */
+function commaJoined(values: pulumi.Output<string>[]): pulumi.Output<string> {
+  return pulumi.all(values).apply((v) => v.join(","));
+}
+
 /**
- * One worker pool: a node group (hardened launch template, ASG) over every private subnet.
- * Spot or several instance types use a mixed-instances policy; a new launch-template version
- * rolls the pool with a Rolling instance refresh that keeps 90% in service.
+ * One worker pool: a node group (hardened launch template, ASG) over every private subnet, or
+ * with `zonal` one node group per subnet. Spot or several instance types use a mixed-instances
+ * policy; a new launch-template version rolls each ASG with a Rolling instance refresh that
+ * keeps 90% in service.
  */
 export class WorkerPool extends pulumi.ComponentResource {
+  /** The ASG's name; for a zonal pool every zone's, comma-separated in zone order. */
   public readonly asgName: pulumi.Output<string>;
+  /** Every ASG of the pool: one, or one per zone in zone order. */
+  public readonly asgNames: pulumi.Output<string>[];
+  /** The ASG's ARN; for a zonal pool every zone's, comma-separated in zone order. */
   public readonly asgArn: pulumi.Output<string>;
+  /** The launch template's id; for a zonal pool (one template per zone) comma-separated in zone order. */
   public readonly launchTemplateId: pulumi.Output<string>;
-  /** Launch template version the ASG uses (changes trigger an instance refresh). */
+  /** Launch template version the ASG uses (changes trigger an instance refresh); zonal: comma-separated. */
   public readonly launchTemplateVersion: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,6 +140,7 @@ export class WorkerPool extends pulumi.ComponentResource {
     if (!Number.isInteger(spot) || spot < 0 || spot > 100) {
       throw new Error(`worker pool ${args.poolName}: spotPercentage must be 0-100, got ${spot}`);
     }
+    if (args.subnetIds.length === 0) throw new Error(`worker pool ${args.poolName}: no subnets`);
     const labels = { ...args.labels, [POOL_LABEL]: args.poolName };
     const taints = args.taints ?? [];
     const tags = nodeTags({
@@ -122,52 +158,75 @@ export class WorkerPool extends pulumi.ComponentResource {
         workerUserDataBase64({ ...boot, bootBundle, poolName: args.poolName, labels, taints }),
       );
     const mixed = spot > 0 || instanceTypes.length > 1;
+    const group: PoolGroupArgs = {
+      tags,
+      launchTemplate: {
+        imageId: args.imageId,
+        instanceType: instanceTypes[0],
+        instanceProfileName: args.instanceProfileName,
+        securityGroupIds: args.securityGroupIds,
+        userDataBase64: userData,
+        rootVolumeGiB: args.rootVolumeGiB ?? d.rootVolumeGiB,
+        metadataHopLimit: args.metadataHopLimit ?? WORKER_GROUP_DEFAULTS.metadataHopLimit,
+        ebsKmsKeyArn: args.ebsKmsKeyArn,
+      },
+      keepImageId: args.keepImageId,
+      placement: {
+        minSize: args.minSize ?? d.minSize,
+        maxSize: args.maxSize ?? d.maxSize,
+        desiredCapacity: args.desiredCapacity ?? d.desiredCapacity,
+      },
+      mixedInstances: mixed
+        ? {
+            instanceTypes,
+            onDemandBaseCapacity: args.onDemandBaseCapacity ?? d.onDemandBaseCapacity,
+            spotPercentage: spot,
+          }
+        : undefined,
+      healthCheckGraceSeconds: WORKER_GROUP_DEFAULTS.healthCheckGraceSeconds,
+      capacityRebalance: spot > 0,
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: {
+          minHealthyPercentage: WORKER_GROUP_DEFAULTS.minHealthyPercentage,
+          instanceWarmup: String(WORKER_GROUP_DEFAULTS.instanceWarmupSeconds),
+        },
+      },
+      // Read by cluster-autoscaler from the ASG only; instances do not need them.
+      groupOnlyTags: autoscalerTags(args.clusterName, labels, taints),
+      bootPrerequisites: args.bootPrerequisites,
+      // cluster-autoscaler changes the desired capacity at run time; `pulumi up` must not undo it.
+      ignoreChanges: ["desiredCapacity"],
+    };
+
+    // A pool that is not zonal keeps the names it always had (`<name>-lt`, `-asg`, `-drain`),
+    // so existing ASGs are not replaced.
+    const nodeGroups =
+      (args.zonal ?? d.zonal)
+        ? args.subnetIds.map((subnetId, i) => this.poolGroup(zonalGroupName(name, i), group, [subnetId]))
+        : [this.poolGroup(name, group, args.subnetIds)];
+
+    this.asgNames = nodeGroups.map((g) => g.group.name);
+    this.asgName = commaJoined(this.asgNames);
+    this.asgArn = commaJoined(nodeGroups.map((g) => g.group.arn));
+    this.launchTemplateId = commaJoined(nodeGroups.map((g) => g.launchTemplate.id));
+    this.launchTemplateVersion = commaJoined(nodeGroups.map((g) => g.launchTemplateVersion));
+    this.registerOutputs({
+      asgName: this.asgName,
+      asgNames: this.asgNames,
+      asgArn: this.asgArn,
+      launchTemplateId: this.launchTemplateId,
+      launchTemplateVersion: this.launchTemplateVersion,
+    });
+  }
+
+  /** One node group of the pool over `subnetIds`, with its drain hook. */
+  private poolGroup(name: string, args: PoolGroupArgs, subnetIds: pulumi.Input<string>[]): NodeGroup {
     const nodes = createNodeGroup(
       name,
-      {
-        tags,
-        launchTemplate: {
-          imageId: args.imageId,
-          instanceType: instanceTypes[0],
-          instanceProfileName: args.instanceProfileName,
-          securityGroupIds: args.securityGroupIds,
-          userDataBase64: userData,
-          rootVolumeGiB: args.rootVolumeGiB ?? d.rootVolumeGiB,
-          metadataHopLimit: args.metadataHopLimit ?? WORKER_GROUP_DEFAULTS.metadataHopLimit,
-          ebsKmsKeyArn: args.ebsKmsKeyArn,
-        },
-        keepImageId: args.keepImageId,
-        placement: {
-          minSize: args.minSize ?? d.minSize,
-          maxSize: args.maxSize ?? d.maxSize,
-          desiredCapacity: args.desiredCapacity ?? d.desiredCapacity,
-          subnetIds: args.subnetIds,
-        },
-        mixedInstances: mixed
-          ? {
-              instanceTypes,
-              onDemandBaseCapacity: args.onDemandBaseCapacity ?? d.onDemandBaseCapacity,
-              spotPercentage: spot,
-            }
-          : undefined,
-        healthCheckGraceSeconds: WORKER_GROUP_DEFAULTS.healthCheckGraceSeconds,
-        capacityRebalance: spot > 0,
-        instanceRefresh: {
-          strategy: "Rolling",
-          preferences: {
-            minHealthyPercentage: WORKER_GROUP_DEFAULTS.minHealthyPercentage,
-            instanceWarmup: String(WORKER_GROUP_DEFAULTS.instanceWarmupSeconds),
-          },
-        },
-        // Read by cluster-autoscaler from the ASG only; instances do not need them.
-        groupOnlyTags: autoscalerTags(args.clusterName, labels, taints),
-        bootPrerequisites: args.bootPrerequisites,
-        // cluster-autoscaler changes the desired capacity at run time; `pulumi up` must not undo it.
-        ignoreChanges: ["desiredCapacity"],
-      },
+      { ...args, placement: { ...args.placement, subnetIds } },
       { parent: this },
     );
-
     // Every termination (scale-in, instance refresh, rebalancing) waits for the masters' drain
     // (cloud-init/lib/worker-drain.sh), at most the heartbeat timeout past the last heartbeat:
     // then CONTINUE terminates it anyway. Its own resource, not the group's
@@ -186,16 +245,6 @@ export class WorkerPool extends pulumi.ComponentResource {
       // A fixed name on its group: a replacement must delete the old hook first.
       { parent: this, deleteBeforeReplace: true },
     );
-
-    this.asgName = nodes.group.name;
-    this.asgArn = nodes.group.arn;
-    this.launchTemplateId = nodes.launchTemplate.id;
-    this.launchTemplateVersion = nodes.launchTemplateVersion;
-    this.registerOutputs({
-      asgName: this.asgName,
-      asgArn: this.asgArn,
-      launchTemplateId: this.launchTemplateId,
-      launchTemplateVersion: this.launchTemplateVersion,
-    });
+    return nodes;
   }
 }

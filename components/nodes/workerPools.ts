@@ -1,6 +1,7 @@
 /**
  * Every worker pool of a cluster and the instance role they share, registered under the
- * cluster: one `WorkerPool` per `workerPools` entry, each given its whole config section.
+ * cluster: one `WorkerPool` per `workerPools` entry, each given its whole config section
+ * (`zonal` included: such a pool makes one ASG per private subnet).
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
@@ -22,7 +23,7 @@ export interface WorkerPoolsArgs {
   bundle: BootBundle;
   /** Resources that must exist before a worker launches (the join parameters' component). */
   prerequisites: pulumi.Input<pulumi.Resource>[];
-  /** Private subnets, one per zone: each pool spans all of them. */
+  /** Private subnets, one per zone in zone order: each pool spans all of them (a zonal pool one ASG per zone). */
   subnetIds: pulumi.Input<string>[];
   /** The workers' security group. */
   securityGroupId: pulumi.Input<string>;

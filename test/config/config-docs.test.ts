@@ -1,6 +1,7 @@
 /** docs/configuration.md must not drift from config/defaults.ts or config/schema.ts: every stated default is checked, and every key is documented: every stated default is checked. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { AWS_ADDONS } from "../../base/addons";
 import { SECTION_KEYS } from "../../config/schema";
 import { parseConfig } from "../../config/stack";
 import { PROJECT_ROOT } from "../../synth/mockRuntime";
@@ -43,6 +44,14 @@ function documentedPaths(): string[] {
     const keys: readonly string[] = SECTION_KEYS[section];
     if (section === "taint") {
       paths.push(`{${keys.join(", ")}}`);
+      continue;
+    }
+    // `addons` holds only the add-ons' sections; `addon` is the section of every add-on but the
+    // CSI driver, whose own section is `ebsCsiDriver`.
+    if (section === "addons") continue;
+    if (section === "addon" || section === "ebsCsiDriver") {
+      const addons = section === "addon" ? AWS_ADDONS.filter((a) => a !== "ebsCsiDriver") : ["ebsCsiDriver"];
+      for (const addon of addons) paths.push(...keys.map((key) => `addons.${addon}.${key}`));
       continue;
     }
     for (const key of keys) {

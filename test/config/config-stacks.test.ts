@@ -1,4 +1,5 @@
 /** Good path: the real stack files parse to the intended typed values; omitted keys take the defaults. */
+import { defaultAddonVersions } from "../../addons/versions";
 import * as D from "../../config/defaults";
 import { ConfigError } from "../../config/errors";
 import { parseConfig } from "../../config/stack";
@@ -7,6 +8,20 @@ import { readStackConfig } from "../../synth/mockRuntime";
 
 const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
 const defaultEtcd = { ...D.ETCD_DEFAULTS, volume: { ...D.ETCD_DEFAULTS.volume } };
+/** Every add-on on at the versions for `kubernetesVersion`, the CSI StorageClass the default. */
+function defaultAddons(kubernetesVersion: string): ClusterSpec["addons"] {
+  const v = defaultAddonVersions(kubernetesVersion);
+  const on = (version: string) => ({ enabled: D.ADDON_DEFAULTS.enabled, version });
+  return {
+    cloudControllerManager: on(v.cloudControllerManager),
+    ebsCsiDriver: {
+      ...on(v.ebsCsiDriver),
+      defaultStorageClass: D.ADDON_DEFAULTS.ebsCsiDriver.defaultStorageClass,
+    },
+    clusterAutoscaler: on(v.clusterAutoscaler),
+    nodeTerminationHandler: on(v.nodeTerminationHandler),
+  };
+}
 
 test("dev stack parses to the intended values", () => {
   const expected: ClusterSpec = {
@@ -37,6 +52,7 @@ test("dev stack parses to the intended values", () => {
         rootVolumeGiB: 50,
         labels: {},
         taints: [],
+        zonal: false,
       },
     ],
     leaderElection: { ...D.LEADER_ELECTION_DEFAULTS },
@@ -49,6 +65,7 @@ test("dev stack parses to the intended values", () => {
       timeoutMinutes: 20,
       backupMaxAgeMinutes: 2 * D.BACKUP_DEFAULTS.intervalMinutes,
     },
+    addons: defaultAddons(D.DEFAULT_KUBERNETES_VERSION),
     tags: {},
   };
   expect(parseConfig(readStackConfig("dev"))).toEqual(expected);
@@ -74,6 +91,7 @@ test("prod stack parses to the intended values", () => {
       quotaBackendGiB: 8,
     },
     readinessGate: { enabled: false, timeoutMinutes: D.READINESS_GATE_DEFAULTS.timeoutMinutes },
+    addons: defaultAddons("1.34.2"),
     tags: { "cost-center": "4711", environment: "production", owner: "platform-team" },
   });
   const [general, system] = cfg.workerPools;
@@ -139,6 +157,7 @@ test("a minimal stack gets every default", () => {
       timeoutMinutes: D.ROLLING_DEFAULTS.timeoutMinutes,
       backupMaxAgeMinutes: D.ROLLING_DEFAULTS.backupMaxAgeIntervals * D.BACKUP_DEFAULTS.intervalMinutes,
     },
+    addons: defaultAddons(D.DEFAULT_KUBERNETES_VERSION),
     tags: {},
   });
   expect(cfg.availabilityZones).toBeUndefined();

@@ -11,7 +11,14 @@
  */
 import type { ConfigOverrides } from "../../synth/mockRuntime";
 import type { NodeSandbox } from "../support/sandbox/node";
-import { backupNow, outcomes, type RollReport, roll, runGates } from "../support/sandbox/rolling";
+import {
+  backupNow,
+  outcomes,
+  type RollReport,
+  roll,
+  runGates,
+  takeOutStepPositions,
+} from "../support/sandbox/rolling";
 import type { Simulation } from "../support/sandbox/simulation";
 import { simulationSuite } from "../support/sandbox/suite";
 
@@ -51,14 +58,7 @@ test("a launch-template change rolls the masters one at a time, each gated, neve
   expect(report.boots.map((b) => b.code)).toEqual([0, 0, 0]);
   for (const [i, g] of report.gates.entries()) {
     const out = g.output;
-    const order = [
-      "validation passed (2/2)",
-      "roll-master[move-leader]: begin",
-      "roll-master[deregister]: begin",
-      "roll-master[drain]: begin",
-      "roll-master[replace]: begin",
-    ];
-    const at = order.map((s) => out.indexOf(s));
+    const at = takeOutStepPositions(out, "replace");
     for (const x of at) expect(x).toBeGreaterThanOrEqual(0);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(out).toContain(`replaced ${before[i]} by ${sim.masters[i]?.instanceId}`);

@@ -42,6 +42,20 @@ export function outcomes(r: RollReport): (string | number)[][] {
 }
 
 /** The gate timings the simulation uses instead of the graph's (its nodes boot in seconds, not minutes). */
+/**
+ * The position of each gate step in a gate's output, in the order it must run: validated twice,
+ * leadership moved, deregistered, drained, then `last` (replace or upgrade). -1 for a step missing.
+ */
+export function takeOutStepPositions(output: string, last: "replace" | "upgrade"): number[] {
+  return [
+    "validation passed (2/2)",
+    "roll-master[move-leader]: begin",
+    "roll-master[deregister]: begin",
+    "roll-master[drain]: begin",
+    `roll-master[${last}]: begin`,
+  ].map((s) => output.indexOf(s));
+}
+
 export const SIMULATION_GATE_ENV: Record<string, string> = {
   K8SHA_ROLL_INTERVAL_SECONDS: "2",
   // Long enough for two passes on a machine busy with other test files (a pass took 35 s there).
