@@ -6,6 +6,7 @@
  * cluster-autoscaler/config/flags/flags.go of the release.
  */
 import { ADDON_SERVICE_ACCOUNTS } from "../base/addons";
+import { AUTOSCALER_TAG, autoscalerDiscoveryTagKeys } from "../base/autoscaler";
 import { CONTROL_PLANE_LABEL } from "./cloudControllerManager";
 import { addonMeta, type K8sObject, type PolicyRule, serviceAccountRef } from "./k8sTypes";
 import { podWithWebIdentity, type WebIdentity } from "./webIdentity";
@@ -14,16 +15,12 @@ const ADDON = "clusterAutoscaler";
 const NAME = "cluster-autoscaler";
 export const CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler";
 
-/**
- * The prefix of the ASG tags it discovers pools by. components/nodes/workerPool.ts tags the
- * worker ASGs with the same prefix (`AUTOSCALER_TAG`); the add-ons cannot import components/,
- * so a test holds the two equal.
- */
-export const AUTOSCALER_TAG_PREFIX = "k8s.io/cluster-autoscaler";
+/** The prefix of the ASG tags it discovers pools by, the one the worker pools are tagged with. */
+export const AUTOSCALER_TAG_PREFIX = AUTOSCALER_TAG;
 
 /** The tag keys an ASG of `clusterName` must carry (any value) to be managed. */
 export function autoscalerDiscoveryTags(clusterName: string): string[] {
-  return [`${AUTOSCALER_TAG_PREFIX}/enabled`, `${AUTOSCALER_TAG_PREFIX}/${clusterName}`];
+  return autoscalerDiscoveryTagKeys(clusterName);
 }
 
 export interface ClusterAutoscalerInput {

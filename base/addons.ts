@@ -1,6 +1,6 @@
 /**
  * The cluster add-ons that talk to AWS, and the names their parts share: the manifests
- * (addons/), their IAM roles (components/identity, components/iam/addonPolicies.ts) and the
+ * (addons/), their IAM roles (components/identity, components/iam/addonPolicies/) and the
  * node-side applier (cloud-init/lib/addons.sh) all take them from here, so a service account
  * named in a manifest is the one its role trusts.
  */

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { kubernetesVersionParameterName } from "../base/ssmPaths";
 import { baseTags } from "../base/tags";
+import { ClusterAddons, enabledRoleAddons } from "./addons/clusterAddons";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
 import { createBootBundles } from "./bootBundle";
 import { BootstrapToken } from "./bootstrapToken";
@@ -10,7 +11,9 @@ import { ClusterBucket } from "./clusterBucket";
 import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
+import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
 import { Network } from "./network";
+import { ebsKeyArn } from "./nodes/ebsKey";
 import type { WorkerPool } from "./nodes/workerPool";
 import { createWorkerPools } from "./nodes/workerPools";
 import { ClusterPki } from "./pki";
@@ -38,6 +41,10 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly controlPlane: ControlPlane;
   /** One per `workerPools` entry, same order. */
   public readonly workerPools: WorkerPool[];
+  /** The public OIDC issuer the add-on roles trust; absent when no add-on with an IAM role is enabled. */
+  public readonly serviceAccountIssuer?: ServiceAccountIssuer;
+  /** The add-ons' IAM roles, manifest and the pointer the masters apply (docs/addons.md). */
+  public readonly addons: ClusterAddons;
   /** Absent when `readinessGate.enabled` is false. */
   public readonly readinessGate?: ReadinessGate;
   /** The version the whole control plane reached, read by the upgrade guard (`guardKubernetesUpgrade`). */
@@ -106,6 +113,21 @@ export class Cluster extends pulumi.ComponentResource {
       },
       child,
     );
+    // Before the masters: their API servers sign service-account tokens with its URL.
+    if (enabledRoleAddons(spec.addons).length > 0) {
+      this.serviceAccountIssuer = new ServiceAccountIssuer(
+        `${name}-sa-issuer`,
+        {
+          clusterName,
+          region: spec.region,
+          serviceAccountPublicKeyPem: this.pki.serviceAccountPublicKeyPem,
+          tags,
+        },
+        child,
+      );
+    }
+    const issuer = this.serviceAccountIssuer;
+    const cloudControllerManager = spec.addons.cloudControllerManager.enabled;
     this.controlPlane = new ControlPlane(
       `${name}-cp`,
       {
@@ -130,7 +152,9 @@ export class Cluster extends pulumi.ComponentResource {
           leaderElection: spec.leaderElection,
           cni: spec.cni,
           extraCertSans: [],
+          cloudControllerManager,
         },
+        serviceAccountIssuer: issuer && { issuerUrl: issuer.issuerUrl, jwksUri: issuer.jwksUri },
         backup: { ...bucketRef, prefix: this.bucket.prefix, intervalMinutes: spec.backup.intervalMinutes },
         bootBundle: { ...bundles.master.ref, bucketArn: this.bucket.bucketArn },
         // No master may boot before the SSM parameters it reads and its boot bundle exist.
@@ -154,9 +178,30 @@ export class Cluster extends pulumi.ComponentResource {
         prerequisites: lastRoll ? [this.secrets, lastRoll] : [this.secrets],
         subnetIds: this.network.privateSubnetIds,
         securityGroupId: this.securityGroups.workerSecurityGroupId,
+        cloudControllerManager,
         tags,
       },
       this,
+    );
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    this.addons = new ClusterAddons(
+      `${name}-addons`,
+      {
+        clusterName,
+        region: spec.region,
+        kubernetesVersion: spec.kubernetesVersion,
+        addons: spec.addons,
+        issuer,
+        accountId: identity.accountId,
+        partition: aws.getPartitionOutput({}, { parent: this }).partition,
+        ebsKmsKeyArn: ebsKeyArn({ parent: this }),
+        vpcId: this.network.vpcId,
+        bucketName: this.bucket.bucketName,
+        // Applied by the masters only once every master runs the current template.
+        applyAfter: [lastRoll ?? this.controlPlane],
+        tags,
+      },
+      child,
     );
     if (spec.readinessGate.enabled) {
       this.readinessGate = new ReadinessGate(
@@ -167,7 +212,11 @@ export class Cluster extends pulumi.ComponentResource {
           clientCertPem: this.pki.adminCertPem,
           clientKeyPem: this.pki.adminKeyPem,
           masterCount: spec.masters.count,
-          pools: spec.workerPools.map((p) => ({ name: p.name, minReady: p.minSize })),
+          // A zonal pool's minSize holds in each zone; its nodes share the pool label.
+          pools: spec.workerPools.map((p) => ({
+            name: p.name,
+            minReady: p.zonal ? p.minSize * availabilityZones.length : p.minSize,
+          })),
           timeoutMinutes: spec.readinessGate.timeoutMinutes,
           // Components as dependencies: the gate waits for every resource inside them (NLB, ASGs).
           waitFor: [this.apiLoadBalancer, this.controlPlane, ...this.workerPools],

@@ -108,7 +108,7 @@ export const ROLLING_DEFAULTS = { enabled: true, timeoutMinutes: 20, backupMaxAg
 /**
  * The AWS add-ons: every one on, and the EBS CSI driver's StorageClass the cluster's default.
  * Each add-on's default version is not here but `defaultAddonVersions(kubernetesVersion)`
- * (addons/versions.ts): the cloud controller and the cluster-autoscaler release one line per
+ * (config/addon-versions.ts): the cloud controller and the cluster-autoscaler release one line per
  * Kubernetes minor, so their version follows `kubernetesVersion`.
  */
 export const ADDON_DEFAULTS = {

@@ -88,3 +88,19 @@ export const READINESS_TIMEOUT_MINUTES = { min: 1, max: 120 } as const;
  * kubernetes.io/cluster/*), so users get 40. Key/value lengths are AWS's.
  */
 export const TAG_LIMITS = { maxTags: 40, keyMax: 128, valueMax: 256 } as const;
+
+/**
+ * Auto Scaling group tags: at most 50 per group, keys 1-128 and values 0-256 characters. Sources:
+ * Amazon EC2 Auto Scaling User Guide, "Tag Auto Scaling groups and instances" > "Tag naming and
+ * usage restrictions" (docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html:
+ * "The maximum number of tags per resource is 50", key 128, value 256 Unicode characters); the
+ * Auto Scaling API `Tag` type (Key length 1-128); AWS Tag Editor User Guide "Service quotas"
+ * (docs.aws.amazon.com/tag-editor/latest/userguide/reference.html: 50 user-defined tags per
+ * resource, key 1-128, value 0-256 Unicode characters). A worker ASG carries the project's node
+ * tags, the stack's `tags` and the cluster-autoscaler's tags (config/validate-worker-tags.ts).
+ */
+export const ASG_TAG_LIMITS = {
+  maxTags: 50,
+  keyMax: TAG_LIMITS.keyMax,
+  valueMax: TAG_LIMITS.valueMax,
+} as const;

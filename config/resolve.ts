@@ -25,6 +25,7 @@ import { readExtraInstanceTypes, readMasters } from "./validate-masters";
 import { readApi, readNetwork } from "./validate-network";
 import { readBackup, readLeaderElection, readRolling } from "./validate-operations";
 import { readTags } from "./validate-tags";
+import { checkWorkerGroupTags } from "./validate-worker-tags";
 import { readWorkerPools } from "./validate-workers";
 
 /** The project's config namespace (the `name` in Pulumi.yaml); every key path starts with it. */
@@ -81,6 +82,14 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
     addons: readAddons(root, kubernetesVersion),
     tags: readTags(root),
   };
+  // Worker ASG tags combine the pools and the stack's tags, so they are judged once both are read.
+  checkWorkerGroupTags(
+    problems,
+    { poolsPath: root.keyPath("workerPools"), tagsPath: root.keyPath("tags") },
+    clusterName,
+    spec.tags,
+    spec.workerPools,
+  );
   problems.throwIfAny();
   resolvedSpecs.add(deepFreeze(spec));
   return spec;

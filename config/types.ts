@@ -3,8 +3,16 @@
  * and the multi-language wrapper describe. `ClusterSpec` is the resolved form (every default
  * filled in, every value validated) and `ClusterInput` the caller's form derived from it (only
  * the name and region required). config/resolve.ts is the only producer of a ClusterSpec;
- * config/schema.ts derives every key list from these types.
+ * config/schema.ts derives every key list from these types. The worker pools' and the AWS
+ * add-ons' types live in config/worker-types.ts and config/addon-types.ts and are re-exported
+ * here, so every caller imports the spec from this one path.
  */
+
+import type { AddonsConfig } from "./addon-types";
+import type { WorkerPoolConfig } from "./worker-types";
+
+export type { AddonConfig, AddonsConfig, EbsCsiDriverConfig } from "./addon-types";
+export type { Taint, TaintEffect, WorkerPoolConfig } from "./worker-types";
 
 /** Whether the Kubernetes API load balancer is internet-facing or VPC-internal. */
 export type ApiExposure = "public" | "internal";
@@ -17,18 +25,6 @@ export type EtcdVolumeType = "gp3" | "io1" | "io2";
 
 /** Pod network add-ons the init master can install. Weave is unmaintained and not offered. */
 export type CniProvider = "calico" | "cilium" | "flannel";
-
-/** Kubernetes taint effects. */
-export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
-
-export interface Taint {
-  /** Taint key, e.g. `example.com/dedicated`. */
-  key: string;
-  /** Taint value (may be empty). */
-  value: string;
-  /** What the taint does to pods that do not tolerate it. */
-  effect: TaintEffect;
-}
 
 /** A VPC that already exists, with one public and one private subnet per availability zone used. */
 export interface ExistingVpcConfig {
@@ -102,35 +98,6 @@ export interface MastersConfig {
   rootVolumeGiB: number;
 }
 
-export interface WorkerPoolConfig {
-  /** DNS-label name of the pool, unique in the stack. */
-  name: string;
-  /** One or more instance types; several give spot capacity more pools to draw from. */
-  instanceTypes: string[];
-  /** ASG minimum size; also the Ready-worker count the readiness gate waits for. */
-  minSize: number;
-  /** ASG maximum size (cluster-autoscaler never goes above it). */
-  maxSize: number;
-  /** Initial ASG size, between `minSize` and `maxSize`. */
-  desiredCapacity: number;
-  /** Percentage (0-100) of capacity above `onDemandBaseCapacity` bought as spot. */
-  spotPercentage: number;
-  /** Instances always bought on demand before the spot share applies. */
-  onDemandBaseCapacity: number;
-  /** Encrypted root volume size in GiB. */
-  rootVolumeGiB: number;
-  /** Kubernetes node labels of the pool's nodes. */
-  labels: Record<string, string>;
-  /** Kubernetes node taints of the pool's nodes. */
-  taints: Taint[];
-  /**
-   * One ASG per availability zone instead of one over every zone, each sized by `minSize`,
-   * `maxSize`, `desiredCapacity` and `onDemandBaseCapacity` (the sizes are per zone), so the
-   * cluster-autoscaler can grow the zone a pending pod's EBS volume lives in.
-   */
-  zonal: boolean;
-}
-
 export interface LeaderElectionConfig {
   /** `--leader-elect-lease-duration` of kube-scheduler and kube-controller-manager. */
   leaseDurationSeconds: number;
@@ -175,31 +142,6 @@ export interface RollingConfig {
   timeoutMinutes: number;
   /** A master is touched only when the newest etcd snapshot is at most this old; default twice `backup.intervalMinutes`. */
   backupMaxAgeMinutes: number;
-}
-
-/** One AWS add-on (base/addons.ts `AWS_ADDONS`). */
-export interface AddonConfig {
-  /** Installed and kept by the masters' applier; off: its objects are deleted. */
-  enabled: boolean;
-  /** Release `X.Y.Z` without "v"; default: the one for the cluster's Kubernetes minor. */
-  version: string;
-}
-
-export interface EbsCsiDriverConfig extends AddonConfig {
-  /** Also install a gp3 StorageClass marked as the cluster's default. */
-  defaultStorageClass: boolean;
-}
-
-/** The AWS add-ons, one section each (keyed as base/addons.ts `AWS_ADDONS`). */
-export interface AddonsConfig {
-  /** AWS cloud-controller-manager: node addresses, providerID, zone labels, Service load balancers. */
-  cloudControllerManager: AddonConfig;
-  /** EBS CSI driver: PersistentVolumes on EBS. Needs `cloudControllerManager` (its node plugin reads the Node's providerID). */
-  ebsCsiDriver: EbsCsiDriverConfig;
-  /** cluster-autoscaler: scales the worker pools' ASGs within their min and max. */
-  clusterAutoscaler: AddonConfig;
-  /** AWS node termination handler (IMDS mode): drains a node before a spot reclaim or EC2 maintenance. */
-  nodeTerminationHandler: AddonConfig;
 }
 
 export interface ClusterSpec {

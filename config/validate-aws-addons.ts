@@ -1,10 +1,11 @@
 /**
  * addons.*: the AWS add-ons, each on or off at a pinned release. The versions default to the
- * ones for the cluster's Kubernetes minor (addons/versions.ts), and the add-ons that release one
+ * ones for the cluster's Kubernetes minor (config/addon-versions.ts), and the add-ons that release one
  * line per minor are held to the cluster's minor.
  */
-import { defaultAddonVersions, EBS_CSI_DRIVER_VERSIONS } from "../addons/versions";
+
 import type { AwsAddon } from "../base/addons";
+import { defaultAddonVersions, EBS_CSI_DRIVER_VERSIONS } from "./addon-versions";
 import { ADDON_DEFAULTS, DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_MINORS } from "./defaults";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
@@ -57,7 +58,7 @@ function readAddon(
     // Each driver release pins its CSI sidecar images; only releases listed there can be rendered.
     section.reject(
       "version",
-      `one of ${Object.keys(EBS_CSI_DRIVER_VERSIONS).join(", ")} (the driver releases whose sidecar images addons/versions.ts pins)`,
+      `one of ${Object.keys(EBS_CSI_DRIVER_VERSIONS).join(", ")} (the driver releases whose sidecar images config/addon-versions.ts pins)`,
     );
   }
   return { section, config: { enabled, version } };

@@ -1,12 +1,16 @@
 /** tags: extra AWS tags on every taggable resource. */
+import { AUTOSCALER_TAG } from "../base/autoscaler";
 import { TAG_CLUSTER } from "../base/tags";
 import { TAG_LIMITS } from "./limits";
 import { mapEntryPath, type Section } from "./reader";
 
 /** The characters every tagged service accepts (IAM and Auto Scaling are the strictest). */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-/** Prefixes the project sets itself; a user value would be overwritten or break IAM conditions. */
-const RESERVED_PREFIXES = ["kubernetes.io/cluster/", `${TAG_CLUSTER.split("/")[0]}/`];
+/**
+ * Prefixes the project sets itself; a user value would be overwritten, break IAM conditions, or
+ * (the cluster-autoscaler's, on the worker ASGs beside the user's tags) duplicate a key.
+ */
+const RESERVED_PREFIXES = ["kubernetes.io/cluster/", `${TAG_CLUSTER.split("/")[0]}/`, `${AUTOSCALER_TAG}/`];
 
 export function readTags(root: Section): Record<string, string> {
   const tags = root.stringMap("tags");
@@ -22,11 +26,7 @@ export function readTags(root: Section): Record<string, string> {
     if (key.toLowerCase().startsWith("aws:")) {
       root.problems.add(path, key, 'tag keys may not start with "aws:" (reserved by AWS)');
     } else if (RESERVED_PREFIXES.some((p) => key.startsWith(p))) {
-      root.problems.add(
-        path,
-        key,
-        `tag keys under ${RESERVED_PREFIXES.join(" or ")} are set by this project`,
-      );
+      root.problems.add(path, key, `tag keys under ${RESERVED_PREFIXES.join(", ")} are set by this project`);
     } else if (key.length < 1 || key.length > TAG_LIMITS.keyMax || !TAG_CHARS.test(key)) {
       root.problems.add(
         path,

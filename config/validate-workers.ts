@@ -1,4 +1,5 @@
 /** workerPools: a list of autoscaling pools, each with sizes (per zone when `zonal`), spot share, labels and taints. */
+import { POOL_LABEL } from "../base/labels";
 import { DEFAULT_WORKER_POOL_NAME, WORKER_POOL_DEFAULTS } from "./defaults";
 import { instanceTypeProblem } from "./instance-types";
 import {
@@ -28,12 +29,19 @@ export function defaultWorkerPool(): WorkerPoolConfig {
   };
 }
 
-function readLabels(pool: Section): Record<string, string> {
+function readLabels(pool: Section, poolName: string): Record<string, string> {
   const labels = pool.stringMap("labels");
   for (const [key, value] of Object.entries(labels)) {
     const path = mapEntryPath(pool.keyPath("labels"), key);
     if (!isQualifiedName(key)) pool.problems.add(path, key, `label key must be ${QUALIFIED_NAME_RULE}`);
-    else if (!isKubeletSettableLabel(key)) {
+    else if (key === POOL_LABEL && value !== poolName) {
+      // The pool sets it itself; another value would be overwritten without a word.
+      pool.problems.add(
+        path,
+        value,
+        `"${poolName}", the pool's name (every node of the pool carries ${POOL_LABEL}=<pool name>), or leave ${POOL_LABEL} out`,
+      );
+    } else if (!isKubeletSettableLabel(key)) {
       pool.problems.add(
         path,
         key,
@@ -47,10 +55,20 @@ function readLabels(pool: Section): Record<string, string> {
 
 function readTaints(pool: Section): Taint[] {
   const items = pool.list("taints") ?? [];
+  const seen = new Set<string>();
   return items.map((item, i) => {
     const t = Section.open(pool.problems, `${pool.keyPath("taints")}[${i}]`, item, SECTION_KEYS.taint);
     const key = t.requiredString("key", QUALIFIED_NAME_RULE) ?? "";
     if (key && !isQualifiedName(key)) t.reject("key", QUALIFIED_NAME_RULE);
+    else if (key && seen.has(key)) {
+      // Kubernetes allows one key with several effects, but cluster-autoscaler's node template
+      // is one ASG tag per taint key (k8s.io/cluster-autoscaler/node-template/taint/<key>).
+      t.reject(
+        "key",
+        "a key no other taint of this pool uses (the autoscaler's node-template tag holds one taint per key)",
+      );
+    }
+    seen.add(key);
     const value = t.string("value", "");
     if (!isLabelValue(value)) t.reject("value", LABEL_VALUE_RULE);
     const effect = t.requiredString("effect", TAINT_EFFECTS.join(", "));
@@ -123,7 +141,7 @@ function readPool(
     name,
     instanceTypes,
     ...readSizes(pool),
-    labels: readLabels(pool),
+    labels: readLabels(pool, name),
     taints: readTaints(pool),
     zonal: pool.boolean("zonal", WORKER_POOL_DEFAULTS.zonal),
   };

@@ -102,6 +102,8 @@ export interface WorkerPoolSettings {
   /** Node labels. */
   labels?: Record<string, string>;
   taints?: TaintSettings[];
+  /** One ASG per zone, each with these sizes, instead of one over every zone (default false). */
+  zonal?: boolean;
 }
 
 /** Leader election of kube-scheduler and kube-controller-manager. */
@@ -142,6 +144,36 @@ export interface RollingSettings {
   backupMaxAgeMinutes?: number;
 }
 
+/** One AWS add-on, installed and kept by the masters (off: its objects are deleted). */
+export interface AddonSettings {
+  /** Default true. */
+  enabled?: boolean;
+  /** Release X.Y.Z without "v" (default: the one for kubernetesVersion's minor). */
+  version?: string;
+}
+
+/** The EBS CSI driver; needs the cloud controller. */
+export interface EbsCsiDriverSettings {
+  /** Default true; requires cloudControllerManager.enabled. */
+  enabled?: boolean;
+  /** Release X.Y.Z without "v" (default: the newest release whose sidecars the project pins). */
+  version?: string;
+  /** Also install an encrypted gp3 StorageClass marked as the cluster's default (default true). */
+  defaultStorageClass?: boolean;
+}
+
+/** The AWS add-ons, one section each. */
+export interface AddonsSettings {
+  /** AWS cloud-controller-manager (version 1.<minor>.x of kubernetesVersion). */
+  cloudControllerManager?: AddonSettings;
+  /** EBS CSI driver. */
+  ebsCsiDriver?: EbsCsiDriverSettings;
+  /** cluster-autoscaler (version 1.<minor>.x of kubernetesVersion). */
+  clusterAutoscaler?: AddonSettings;
+  /** AWS node termination handler (IMDS mode). */
+  nodeTerminationHandler?: AddonSettings;
+}
+
 /** Inputs of the multi-language Cluster; same keys and rules as the stack config (docs/configuration.md). */
 export interface ClusterArgs {
   /** DNS-label cluster name, used in resource names, tags and SSM paths. */
@@ -168,6 +200,8 @@ export interface ClusterArgs {
   cni?: CniSettings;
   readinessGate?: ReadinessGateSettings;
   rolling?: RollingSettings;
+  /** The AWS add-ons (default: all on, at the versions for kubernetesVersion). */
+  addons?: AddonsSettings;
   /** Extra tags on every taggable resource. */
   tags?: Record<string, string>;
 }

@@ -7,9 +7,12 @@
  * The TypeScript library entry point stays components/index.ts (package.json "exports").
  */
 export type {
+  AddonSettings,
+  AddonsSettings,
   ApiSettings,
   ClusterArgs,
   CniSettings,
+  EbsCsiDriverSettings,
   EtcdSettings,
   EtcdVolumeSettings,
   MasterSettings,

@@ -1,6 +1,11 @@
 # shellcheck shell=bash
 # Node objects left behind by a replaced master. The replacement has a new node name (EC2
-# private DNS) and no cloud-controller-manager deletes the old Node, so it would stay forever.
+# private DNS). Without the AWS cloud-controller-manager (addons.cloudControllerManager off)
+# nothing else deletes the old Node, so it would stay forever. With it, its node lifecycle
+# controller deletes a NotReady Node once EC2 reports the instance gone
+# (k8s.io/cloud-provider controllers/nodelifecycle), which needs a running CCM, i.e. a healthy
+# control plane; this step still adds the immediate removal of the predecessor at MY stable
+# address, before the new master takes its place in the NLB and the roll gates count Nodes.
 # Same rule as etcd-member.sh: one master per zone, so a control-plane Node whose InternalIP is in
 # MY subnet but is not me is this zone's lost predecessor. One at MY stable address is deleted
 # even while it still looks Ready (the node lifecycle controller marks a dead kubelet's Node

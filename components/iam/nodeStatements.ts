@@ -1,4 +1,5 @@
 /** Statements every node role shares: boot bundle, boot-status tag, Session Manager, the parameter fence. */
+import { addonsManifestPrefix } from "../../base/addons";
 import { TAG_BOOT_STATUS, TAG_CLUSTER } from "../../base/tags";
 import { type AccountScope, type PolicyStatement, ssmParameterArn } from "./policyDocument";
 
@@ -30,6 +31,21 @@ export function bootBundleStatement(location: BootBundleLocation): PolicyStateme
     Effect: "Allow",
     Action: ["s3:GetObject"],
     Resource: [`${location.bucketArn}/${normaliseS3Prefix(location.prefix)}*`],
+  };
+}
+
+/**
+ * Masters only: GetObject on the add-on manifests `<cluster>/addons/*` of the cluster bucket,
+ * which the etcd leader's add-on timer (cloud-init/lib/addons.sh) applies. Like the boot
+ * bundles the objects are SSE-S3, so no KMS permission; the pointer parameter
+ * (`addonsParameterName`) lies under the cluster's SSM prefix, which masters already read.
+ */
+export function addonManifestStatement(bucketArn: string, clusterName: string): PolicyStatement {
+  return {
+    Sid: "ReadAddonManifests",
+    Effect: "Allow",
+    Action: ["s3:GetObject"],
+    Resource: [`${bucketArn}/${normaliseS3Prefix(addonsManifestPrefix(clusterName))}*`],
   };
 }
 

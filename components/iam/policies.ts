@@ -6,6 +6,7 @@ import { AWS_DEFAULT_PARTITION } from "../../base/aws";
 import { METRICS_NAMESPACE } from "../../base/metrics";
 import { TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import {
+  addonManifestStatement,
   type BootBundleLocation,
   bootBundleStatement,
   clusterTagCondition,
@@ -49,7 +50,10 @@ export interface MasterPolicyArgs extends AccountScope {
   kmsKeyArn: string;
   /** Optional etcd backup location. */
   backup?: BackupLocation;
-  /** The boot bundles: the master reads its bundle at boot. */
+  /**
+   * The boot bundles: the master reads its bundle at boot. Their bucket is the cluster bucket,
+   * where the master also reads the add-on manifests (`addonsManifestPrefix`).
+   */
   bootBundle: BootBundleLocation;
 }
 
@@ -214,6 +218,8 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
     denyParametersOutsideCluster(args, args.ssmPrefix),
     kmsDecryptViaSsm("DecryptClusterParameters", args, args.kmsKeyArn, `${args.ssmPrefix}/*`),
     bootBundleStatement(args.bootBundle),
+    // The add-on manifests lie in the same cluster bucket as the boot bundles.
+    addonManifestStatement(args.bootBundle.bucketArn, args.clusterName),
     ...(args.backup ? [...backupStatements(args.backup), backupKmsStatement(args, args.backup)] : []),
     sessionManagerStatement(),
     {

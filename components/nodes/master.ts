@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MasterAddress } from "../../base/masterAddress";
+import { nodeTags } from "../../base/nodeTags";
 import { TAG_ETCD_MEMBER, TAG_KUBERNETES_VERSION, TAG_NODE_SPEC } from "../../base/tags";
 import { masterUserDataBase64 } from "../../cloud-init/render";
 import type { MasterBootConfig } from "../../cloud-init/types";
@@ -10,7 +11,6 @@ import { createEtcdVolume } from "./etcdVolume";
 import { masterInstanceRole } from "./instanceRole";
 import { createNodeGroup } from "./nodeGroup";
 import { NODE_SPEC_VERSION_PLACEHOLDER, nodeSpecOutput } from "./nodeSpec";
-import { nodeTags } from "./nodeTags";
 import { pinnedToZone } from "./placement";
 import { reserveStableAddress } from "./stableAddress";
 
@@ -28,6 +28,7 @@ export type MasterBootSettings = Omit<
   | "apiEndpoint"
   | "backup"
   | "bootBundle"
+  | "serviceAccountIssuer"
 >;
 
 /** The master bundle (`BootBundle` outputs) plus its bucket's ARN, which scopes the IAM read. */
@@ -74,6 +75,11 @@ export interface MasterSharedArgs {
   boot: MasterBootSettings;
   /** etcd snapshot bucket; absent disables backups. */
   backup?: MasterBackupArgs;
+  /**
+   * The public service-account issuer the add-on roles trust (`ServiceAccountIssuer`): the API
+   * servers sign with it first and advertise its JWKS. Absent: kubeadm's default issuer only.
+   */
+  serviceAccountIssuer?: { issuerUrl: pulumi.Input<string>; jwksUri: pulumi.Input<string> };
   /** The master role's boot bundle, downloaded and verified by the bootstrap in user-data. */
   bootBundle: MasterBootBundleArgs;
   /**
@@ -253,18 +259,18 @@ function masterUserData(
 ): pulumi.Output<string> {
   const backup = args.backup;
   const bundle = args.bootBundle;
+  const issuer = args.serviceAccountIssuer;
   return pulumi
     .all([
       args.availabilityZone,
       etcdVolumeId,
       args.apiEndpoint,
       backup?.bucketName,
-      bundle.bucket,
-      bundle.key,
-      bundle.sha256,
+      pulumi.output({ bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 }),
       args.kmsKeyArn,
+      issuer && pulumi.output({ issuerUrl: issuer.issuerUrl, jwksUri: issuer.jwksUri }),
     ])
-    .apply(([zone, volumeId, apiEndpoint, bucket, bundleBucket, bundleKey, bundleSha256, kmsKeyArn]) =>
+    .apply(([zone, volumeId, apiEndpoint, bucket, bootBundle, kmsKeyArn, serviceAccountIssuer]) =>
       masterUserDataBase64({
         ...args.boot,
         kubernetesVersion,
@@ -281,7 +287,8 @@ function masterUserData(
           backup && bucket
             ? { bucket, prefix: backup.prefix, intervalMinutes: backup.intervalMinutes, kmsKeyArn }
             : undefined,
-        bootBundle: { bucket: bundleBucket, key: bundleKey, sha256: bundleSha256 },
+        bootBundle,
+        serviceAccountIssuer,
       }),
     );
 }

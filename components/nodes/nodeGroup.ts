@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { rootVolumeTags } from "../../base/nodeTags";
 import { createHardenedLaunchTemplate, type HardenedLaunchTemplateArgs } from "./launchTemplate";
 import { type MixedInstancesArgs, mixedInstancesPolicy } from "./mixedInstances";
-import { rootVolumeTags } from "./nodeTags";
 
 /** How many instances a group runs, where, and how AWS replaces them (see `pinnedToZone`). */
 export interface NodeGroupPlacement {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MasterAddress } from "../../base/masterAddress";
-import type { NodeRoleTag } from "./nodeTags";
+import type { NodeRoleTag } from "../../base/nodeTags";
 
 export interface StableAddressArgs {
   /** Cluster name (the reservation's description). */

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AUTOSCALER_TAG, autoscalerTags } from "../../base/autoscaler";
 import { POOL_LABEL } from "../../base/labels";
+import { nodeTags } from "../../base/nodeTags";
 import { WORKER_DRAIN } from "../../base/workerDrain";
 import { workerUserDataBase64 } from "../../cloud-init/render";
 import type { NodeBootCommon } from "../../cloud-init/types";
@@ -9,11 +11,8 @@ import type { Taint } from "../../config/types";
 import type { BootBundleRefArgs } from "../bootBundle";
 import { WORKER_GROUP_DEFAULTS } from "../tuning";
 import { createNodeGroup, type NodeGroup, type NodeGroupArgs } from "./nodeGroup";
-import { nodeTags } from "./nodeTags";
 
-export { POOL_LABEL };
-/** cluster-autoscaler's auto-discovery and node-template tag prefixes. */
-export const AUTOSCALER_TAG = "k8s.io/cluster-autoscaler";
+export { AUTOSCALER_TAG, autoscalerTags, POOL_LABEL };
 
 export interface WorkerPoolArgs {
   /** Cluster name (plain: tags and autoscaler discovery keys contain it). */
@@ -73,29 +72,6 @@ export interface WorkerPoolArgs {
   bootPrerequisites?: pulumi.Input<pulumi.Resource>[];
   /** Tags added to every resource. */
   tags?: Record<string, string>;
-}
-
-/**
- * cluster-autoscaler tags: auto-discovery (`<prefix>/enabled`, `<prefix>/<cluster>`), plus the
- * node template (`<prefix>/node-template/label/<key>` = value, `.../taint/<key>` =
- * `<value>:<effect>`) so it can scale a pool up from zero: kubernetes/autoscaler
- * cluster-autoscaler/cloudprovider/aws/README.md "Auto-Discovery Setup". The template's zone
- * label is the ASG's first zone (cloudprovider/aws/aws_manager.go `getAsgTemplate`), which is
- * why a pool whose pods need one zone is `zonal`.
- */
-export function autoscalerTags(
-  clusterName: string,
-  labels: Record<string, string>,
-  taints: Taint[],
-): Record<string, string> {
-  const tags: Record<string, string> = {
-    [`${AUTOSCALER_TAG}/enabled`]: "true",
-    [`${AUTOSCALER_TAG}/${clusterName}`]: "owned",
-  };
-  for (const [key, value] of Object.entries(labels))
-    tags[`${AUTOSCALER_TAG}/node-template/label/${key}`] = value;
-  for (const t of taints) tags[`${AUTOSCALER_TAG}/node-template/taint/${t.key}`] = `${t.value}:${t.effect}`;
-  return tags;
 }
 
 /** `<pool>-az<i>`: a zonal pool's group in the i-th zone (subnet order, which follows the zone list). */

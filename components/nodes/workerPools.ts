@@ -27,6 +27,8 @@ export interface WorkerPoolsArgs {
   subnetIds: pulumi.Input<string>[];
   /** The workers' security group. */
   securityGroupId: pulumi.Input<string>;
+  /** Kubelets leave node initialisation to the AWS cloud-controller-manager (`cloud-provider: external`). */
+  cloudControllerManager: boolean;
   /** Tags on every resource (the cluster's base tags). */
   tags: Record<string, string>;
 }
@@ -79,6 +81,7 @@ export function createWorkerPools(
             ssmPrefix: args.secrets.prefix,
             podCidr: spec.network.podCidr,
             serviceCidr: spec.network.serviceCidr,
+            cloudControllerManager: args.cloudControllerManager,
           },
           bootBundle: args.bundle.ref,
           bootPrerequisites: [...args.prerequisites, args.bundle],

@@ -1,6 +1,6 @@
 /**
  * The layers of docs/architecture.md, checked on the real sources: base/ at the bottom, then
- * config/, cloud-init/, components/, and the entry points on top; no file imports a layer above
+ * config/, cloud-init/, addons/ (the add-on manifests), components/, and the entry points on top; no file imports a layer above
  * its own, and no import cycle exists anywhere.
  */
 
@@ -12,7 +12,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   base: [],
   config: ["base"],
   "cloud-init": ["base", "config"],
-  components: ["base", "config", "cloud-init"],
+  addons: ["base", "config", "cloud-init"],
+  components: ["base", "config", "cloud-init", "addons"],
   provider: ["base", "config", "components"],
   policy: ["base", "cloud-init"],
 };
@@ -21,6 +22,7 @@ const SOURCES = [
   "base",
   "config",
   "cloud-init",
+  "addons",
   "components",
   "provider",
   "policy",

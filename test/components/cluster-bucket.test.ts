@@ -154,6 +154,11 @@ test("every master may write and read only under the cluster prefix, and delete 
           expect(s.Condition).toEqual({ StringLike: { "s3:prefix": [`${PREFIX}*`] } });
         } else if (s.Sid === "ReadBootBundle") {
           expect(s).toEqual(bootOnly);
+        } else if (s.Sid === "ReadAddonManifests") {
+          expect({ actions: s.Action, resource }).toEqual({
+            actions: ["s3:GetObject"],
+            resource: `${bucketArn}/dev/addons/*`,
+          });
         } else {
           expect(resource).toBe(`${bucketArn}/${PREFIX}*`);
         }

@@ -166,8 +166,12 @@ describe("master policy", () => {
       kmsKeyArn,
       bootBundle,
     });
-    const s3Actions = withoutBackup.Statement.flatMap((s) => s.Action.filter((a) => a.startsWith("s3:")));
-    expect(s3Actions).toEqual(["s3:GetObject"]);
+    // Only reads remain: the boot bundle and the add-on manifests.
+    const s3 = withoutBackup.Statement.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
+    expect(s3.map((s) => [s.Sid, s.Action])).toEqual([
+      ["ReadBootBundle", ["s3:GetObject"]],
+      ["ReadAddonManifests", ["s3:GetObject"]],
+    ]);
   });
 });
 

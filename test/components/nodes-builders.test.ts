@@ -9,7 +9,7 @@ import { TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import { createEtcdVolume } from "../../components/nodes/etcdVolume";
 import { workerInstanceRole } from "../../components/nodes/instanceRole";
 import { createNodeGroup, groupTags } from "../../components/nodes/nodeGroup";
-import { nodeTags } from "../../components/nodes/nodeTags";
+import { nodeTags } from "../../base/nodeTags";
 import { pinnedToZone } from "../../components/nodes/placement";
 import { byType, type MockedResource, runWithMocks } from "../support/pki-mocks";
 

@@ -2,13 +2,15 @@
  * The `addons` section and the worker pools' `zonal` switch: defaults (the add-on versions for
  * the cluster's Kubernetes minor), and each refusal by key, value and what is allowed, alone.
  */
+
+import * as rendererVersions from "../../addons/versions";
+import { AWS_ADDONS } from "../../base/addons";
 import {
   CLOUD_CONTROLLER_MANAGER_VERSIONS,
   CLUSTER_AUTOSCALER_VERSIONS,
   defaultAddonVersions,
   EBS_CSI_DRIVER_VERSIONS,
-} from "../../addons/versions";
-import { AWS_ADDONS } from "../../base/addons";
+} from "../../config/addon-versions";
 import {
   ADDON_DEFAULTS,
   DEFAULT_KUBERNETES_VERSION,
@@ -183,4 +185,17 @@ test("the schema lists each add-on's keys, the CSI driver's with its StorageClas
   expect(SECTION_KEYS.addon).toEqual(["enabled", "version"]);
   expect(SECTION_KEYS.ebsCsiDriver).toEqual(["enabled", "version", "defaultStorageClass"]);
   expect(SECTION_KEYS.workerPool).toContain("zonal");
+});
+
+test("the renderer serves the same pinned releases the resolver defaults to (config/addon-versions.ts)", () => {
+  // addons/ reads its tables from config/ (config/ may not import addons/): one set of versions.
+  expect(rendererVersions.CLOUD_CONTROLLER_MANAGER_VERSIONS).toEqual(CLOUD_CONTROLLER_MANAGER_VERSIONS);
+  expect(rendererVersions.CLUSTER_AUTOSCALER_VERSIONS).toEqual(CLUSTER_AUTOSCALER_VERSIONS);
+  expect(rendererVersions.EBS_CSI_DRIVER_VERSIONS).toEqual(EBS_CSI_DRIVER_VERSIONS);
+  for (const minor of minors) {
+    const kubernetesVersion = `1.${minor}.0`;
+    expect(rendererVersions.defaultAddonVersions(kubernetesVersion)).toEqual(
+      defaultAddonVersions(kubernetesVersion),
+    );
+  }
 });

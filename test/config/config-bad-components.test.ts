@@ -158,6 +158,21 @@ const cases: RefusalCase[] = [
     /k8s-ha:workerPools\[0\]\.taints\[0\]\.effect: "NoRun" is invalid: must be one of NoSchedule, PreferNoSchedule, NoExecute/,
   ],
   [
+    "the pool label set by hand",
+    pool({ labels: { "k8sha.io/pool": "other" } }),
+    /labels\["k8sha\.io\/pool"\]: "other" is invalid: "general", the pool's name/,
+  ],
+  [
+    "two taints with one key",
+    pool({
+      taints: [
+        { key: "dedicated", value: "db", effect: "NoSchedule" },
+        { key: "dedicated", value: "db", effect: "NoExecute" },
+      ],
+    }),
+    /taints\[1\]\.key: "dedicated" is invalid: a key no other taint of this pool uses/,
+  ],
+  [
     "taint with operator key",
     pool({ taints: [{ key: "dedicated", operator: "Equal", effect: "NoSchedule" }] }),
     /taints\[0\]\.operator: "Equal" is invalid: unknown key "operator"; allowed keys here: key, value, effect/,
@@ -216,7 +231,12 @@ const cases: RefusalCase[] = [
   [
     "project-reserved tag",
     { tags: { "kubernetes.io/cluster/other": "owned" } },
-    /tags\["kubernetes\.io\/cluster\/other"\]: .* is invalid: tag keys under kubernetes\.io\/cluster\/ or k8sha\.io\/ are set by this project/,
+    /tags\["kubernetes\.io\/cluster\/other"\]: .* is invalid: tag keys under kubernetes\.io\/cluster\/, k8sha\.io\/, k8s\.io\/cluster-autoscaler\/ are set by this project/,
+  ],
+  [
+    "cluster-autoscaler tag (it would duplicate a key on every worker ASG)",
+    { tags: { "k8s.io/cluster-autoscaler/enabled": "true" } },
+    /tags\["k8s\.io\/cluster-autoscaler\/enabled"\]: "k8s\.io\/cluster-autoscaler\/enabled" is invalid: tag keys under .*k8s\.io\/cluster-autoscaler\/ are set by this project/,
   ],
   [
     "tag key of 129 chars",

@@ -1,5 +1,5 @@
 /** Good path: the real stack files parse to the intended typed values; omitted keys take the defaults. */
-import { defaultAddonVersions } from "../../addons/versions";
+import { defaultAddonVersions } from "../../config/addon-versions";
 import * as D from "../../config/defaults";
 import { ConfigError } from "../../config/errors";
 import { parseConfig } from "../../config/stack";

@@ -98,6 +98,28 @@ test("enum-like strings are validated by the stack's own validator", () => {
   expect(cfg.masters.count).toBe(3);
 });
 
+test("add-on sections and a zonal pool reach the spec; a bad add-on setting is refused by key", () => {
+  const spec = resolveProviderArgs({
+    ...pythonInputs,
+    addons: { clusterAutoscaler: { enabled: false }, ebsCsiDriver: { defaultStorageClass: false } },
+    workerPools: [{ name: "general", instanceTypes: ["t3.medium"], zonal: true }],
+  });
+  expect(spec.addons.clusterAutoscaler.enabled).toBe(false);
+  expect(spec.addons.ebsCsiDriver).toEqual(
+    expect.objectContaining({ enabled: true, defaultStorageClass: false }),
+  );
+  expect(spec.addons.cloudControllerManager.enabled).toBe(true);
+  expect(spec.workerPools[0].zonal).toBe(true);
+  expect(() =>
+    resolveProviderArgs({
+      ...pythonInputs,
+      addons: { cloudControllerManager: { enabled: false } },
+    }),
+  ).toThrow(
+    /addons\.ebsCsiDriver\.enabled: true \(default\) is invalid: requires .*cloudControllerManager\.enabled: true/,
+  );
+});
+
 test("a secret or resource output for a plain input is refused by name", () => {
   const withOutput = { ...pythonInputs, clusterName: pulumi.output("py") } as unknown as ClusterArgs;
   expect(() => resolveProviderArgs(withOutput)).toThrow(/"clusterName" must be a plain value/);

@@ -90,6 +90,9 @@ const SECTION_OF_TYPE: Record<string, keyof typeof SECTION_KEYS> = {
   CniSettings: "cni",
   ReadinessGateSettings: "readinessGate",
   RollingSettings: "rolling",
+  AddonsSettings: "addons",
+  AddonSettings: "addon",
+  EbsCsiDriverSettings: "ebsCsiDriver",
 };
 
 test("inputs: the cluster spec's keys (config/schema.ts), name and region required, all plain", () => {
@@ -124,6 +127,18 @@ test("nested types: named object types, enums as strings, required fields where 
   expect(type("TaintSettings").required).toEqual(["effect", "key", "value"]);
   expect(type("ExistingVpcSettings").required).toEqual([...SECTION_KEYS.existingVpc].sort());
   expect(type("MasterSettings").properties.count.type).toBe("number");
+  expect(type("WorkerPoolSettings").properties.zonal.type).toBe("boolean");
+  // Each add-on is its own optional section; the CSI driver's has the StorageClass switch besides.
+  const ref = (name: string) => `#/types/${PROVIDER_PACKAGE}:index:${name}`;
+  expect(schema.resources[TOKEN].inputProperties.addons.$ref).toBe(ref("AddonsSettings"));
+  const addons = type("AddonsSettings");
+  expect(addons.required ?? []).toEqual([]);
+  expect(addons.properties.ebsCsiDriver.$ref).toBe(ref("EbsCsiDriverSettings"));
+  for (const addon of ["cloudControllerManager", "clusterAutoscaler", "nodeTerminationHandler"])
+    expect({ addon, ref: addons.properties[addon].$ref }).toEqual({ addon, ref: ref("AddonSettings") });
+  expect(type("AddonSettings").properties.enabled.type).toBe("boolean");
+  expect(type("AddonSettings").properties.version.type).toBe("string");
+  expect(type("EbsCsiDriverSettings").properties.defaultStorageClass.type).toBe("boolean");
   // Every $ref points at a type the schema defines (a dangling ref fails SDK generation).
   const refs = JSON.stringify(schema).match(/#\/types\/[^"]+/g) ?? [];
   expect(refs.length).toBeGreaterThan(0);

@@ -1,10 +1,14 @@
 /**
  * A deliberately small IAM evaluator for tests: explicit Deny wins, then any Allow whose
  * action, resource (or NotResource) and conditions match. Supports the wildcards `*` and `?`
- * and the operators the node and bucket policies use: StringEquals, StringLike, ArnLike, Bool,
- * ForAllValues:StringEquals, StringNotEquals, Null and the `...IfExists` forms.
+ * and the operators the node, bucket and add-on policies use: StringEquals, StringLike, ArnLike,
+ * Bool, ForAllValues:StringEquals, ForAllValues:StringNotLike, StringNotEquals, StringNotLike,
+ * Null and the `...IfExists` forms.
  * Missing condition keys follow IAM: a positive operator fails, a negated operator
- * (StringNotEquals) and any `...IfExists` operator hold.
+ * (StringNotEquals, StringNotLike) and any `...IfExists` operator hold. ForAllValues:StringNotLike
+ * also holds without the key (IAM: "for all values" of an empty set), which is why a policy
+ * using it must pair it with `Null` = false; ForAllValues:StringEquals keeps failing without
+ * the key, as it always did here.
  * It is not AWS's evaluator: it proves what the documents say, not how AWS reads them.
  * Principals are not evaluated: a bucket policy is read as if the caller were its principal.
  */
@@ -56,12 +60,28 @@ export function grantsAction(statement: Record<string, unknown>, action: string)
   return patterns(statement.Action).some((p) => actionGlob(p, action));
 }
 
+/**
+ * Could `statement` grant any action of `service` (e.g. "iam"): an Allow whose Action (or
+ * NotAction complement) a pattern of that service matches, including `*` and `iam:Get*`.
+ */
+export function grantsService(statement: Record<string, unknown>, service: string): boolean {
+  if (statement.Effect !== "Allow") return false;
+  const patterns = (v: unknown): string[] =>
+    v === undefined ? [] : typeof v === "string" ? [v] : (v as string[]);
+  // A pattern covers some action of the service when its service part matches the name.
+  const touches = (p: string) => actionGlob(p.split(":")[0] ?? p, service);
+  if (statement.NotAction !== undefined)
+    return !patterns(statement.NotAction).some((p) => p === "*" || actionGlob(p, `${service}:*`));
+  return patterns(statement.Action).some(touches);
+}
+
 function operatorHolds(operator: string, wanted: string[], actual: string[] | undefined): boolean {
   const ifExists = operator.endsWith("IfExists");
   const base = ifExists ? operator.slice(0, -"IfExists".length) : operator;
   // Null: "true" holds when the key is absent, "false" when it is present.
   if (base === "Null") return wanted.includes(String(actual === undefined));
-  if (actual === undefined) return ifExists || base === "StringNotEquals";
+  if (actual === undefined)
+    return ifExists || ["StringNotEquals", "StringNotLike", "ForAllValues:StringNotLike"].includes(base);
   switch (base) {
     case "ForAllValues:StringEquals":
       return actual.every((v) => wanted.includes(v));
@@ -73,6 +93,9 @@ function operatorHolds(operator: string, wanted: string[], actual: string[] | un
     case "StringLike":
     case "ArnLike":
       return actual.some((v) => wanted.some((w) => glob(w, v)));
+    case "StringNotLike":
+    case "ForAllValues:StringNotLike":
+      return actual.every((v) => !wanted.some((w) => glob(w, v)));
     default:
       throw new Error(`operator ${operator} not supported by the test evaluator`);
   }

@@ -59,3 +59,13 @@ export const workerTags = {
   "aws:ResourceTag/k8sha.io/cluster": "demo",
   "aws:ResourceTag/k8sha.io/role": "worker",
 };
+
+/** A tag map as the condition context a service presents (`aws:ResourceTag`, `aws:RequestTag`, `autoscaling:ResourceTag`). */
+export const tagContext = (prefix: string, tags: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(tags).map(([key, value]) => [`${prefix}/${key}`, value]));
+
+/** The add-on policies of cluster "demo" (components/iam/addonPolicies). */
+export const addonScope = { ...scope, clusterName: "demo" };
+/** The cluster's EBS key, the CSI driver's only KMS key. */
+export const ebsKmsKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/ebs-1";
+export const clusterVpcId = "vpc-0demo";

@@ -27,8 +27,8 @@ import { type AddonPolicyScope, regionalArn, tagConditions } from "./scope";
 export const CCM_SERVICE_TAG = "kubernetes.io/service-name";
 
 export interface CloudControllerManagerPolicyArgs extends AddonPolicyScope {
-  /** The cluster's VPC: the only one the provider may create security groups in (any VPC of the account and region when absent). */
-  vpcId?: string;
+  /** The cluster's VPC: the only one the provider may create security groups in. */
+  vpcId: string;
 }
 
 /** Read-only calls; EC2 and ELB Describe* have no resource-level permissions, so "*". */
@@ -111,7 +111,7 @@ export function cloudControllerManagerPolicy(args: CloudControllerManagerPolicyA
       Sid: "CreateSecurityGroupsInClusterVpc",
       Effect: "Allow",
       Action: ["ec2:CreateSecurityGroup"],
-      Resource: [ec2Arn(args, `vpc/${args.vpcId ?? "*"}`)],
+      Resource: [ec2Arn(args, `vpc/${args.vpcId}`)],
     },
     {
       // Tags only as part of creating a group with the ownership tag; never an existing resource.
@@ -120,7 +120,10 @@ export function cloudControllerManagerPolicy(args: CloudControllerManagerPolicyA
       Action: ["ec2:CreateTags"],
       Resource: [securityGroups],
       Condition: {
-        StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", ...tagConditions("aws:RequestTag", owned) },
+        StringEquals: {
+          "ec2:CreateAction": "CreateSecurityGroup",
+          ...tagConditions("aws:RequestTag", owned),
+        },
       },
     },
     {

@@ -8,7 +8,8 @@
  * `ebs.csi.aws.com/cluster=true` to ANY instance; here every volume, snapshot and instance must
  * also carry `k8sha.io/cluster=<cluster>`, which the driver writes on everything it creates
  * when given `--extra-tags` (pkg/driver/controller.go copies ExtraTags onto volumes and
- * snapshots). The etcd volumes never carry the driver's tag, so they are out of reach.
+ * snapshots). The etcd volumes never carry the driver's tag, and carry the node role tag the
+ * driver never writes, so they are out of reach twice over.
  * Left out: CopyVolumes, EnableFastSnapshotRestores and LockSnapshot (features the cluster's
  * storage class does not use) and DescribeTags (gone from the V2 policy).
  *
@@ -21,7 +22,7 @@
  * account through EC2; the statements matter when the key is a customer key.
  */
 import { EBS_CSI_VOLUME_TAG } from "../../../base/addons";
-import { TAG_CLUSTER } from "../../../base/tags";
+import { TAG_CLUSTER, TAG_ROLE } from "../../../base/tags";
 import { ec2Arn, ec2InstancesArn, type PolicyDocument, type PolicyStatement } from "../policyDocument";
 import { type AddonPolicyScope, partitionOf, tagConditions } from "./scope";
 
@@ -39,7 +40,12 @@ export function csiVolumeTags(clusterName: string): Record<string, string> {
  * Tag keys the driver may never add to or remove from its own volumes: the ones these
  * conditions (and the node policies) match on, and the driver's and Kubernetes' own.
  */
-export const PROTECTED_TAG_PATTERNS = ["ebs.csi.aws.com/*", "k8sha.io/*", "kubernetes.io/*", "KubernetesCluster"];
+export const PROTECTED_TAG_PATTERNS = [
+  "ebs.csi.aws.com/*",
+  "k8sha.io/*",
+  "kubernetes.io/*",
+  "KubernetesCluster",
+];
 
 export const EBS_CSI_DESCRIBE_ACTIONS = [
   "ec2:DescribeAvailabilityZones",
@@ -65,7 +71,10 @@ export function ebsCsiDriverPolicy(args: EbsCsiDriverPolicyArgs): PolicyDocument
   // Snapshot ARNs have no account field: arn:<partition>:ec2:<region>::snapshot/<id>.
   const snapshots = `arn:${partitionOf(args)}:ec2:${args.region}::snapshot/*`;
   const ownTags = csiVolumeTags(args.clusterName);
-  const ownResource = { StringEquals: tagConditions("aws:ResourceTag", ownTags) };
+  // Node-owned volumes (etcd and root volumes, from nodeTags) carry the role tag, the driver's
+  // never do: even a user tag that happened to equal the driver's own leaves them out of reach.
+  const notNodeOwned = { [`aws:ResourceTag/${TAG_ROLE}`]: "true" };
+  const ownResource = { StringEquals: tagConditions("aws:ResourceTag", ownTags), Null: notNodeOwned };
   const ownRequest = { StringEquals: tagConditions("aws:RequestTag", ownTags) };
   const viaEc2 = { "kms:ViaService": `ec2.${args.region}.amazonaws.com` };
   const statements: PolicyStatement[] = [
@@ -95,7 +104,13 @@ export function ebsCsiDriverPolicy(args: EbsCsiDriverPolicyArgs): PolicyDocument
     {
       Sid: "ManageClusterVolumes",
       Effect: "Allow",
-      Action: ["ec2:AttachVolume", "ec2:DetachVolume", "ec2:ModifyVolume", "ec2:DeleteVolume", "ec2:CreateSnapshot"],
+      Action: [
+        "ec2:AttachVolume",
+        "ec2:DetachVolume",
+        "ec2:ModifyVolume",
+        "ec2:DeleteVolume",
+        "ec2:CreateSnapshot",
+      ],
       Resource: [volumes],
       Condition: ownResource,
     },
@@ -143,7 +158,7 @@ export function ebsCsiDriverPolicy(args: EbsCsiDriverPolicyArgs): PolicyDocument
       Resource: [volumes],
       Condition: {
         ...ownResource,
-        Null: { "aws:TagKeys": "false" },
+        Null: { ...notNodeOwned, "aws:TagKeys": "false" },
         "ForAllValues:StringNotLike": { "aws:TagKeys": PROTECTED_TAG_PATTERNS },
       },
     },

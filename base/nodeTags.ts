@@ -1,4 +1,4 @@
-import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "./tags";
 
 /** The `k8sha.io/role` values. IAM conditions and the policy pack match on them, so they are a closed set. */
 export type NodeRoleTag = "master" | "worker";
