@@ -68,6 +68,47 @@ function featureGates(minor: number): Record<string, boolean> | undefined {
 export const API_SHUTDOWN_DELAY = "20s";
 
 /**
+ * kubeadm's own `--service-account-issuer`: `https://kubernetes.default.svc.<dnsDomain>`, the
+ * default DNS domain being cluster.local (cmd/kubeadm/app/phases/controlplane/manifests.go
+ * getAPIServerCommand). Every token issued before the public issuer was set carries it.
+ */
+export const KUBEADM_SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+/**
+ * The public issuer's flags, for the add-ons' web identity. kube-apiserver signs with the FIRST
+ * `--service-account-issuer` and accepts every one given (StringArrayVar `service-account-issuer`,
+ * kubernetes/kubernetes pkg/kubeapiserver/options/authentication.go), so kubeadm's issuer follows
+ * it and tokens already issued stay valid; the API audiences default to all issuers, so they keep
+ * kubeadm's too. `--service-account-jwks-uri` (same file; https only) puts the public copy of the
+ * key set in the discovery document. v1beta4 extraArgs is a list that may name a flag twice, and
+ * an extra arg replaces every default of its name (cmd/kubeadm/app/util/arguments.go
+ * ArgumentsToCommand), which is why kubeadm's issuer is given again here. Before
+ * kubernetes/kubernetes#135400 that function also sorted repeated flags by value: the public issuer
+ * must sort first too, or an older kubeadm would sign with its own.
+ */
+function serviceAccountIssuerArgs(cfg: MasterBootConfig): ExtraArg[] {
+  const issuer = cfg.serviceAccountIssuer;
+  if (!issuer) return [];
+  for (const [what, url] of [
+    ["issuerUrl", issuer.issuerUrl],
+    ["jwksUri", issuer.jwksUri],
+  ] as const) {
+    if (!/^https:\/\/[^\s"\\]+$/.test(url))
+      throw new Error(`serviceAccountIssuer.${what} must be an https URL, got ${url}`);
+  }
+  if (!(issuer.issuerUrl < KUBEADM_SERVICE_ACCOUNT_ISSUER)) {
+    throw new Error(
+      `serviceAccountIssuer.issuerUrl ${issuer.issuerUrl} must sort before ${KUBEADM_SERVICE_ACCOUNT_ISSUER}: kubeadm releases that sort repeated extraArgs by value would sign with the latter`,
+    );
+  }
+  return [
+    { name: "service-account-issuer", value: issuer.issuerUrl },
+    { name: "service-account-issuer", value: KUBEADM_SERVICE_ACCOUNT_ISSUER },
+    { name: "service-account-jwks-uri", value: issuer.jwksUri },
+  ];
+}
+
+/**
  * The cluster-wide ClusterConfiguration. `peerCertSANs` only in the local config: the peer
  * certificate of this master, never uploaded to the cluster.
  */
@@ -91,7 +132,10 @@ export function kubeadmClusterConfiguration(
       // the NLB's health check (3 failures 5 s apart) takes the target out before connections
       // are refused, e.g. when a certificate renewal restarts the static pod. Below the pod's
       // 30 s termination grace period. A rolling gate deregisters the target itself first.
-      extraArgs: toArgs({ "shutdown-delay-duration": API_SHUTDOWN_DELAY }),
+      extraArgs: [
+        ...toArgs({ "shutdown-delay-duration": API_SHUTDOWN_DELAY }),
+        ...serviceAccountIssuerArgs(cfg),
+      ],
     },
     controllerManager: { extraArgs: leaderElectionArgs(cfg) },
     scheduler: { extraArgs: leaderElectionArgs(cfg) },
@@ -123,6 +167,23 @@ export function nodeLabelsArg(labels: Record<string, string>): string {
 }
 
 /**
+ * With the AWS cloud-controller-manager: the kubelet leaves the Node's cloud facts to it
+ * (`--cloud-provider=external`, the only value kubelet still takes besides none, cmd/kubelet/app/
+ * options/options.go) and names its instance as `aws:///<zone>/<instance-id>`, one of the forms
+ * the controller parses (kubernetes/cloud-provider-aws pkg/providers/v1/instances.go
+ * KubernetesInstanceID). With the ID set the controller finds the instance by it, not by the Node
+ * name (instances_v2.go getProviderID). Nothing else is needed in ClusterConfiguration: v1beta4 has
+ * no cloud-provider field and kubeadm adds no cloud flag to the control plane (manifests.go).
+ */
+function cloudProviderArgs(cfg: NodeBootCommon): ExtraArg[] {
+  if (!cfg.cloudControllerManager) return [];
+  return [
+    { name: "cloud-provider", value: "external" },
+    { name: "provider-id", value: placeholder("PROVIDER_ID") },
+  ];
+}
+
+/**
  * A master registers under its EC2 name with its stable address as node IP (the advertise
  * address). No `taints`: kubeadm's default control-plane taint.
  */
@@ -130,7 +191,7 @@ function masterRegistration(cfg: MasterBootConfig): NodeRegistrationOptions {
   return {
     name: placeholder("NODE_NAME"),
     criSocket: CRI_SOCKET,
-    kubeletExtraArgs: [{ name: "node-ip", value: cfg.stableAddress }],
+    kubeletExtraArgs: [{ name: "node-ip", value: cfg.stableAddress }, ...cloudProviderArgs(cfg)],
   };
 }
 
@@ -143,6 +204,7 @@ function workerRegistration(cfg: WorkerBootConfig): NodeRegistrationOptions {
     kubeletExtraArgs: [
       { name: "node-ip", value: placeholder("NODE_IP") },
       ...(labels ? [{ name: "node-labels", value: labels }] : []),
+      ...cloudProviderArgs(cfg),
     ],
     taints: cfg.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
   };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Master first boot: prerequisites, identity, etcd volume, the master's stable address, cluster
 # PKI, etcdctl from the etcd image, this node's etcd certificates, then exactly one of
-#   init   (master 0, new cluster)   kubeadm init, etcd identity, initialised marker, CNI
+#   init   (master 0, new cluster)   kubeadm init, etcd identity, initialised marker, CNI, add-ons
 #   join   (empty etcd volume)       remove this zone's stale etcd member, kubeadm join --control-plane
 #                                    under a cluster-wide lock (one learner at a time), etcd identity
 #   rejoin (volume holds our member) the node's certificates, kubeconfigs, static pods and kubelet
@@ -20,7 +20,7 @@ set -euo pipefail
 # Facts of base/ that node.env carries (cloud-init/render-env.ts); the libraries read them too.
 : "${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}" "${ETCD_PEER_PORT:?ETCD_PEER_PORT must be set}"
 : "${TAG_CLUSTER:?TAG_CLUSTER must be set}" "${TAG_ROLE:?TAG_ROLE must be set}"
-: "${INIT_MARKER:?INIT_MARKER must be set}"
+: "${INIT_MARKER:?INIT_MARKER must be set}" "${ADDONS_PARAMETER:?ADDONS_PARAMETER must be set}"
 : "${KUBEADM_INIT_TEMPLATE:?KUBEADM_INIT_TEMPLATE must be set}"
 : "${KUBEADM_LOCAL_TEMPLATE:?KUBEADM_LOCAL_TEMPLATE must be set}"
 : "${KUBEADM_JOIN_TEMPLATE:?KUBEADM_JOIN_TEMPLATE must be set}"
@@ -89,20 +89,22 @@ peer_endpoints_with_instances() {
 write_init() {
   local token
   token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
-  fill_template "$KUBEADM_INIT_TEMPLATE" "$INIT_CONFIG" NODE_NAME="$NODE_NAME" BOOTSTRAP_TOKEN="$token"
+  fill_template "$KUBEADM_INIT_TEMPLATE" "$INIT_CONFIG" NODE_NAME="$NODE_NAME" BOOTSTRAP_TOKEN="$token" \
+    PROVIDER_ID?="$PROVIDER_ID"
 }
 # The offline phases' config; its etcd peer certificate also names the instance's primary
 # address, the source of this member's connections to its peers (etcd checks the client
 # certificate of a peer against it). Per node, so never uploaded to the cluster.
 write_local() {
-  fill_template "$KUBEADM_LOCAL_TEMPLATE" "$LOCAL_CONFIG" NODE_NAME="$NODE_NAME" NODE_IP="$NODE_IP"
+  fill_template "$KUBEADM_LOCAL_TEMPLATE" "$LOCAL_CONFIG" NODE_NAME="$NODE_NAME" NODE_IP="$NODE_IP" \
+    PROVIDER_ID?="$PROVIDER_ID"
 }
 write_join() {
   local token hash ca="${PKI_DIR:-/etc/kubernetes/pki}/ca.crt"
   token="$(ssm_get_param "$SSM_PREFIX/join/token")" || die "cannot read the bootstrap token from SSM"
   hash="$(ca_discovery_hash "$ca")" || die "cannot compute the discovery hash of $ca"
   fill_template "$KUBEADM_JOIN_TEMPLATE" "$JOIN_CONFIG" NODE_NAME="$NODE_NAME" BOOTSTRAP_TOKEN="$token" \
-    DISCOVERY_HASH="$hash"
+    DISCOVERY_HASH="$hash" PROVIDER_ID?="$PROVIDER_ID"
 }
 
 mark_initialised() {
@@ -121,6 +123,14 @@ remove_stale_member() {
   etcd_remove_stale_member "$peers" "$SUBNET_CIDR" "$STABLE_IP" >/dev/null
 }
 
+# One add-on apply right after the pod network, so the cloud controller initialises the first
+# Nodes without waiting for the timer. Not fatal: before `pulumi up` has written the add-on
+# pointer there is nothing to apply, and the timer (every master, every minute) tries again.
+apply_addons_after_cni() {
+  K8SHA_ETCD_ENDPOINT="$ETCD_LOCAL_ENDPOINT" addons_apply_once ||
+    log "the add-ons are not applied yet; the add-on timer tries again every minute"
+}
+
 mode_init() {
   run_step init-config write_init
   run_step kubeadm-init kubeadm_init_master "$INIT_CONFIG"
@@ -128,6 +138,7 @@ mode_init() {
   run_step etcd-identity write_identity
   run_step initialised-marker mark_initialised
   run_step cni install_cni
+  run_step addons apply_addons_after_cni
 }
 
 # etcd admits one learner at a time and kubeadm retries its member add for 2 minutes only
@@ -288,4 +299,6 @@ step cert-renewal-timer
 install_cert_renewal_timer
 step worker-drain-timer
 install_worker_drain_timer "$CLUSTER_NAME"
+step addons-timer
+install_addons_timer "$ADDONS_PARAMETER"
 report_success

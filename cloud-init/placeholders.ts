@@ -1,6 +1,6 @@
 /**
  * Templates: YAML files rendered here, whole, whose only unknowns are values a node learns at
- * boot (its name and addresses from IMDS, the bootstrap token and CA hash from SSM, an interface
+ * boot (its name, addresses and provider ID from IMDS, the bootstrap token and CA hash from SSM, an interface
  * name). Each such value is a placeholder `{{NAME}}` that fills a double-quoted YAML scalar by
  * itself. `lib/template.sh` checks every value against a strict pattern for its kind (none of
  * them can hold `"`, `\` or a line break) before it substitutes it, so bash writes no YAML and
@@ -15,6 +15,7 @@ export const PLACEHOLDERS = {
   BOOTSTRAP_TOKEN: "bootstrap token [a-z0-9]{6}.[a-z0-9]{16}",
   DISCOVERY_HASH: "CA public key pin sha256:[0-9a-f]{64}",
   INTERFACE: "network interface name",
+  PROVIDER_ID: "EC2 provider ID aws:///<availability-zone>/i-<hex> (the kubelet's --provider-id)",
 } as const;
 export type Placeholder = keyof typeof PLACEHOLDERS;
 

@@ -5,10 +5,11 @@
  * so bash declares none of them; anything secret is fetched from SSM at boot.
  */
 
+import { ADDON_LABEL, ADDON_NAMESPACE } from "../base/addons";
 import { METRICS_NAMESPACE } from "../base/metrics";
 import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../base/nodePaths";
 import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../base/ports";
-import { parameterNamesUnder } from "../base/ssmPaths";
+import { addonsParameterName, parameterNamesUnder } from "../base/ssmPaths";
 import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
 import { WORKER_DRAIN } from "../base/workerDrain";
 import { configFileEnv, masterConfigFiles, workerConfigFiles } from "./config-files";
@@ -49,8 +50,10 @@ const WORKER_DRAIN_FACTS = {
   WORKER_DRAIN_HEARTBEAT_SECONDS: String(WORKER_DRAIN.heartbeatTimeoutSeconds),
   WORKER_DRAIN_TIMEOUT_SECONDS: String(WORKER_DRAIN.drainTimeoutSeconds),
 };
+/** The add-on applier's facts (masters run it): where add-on objects live, the label naming their add-on. */
+const ADDON_FACTS = { ADDON_NAMESPACE, ADDON_LABEL };
 const ROLE_FACTS: Record<BootRole, Record<string, string>> = {
-  master: { ...ETCD_MEMBER_FACTS, ...WORKER_DRAIN_FACTS },
+  master: { ...ETCD_MEMBER_FACTS, ...WORKER_DRAIN_FACTS, ...ADDON_FACTS },
   worker: {},
 };
 
@@ -104,6 +107,8 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     BACKUP_PREFIX: cfg.backup?.prefix ?? "",
     BACKUP_INTERVAL_MINUTES: cfg.backup ? String(cfg.backup.intervalMinutes) : "",
     BACKUP_KMS_KEY_ARN: cfg.backup?.kmsKeyArn ?? "",
+    // The add-on applier's pointer (JSON AddonManifestPointer); absent until `pulumi up` wrote it.
+    ADDONS_PARAMETER: addonsParameterName(cfg.clusterName),
   };
 }
 

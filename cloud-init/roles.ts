@@ -59,6 +59,9 @@ export const ROLE_MANIFESTS = {
       // Workers their ASG terminates: drained by the etcd leader before the hook lets them go.
       "worker-drain-timer.sh",
       "worker-drain.sh",
+      // The AWS add-ons' manifest, applied by the etcd leader from the pointer `pulumi up` writes.
+      "addons-timer.sh",
+      "addons.sh",
     ],
     operatorScripts: [
       { source: "etcd-restore.sh", name: "etcd-restore" },

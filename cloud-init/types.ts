@@ -20,6 +20,12 @@ export interface NodeBootCommon {
   ssmPrefix: string;
   podCidr: string;
   serviceCidr: string;
+  /**
+   * The AWS cloud-controller-manager runs: every kubelet starts with `cloud-provider: external`
+   * (it registers tainted uninitialized until the controller has set the Node's zone, addresses
+   * and instance type) and the `provider-id` the controller looks the instance up by.
+   */
+  cloudControllerManager: boolean;
 }
 
 /**
@@ -60,6 +66,12 @@ export interface MasterBootConfig extends NodeBootCommon {
     /** The KMS key every snapshot upload names (SSE-KMS); absent: the bucket default applies. */
     kmsKeyArn?: string;
   };
+  /**
+   * The public issuer the add-ons' web identity trusts (components/identity/serviceAccountIssuer.ts):
+   * kube-apiserver signs service-account tokens as `issuerUrl` and advertises `jwksUri`. Absent:
+   * kubeadm's own issuer only.
+   */
+  serviceAccountIssuer?: { issuerUrl: string; jwksUri: string };
 }
 
 export interface WorkerBootConfig extends NodeBootCommon {

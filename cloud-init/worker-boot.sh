@@ -20,7 +20,7 @@ write_join() {
   token="$(<"$JOIN_SECRETS_DIR/token")"
   hash="$(<"$JOIN_SECRETS_DIR/discovery-hash")"
   fill_template "$KUBEADM_JOIN_TEMPLATE" "$JOIN_CONFIG" NODE_NAME="$NODE_NAME" NODE_IP="$NODE_IP" \
-    BOOTSTRAP_TOKEN="$token" DISCOVERY_HASH="$hash"
+    BOOTSTRAP_TOKEN="$token" DISCOVERY_HASH="$hash" PROVIDER_ID?="$PROVIDER_ID"
 }
 
 run_step prereqs prepare_node "$KUBERNETES_VERSION"

@@ -90,7 +90,11 @@ export function mockResourceState(
       break;
     case "aws:s3/bucket:Bucket":
     case "aws:s3/bucketV2:BucketV2":
-      state.bucket = inputs.bucket ?? `${name}-bucket`;
+      // Like the provider: a prefix gets a 26-character unique suffix (terraform-provider-aws
+      // id.PrefixedUniqueId: a timestamp and a counter); here a fixed one, for stable graphs.
+      state.bucket =
+        inputs.bucket ??
+        (inputs.bucketPrefix ? `${String(inputs.bucketPrefix)}20261202000000000000000001` : `${name}-bucket`);
       state.arn = `arn:aws:s3:::${String(state.bucket)}`;
       break;
     case "aws:kms/key:Key":

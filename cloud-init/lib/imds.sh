@@ -33,9 +33,26 @@ imds_get() {
 imds_instance_id() { imds_get instance-id; }
 imds_zone() { imds_get placement/availability-zone; }
 imds_private_ip() { imds_get local-ipv4; }
-# The EC2 private DNS name: the node name kubeadm registers (what the AWS cloud provider expects).
+# The EC2 private DNS name: the node name kubeadm registers. IMDS `local-hostname` is the
+# instance's private DNS name of the subnet's hostname type: ip-10-0-1-5.<region>.compute.internal
+# (IP name) or i-0123456789abcdef0.<region>.compute.internal (resource name). The AWS cloud
+# controller finds a Node's instance by its provider ID first (kubernetes/cloud-provider-aws
+# pkg/providers/v1/instances_v2.go getProviderID), which every kubelet of this project sets;
+# only a Node without one is looked up by name: an `i-` name is taken for the instance id
+# (aws.go nodeNameToInstanceID), any other name must equal the instance's private DNS name
+# (aws.go findInstanceByNodeName, EC2 filter private-dns-name). Both hostname types pass.
 imds_node_name() { imds_get local-hostname; }
 imds_mac() { imds_get mac; }
+
+# imds_provider_id : aws:///<availability-zone>/<instance-id>, the kubelet's --provider-id: the
+# form the AWS cloud controller parses (cloud-provider-aws pkg/providers/v1/instances.go
+# KubernetesInstanceID.MapToAWSInstanceID: scheme aws, path zone/instance, id i-...).
+imds_provider_id() {
+  local zone id
+  zone="$(imds_zone)" || return 1
+  id="$(imds_instance_id)" || return 1
+  printf 'aws:///%s/%s\n' "$zone" "$id"
+}
 
 # imds_subnet_cidr : the IPv4 CIDR of the primary interface's subnet (one subnet per zone).
 imds_subnet_cidr() {
@@ -44,13 +61,14 @@ imds_subnet_cidr() {
   imds_get "network/interfaces/macs/$mac/subnet-ipv4-cidr-block"
 }
 
-# load_node_identity : export INSTANCE_ID NODE_ZONE NODE_IP NODE_NAME SUBNET_CIDR from IMDS.
+# load_node_identity : export INSTANCE_ID NODE_ZONE NODE_IP NODE_NAME SUBNET_CIDR PROVIDER_ID from IMDS.
 load_node_identity() {
   INSTANCE_ID="$(imds_instance_id)" || die "cannot read instance-id from IMDS"
   NODE_ZONE="$(imds_zone)" || die "cannot read the availability zone from IMDS"
   NODE_IP="$(imds_private_ip)" || die "cannot read the private IP from IMDS"
   NODE_NAME="$(imds_node_name)" || die "cannot read the local hostname from IMDS"
   SUBNET_CIDR="$(imds_subnet_cidr)" || die "cannot read the subnet CIDR from IMDS"
-  export INSTANCE_ID NODE_ZONE NODE_IP NODE_NAME SUBNET_CIDR
-  log "identity: instance=$INSTANCE_ID zone=$NODE_ZONE ip=$NODE_IP name=$NODE_NAME subnet=$SUBNET_CIDR"
+  PROVIDER_ID="$(imds_provider_id)" || die "cannot read the provider ID (zone, instance-id) from IMDS"
+  export INSTANCE_ID NODE_ZONE NODE_IP NODE_NAME SUBNET_CIDR PROVIDER_ID
+  log "identity: instance=$INSTANCE_ID zone=$NODE_ZONE ip=$NODE_IP name=$NODE_NAME subnet=$SUBNET_CIDR provider-id=$PROVIDER_ID"
 }

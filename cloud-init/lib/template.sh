@@ -14,6 +14,8 @@ template_value_ok() {
     BOOTSTRAP_TOKEN) [[ "$2" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] ;;
     DISCOVERY_HASH) [[ "$2" =~ ^sha256:[0-9a-f]{64}$ ]] ;;
     INTERFACE) [[ "$2" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$ ]] ;;
+    # aws:///<availability-zone>/<instance-id>, as imds_provider_id builds it.
+    PROVIDER_ID) [[ "$2" =~ ^aws:///[a-z0-9-]+/i-[0-9a-f]+$ ]] ;;
     *) return 1 ;;
   esac
 }
@@ -22,6 +24,8 @@ template_value_ok() {
 # VALUE, written atomically with mode 0600 (a filled kubeadm config holds the bootstrap token).
 # Refused, with OUT untouched, when a value fails its check (the value is not logged: it may be
 # the token), when TEMPLATE lacks a placeholder given, or when a placeholder is left unfilled.
+# NAME?=VALUE is a value the template may not use (the provider ID: only templates rendered for
+# the external cloud provider hold it); it is checked and filled only where the template has it.
 fill_template() {
   local template="$1" out="$2" text pair name value
   shift 2
@@ -30,6 +34,10 @@ fill_template() {
   for pair in "$@"; do
     name="${pair%%=*}"
     value="${pair#*=}"
+    if [[ "$name" == *"?" ]]; then
+      name="${name%"?"}"
+      [[ "$text" == *"{{$name}}"* ]] || continue
+    fi
     template_value_ok "$name" "$value" || die "refusing to write $out: the $name value is not valid"
     [[ "$text" == *"{{$name}}"* ]] || die "$template has no {{$name}}"
     # Pattern and replacement quoted: literal text, and no `&` expansion (bash 5.2 patsub_replacement).

@@ -6,7 +6,11 @@
 import { readFileSync } from "node:fs";
 import { parse, parseAllDocuments } from "yaml";
 import { masterConfigFiles, workerConfigFiles } from "../../cloud-init/config-files";
-import { kubeadmClusterConfiguration, masterKubeadmTemplates } from "../../cloud-init/kubeadm-config";
+import {
+  KUBEADM_SERVICE_ACCOUNT_ISSUER,
+  kubeadmClusterConfiguration,
+  masterKubeadmTemplates,
+} from "../../cloud-init/kubeadm-config";
 import { renderYaml } from "../../cloud-init/placeholders";
 import type { MasterBootConfig } from "../../cloud-init/types";
 
@@ -21,6 +25,12 @@ type Obj = Record<string, unknown>;
 const TOKEN = "abcdef.0123456789abcdef";
 const HASH = `sha256:${"ab".repeat(32)}`;
 const NAME = "ip-10-64-3-9.eu-west-1.compute.internal";
+const PROVIDER_ID = "aws:///eu-west-1b/i-0123456789abcdef0";
+/** The kubelet flags of the external cloud provider (the fixtures run the cloud controller). */
+const CLOUD_ARGS = [
+  { name: "cloud-provider", value: "external" },
+  { name: "provider-id", value: PROVIDER_ID },
+];
 
 /** The documents of a filled template (fails the test when bash refused it). */
 function filled(template: string, values: Record<string, string>): Obj[] {
@@ -50,6 +60,38 @@ describe("ClusterConfiguration (v1beta4)", () => {
     // Longer than the health check needs to take the target out, shorter than the pod's 30 s grace.
     expect(Number.parseInt(args[0]?.value ?? "", 10)).toBeGreaterThan(3 * 5);
     expect(Number.parseInt(args[0]?.value ?? "", 10)).toBeLessThan(30);
+  });
+
+  it("with the public issuer: it first (it signs), kubeadm's default second (still accepted), the JWKS URI", () => {
+    const issuerUrl = "https://k8sha-sa-prod-0123.s3.eu-west-1.amazonaws.com";
+    const withIssuer = parse(
+      renderKubeadmClusterConfig({
+        ...masterConfig(0, false),
+        serviceAccountIssuer: { issuerUrl, jwksUri: `${issuerUrl}/openid/v1/jwks` },
+      }),
+    ) as Obj;
+    expect((withIssuer.apiServer as Obj).extraArgs).toEqual([
+      { name: "shutdown-delay-duration", value: "20s" },
+      { name: "service-account-issuer", value: issuerUrl },
+      { name: "service-account-issuer", value: KUBEADM_SERVICE_ACCOUNT_ISSUER },
+      { name: "service-account-jwks-uri", value: `${issuerUrl}/openid/v1/jwks` },
+    ]);
+    // kubeadm before kubernetes/kubernetes#135400 sorts repeated flags by value: ours must still lead.
+    expect([KUBEADM_SERVICE_ACCOUNT_ISSUER, issuerUrl].sort()[0]).toBe(issuerUrl);
+  });
+
+  it("refuses an issuer that is not https, or that an older kubeadm would sort after its own", () => {
+    const issuer =
+      (issuerUrl: string, jwksUri = `${issuerUrl}/openid/v1/jwks`) =>
+      () =>
+        kubeadmClusterConfiguration({
+          ...masterConfig(0, false),
+          serviceAccountIssuer: { issuerUrl, jwksUri },
+        });
+    expect(issuer("http://k8sha-sa.s3.eu-west-1.amazonaws.com")).toThrow(/issuerUrl must be an https URL/);
+    expect(issuer("https://k8sha-sa.example", "http://x/jwks")).toThrow(/jwksUri must be an https URL/);
+    expect(issuer("https://oidc.example.com")).toThrow(/must sort before https:\/\/kubernetes\.default/);
+    expect(issuer(KUBEADM_SERVICE_ACCOUNT_ISSUER)).toThrow(/must sort before/);
   });
 
   it("sets leader election 15s/10s/2s on controller-manager and scheduler as {name, value} lists", () => {
@@ -89,7 +131,10 @@ describe("master templates, filled by lib/template.sh", () => {
   const patches = { directory: "/etc/k8sha/kubeadm/patches" };
 
   it("init: token (ttl 0s), advertise address = stable address, node name, then the ClusterConfiguration", () => {
-    const [init, cluster] = filled(t.init, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN }) as [Obj, Obj];
+    const [init, cluster] = filled(t.init, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN, PROVIDER_ID }) as [
+      Obj,
+      Obj,
+    ];
     expect(init.apiVersion).toBe("kubeadm.k8s.io/v1beta4");
     expect(init.kind).toBe("InitConfiguration");
     expect(init.bootstrapTokens).toEqual([
@@ -104,14 +149,17 @@ describe("master templates, filled by lib/template.sh", () => {
     const reg = init.nodeRegistration as Obj;
     expect(reg.name).toBe(NAME);
     expect(reg.criSocket).toBe("unix:///run/containerd/containerd.sock");
-    expect(reg.kubeletExtraArgs).toEqual([{ name: "node-ip", value: "10.64.16.21" }]);
+    expect(reg.kubeletExtraArgs).toEqual([{ name: "node-ip", value: "10.64.16.21" }, ...CLOUD_ARGS]);
     expect(reg).not.toHaveProperty("taints"); // kubeadm's control-plane taint
     expect(init.patches).toEqual(patches);
     expect(cluster).toEqual(parse(renderKubeadmClusterConfig(master)));
   });
 
   it("local: no bootstrapTokens (offline phases only); the peer certificate also names the primary address", () => {
-    const [init, cluster] = filled(t.local, { NODE_NAME: NAME, NODE_IP: "10.64.16.9" }) as [Obj, Obj];
+    const [init, cluster] = filled(t.local, { NODE_NAME: NAME, NODE_IP: "10.64.16.9", PROVIDER_ID }) as [
+      Obj,
+      Obj,
+    ];
     expect(init).not.toHaveProperty("bootstrapTokens");
     expect(init.localAPIEndpoint).toEqual({ advertiseAddress: "10.64.16.21", bindPort: 6443 });
     expect(((cluster.etcd as Obj).local as Obj).peerCertSANs).toEqual(["10.64.16.9"]);
@@ -119,7 +167,12 @@ describe("master templates, filled by lib/template.sh", () => {
   });
 
   it("join for a control plane: discovery through the LB, local endpoint, the etcd patches", () => {
-    const [join] = filled(t.join, { NODE_NAME: NAME, BOOTSTRAP_TOKEN: TOKEN, DISCOVERY_HASH: HASH }) as [Obj];
+    const [join] = filled(t.join, {
+      NODE_NAME: NAME,
+      BOOTSTRAP_TOKEN: TOKEN,
+      DISCOVERY_HASH: HASH,
+      PROVIDER_ID,
+    }) as [Obj];
     expect(join.kind).toBe("JoinConfiguration");
     expect(join.discovery).toEqual({
       bootstrapToken: {
@@ -154,6 +207,7 @@ describe("worker template", () => {
       NODE_IP: "10.64.3.9",
       BOOTSTRAP_TOKEN: TOKEN,
       DISCOVERY_HASH: HASH,
+      PROVIDER_ID,
     })[0] as Obj;
 
   it("pool labels and taints, no controlPlane, no patches", () => {
@@ -164,6 +218,7 @@ describe("worker template", () => {
     expect(reg.kubeletExtraArgs).toEqual([
       { name: "node-ip", value: "10.64.3.9" },
       { name: "node-labels", value: "example.com/team=ml,k8sha.io/pool=gpu" },
+      ...CLOUD_ARGS,
     ]);
     expect(reg.taints).toEqual([{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }]);
   });

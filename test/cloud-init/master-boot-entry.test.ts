@@ -24,7 +24,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { secretParameterNames } from "../../base/ssmPaths";
+import { addonsParameterName, secretParameterNames } from "../../base/ssmPaths";
 import { configFileEnv, masterConfigFiles } from "../../cloud-init/config-files";
 import { renderEnvFile } from "../../cloud-init/render-env";
 import { run } from "../support/etcdCluster";
@@ -42,6 +42,7 @@ afterAll(() => {
 const STUBS = `# shellcheck shell=bash
 load_node_identity() {
   export INSTANCE_ID=i-0test NODE_ZONE=eu-west-1a NODE_IP=${MY_IP} NODE_NAME=ip-10-0-1-10 SUBNET_CIDR=10.0.1.0/24
+  export PROVIDER_ID=aws:///eu-west-1a/i-0123456789abcdef0
 }
 claim_etcd_volume() { :; }
 # The stable address needs EC2 and an interface: the node sandbox proves it (test/node).
@@ -158,6 +159,7 @@ async function boot(s: Scenario) {
       ...NODE_FACTS,
       SSM_PREFIX: "/k8sha/prod",
       INIT_MARKER: secretParameterNames("prod").initializedMarker,
+      ADDONS_PARAMETER: addonsParameterName("prod"),
       MASTER_INDEX: "0",
       STABLE_IP: MY_IP,
       MEMBER_ADDRESSES: (s.members ?? s.masters ?? [MY_IP]).join(" "),
@@ -184,6 +186,8 @@ async function boot(s: Scenario) {
     K8SHA_SYSTEMD_DIR: p("systemd"),
     K8SHA_SYSTEMCTL: p("bin/systemctl"),
     K8SHA_DRAIN_ENV_FILE: p("worker-drain.env"),
+    K8SHA_ADDONS_ENV_FILE: p("addons.env"),
+    K8SHA_ADDONS_WORK_DIR: p("addons"),
     K8SHA_CERT_ENV_FILE: p("cert-renewal.env"),
     K8SHA_PKI_DIR: p("pki"),
     K8SHA_KUBECONFIG_DIR: p("kubernetes"),
@@ -206,7 +210,12 @@ test("init: the token from SSM goes into the InitConfiguration and the boot succ
   expect(r.stderr).toContain("boot finished successfully");
   expect(r.code).toBe(0);
   expect(r.read("kubeadm/init.yaml")).toContain(`token: "${TOKEN}"`);
+  expect(r.read("kubeadm/init.yaml")).toContain('value: "aws:///eu-west-1a/i-0123456789abcdef0"');
   expect(r.read("kubeadm.log")).toContain("init --config");
+  // The add-on apply right after the CNI does not fail the boot (here etcd cannot say who leads).
+  expect(r.stderr).toContain("the add-ons are not applied yet; the add-on timer tries again every minute");
+  expect(r.read("systemd/k8sha-addons.timer")).toContain("OnUnitActiveSec=60s");
+  expect(r.read("addons.env")).toContain(`ADDONS_PARAMETER='${addonsParameterName("prod")}'`);
 });
 
 test("init: an unreadable token fails the step; kubeadm init never runs without it", async () => {

@@ -18,6 +18,7 @@ const GOOD: Record<Placeholder, string> = {
   BOOTSTRAP_TOKEN: "abcdef.0123456789abcdef",
   DISCOVERY_HASH: `sha256:${"0f".repeat(32)}`,
   INTERFACE: "ens5",
+  PROVIDER_ID: "aws:///eu-west-1a/i-0123456789abcdef0",
 };
 
 /** Values each check must refuse: YAML syntax, other kinds' values, near misses. */
@@ -27,6 +28,7 @@ const BAD: Record<Placeholder, string[]> = {
   BOOTSTRAP_TOKEN: ["abcdef.0123456789abcde", "ABCDEF.0123456789abcdef", 'abcdef."123456789abcdef', ""],
   DISCOVERY_HASH: [`sha256:${"0F".repeat(32)}`, `sha1:${"0f".repeat(20)}`, `sha256:${"0f".repeat(31)}`, ""],
   INTERFACE: ["ens 5", 'en"s5', "eth0\n", "a".repeat(16), "-eth0", "a&b", ""],
+  PROVIDER_ID: ["aws:///eu-west-1a/vol-1", "i-0123 ; rm", "aws:////i-0123", "aws:///eu-west-1a/i-0123\n", ""],
 };
 
 const templates: [string, ConfigFile][] = [

@@ -235,12 +235,13 @@ test("a 24-character cluster name gives bucket prefixes the provider accepts (<=
   const name = "abcdefghijklmnopqrstuvwx";
   const long = await synthesize("dev", { clusterName: name });
   const buckets = ofType(long, "aws:s3/bucket:Bucket");
-  expect(buckets).toHaveLength(2);
+  // The cluster bucket, its access-log bucket and the service-account issuer's bucket.
+  expect(buckets).toHaveLength(3);
   for (const bucket of buckets) {
     const prefix = String(bucket.inputs.bucketPrefix);
     expect(prefix.length).toBeLessThanOrEqual(37);
     expect(prefix.length + 26).toBeLessThanOrEqual(63);
-    expect(prefix).toMatch(/^abcdefghijklmnopqrstu[a-z]*-/);
+    expect(prefix).toMatch(/^(k8sha-sa-)?abcdefghijklmnopqrstu[a-z]*-/);
   }
   expect(String(only("aws:s3/bucket:Bucket", "k8sha:storage:ClusterBucket", long).inputs.bucketPrefix)).toBe(
     "abcdefghijklmnopqrstuvw-etcd-backups-",

@@ -7,6 +7,7 @@
  */
 import { EBS_CSI_VOLUME_TAG } from "../../base/addons";
 import { autoscalerTags } from "../../base/autoscaler";
+import { nodeTags } from "../../base/nodeTags";
 import { baseTags, clusterOwnershipTag, TAG_ETCD_MEMBER } from "../../base/tags";
 import {
   CCM_SERVICE_TAG,
@@ -17,7 +18,6 @@ import {
   ebsCsiDriverPolicy,
 } from "../../components/iam/addonPolicies";
 import type { PolicyDocument } from "../../components/iam/policyDocument";
-import { nodeTags } from "../../base/nodeTags";
 import { grantsAction, grantsService, isAllowed, type Request } from "../support/iam-evaluate";
 import {
   addonScope,

@@ -5,11 +5,11 @@
  * prod graphs through Master and WorkerPool are checked in controlplane-graph and workers-stacks.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { nodeTags } from "../../base/nodeTags";
 import { TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import { createEtcdVolume } from "../../components/nodes/etcdVolume";
 import { workerInstanceRole } from "../../components/nodes/instanceRole";
 import { createNodeGroup, groupTags } from "../../components/nodes/nodeGroup";
-import { nodeTags } from "../../base/nodeTags";
 import { pinnedToZone } from "../../components/nodes/placement";
 import { byType, type MockedResource, runWithMocks } from "../support/pki-mocks";
 

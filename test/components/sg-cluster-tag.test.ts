@@ -19,7 +19,8 @@ beforeAll(async () => {
 
 function taggedGroupsOf(result: SynthResult, lt: RegisteredResource, clusterName: string): string[] {
   const key = Object.keys(clusterOwnershipTag(clusterName))[0];
-  const byId = new Map(ofType(result, SG).map((sg) => [String(sg.state.id), sg]));
+  // The mock runtime gives every resource the id `<name>-id` (synth/mockRuntime.ts).
+  const byId = new Map(ofType(result, SG).map((sg) => [`${sg.name}-id`, sg]));
   const ids = (lt.inputs.vpcSecurityGroupIds ?? []) as string[];
   expect(ids.length).toBeGreaterThan(0);
   return ids.filter((id) => {

@@ -44,6 +44,7 @@ const boot = {
   ssmPrefix: "/k8sha/unit",
   podCidr: "10.244.0.0/16",
   serviceCidr: "10.96.0.0/12",
+  cloudControllerManager: true,
 };
 
 const bootBundle = {

@@ -19,6 +19,8 @@ const common = {
   ssmPrefix: "/k8sha/prod",
   podCidr: "10.244.0.0/16",
   serviceCidr: "10.96.0.0/12",
+  // The default (addons.cloudControllerManager.enabled): kubelets run with the external provider.
+  cloudControllerManager: true,
 };
 
 export function masterConfig(index: number, withBackup: boolean): MasterBootConfig {

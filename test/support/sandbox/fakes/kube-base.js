@@ -49,7 +49,18 @@ function loadConfig(file) {
   const byKind = Object.fromEntries(docs.filter(Boolean).map((d) => [d.kind, d]));
   for (const d of docs)
     if (d && d.apiVersion !== "kubeadm.k8s.io/v1beta4") fail(`${file}: unknown apiVersion ${d.apiVersion}`);
+  for (const d of docs) if (d?.nodeRegistration) checkCloudProvider(file, d.nodeRegistration);
   return byKind;
+}
+// A kubelet of the external cloud provider must name its instance in the one form the AWS cloud
+// controller parses (cloud-provider-aws pkg/providers/v1/instances.go): the sandbox stands in for
+// that controller's refusal here, where the config is read, as kubeadm refuses a bad config.
+function checkCloudProvider(file, reg) {
+  const arg = (name) => (reg.kubeletExtraArgs ?? []).find((a) => a.name === name)?.value;
+  if (arg("cloud-provider") !== "external") return;
+  const id = arg("provider-id");
+  if (typeof id !== "string" || !/^aws:\/\/\/[a-z0-9-]+\/i-[0-9a-f]+$/.test(id))
+    fail(`${file}: kubelet cloud-provider external needs provider-id aws:///<zone>/<instance-id>, got ${id}`);
 }
 function kubernetesVersion(cfg) {
   const v =

@@ -47,12 +47,24 @@ const {
 const { kubectlApi, kubeletStarted, kubeadmUpgrade } = require("./kube-upgrade.js");
 
 // ---------- kubeadm ----------
+// The flags kubeadm hands the kubelet (phases/kubelet/flags.go WriteKubeletDynamicEnvFile): the
+// runtime endpoint and every kubeletExtraArgs entry, sorted by name as ArgumentsToCommand does.
+function kubeletFlags(cfg) {
+  const reg = (cfg.InitConfiguration ?? cfg.JoinConfiguration).nodeRegistration;
+  const args = [
+    { name: "container-runtime-endpoint", value: reg.criSocket },
+    ...(reg.kubeletExtraArgs ?? []),
+  ];
+  const flags = args.sort((a, b) => a.name.localeCompare(b.name)).map((a) => `--${a.name}=${a.value}`);
+  fs.writeFileSync("/var/lib/kubelet/kubeadm-flags.env", `KUBELET_KUBEADM_ARGS="${flags.join(" ")}"\n`);
+}
 function kubeletStart(cfg, controlPlane) {
   fs.mkdirSync("/var/lib/kubelet", { recursive: true });
   fs.writeFileSync(
     "/var/lib/kubelet/config.yaml",
     "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n",
   );
+  kubeletFlags(cfg);
   const server = controlPlane
     ? `https://${nodeOf(cfg).ip}:6443`
     : `https://${cfg.JoinConfiguration.discovery.bootstrapToken.apiServerEndpoint}`;
