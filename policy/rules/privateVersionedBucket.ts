@@ -37,7 +37,54 @@ function attachedTo(bucket: GraphResource, all: GraphResource[], types: string[]
   );
 }
 
+/**
+ * The service-account issuer's bucket (components/identity/serviceAccountIssuer.ts) is public on
+ * purpose: STS fetches the OIDC discovery document and the JWKS without credentials. It is
+ * recognised by its parent component's type in the URN, and held to that purpose instead: ACLs
+ * blocked and ignored, and every statement that allows everyone allows only s3:GetObject on the
+ * two discovery documents. Nothing secret is in it, so versioning is not required.
+ */
+const ISSUER_PARENT = "k8sha:identity:ServiceAccountIssuer$";
+const ISSUER_DOCUMENTS = ["/.well-known/openid-configuration", "/openid/v1/jwks"];
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+function issuerBucketProblems(bucket: GraphResource, all: GraphResource[]): string[] {
+  const out: string[] = [];
+  const blocks = attachedTo(bucket, all, [PUBLIC_ACCESS_BLOCK_TYPE]);
+  if (!blocks.some((b) => isTrue(b.props.blockPublicAcls) && isTrue(b.props.ignorePublicAcls))) {
+    out.push(
+      `issuer bucket ${bucket.name} has no public access block with blockPublicAcls and ignorePublicAcls`,
+    );
+  }
+  for (const p of attachedTo(bucket, all, [BUCKET_POLICY_TYPE])) {
+    if (typeof p.props.policy !== "string") continue;
+    let doc: Record<string, unknown>;
+    try {
+      doc = asRecord(JSON.parse(p.props.policy));
+    } catch {
+      continue;
+    }
+    for (const st of asList(doc.Statement).map(asRecord)) {
+      const everyone = st.Principal === "*" || asRecord(st.Principal).AWS === "*";
+      if (st.Effect !== "Allow" || !everyone) continue;
+      const actions = asList(st.Action);
+      const resources = asList(st.Resource).map(String);
+      const onlyGet = actions.length > 0 && actions.every((a) => a === "s3:GetObject");
+      const onlyDocuments =
+        resources.length > 0 && resources.every((r) => ISSUER_DOCUMENTS.some((d) => r.endsWith(d)));
+      if (!onlyGet || !onlyDocuments) {
+        out.push(
+          `issuer bucket ${bucket.name}: policy ${p.name} allows everyone more than s3:GetObject on the two discovery documents`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
 function bucketProblems(bucket: GraphResource, all: GraphResource[]): string[] {
+  if (bucket.urn.includes(ISSUER_PARENT)) return issuerBucketProblems(bucket, all);
   const out: string[] = [];
   const inlineVersioning = isTrue(asRecord(bucket.props.versioning).enabled);
   const versioned =
@@ -68,7 +115,7 @@ export const privateVersionedBucket: StackPolicy = {
   kind: "stack",
   name: "private-versioned-backup-bucket",
   description:
-    "Every S3 bucket (the etcd backup bucket) blocks all public access, grants nothing to everyone and has versioning enabled.",
+    "Every S3 bucket (the etcd backup bucket) blocks all public access, grants nothing to everyone and has versioning enabled; the service-account issuer's bucket grants everyone only GetObject on its two discovery documents.",
   check(resources) {
     return ofType(resources, ...BUCKET_TYPES).flatMap((b) =>
       bucketProblems(b, resources).map((message) => ({ urn: b.urn, message })),

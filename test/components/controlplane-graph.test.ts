@@ -190,12 +190,16 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     );
     expect(keyPems.length).toBeGreaterThan(0);
     expect(tokenParts.length).toBeGreaterThan(0);
-    const bundles = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) =>
-      String(o.inputs.content),
-    );
+    const objects = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2");
+    const isBundle = (o: { parent: string }) => o.parent.includes("k8sha:boot:BootBundle");
+    const bundles = objects.filter(isBundle).map((o) => String(o.inputs.content));
     expect(bundles).toHaveLength(2);
+    // The other objects (add-on manifest, issuer discovery documents) are read by nodes or the public.
+    const others = objects.filter((o) => !isBundle(o)).map((o) => String(o.inputs.content));
+    expect(others.length).toBeGreaterThan(0);
     const sources = [
       ...ofType(s().result, T.lt).flatMap((lt) => decodedUserData(String(lt.inputs.userData))),
+      ...others,
       ...bundles.flatMap((b) => [b, ...parseBootBundle(b).map((f) => f.content.toString("utf8"))]),
     ];
     for (const text of sources) {
@@ -225,8 +229,11 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
 
   test("no node of any role can launch before the SSM parameters and its boot bundle exist", () => {
     const parameters = bootParameters();
-    expect(parameters.length).toBe(ofType(s().result, T.ssm).length - 1);
-    const bundles = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2");
+    // Every parameter but two that wait for the last roll gate: the version record and the add-on pointer.
+    expect(parameters.length).toBe(ofType(s().result, T.ssm).length - 2);
+    const bundles = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2").filter((o) =>
+      o.parent.includes("k8sha:boot:BootBundle"),
+    );
     const nodes = [...ofType(s().result, T.lt), ...ofType(s().result, T.asg)];
     expect(nodes.length).toBeGreaterThan(2 * s().config.masters.count);
     for (const r of nodes) {

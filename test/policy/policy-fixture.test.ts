@@ -225,6 +225,42 @@ const injections: [string, string[], (g: GraphResource[]) => GraphResource[]][] 
     },
   ],
   [
+    "the issuer bucket readable by everyone beyond its two discovery documents",
+    ["private-versioned-backup-bucket"],
+    (g) => {
+      const type = "aws:s3/bucket:Bucket";
+      const bucket: GraphResource = {
+        ...res(type, "issuer", { bucket: "k8sha-sa-t-1" }),
+        urn: `urn:pulumi:t::k8s-ha::k8sha:identity:ServiceAccountIssuer$${type}::issuer`,
+      };
+      const block = res(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "issuer-pab",
+        { bucket: "k8sha-sa-t-1", blockPublicAcls: true, ignorePublicAcls: true },
+        [bucket.urn],
+      );
+      const documents = ["/.well-known/openid-configuration", "/openid/v1/jwks"].map(
+        (d) => `arn:aws:s3:::k8sha-sa-t-1${d}`,
+      );
+      const statement = (resources: string[]) => ({
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: resources,
+      });
+      const policy = (resources: string[]) =>
+        res(
+          "aws:s3/bucketPolicy:BucketPolicy",
+          "issuer-policy",
+          { policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement(resources)] }) },
+          [bucket.urn],
+        );
+      // The issuer bucket exactly as built passes; the injected fault is the whole bucket.
+      expect(evaluatePolicies([...g, bucket, block, policy(documents)])).toEqual([]);
+      return [...g, bucket, block, policy([...documents, "arn:aws:s3:::k8sha-sa-t-1/*"])];
+    },
+  ],
+  [
     "versioning suspended",
     ["private-versioned-backup-bucket"],
     (g) =>
