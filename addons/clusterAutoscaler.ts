@@ -6,7 +6,7 @@
  * cluster-autoscaler/config/flags/flags.go of the release.
  */
 import { ADDON_SERVICE_ACCOUNTS } from "../base/addons";
-import { AUTOSCALER_TAG, autoscalerDiscoveryTagKeys } from "../base/autoscaler";
+import { autoscalerDiscoveryTagKeys } from "../base/autoscaler";
 import { CONTROL_PLANE_LABEL } from "./cloudControllerManager";
 import { addonMeta, type K8sObject, type PolicyRule, serviceAccountRef } from "./k8sTypes";
 import { podWithWebIdentity, type WebIdentity } from "./webIdentity";
@@ -14,14 +14,6 @@ import { podWithWebIdentity, type WebIdentity } from "./webIdentity";
 const ADDON = "clusterAutoscaler";
 const NAME = "cluster-autoscaler";
 export const CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler";
-
-/** The prefix of the ASG tags it discovers pools by, the one the worker pools are tagged with. */
-export const AUTOSCALER_TAG_PREFIX = AUTOSCALER_TAG;
-
-/** The tag keys an ASG of `clusterName` must carry (any value) to be managed. */
-export function autoscalerDiscoveryTags(clusterName: string): string[] {
-  return autoscalerDiscoveryTagKeys(clusterName);
-}
 
 export interface ClusterAutoscalerInput {
   clusterName: string;
@@ -91,7 +83,7 @@ export function clusterAutoscalerFlags(clusterName: string): string[] {
     "--v=2",
     "--stderrthreshold=info",
     "--cloud-provider=aws",
-    `--node-group-auto-discovery=asg:tag=${autoscalerDiscoveryTags(clusterName).join(",")}`,
+    `--node-group-auto-discovery=asg:tag=${autoscalerDiscoveryTagKeys(clusterName).join(",")}`,
     // Pools spread over zones (one ASG per zone, or similar pools) are kept the same size, so
     // zonal workloads and volumes find room in every zone.
     "--balance-similar-node-groups",

@@ -1,8 +1,6 @@
 /** The AWS add-on manifests: rendering, default versions, and the names other layers share. */
 export { CLOUD_CONTROLLER_MANAGER_IMAGE, UNINITIALIZED_TAINT } from "./cloudControllerManager";
 export {
-  AUTOSCALER_TAG_PREFIX,
-  autoscalerDiscoveryTags,
   CLUSTER_AUTOSCALER_IMAGE,
   clusterAutoscalerFlags,
 } from "./clusterAutoscaler";

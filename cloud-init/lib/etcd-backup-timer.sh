@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Installs the systemd timer that runs `etcd_backup_once` (etcd-backup.sh) on every master.
+# Installs the systemd timer that runs `etcd_backup_once` (etcd-backup.sh) on every master, and
+# holds what the leader-only master timers share (install_leader_timer).
 # Sourced after common.sh. Master boot calls, once kubeadm has written the etcd static pod:
 #   install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
 #
@@ -25,6 +26,63 @@ ETCD_BACKUP_UNIT="${ETCD_BACKUP_UNIT:-k8sha-etcd-backup}"
 etcd_backup_env_line() {
   if [[ "$2" =~ [\'\"\\$\`[:space:]] ]]; then die "unsafe value for $1: $2"; fi
   printf "%s='%s'\n" "$1" "$2"
+}
+
+# leader_timer_env_lines KUBECONFIG : the env-file lines every leader-only master timer needs
+# (worker-drain-timer.sh, addons-timer.sh): its kubeconfig, the etcd tools and the local member
+# for the leader check (etcd_is_leader).
+leader_timer_env_lines() {
+  etcd_backup_env_line K8SHA_ADMIN_KUBECONFIG "$1"
+  etcd_backup_env_line K8SHA_ETCD_TOOLS_DIR "$K8SHA_ETCD_TOOLS_DIR"
+  etcd_backup_env_line K8SHA_ETCDCTL "$K8SHA_ETCD_TOOLS_DIR/etcdctl"
+  etcd_backup_env_line K8SHA_ETCDUTL "$K8SHA_ETCD_TOOLS_DIR/etcdutl"
+  etcd_backup_env_line K8SHA_ETCD_MANIFEST "${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}"
+  etcd_backup_env_line K8SHA_ETCD_ENDPOINT \
+    "${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}}"
+}
+
+# install_leader_timer UNIT DESCRIPTION ENV_FILE KUBECONFIG LIBS ENTRY TIMEOUT ON_BOOT INTERVAL :
+# write UNIT.service (oneshot, runs only where KUBECONFIG exists, sources the space-separated
+# LIBS from K8SHA_LIB_DIR, then calls ENTRY; stopped after TIMEOUT) and UNIT.timer (ON_BOOT after
+# boot, then INTERVAL after each run ends: a tick while a run is still going starts nothing),
+# then enable the timer. The caller writes ENV_FILE. Library paths are baked in: systemd would
+# expand $VARS in ExecStart itself.
+install_leader_timer() {
+  local unit="$1" description="$2" env_file="$3" kubeconfig="$4" libs="$5" entry="$6"
+  local timeout="$7" on_boot="$8" interval="$9"
+  local unit_dir="${K8SHA_SYSTEMD_DIR:-/etc/systemd/system}" lib="${K8SHA_LIB_DIR:-/opt/k8sha/lib}"
+  local sources="" name
+  for name in $libs; do sources+=". $lib/$name && "; done
+  mkdir -p "$unit_dir"
+  cat >"$unit_dir/$unit.service" <<EOF
+[Unit]
+Description=$description (only the etcd leader acts)
+Wants=network-online.target
+After=network-online.target
+ConditionPathExists=$kubeconfig
+
+[Service]
+Type=oneshot
+EnvironmentFile=$env_file
+# The AWS CLI is a snap on Ubuntu (/snap/bin); do not rely on snapd's environment generator.
+Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin
+ExecStart=/bin/bash -euo pipefail -c '$sources$entry'
+TimeoutStartSec=$timeout
+EOF
+  cat >"$unit_dir/$unit.timer" <<EOF
+[Unit]
+Description=$description every $interval
+
+[Timer]
+OnBootSec=$on_boot
+OnUnitActiveSec=$interval
+AccuracySec=5s
+
+[Install]
+WantedBy=timers.target
+EOF
+  "${K8SHA_SYSTEMCTL:-systemctl}" daemon-reload
+  "${K8SHA_SYSTEMCTL:-systemctl}" enable --now "$unit.timer"
 }
 
 # install_etcd_backup_timer BUCKET PREFIX INTERVAL_MINUTES CLUSTER_NAME : write service, timer and

@@ -2,12 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTOSCALER_TAG, autoscalerTags } from "../../base/autoscaler";
 import { POOL_LABEL } from "../../base/labels";
-import { nodeTags } from "../../base/nodeTags";
 import { WORKER_DRAIN } from "../../base/workerDrain";
 import { workerUserDataBase64 } from "../../cloud-init/render";
 import type { NodeBootCommon } from "../../cloud-init/types";
 import { WORKER_POOL_DEFAULTS } from "../../config/defaults";
 import type { Taint } from "../../config/types";
+import { workerGroupTags } from "../../config/validate-worker-tags";
 import type { BootBundleRefArgs } from "../bootBundle";
 import { WORKER_GROUP_DEFAULTS } from "../tuning";
 import { createNodeGroup, type NodeGroup, type NodeGroupArgs } from "./nodeGroup";
@@ -119,13 +119,13 @@ export class WorkerPool extends pulumi.ComponentResource {
     if (args.subnetIds.length === 0) throw new Error(`worker pool ${args.poolName}: no subnets`);
     const labels = { ...args.labels, [POOL_LABEL]: args.poolName };
     const taints = args.taints ?? [];
-    const tags = nodeTags({
-      clusterName: args.clusterName,
-      tags: args.tags,
-      role: "worker",
-      roleTags: { [POOL_LABEL]: args.poolName },
-      name: `${args.clusterName}-${args.poolName}`,
+    // The same tags the configuration counted against the ASG limits before any resource.
+    const groupTags = workerGroupTags(args.clusterName, args.tags ?? {}, {
+      name: args.poolName,
+      labels: args.labels ?? {},
+      taints,
     });
+    const tags = groupTags.nodeTags;
 
     // gzip + base64; refused at preview time when it outgrows EC2's 16 KB.
     const userData = pulumi
@@ -169,7 +169,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         },
       },
       // Read by cluster-autoscaler from the ASG only; instances do not need them.
-      groupOnlyTags: autoscalerTags(args.clusterName, labels, taints),
+      groupOnlyTags: groupTags.autoscalerTags,
       bootPrerequisites: args.bootPrerequisites,
       // cluster-autoscaler changes the desired capacity at run time; `pulumi up` must not undo it.
       ignoreChanges: ["desiredCapacity"],

@@ -6,10 +6,9 @@
  */
 
 import { UNINITIALIZED_TAINT } from "../../addons/cloudControllerManager";
-import { AUTOSCALER_TAG_PREFIX, autoscalerDiscoveryTags } from "../../addons/clusterAutoscaler";
 import type { K8sObject, PodSpec } from "../../addons/k8sTypes";
+import { AUTOSCALER_TAG, autoscalerDiscoveryTagKeys, autoscalerTags } from "../../base/autoscaler";
 import { TAG_CLUSTER } from "../../base/tags";
-import { AUTOSCALER_TAG, autoscalerTags } from "../../components/nodes/workerPool";
 import { CLUSTER, container, envOf, KMS_KEY, renderOne, workload } from "./fixtures";
 
 const CONTROL_PLANE = "node-role.kubernetes.io/control-plane";
@@ -119,9 +118,8 @@ describe("cluster-autoscaler", () => {
   const flags = container(spec, "cluster-autoscaler").command ?? [];
 
   it("discovers exactly the tags the worker pools put on their ASGs", () => {
-    expect(AUTOSCALER_TAG_PREFIX).toBe(AUTOSCALER_TAG);
     const asgTags = autoscalerTags(CLUSTER, { "k8sha.io/pool": "general" }, []);
-    for (const key of autoscalerDiscoveryTags(CLUSTER)) expect(asgTags).toHaveProperty([key]);
+    for (const key of autoscalerDiscoveryTagKeys(CLUSTER)) expect(asgTags).toHaveProperty([key]);
     const discovery = flags.find((f) => f.startsWith("--node-group-auto-discovery="));
     expect(discovery).toBe(
       `--node-group-auto-discovery=asg:tag=${AUTOSCALER_TAG}/enabled,${AUTOSCALER_TAG}/${CLUSTER}`,
