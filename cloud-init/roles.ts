@@ -62,6 +62,9 @@ export const ROLE_MANIFESTS = {
       // The AWS add-ons' manifest, applied by the etcd leader from the pointer `pulumi up` writes.
       "addons-timer.sh",
       "addons.sh",
+      // The node health metrics (etcd, control plane, certificates), every minute on every master.
+      "health-timer.sh",
+      "health.sh",
     ],
     operatorScripts: [
       { source: "etcd-restore.sh", name: "etcd-restore" },

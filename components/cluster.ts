@@ -12,8 +12,11 @@ import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
 import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
+import { apiMetricDimensions } from "./monitoring/apiDimensions";
+import { Monitoring } from "./monitoring/monitoring";
 import { Network } from "./network";
 import { ebsKeyArn } from "./nodes/ebsKey";
+import { masterNodeName } from "./nodes/master";
 import type { WorkerPool } from "./nodes/workerPool";
 import { createWorkerPools } from "./nodes/workerPools";
 import { ClusterPki } from "./pki";
@@ -239,6 +242,31 @@ export class Cluster extends pulumi.ComponentResource {
       // A fixed name is taken until the old parameter is gone.
       { parent: this, dependsOn: [lastRoll ?? this.controlPlane], deleteBeforeReplace: true },
     );
+
+    // Alarms, their topic and the dashboard (docs/monitoring.md).
+    if (spec.monitoring.enabled) {
+      const masterCount = spec.masters.count;
+      new Monitoring(
+        `${name}-monitoring`,
+        {
+          clusterName,
+          region: spec.region,
+          accountId: identity.accountId,
+          partition: aws.getPartitionOutput({}, { parent: this }).partition,
+          masterCount,
+          masterZones: this.network.availabilityZones.slice(0, masterCount),
+          clusterZones: this.network.availabilityZones,
+          masterAsgNames: Array.from({ length: masterCount }, (_, i) => masterNodeName(clusterName, i)),
+          asgNames: [...this.controlPlane.asgNames, ...this.workerPools.flatMap((p) => p.asgNames)],
+          ...apiMetricDimensions(clusterName, this.apiLoadBalancer, this),
+          backupIntervalMinutes: spec.backup.intervalMinutes,
+          emailSubscriptions: spec.monitoring.emailSubscriptions,
+          httpsSubscriptions: spec.monitoring.httpsSubscriptions,
+          tags,
+        },
+        child,
+      );
+    }
 
     this.outputs = clusterOutputs(
       clusterName,
