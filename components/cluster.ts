@@ -12,7 +12,6 @@ import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
 import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
-import { apiMetricDimensions } from "./monitoring/apiDimensions";
 import { Monitoring } from "./monitoring/monitoring";
 import { Network } from "./network";
 import { ebsKeyArn } from "./nodes/ebsKey";
@@ -258,7 +257,8 @@ export class Cluster extends pulumi.ComponentResource {
           clusterZones: this.network.availabilityZones,
           masterAsgNames: Array.from({ length: masterCount }, (_, i) => masterNodeName(clusterName, i)),
           asgNames: [...this.controlPlane.asgNames, ...this.workerPools.flatMap((p) => p.asgNames)],
-          ...apiMetricDimensions(clusterName, this.apiLoadBalancer, this),
+          loadBalancerArnSuffix: this.apiLoadBalancer.loadBalancerArnSuffix,
+          targetGroupArnSuffix: this.apiLoadBalancer.targetGroupArnSuffix,
           backupIntervalMinutes: spec.backup.intervalMinutes,
           emailSubscriptions: spec.monitoring.emailSubscriptions,
           httpsSubscriptions: spec.monitoring.httpsSubscriptions,

@@ -96,7 +96,8 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
   });
 
   test("one per-zone HealthyHostCount alarm per master zone, on the API target group", () => {
-    const tgArn = String(only(ofType(s().result, T.tg), "target group").state.arn);
+    const tg = only(ofType(s().result, T.tg), "target group");
+    const lb = only(ofType(s().result, "aws:lb/loadBalancer:LoadBalancer"), "API load balancer");
     const perZone = alarms().filter(
       (a) => a.inputs.metricName === "HealthyHostCount" && dims(a).AvailabilityZone,
     );
@@ -104,8 +105,10 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     for (const a of perZone) {
       expect(a.inputs.namespace).toBe("AWS/NetworkELB");
       expect(Object.keys(dims(a)).sort()).toEqual(["AvailabilityZone", "LoadBalancer", "TargetGroup"]);
-      // The dimension is the ARN's resource part (the mock's ARN has no "targetgroup/" prefix).
-      expect(tgArn.endsWith(`:${dims(a).TargetGroup}`)).toBe(true);
+      // The dimensions are the ELB ARN suffixes the provider reports (`arnSuffix`).
+      expect(dims(a).TargetGroup).toBe(tg.state.arnSuffix);
+      expect(dims(a).LoadBalancer).toBe(lb.state.arnSuffix);
+      expect(String(dims(a).LoadBalancer)).toMatch(/^net\/.+\/[0-9a-f]+$/);
       expect(a.inputs.threshold).toBe(1);
       expect(a.inputs.comparisonOperator).toBe("LessThanThreshold");
     }
@@ -282,4 +285,20 @@ test("configured subscriptions become SNS subscriptions of the topic", () => {
     ["email", "oncall@example.com", topicArn],
     ["https", "https://hooks.example.com/a", topicArn],
   ]);
+});
+
+test("master ASGs publish the 1-minute group metrics the in-service alarms read; worker ASGs need none", async () => {
+  const result = await synthesize("dev");
+  const asgs = ofType(result, "aws:autoscaling/group:Group");
+  const isMaster = (a: { inputs: Record<string, unknown> }) =>
+    ((a.inputs.tags ?? []) as { key: string; value: string }[]).some(
+      (t) => t.key === "k8sha.io/role" && t.value === "master",
+    );
+  const masters = asgs.filter(isMaster);
+  expect(masters).toHaveLength(3);
+  for (const a of masters) {
+    expect(a.inputs.enabledMetrics).toEqual(["GroupInServiceInstances", "GroupDesiredCapacity"]);
+    expect(a.inputs.metricsGranularity).toBe("1Minute");
+  }
+  for (const a of asgs.filter((g) => !isMaster(g))) expect(a.inputs.enabledMetrics).toBeUndefined();
 });

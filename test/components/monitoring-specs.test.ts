@@ -5,7 +5,6 @@
  */
 import { BACKUP_METRICS, HEALTH_METRICS } from "../../base/healthMetrics";
 import { alarmSpecs } from "../../components/monitoring/alarmSpecs";
-import { elbArnSuffix } from "../../components/monitoring/apiDimensions";
 import { launchFailurePattern } from "../../components/monitoring/launchFailures";
 
 const input = (masterCount: number) => ({
@@ -17,19 +16,6 @@ const input = (masterCount: number) => ({
   loadBalancerArnSuffix: "net/c-api/1",
   targetGroupArnSuffix: "targetgroup/c-api-tg/2",
   backupIntervalMinutes: 15,
-});
-
-test("ELB ARN suffixes: the CloudWatch dimension values", () => {
-  expect(
-    elbArnSuffix(
-      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/dev-api/50dc6c495c0c9188",
-    ),
-  ).toBe("net/dev-api/50dc6c495c0c9188");
-  expect(
-    elbArnSuffix(
-      "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/dev-api-tg/73e2d6bc24d8a067",
-    ),
-  ).toBe("targetgroup/dev-api-tg/73e2d6bc24d8a067");
 });
 
 test.each([
