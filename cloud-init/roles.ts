@@ -56,6 +56,9 @@ export const ROLE_MANIFESTS = {
       "control-plane-etcd.sh",
       "control-plane-ops.sh",
       "control-plane-upgrade.sh",
+      "control-plane-validate.sh",
+      // What `k8sha-validate` needs besides: the AWS side of the cluster.
+      "cluster-aws.sh",
       // Workers their ASG terminates: drained by the etcd leader before the hook lets them go.
       "worker-drain-timer.sh",
       "worker-drain.sh",

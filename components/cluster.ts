@@ -12,7 +12,7 @@ import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
 import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
-import { Monitoring } from "./monitoring/monitoring";
+import { alarmNamePrefixOf, Monitoring } from "./monitoring/monitoring";
 import { Network } from "./network";
 import { ebsKeyArn } from "./nodes/ebsKey";
 import { masterNodeName } from "./nodes/master";
@@ -21,6 +21,7 @@ import { createWorkerPools } from "./nodes/workerPools";
 import { ClusterPki } from "./pki";
 import { ReadinessGate } from "./readinessGate";
 import { SecurityGroups } from "./securityGroups";
+import { ValidationTarget } from "./validationTarget";
 
 export type { ClusterArgs } from "./clusterArgs";
 
@@ -52,6 +53,8 @@ export class Cluster extends pulumi.ComponentResource {
   /** The version the whole control plane reached, read by the upgrade guard (`guardKubernetesUpgrade`). */
   public readonly kubernetesVersionParameter: aws.ssm.Parameter;
   /** Values exported as stack outputs (see README "Outputs"). */
+  /** What `k8sha-validate` checks the cluster against (docs/validate.md). */
+  public readonly validation: ValidationTarget;
   public readonly outputs: ClusterOutputs;
 
   constructor(name: string, input: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -267,6 +270,30 @@ export class Cluster extends pulumi.ComponentResource {
         child,
       );
     }
+
+    // What `k8sha-validate` checks, for the operator (a stack output) and the masters (SSM).
+    this.validation = new ValidationTarget(
+      `${name}-validation`,
+      {
+        clusterName,
+        region: spec.region,
+        masterCount: spec.masters.count,
+        masterAsgNames: this.controlPlane.asgNames,
+        targetGroupArn: this.apiLoadBalancer.targetGroupArn,
+        backup: {
+          bucketName: this.bucket.bucketName,
+          prefix: this.bucket.prefix,
+          maxAgeMinutes: spec.rolling.backupMaxAgeMinutes,
+        },
+        alarmNamePrefix: spec.monitoring.enabled ? alarmNamePrefixOf(clusterName) : undefined,
+        pools: spec.workerPools.map((p, i) => {
+          const asgNames = this.workerPools[i]?.asgNames ?? [];
+          return { name: p.name, minimumReady: p.minSize * asgNames.length, asgNames };
+        }),
+        tags,
+      },
+      child,
+    );
 
     this.outputs = clusterOutputs(
       clusterName,

@@ -45,6 +45,11 @@ function checkSubscriptions(args: MonitoringArgs): void {
   if (bad.length > 0) throw new Error(`Monitoring: invalid subscription(s): ${bad.join(", ")}`);
 }
 
+/** Every alarm of a cluster is named `<prefix><alarm id>`; `k8sha-validate` lists them by it. */
+export function alarmNamePrefixOf(clusterName: string): string {
+  return `k8sha-${clusterName}-`;
+}
+
 /**
  * The cluster's alarms: a KMS-encrypted SNS topic (a customer key CloudWatch and EventBridge may
  * use), its subscriptions, every alarm of alarmSpecs.ts, an EventBridge rule for failed ASG
@@ -60,7 +65,7 @@ export class Monitoring extends pulumi.ComponentResource {
     super("k8sha:monitoring:Monitoring", name, {}, opts);
     checkSubscriptions(args);
     const child = { parent: this };
-    const alarmNamePrefix = `k8sha-${args.clusterName}-`;
+    const alarmNamePrefix = alarmNamePrefixOf(args.clusterName);
 
     const rule = createLaunchFailureRule(
       name,
