@@ -72,6 +72,7 @@ export const ROLE_MANIFESTS = {
     operatorScripts: [
       { source: "etcd-restore.sh", name: "etcd-restore" },
       { source: "k8sha-control-plane.sh", name: "k8sha-control-plane" },
+      { source: "k8sha-validate.sh", name: "k8sha-validate" },
     ],
   },
   worker: { entry: "worker-boot.sh", libraries: NODE_LIBRARIES, operatorScripts: [] },

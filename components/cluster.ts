@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { alarmNamePrefix } from "../base/alarmNames";
 import { kubernetesVersionParameterName } from "../base/ssmPaths";
 import { baseTags } from "../base/tags";
 import { ClusterAddons, enabledRoleAddons } from "./addons/clusterAddons";
@@ -12,7 +13,7 @@ import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
 import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
-import { alarmNamePrefixOf, Monitoring } from "./monitoring/monitoring";
+import { Monitoring } from "./monitoring/monitoring";
 import { Network } from "./network";
 import { ebsKeyArn } from "./nodes/ebsKey";
 import { masterNodeName } from "./nodes/master";
@@ -285,7 +286,7 @@ export class Cluster extends pulumi.ComponentResource {
           prefix: this.bucket.prefix,
           maxAgeMinutes: spec.rolling.backupMaxAgeMinutes,
         },
-        alarmNamePrefix: spec.monitoring.enabled ? alarmNamePrefixOf(clusterName) : undefined,
+        alarmNamePrefix: spec.monitoring.enabled ? alarmNamePrefix(clusterName) : undefined,
         pools: spec.workerPools.map((p, i) => {
           const asgNames = this.workerPools[i]?.asgNames ?? [];
           return { name: p.name, minimumReady: p.minSize * asgNames.length, asgNames };

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { alarmNamePrefix as alarmNamePrefixFor } from "../../base/alarmNames";
 import { isEmailAddress, isHttpsEndpoint } from "../../config/validate-monitoring";
 import { alarmSpecs } from "./alarmSpecs";
 import { createAlarms } from "./alarms";
@@ -45,11 +46,6 @@ function checkSubscriptions(args: MonitoringArgs): void {
   if (bad.length > 0) throw new Error(`Monitoring: invalid subscription(s): ${bad.join(", ")}`);
 }
 
-/** Every alarm of a cluster is named `<prefix><alarm id>`; `k8sha-validate` lists them by it. */
-export function alarmNamePrefixOf(clusterName: string): string {
-  return `k8sha-${clusterName}-`;
-}
-
 /**
  * The cluster's alarms: a KMS-encrypted SNS topic (a customer key CloudWatch and EventBridge may
  * use), its subscriptions, every alarm of alarmSpecs.ts, an EventBridge rule for failed ASG
@@ -65,7 +61,7 @@ export class Monitoring extends pulumi.ComponentResource {
     super("k8sha:monitoring:Monitoring", name, {}, opts);
     checkSubscriptions(args);
     const child = { parent: this };
-    const alarmNamePrefix = alarmNamePrefixOf(args.clusterName);
+    const alarmNamePrefix = alarmNamePrefixFor(args.clusterName);
 
     const rule = createLaunchFailureRule(
       name,

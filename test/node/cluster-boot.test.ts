@@ -5,16 +5,21 @@
  * instance three times in a row (each replacement takes over the stable address and comes back
  * as the same member, offline); two of three at the same moment; all three at once; one volume.
  * After each, etcd must have three started, voting members at the stable addresses and every key
- * written before the fault. Last, master 2 reboots without its volume mounted. Every node boots from its launch template's
+ * written before the fault. Last, master 2 reboots without its volume mounted. Between the
+ * worker's join and the first loss, `npm run validate` (and `k8sha-validate` on a master) is held
+ * to all green on the healthy cluster and to the right red line for each fault injected (each
+ * undone before the next test). Every node boots from its launch template's
  * rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot installs on
  * PATH (test/support/sandbox/node.ts says what is real and what is stubbed).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { NodeSandbox } from "../support/sandbox/node";
+import { backupNow } from "../support/sandbox/rolling";
 import { simulationSuite } from "../support/sandbox/suite";
+import { enlistWorker, validateFromOperator, validateOnMaster } from "../support/sandbox/validate";
 
 const current = simulationSuite(3, true);
 const master = (i: number) => current().masters[i] as NodeSandbox;
@@ -114,6 +119,93 @@ test("the worker waits for the API load balancer and joins", async () => {
   const [, , , r] = sim.freshBoots;
   expect(r?.code).toBe(0);
   expect(sim.workerNode.read("etc/kubernetes/kubelet.conf")).not.toBe("");
+});
+
+describe("validate", () => {
+  /** The API's Node records (the kube stubs' state): a Node can be made NotReady like a kubelet that stopped posting. */
+  const nodesFile = () => join(current().cluster.dir, "api", "nodes.json");
+  const setReady = (name: string, ready: boolean) => {
+    const list = JSON.parse(readFileSync(nodesFile(), "utf8")) as { name: string; ready?: boolean }[];
+    for (const n of list) if (n.name === name) n.ready = ready;
+    writeFileSync(nodesFile(), JSON.stringify(list));
+  };
+  const workerNodeName = () =>
+    (JSON.parse(readFileSync(nodesFile(), "utf8")) as { name: string; controlPlane?: boolean }[]).find(
+      (n) => !n.controlPlane,
+    )?.name ?? "";
+
+  test("before any backup: only the backup check is red", async () => {
+    const sim = current();
+    enlistWorker(sim);
+    const r = await validateFromOperator(sim);
+    expect([r.code, r.failed]).toEqual([1, ["backup"]]);
+    expect(r.checks.get("backup")?.detail).toMatch(/^no snapshot under s3:\/\//);
+    expect(r.output).toContain("\nresult: fail\n");
+  });
+
+  test("a healthy cluster: every check green, from the operator's machine and on a master", async () => {
+    const sim = current();
+    await backupNow(sim);
+    const r = await validateFromOperator(sim);
+    expect([r.code, r.failed, r.output.includes("\nresult: pass\n")]).toEqual([0, [], true]);
+    const names = [...r.checks.keys()];
+    // Each master, each instance's boot, the API, etcd, the pool, the load balancer, backups, alarms.
+    for (const check of ["api-readyz", "etcd-members", "etcd-health", "etcd-leader", "control-plane-nodes"])
+      expect(names).toContain(check);
+    expect(r.checks.get("etcd-members")?.detail).toBe("3");
+    expect(r.checks.get("targets")?.detail).toBe("3/3 healthy");
+    expect(r.checks.get("pool/general")?.detail).toBe("1 of 1 Nodes Ready (minimum 1)");
+    expect(r.checks.get("alarms")?.detail).toBe("none in ALARM");
+    expect(names.filter((n) => n.startsWith("boot/")).sort()).toEqual(
+      [...sim.masters, sim.workerNode].map((m) => `boot/${m.instanceId}`).sort(),
+    );
+    expect(names.filter((n) => n.startsWith("node/"))).toHaveLength(3);
+    expect(names.filter((n) => n.startsWith("asg/"))).toHaveLength(3);
+    const onMaster = await validateOnMaster(sim, 1);
+    expect([onMaster.code, onMaster.failed]).toEqual([0, []]);
+    expect([...onMaster.checks.keys()].sort()).toEqual(names.sort());
+  });
+
+  test("a NotReady worker, a failed boot tag and an alarm: exactly their three red lines", async () => {
+    const sim = current();
+    const worker = workerNodeName();
+    const tags = sim.cluster.aws.instances.get(sim.workerNode.instanceId)?.tags ?? {};
+    const alarm = "k8sha-dev-etcd-has-leader-eu-west-1b";
+    setReady(worker, false);
+    tags["k8sha.io/boot-status"] = "failed:kubeadm-join";
+    sim.cluster.aws.cloudWatch.alarms.set(alarm, "ALARM");
+    sim.cluster.aws.cloudWatch.alarms.set("k8sha-dev-api-healthy-hosts", "OK");
+    sim.cluster.aws.cloudWatch.alarms.set("k8sha-prod-api-healthy-hosts", "ALARM");
+    try {
+      const r = await validateFromOperator(sim);
+      expect([r.code, r.failed]).toEqual([
+        1,
+        ["alarms", `boot/${sim.workerNode.instanceId}`, "pool/general"].sort(),
+      ]);
+      expect(r.checks.get("pool/general")?.detail).toBe("0 of 1 Nodes Ready, minimum 1");
+      expect(r.checks.get(`boot/${sim.workerNode.instanceId}`)?.detail).toMatch(/^failed:kubeadm-join/);
+      expect(r.checks.get("alarms")?.detail).toBe(`in ALARM: ${alarm} (docs/monitoring.md)`);
+    } finally {
+      setReady(worker, true);
+      tags["k8sha.io/boot-status"] = "succeeded";
+      sim.cluster.aws.cloudWatch.alarms.clear();
+    }
+  });
+
+  test("a hung etcd member: the etcd health and leader checks name it", async () => {
+    const sim = current();
+    const hung = master(2);
+    hung.freezeEtcd();
+    try {
+      const r = await validateFromOperator(sim);
+      expect(r.code).toBe(1);
+      expect(r.failed).toEqual(expect.arrayContaining(["etcd-health", "etcd-leader"]));
+      expect(r.failed.filter((f) => !f.startsWith("etcd-") && !f.startsWith("static-pods/"))).toEqual([]);
+      expect(r.checks.get("etcd-health")?.detail).toContain(hung.o.ownAddress);
+    } finally {
+      hung.freezeEtcd(true);
+    }
+  });
 });
 
 test("master 1 is lost three times in a row: each replacement is the same member at the same address", async () => {
