@@ -3,13 +3,21 @@
  * backup timers) and the alarms (components/monitoring). One place so a renamed metric cannot
  * leave an alarm watching nothing: an alarm on a name nobody publishes sits in missing data.
  *
- * Dimensions are the cluster and the zone, never an instance id: a replaced master publishes
+ * Dimensions are the cluster and the zone (BootFailed: the cluster and the role), never an instance id: a replaced master publishes
  * under the same series, so the alarms built at deploy time keep watching it.
  */
 export { METRICS_NAMESPACE } from "./metrics";
+export { ETCD_METRICS_PORT } from "./ports";
 
 /** Dimension names, exactly as the node side passes them to `put-metric-data --dimensions`. */
-export const HEALTH_DIMENSIONS = { cluster: "ClusterName", zone: "AvailabilityZone" } as const;
+export const HEALTH_DIMENSIONS = { cluster: "ClusterName", zone: "AvailabilityZone", role: "Role" } as const;
+
+/**
+ * The node roles a failed boot reports under (the Role dimension of BootFailed and the folder of
+ * its log): the boot roles of cloud-init/roles.ts, spelled the same.
+ */
+export const BOOT_FAILURE_ROLES = ["master", "worker"] as const;
+export type BootFailureRole = (typeof BOOT_FAILURE_ROLES)[number];
 
 /** Per master, every health-timer run: dimensions ClusterName + AvailabilityZone. */
 export const HEALTH_METRICS = {
@@ -33,7 +41,10 @@ export const HEALTH_METRICS = {
   schedulerHealthy: "SchedulerHealthy",
   /** Whole days until the earliest kubeadm certificate on this master expires. */
   certificateDaysLeft: "CertificateDaysLeft",
-  /** 1 when a node's boot failed (published by the boot's failure path; any role). */
+  /**
+   * 1 when a node's boot failed, published by the boot's failure trap (cloud-init/lib/report.sh)
+   * on masters and workers with dimensions ClusterName + Role (bootFailureDimensions).
+   */
   bootFailed: "BootFailed",
 } as const;
 
@@ -57,6 +68,23 @@ export function healthDimensions(clusterName: string, zone: string): Record<stri
 /** Dimensions of a backup metric. */
 export function backupDimensions(clusterName: string): Record<string, string> {
   return { [HEALTH_DIMENSIONS.cluster]: clusterName };
+}
+
+/**
+ * Dimensions of BootFailed: the cluster and the node's role, never an instance or a zone, so the
+ * two alarms built at deploy time see every failed boot of the role, whichever node it was.
+ */
+export function bootFailureDimensions(clusterName: string, role: BootFailureRole): Record<string, string> {
+  return { [HEALTH_DIMENSIONS.cluster]: clusterName, [HEALTH_DIMENSIONS.role]: role };
+}
+
+/**
+ * Key prefix (cluster bucket) of the failed boots' log tails of one role: `<cluster>/boot-logs/<role>/`,
+ * one object `<instance-id>.log` per node, overwritten by each failed attempt. A role's IAM may
+ * put objects under its own role's prefix only.
+ */
+export function bootLogPrefix(clusterName: string, role: BootFailureRole): string {
+  return `${clusterName}/boot-logs/${role}/`;
 }
 
 /** etcd's quorum for `members` voters: floor(n/2)+1. */

@@ -258,7 +258,6 @@ export class Cluster extends pulumi.ComponentResource {
           partition: aws.getPartitionOutput({}, { parent: this }).partition,
           masterCount,
           masterZones: this.network.availabilityZones.slice(0, masterCount),
-          clusterZones: this.network.availabilityZones,
           masterAsgNames: Array.from({ length: masterCount }, (_, i) => masterNodeName(clusterName, i)),
           asgNames: [...this.controlPlane.asgNames, ...this.workerPools.flatMap((p) => p.asgNames)],
           loadBalancerArnSuffix: this.apiLoadBalancer.loadBalancerArnSuffix,

@@ -50,7 +50,9 @@ type TargetKey = (typeof VALIDATION_TARGET_KEYS)[number];
 
 /** The `KEY=value` lines of a target (every value is an AWS name, ARN or number: no quoting). */
 export function validationTargetText(values: Record<TargetKey, string>): string {
-  return VALIDATION_TARGET_KEYS.map((k) => `${k}=${values[k]}`).join("\n").concat("\n");
+  return VALIDATION_TARGET_KEYS.map((k) => `${k}=${values[k]}`)
+    .join("\n")
+    .concat("\n");
 }
 
 /**

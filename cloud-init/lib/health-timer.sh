@@ -46,13 +46,16 @@ install_health_timer() {
     _health_env_line K8SHA_HEALTH_ZONE "$zone"
     _health_env_line K8SHA_METRICS_NAMESPACE "${METRICS_NAMESPACE:?METRICS_NAMESPACE must be set}"
     _health_env_line AWS_DEFAULT_REGION "${AWS_DEFAULT_REGION:-${AWS_REGION:-}}"
-    _health_env_line K8SHA_HEALTH_ETCD_METRICS_URL "${K8SHA_HEALTH_ETCD_METRICS_URL:-http://127.0.0.1:2381/metrics}"
+    _health_env_line K8SHA_HEALTH_ETCD_METRICS_URL "${K8SHA_HEALTH_ETCD_METRICS_URL:-http://127.0.0.1:${ETCD_METRICS_PORT:-2381}/metrics}"
     _health_env_line K8SHA_HEALTH_ETCD_ENDPOINTS "$endpoints"
     _health_env_line K8SHA_ETCDCTL "$K8SHA_ETCDCTL"
     _health_env_line API_PORT "${API_PORT:?API_PORT must be set}"
     _health_env_line K8SHA_PKI_DIR "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"
     _health_env_line K8SHA_KUBECONFIG_DIR "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"
     _health_env_line K8SHA_STATE_DIR "$K8SHA_STATE_DIR"
+    # The metric names (node.env facts from base/healthMetrics.ts): the unit reads only this file.
+    local name
+    for name in "${!K8SHA_M_@}"; do _health_env_line "$name" "${!name}"; done
   } >"$env_file.tmp"
   mv "$env_file.tmp" "$env_file"
 

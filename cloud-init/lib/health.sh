@@ -26,18 +26,18 @@
 #   K8SHA_ETCDCTL, K8SHA_CURL  binaries                                 (common.sh, curl)
 #   K8SHA_METRICS_AWS / K8SHA_AWS  the aws CLI used for CloudWatch                     (aws)
 
-# The metric names, in this one place. The alarms name the same strings; once base/ defines
-# them (base/healthMetrics.ts), node.env should carry them as facts and these become defaults.
-HEALTH_M_HAS_LEADER=EtcdHasLeader
-HEALTH_M_HEALTHY_MEMBERS=EtcdHealthyMembers
-HEALTH_M_LEADER_CHANGES=EtcdLeaderChanges15m
-HEALTH_M_DB_RATIO=EtcdDbSizeRatio
-HEALTH_M_WAL_FSYNC=EtcdWalFsyncP99Seconds
-HEALTH_M_BACKEND_COMMIT=EtcdBackendCommitP99Seconds
-HEALTH_M_API_READY=ApiServerReady
-HEALTH_M_KCM=ControllerManagerHealthy
-HEALTH_M_SCHEDULER=SchedulerHealthy
-HEALTH_M_CERT_DAYS=CertificateDaysLeft
+# The metric names: base/healthMetrics.ts defines them and node.env carries them as K8SHA_M_*
+# facts (cloud-init/render-env.ts); the literals are the defaults for a run without them.
+HEALTH_M_HAS_LEADER="${K8SHA_M_HAS_LEADER:-EtcdHasLeader}"
+HEALTH_M_HEALTHY_MEMBERS="${K8SHA_M_HEALTHY_MEMBERS:-EtcdHealthyMembers}"
+HEALTH_M_LEADER_CHANGES="${K8SHA_M_LEADER_CHANGES:-EtcdLeaderChanges15m}"
+HEALTH_M_DB_RATIO="${K8SHA_M_DB_RATIO:-EtcdDbSizeRatio}"
+HEALTH_M_WAL_FSYNC="${K8SHA_M_WAL_FSYNC:-EtcdWalFsyncP99Seconds}"
+HEALTH_M_BACKEND_COMMIT="${K8SHA_M_BACKEND_COMMIT:-EtcdBackendCommitP99Seconds}"
+HEALTH_M_API_READY="${K8SHA_M_API_READY:-ApiServerReady}"
+HEALTH_M_KCM="${K8SHA_M_KCM:-ControllerManagerHealthy}"
+HEALTH_M_SCHEDULER="${K8SHA_M_SCHEDULER:-SchedulerHealthy}"
+HEALTH_M_CERT_DAYS="${K8SHA_M_CERT_DAYS:-CertificateDaysLeft}"
 # The window of the leader-change count: etcd's mixin alerts on leader changes over 15 minutes
 # (etcd-io/etcd contrib/mixin, etcdHighNumberOfLeaderChanges).
 HEALTH_LEADER_WINDOW_SECONDS=900

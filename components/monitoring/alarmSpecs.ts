@@ -15,41 +15,20 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
   BACKUP_METRICS,
+  BOOT_FAILURE_ROLES,
   backupDimensions,
+  bootFailureDimensions,
+  bootLogPrefix,
   etcdQuorum,
   HEALTH_DIMENSIONS,
   HEALTH_METRICS,
   METRICS_NAMESPACE,
 } from "../../base/healthMetrics";
+import { TAG_BOOT_STATUS } from "../../base/tags";
+import type { AlarmSpec, Severity } from "./alarmTypes";
 import { nodeAlarms } from "./nodeAlarms";
 
-export type MissingData = "breaching" | "notBreaching" | "missing" | "ignore";
-export type Severity = "critical" | "warning";
-type Comparison =
-  | "LessThanThreshold"
-  | "GreaterThanThreshold"
-  | "GreaterThanOrEqualToThreshold"
-  | "LessThanOrEqualToThreshold";
-
-/** One alarm, before it becomes a resource. */
-export interface AlarmSpec {
-  /** Stable id: the resource name suffix and (with the prefix) the alarm name. */
-  id: string;
-  /** The kind of alarm, shared by the per-zone copies (the tests' table key). */
-  kind: string;
-  severity: Severity;
-  namespace: string;
-  metricName: string;
-  dimensions: Record<string, pulumi.Input<string>>;
-  statistic: "Minimum" | "Maximum" | "Sum" | "Average";
-  comparison: Comparison;
-  threshold: number;
-  periodSeconds: number;
-  evaluationPeriods: number;
-  treatMissingData: MissingData;
-  /** What it means and what to do first (the full runbook is docs/monitoring.md). */
-  description: string;
-}
+export type { AlarmSpec, MissingData, Severity } from "./alarmTypes";
 
 /** Seconds between health-timer runs the alarms assume (the node side publishes at least this often). */
 export const HEALTH_PERIOD_SECONDS = 60;
@@ -59,8 +38,6 @@ export interface AlarmSpecInput {
   masterCount: number;
   /** Zone of master i, for the first masterCount zones. */
   masterZones: pulumi.Input<string>[];
-  /** Every zone of the cluster (workers boot in any of them). */
-  clusterZones: pulumi.Input<string>[];
   /** Fixed ASG name of master i. */
   masterAsgNames: string[];
   /** `net/<name>/<id>` of the API NLB. */
@@ -172,22 +149,32 @@ export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
       });
     });
   }
-  a.clusterZones.forEach((zone, i) => {
-    specs.push({
-      id: `boot-failed-${i}`,
-      kind: "boot-failed",
-      severity: "warning",
-      namespace: METRICS_NAMESPACE,
-      metricName: HEALTH_METRICS.bootFailed,
-      dimensions: { [HEALTH_DIMENSIONS.cluster]: a.clusterName, [HEALTH_DIMENSIONS.zone]: zone },
-      statistic: "Maximum",
-      comparison: "GreaterThanOrEqualToThreshold",
-      threshold: 1,
-      periodSeconds: HEALTH_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      treatMissingData: "notBreaching",
-      description: "a node in this zone failed its boot (its log tail: docs/boot-failures.md).",
-    });
-  });
+  specs.push(...bootFailureAlarms(a.clusterName));
   return specs;
+}
+
+/**
+ * One alarm per node role on BootFailed (report.sh publishes 1 per failed boot attempt, with the
+ * cluster and the role as dimensions): any failed boot within 5 minutes. A failing boot is
+ * retried every minute, so the alarm stays in ALARM while it keeps failing, and returns to OK
+ * 5 minutes after the last failure. Ids `boot-failed-<i>` in BOOT_FAILURE_ROLES order.
+ */
+export function bootFailureAlarms(clusterName: string): AlarmSpec[] {
+  return BOOT_FAILURE_ROLES.map((role, i) => ({
+    id: `boot-failed-${i}`,
+    kind: "boot-failed",
+    severity: "warning",
+    namespace: METRICS_NAMESPACE,
+    metricName: HEALTH_METRICS.bootFailed,
+    dimensions: bootFailureDimensions(clusterName, role),
+    statistic: "Sum",
+    comparison: "GreaterThanOrEqualToThreshold",
+    threshold: 1,
+    periodSeconds: 300,
+    evaluationPeriods: 1,
+    treatMissingData: "notBreaching",
+    description:
+      `a ${role} node failed its boot. Its log tail: s3://<cluster bucket>/${bootLogPrefix(clusterName, role)}<instance-id>.log; ` +
+      `the instance carries the tag ${TAG_BOOT_STATUS}=failed:<step>. See docs/boot-failures.md.`,
+  }));
 }

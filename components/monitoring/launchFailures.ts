@@ -20,7 +20,11 @@ export function launchFailurePattern(asgNames: string[]): string {
   });
 }
 
-/** The rule alone: its ARN scopes the topic policy, so it exists before the topic's target. */
+/**
+ * The rule alone, created before the topic so its target can follow. Its event pattern is the
+ * only filter on what EventBridge publishes: AWS documents no usable condition for EventBridge in
+ * the topic policy or the key policy (topic.ts POLICY_SOURCES), so neither names this rule.
+ */
 export function createLaunchFailureRule(
   name: string,
   p: { clusterName: string; asgNames: pulumi.Input<string>[]; tags: Record<string, string> },
@@ -38,7 +42,11 @@ export function createLaunchFailureRule(
   );
 }
 
-/** Sends the rule's events to the alarm topic. */
+/**
+ * Sends the rule's events to the alarm topic. No RoleArn: for SNS targets EventBridge relies on
+ * the topic's resource policy, and AWS warns that a RoleArn there can make delivery to a
+ * KMS-encrypted topic fail (docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
+ */
 export function targetTopic(
   name: string,
   rule: aws.cloudwatch.EventRule,

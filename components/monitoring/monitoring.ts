@@ -18,8 +18,6 @@ export interface MonitoringArgs {
   masterCount: number;
   /** Zone of master i: one per-zone alarm each. */
   masterZones: pulumi.Input<string>[];
-  /** Every zone of the cluster: boot failures of any node. */
-  clusterZones: pulumi.Input<string>[];
   /** Fixed ASG name of master i. */
   masterAsgNames: string[];
   /** Every ASG of the cluster (masters and workers): their launch failures reach the topic. */
@@ -76,7 +74,6 @@ export class Monitoring extends pulumi.ComponentResource {
         partition: args.partition,
         region: args.region,
         alarmNamePrefix,
-        ruleArn: rule.arn,
         tags: args.tags,
       },
       child,

@@ -3,7 +3,7 @@
  * once alarmSpecs.ts adds the zone. Thresholds and their sources: docs/monitoring.md.
  */
 import { HEALTH_METRICS } from "../../base/healthMetrics";
-import type { AlarmSpec } from "./alarmSpecs";
+import type { AlarmSpec } from "./alarmTypes";
 
 export type NodeAlarm = Omit<AlarmSpec, "id" | "namespace" | "dimensions" | "periodSeconds" | "kind"> & {
   kind: string;

@@ -10,31 +10,39 @@ export interface AlarmTopicArgs {
   region: pulumi.Input<string>;
   /** Every alarm's name starts with this: the topic policy admits CloudWatch only for those. */
   alarmNamePrefix: string;
-  /** ARN of the EventBridge rule allowed to publish (the ASG launch-failure rule). */
-  ruleArn: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
 /** The services that publish to the topic. */
 export const PUBLISHERS = { cloudwatch: "cloudwatch.amazonaws.com", events: "events.amazonaws.com" } as const;
 
+/** AWS pages that say what each publisher's requests carry; docs/monitoring.md quotes them. */
+export const POLICY_SOURCES = {
+  /** Steps 2-3 of "Enable compatibility between event sources from AWS services and encrypted topics". */
+  snsKeyManagement:
+    "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services",
+  /** "Amazon SNS permissions": "You can't use Condition blocks in Amazon SNS topic policies for EventBridge." */
+  eventBridgeSns:
+    "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions",
+  /** Topic policy for CloudWatch alarms, narrowed with ArnLike aws:SourceArn on the alarm ARN. */
+  cloudWatchTopicPolicy: "https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger",
+} as const;
+
 /**
  * The key policy: the account root keeps full control (so IAM policies keep working and the key
- * can never become unmanageable), and CloudWatch and EventBridge may only make and open data
- * keys, on behalf of this account. The AWS-managed `alias/aws/sns` key cannot be used: its policy
- * cannot be changed to admit these services, and SNS then drops their messages. Source:
- * docs.aws.amazon.com/sns/latest/dg/sns-key-management.html ("Enable compatibility between event
- * sources from AWS services and encrypted topics": kms:GenerateDataKey* and kms:Decrypt).
+ * can never become unmanageable); CloudWatch and EventBridge may only make and open data keys
+ * (kms:GenerateDataKey*, kms:Decrypt), as POLICY_SOURCES.snsKeyManagement asks. The AWS-managed
+ * `alias/aws/sns` key cannot be used: its policy cannot be changed to admit these services.
+ *
+ * Only CloudWatch's statement is scoped to this account (aws:SourceAccount), which that page
+ * recommends for AWS event sources in general. EventBridge's statement carries no condition:
+ * the same page says aws:SourceAccount, aws:SourceArn and aws:SourceOrgID in a KMS policy are
+ * "not supported for EventBridge-to-encrypted topics", so such a condition would make every
+ * launch-failure publish fail. The key encrypts only this topic, and the topic policy decides
+ * who may publish, so the unconditioned grant opens nothing else.
  */
 export function topicKeyPolicy(accountId: string, partition: string): string {
-  const service = (sid: string, principal: string) => ({
-    Sid: sid,
-    Effect: "Allow",
-    Principal: { Service: principal },
-    Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-    Resource: "*",
-    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-  });
+  const dataKeys = { Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*" };
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -45,17 +53,25 @@ export function topicKeyPolicy(accountId: string, partition: string): string {
         Action: "kms:*",
         Resource: "*",
       },
-      service("CloudWatchAlarms", PUBLISHERS.cloudwatch),
-      service("EventBridgeRules", PUBLISHERS.events),
+      {
+        Sid: "CloudWatchAlarms",
+        Effect: "Allow",
+        Principal: { Service: PUBLISHERS.cloudwatch },
+        ...dataKeys,
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+      },
+      { Sid: "EventBridgeRules", Effect: "Allow", Principal: { Service: PUBLISHERS.events }, ...dataKeys },
     ],
   });
 }
 
 /**
- * The topic policy: CloudWatch may publish for this account's alarms named with the cluster's
- * prefix, EventBridge for the one rule; both scoped by aws:SourceAccount and aws:SourceArn so no
- * other account's alarm or rule can use the topic (the confused-deputy guard of
- * docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+ * The topic policy. CloudWatch may publish only for this account's alarms named with the
+ * cluster's prefix (aws:SourceAccount and ArnLike aws:SourceArn, the confused-deputy guard of
+ * POLICY_SOURCES.cloudWatchTopicPolicy and docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+ * EventBridge's statement has no Condition block: POLICY_SOURCES.eventBridgeSns says none can be
+ * used for EventBridge in an SNS topic policy. Which events reach the topic is then decided by the
+ * rule's own pattern (launchFailures.ts) and by who may create rules targeting it (IAM).
  */
 export function topicPolicy(p: {
   topicArn: string;
@@ -63,7 +79,6 @@ export function topicPolicy(p: {
   partition: string;
   region: string;
   alarmNamePrefix: string;
-  ruleArn: string;
 }): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -87,10 +102,6 @@ export function topicPolicy(p: {
         Principal: { Service: PUBLISHERS.events },
         Action: "sns:Publish",
         Resource: p.topicArn,
-        Condition: {
-          StringEquals: { "aws:SourceAccount": p.accountId },
-          ArnEquals: { "aws:SourceArn": p.ruleArn },
-        },
       },
     ],
   });
@@ -132,16 +143,9 @@ export function createAlarmTopic(
     {
       arn: topic.arn,
       policy: pulumi
-        .all([topic.arn, args.accountId, args.partition, args.region, args.ruleArn])
-        .apply(([topicArn, accountId, partition, region, ruleArn]) =>
-          topicPolicy({
-            topicArn,
-            accountId,
-            partition,
-            region,
-            ruleArn,
-            alarmNamePrefix: args.alarmNamePrefix,
-          }),
+        .all([topic.arn, args.accountId, args.partition, args.region])
+        .apply(([topicArn, accountId, partition, region]) =>
+          topicPolicy({ topicArn, accountId, partition, region, alarmNamePrefix: args.alarmNamePrefix }),
         ),
     },
     opts,

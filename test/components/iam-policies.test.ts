@@ -113,8 +113,10 @@ describe("master policy", () => {
       "DescribeAutoScalingGroups",
       "DescribeVolumesAndInstances",
       "PutNodeMetrics",
+      "PutNodeMetrics",
       "SessionManager",
       "SessionManager",
+      "ValidateReadTargetHealth",
     ]);
     for (const s of unscoped.filter((u) => u.Sid === "SessionManager")) {
       expect(

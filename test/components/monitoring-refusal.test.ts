@@ -18,7 +18,6 @@ const base: MonitoringArgs = {
   partition: "aws",
   masterCount: 3,
   masterZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-  clusterZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
   masterAsgNames: ["dev-master-0", "dev-master-1", "dev-master-2"],
   asgNames: ["dev-master-0", "dev-master-1", "dev-master-2"],
   loadBalancerArnSuffix: "net/dev-api/0123456789abcdef",

@@ -9,14 +9,20 @@
 import { xmlEscape } from "./ec2Query";
 import { AwsError } from "./fakeSsm";
 
+export interface PublishedDatum {
+  name: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 const STATES: readonly string[] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
 
 export class FakeCloudWatch {
   /** Alarm name -> state. */
   readonly alarms = new Map<string, AlarmState>();
-  /** Every PutMetricData: its namespace and metric names. */
-  readonly published: { namespace: string; metrics: string[] }[] = [];
+  /** Every PutMetricData: its namespace and data points. */
+  readonly published: { namespace: string; metrics: PublishedDatum[] }[] = [];
 
   answer(action: string, form: URLSearchParams): string {
     switch (action) {
@@ -25,9 +31,19 @@ export class FakeCloudWatch {
       case "PutMetricData": {
         const namespace = form.get("Namespace");
         if (!namespace) throw new AwsError("MissingParameter", "The parameter Namespace is required.");
-        const metrics: string[] = [];
-        for (let i = 1; form.has(`MetricData.member.${i}.MetricName`); i++)
-          metrics.push(form.get(`MetricData.member.${i}.MetricName`) ?? "");
+        const metrics: PublishedDatum[] = [];
+        for (let i = 1; form.has(`MetricData.member.${i}.MetricName`); i++) {
+          const at = `MetricData.member.${i}`;
+          const dimensions: Record<string, string> = {};
+          for (let j = 1; form.has(`${at}.Dimensions.member.${j}.Name`); j++)
+            dimensions[form.get(`${at}.Dimensions.member.${j}.Name`) ?? ""] =
+              form.get(`${at}.Dimensions.member.${j}.Value`) ?? "";
+          metrics.push({
+            name: form.get(`${at}.MetricName`) ?? "",
+            value: Number(form.get(`${at}.Value`)),
+            dimensions,
+          });
+        }
         this.published.push({ namespace, metrics });
         return "";
       }

@@ -55,11 +55,12 @@ export function enlistWorker(sim: Simulation): void {
 
 /** `npm run validate` from the operator's machine (the target as a saved stack output). */
 export function validateFromOperator(sim: Simulation): Promise<ValidateRun> {
+  const env = sim.cluster.operatorEnv(); // also makes the operator's directory
   const file = join(sim.cluster.dir, "operator", "validation-target");
   writeFileSync(file, validationTarget(sim));
   return new Promise((resolve) => {
     const child = spawn("/bin/bash", [SCRIPT, "--target", file], {
-      env: sim.cluster.operatorEnv(),
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
