@@ -22,7 +22,7 @@ import { createWorkerPools } from "./nodes/workerPools";
 import { ClusterPki } from "./pki";
 import { ReadinessGate } from "./readinessGate";
 import { SecurityGroups } from "./securityGroups";
-import { ValidationTarget } from "./validationTarget";
+import { poolsToValidate, ValidationTarget } from "./validationTarget";
 
 export type { ClusterArgs } from "./clusterArgs";
 
@@ -280,16 +280,9 @@ export class Cluster extends pulumi.ComponentResource {
         masterCount: spec.masters.count,
         masterAsgNames: this.controlPlane.asgNames,
         targetGroupArn: this.apiLoadBalancer.targetGroupArn,
-        backup: {
-          bucketName: this.bucket.bucketName,
-          prefix: this.bucket.prefix,
-          maxAgeMinutes: spec.rolling.backupMaxAgeMinutes,
-        },
+        backup: { ...bucketRef, prefix: this.bucket.prefix, maxAgeMinutes: spec.rolling.backupMaxAgeMinutes },
         alarmNamePrefix: spec.monitoring.enabled ? alarmNamePrefix(clusterName) : undefined,
-        pools: spec.workerPools.map((p, i) => {
-          const asgNames = this.workerPools[i]?.asgNames ?? [];
-          return { name: p.name, minimumReady: p.minSize * asgNames.length, asgNames };
-        }),
+        pools: poolsToValidate(spec.workerPools, this.workerPools),
         tags,
       },
       child,

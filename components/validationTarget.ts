@@ -13,10 +13,28 @@ export interface ValidationPool {
   asgNames: pulumi.Input<string>[];
 }
 
+/**
+ * The pools as validate checks them: pool i of the spec built as `groups[i]`, which must have
+ * minSize Ready Nodes per ASG (one ASG per zone for a zonal pool).
+ */
+export function poolsToValidate(
+  pools: readonly { name: string; minSize: number }[],
+  groups: readonly { asgNames: pulumi.Output<string>[] }[],
+): ValidationPool[] {
+  return pools.map((p, i) => {
+    const group = groups[i];
+    if (!group) throw new Error(`worker pool ${p.name} was not built`);
+    return { name: p.name, minimumReady: p.minSize * group.asgNames.length, asgNames: group.asgNames };
+  });
+}
+
 /** Everything `k8sha-validate` (scripts/k8sha-validate.sh) checks a cluster against. */
 export interface ValidationTargetArgs {
+  /** The cluster's name (the CLUSTER line; the SSM parameter lies under its prefix). */
   clusterName: string;
+  /** The cluster's region: where `k8sha-validate` sends its AWS calls. */
   region: string;
+  /** Masters, hence etcd members and control-plane Nodes, the cluster must have. */
   masterCount: number;
   /** One ASG per master, master 0 first. */
   masterAsgNames: pulumi.Input<string>[];
@@ -26,7 +44,9 @@ export interface ValidationTargetArgs {
   backup: { bucketName: pulumi.Input<string>; prefix: pulumi.Input<string>; maxAgeMinutes: number };
   /** The alarms' name prefix; none when monitoring is off. */
   alarmNamePrefix?: string;
+  /** The worker pools, each with its minimum of Ready Nodes. */
   pools: ValidationPool[];
+  /** Tags of the SSM parameter. */
   tags: Record<string, string>;
 }
 
@@ -47,6 +67,9 @@ export const VALIDATION_TARGET_KEYS = [
 ] as const;
 
 type TargetKey = (typeof VALIDATION_TARGET_KEYS)[number];
+
+/** ALARM_PREFIX when monitoring is off: the script then checks no alarms. */
+const NO_ALARMS = "";
 
 /** The `KEY=value` lines of a target (every value is an AWS name, ARN or number: no quoting). */
 export function validationTargetText(values: Record<TargetKey, string>): string {
@@ -87,7 +110,7 @@ export class ValidationTarget extends pulumi.ComponentResource {
           BACKUP_BUCKET: bucket,
           BACKUP_PREFIX: prefix,
           BACKUP_MAX_AGE_MINUTES: String(args.backup.maxAgeMinutes),
-          ALARM_PREFIX: args.alarmNamePrefix ?? "",
+          ALARM_PREFIX: args.alarmNamePrefix === undefined ? NO_ALARMS : args.alarmNamePrefix,
           POOL_LABEL,
           POOLS: args.pools.map((p) => `${p.name}=${p.minimumReady}`).join(","),
           POOL_ASGS: poolAsgNames.join(","),

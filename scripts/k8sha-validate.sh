@@ -149,8 +149,12 @@ else
 fi
 if [[ -n "$out" ]]; then
   grep -E '^(ok|FAIL) ' <<<"$out" || true
-  grep -q '^FAIL ' <<<"$out" && FAILED=1
-  grep -qx 'result: pass' <<<"$out" || fail cluster "the checks on $where did not pass (result: $(sed -n 's/^result: //p' <<<"$out" | tail -n 1))"
+  if grep -q '^FAIL ' <<<"$out"; then
+    FAILED=1
+  elif ! grep -qx 'result: pass' <<<"$out"; then
+    # No red line of its own, yet no pass: the command did not finish (SSM timeout, a crash).
+    fail cluster "the checks on $where did not finish: $(tail -n 1 <<<"$out")"
+  fi
 fi
 
 K8SHA_CURRENT_STEP=aws

@@ -106,8 +106,11 @@ backup_fresh() {
     return 0
   fi
   local newest age
+  # An empty prefix has no Contents at all: sort_by(null) would be a JMESPath error. The
+  # backquotes are JMESPath's literal, not a command substitution.
+  # shellcheck disable=SC2016
   newest="$(aws_ s3api list-objects-v2 --bucket "$1" --prefix "${2}all/" \
-    --query 'sort_by(Contents, &LastModified)[-1].LastModified' --output text)" || {
+    --query 'sort_by(Contents || `[]`, &LastModified)[-1].LastModified' --output text)" || {
     echo "FAIL backup: cannot list s3://$1/${2}all/"
     return 1
   }

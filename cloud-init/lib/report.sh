@@ -104,7 +104,7 @@ boot_log_tail() {
 # AWS secret keys and session tokens after their names.
 redact_boot_log() {
   sed -E \
-    -e '/-----BEGIN [A-Z ]*PRIVATE KEY-----/,/-----END [A-Z ]*PRIVATE KEY-----/c\
+    -e '/-----BEGIN [A-Z ]*PRIVATE[ ]KEY-----/,/-----END [A-Z ]*PRIVATE[ ]KEY-----/c\
 [redacted private key]' \
     -e 's/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/[redacted-token]/g' \
     -e 's/((certificate[-_]?key|certificateKey)["]?[:= ]+["]?)[0-9a-fA-F]{16,}/\1[redacted]/g' \

@@ -33,7 +33,8 @@ export function createAlarms(
           okActions: [p.topicArn],
           tags: { ...p.tags, "k8sha.io/severity": s.severity },
         },
-        opts,
+        // A fixed name is taken until the old one is gone.
+        { ...opts, deleteBeforeReplace: true },
       ),
   );
 }

@@ -87,6 +87,7 @@ export function createDashboard(
           dashboardBody(specs as Resolved[], arns, region, `k8sha ${p.clusterName}`),
         ),
     },
-    opts,
+    // A fixed name is taken until the old one is gone.
+    { ...opts, deleteBeforeReplace: true },
   );
 }

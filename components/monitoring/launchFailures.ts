@@ -38,7 +38,8 @@ export function createLaunchFailureRule(
       eventPattern: pulumi.all(p.asgNames).apply(launchFailurePattern),
       tags: p.tags,
     },
-    opts,
+    // A fixed name is taken until the old one is gone.
+    { ...opts, deleteBeforeReplace: true },
   );
 }
 

@@ -11,8 +11,11 @@ import { createAlarmTopic } from "./topic";
 export interface MonitoringArgs {
   /** Cluster name (plain: alarm, topic, key and dashboard names). */
   clusterName: string;
+  /** The cluster's region (alarm and dashboard ARNs, the dashboard's widgets). */
   region: pulumi.Input<string>;
+  /** The account the alarms publish from (the topic's key and topic policies). */
   accountId: pulumi.Input<string>;
+  /** The AWS partition of the ARNs (`aws`, `aws-cn`, ...). */
   partition: pulumi.Input<string>;
   /** Number of masters (plain: the quorum and the healthy-host thresholds). */
   masterCount: number;
@@ -32,6 +35,7 @@ export interface MonitoringArgs {
   emailSubscriptions: string[];
   /** URLs subscribed by HTTPS. */
   httpsSubscriptions: string[];
+  /** Tags of every resource. */
   tags: Record<string, string>;
 }
 

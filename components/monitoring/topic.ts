@@ -5,11 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 export interface AlarmTopicArgs {
   /** Cluster name (plain: the topic, key alias and alarm-name scope). */
   clusterName: string;
+  /** The account the alarms publish from (the key and topic policies admit only it). */
   accountId: pulumi.Input<string>;
+  /** The AWS partition of the ARNs in the policies (`aws`, `aws-cn`, ...). */
   partition: pulumi.Input<string>;
+  /** The region of the alarms and the topic. */
   region: pulumi.Input<string>;
   /** Every alarm's name starts with this: the topic policy admits CloudWatch only for those. */
   alarmNamePrefix: string;
+  /** Tags of the key and the topic. */
   tags: Record<string, string>;
 }
 
@@ -136,7 +140,8 @@ export function createAlarmTopic(
   const topic = new aws.sns.Topic(
     `${name}-topic`,
     { name: `k8sha-${args.clusterName}-alarms`, kmsMasterKeyId: key.arn, tags: args.tags },
-    opts,
+    // A fixed name is taken until the old topic is gone.
+    { ...opts, deleteBeforeReplace: true },
   );
   new aws.sns.TopicPolicy(
     `${name}-topic-policy`,

@@ -88,6 +88,11 @@ test("installs a valid 60 s service + timer with its env file, idempotently, and
     "K8SHA_HEALTH_ETCD_ENDPOINTS=https://127.0.0.1:2379,https://127.0.9.1:2379,https://127.0.9.2:2379\n",
   );
   expect(env.stdout).toContain("K8SHA_HEALTH_ETCD_METRICS_URL=http://127.0.9.1:26981/metrics\n");
+  // The unit reads only this file: node.env's metric names must be copied into it.
+  const facts = nodeFacts("master");
+  const names = Object.keys(facts).filter((k) => k.startsWith("K8SHA_M_") && k !== "K8SHA_M_BOOT_FAILED");
+  expect(names.length).toBe(10);
+  for (const k of names) expect(env.stdout).toContain(`${k}=${facts[k]}\n`);
 });
 
 test("kubeadm's etcd metrics URL is the default", async () => {
@@ -141,7 +146,11 @@ test("every master ships both libraries and installs the timer at every boot", (
 
 test("health.sh publishes exactly the names base/healthMetrics.ts gives the alarms", () => {
   const script = readFileSync(join(LIB, "health.sh"), "utf8");
-  const names = [...script.matchAll(/^HEALTH_M_[A-Z_]+=(\w+)$/gm)].map((m) => m[1]);
+  // Each line is HEALTH_M_X="${K8SHA_M_X:-Name}": the default is the name a run without node.env uses.
+  const names = [...script.matchAll(/^HEALTH_M_([A-Z_]+)="\$\{K8SHA_M_([A-Z_]+):-(\w+)\}"$/gm)].map((m) => {
+    expect(m[2]).toBe(m[1]);
+    return m[3];
+  });
   // BootFailed comes from the boot's failure path, not from the timer.
   const expected = Object.values(HEALTH_METRICS).filter((n) => n !== HEALTH_METRICS.bootFailed);
   expect([...names].sort()).toEqual([...expected].sort());
