@@ -180,14 +180,23 @@ function serveApi() {
 }
 
 // ---------- kubeconfigs ----------
+// As kubeadm (phases/kubeconfig): the user's client certificate, signed by the cluster CA, is
+// embedded as client-certificate-data / client-key-data (the health timer reads its expiry). The
+// files are made outside pki/, which holds only what kubeadm keeps there.
 function kubeconfig(file, server, user) {
+  const name = `../kubeconfig-certs/${path.basename(file, ".conf")}`;
+  fs.mkdirSync(`${PKI}/../kubeconfig-certs`, { recursive: true });
+  cert(name, `${PKI}/ca`, user, [], true);
+  const data = (ext) => fs.readFileSync(`${PKI}/${name}.${ext}`).toString("base64");
   fs.writeFileSync(
     file,
     YAML.stringify({
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "kubernetes", cluster: { server } }],
-      users: [{ name: user }],
+      users: [
+        { name: user, user: { "client-certificate-data": data("crt"), "client-key-data": data("key") } },
+      ],
     }),
   );
 }
@@ -323,10 +332,7 @@ function runStaticPods() {
       }
     }
     // Every node shares this machine's 127.0.0.1; a node's own loopback is its address here.
-    const args = pod.spec.containers[0].command
-      .slice(1)
-      .map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP))
-      .filter((a) => !a.startsWith("--listen-metrics-urls="));
+    const args = pod.spec.containers[0].command.slice(1).map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP));
     const out = fs.openSync(`${ENV.SANDBOX}/pods/etcd.log`, "a");
     // A pod gets only the environment its manifest names (none here), not the boot script's.
     const child = cp.spawn(path.join(HOST_BIN, "etcd"), args, {
