@@ -34,7 +34,7 @@ const TARGET = validationTargetText({
   BACKUP_BUCKET: "dev-cluster-bucket",
   BACKUP_PREFIX: "dev/etcd-backups/",
   BACKUP_MAX_AGE_MINUTES: "120",
-  ALARM_PREFIX: "k8sha-dev-",
+  ALARM_PREFIX: "k8sha/dev/",
   POOL_LABEL: "k8sha.io/pool",
   POOLS: "general=1",
   POOL_ASGS: "dev-general",

@@ -10,6 +10,7 @@
  * Expected values come from the stack file and the graph (zones, master count, ASG names, the
  * target group's ARN), never from the code under test.
  */
+import { alarmNamePrefix } from "../../base/alarmNames";
 import { parseConfig } from "../../config/stack";
 import type { ClusterSpec } from "../../config/types";
 import {
@@ -82,7 +83,7 @@ beforeAll(async () => {
 }, 240_000);
 
 const alarmId = (a: RegisteredResource, cluster: string) =>
-  String(a.inputs.name).replace(`k8sha-${cluster}-`, "");
+  String(a.inputs.name).replace(alarmNamePrefix(cluster), "");
 const kindOf = (id: string) => id.replace(/-\d+$/, "");
 const dims = (a: RegisteredResource) => rec(a.inputs.dimensions) as Record<string, string>;
 const policyOf = (r: RegisteredResource, field: string) =>
@@ -247,7 +248,7 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
       "events.amazonaws.com",
     ]);
     const cw = forService(statements, "cloudwatch.amazonaws.com");
-    const prefix = `k8sha-${s().config.clusterName}-`;
+    const prefix = alarmNamePrefix(s().config.clusterName);
     const publish = (account: string, alarm: string) => ({
       action: "sns:Publish",
       resource: String(topic.state.arn),

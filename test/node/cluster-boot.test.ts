@@ -171,12 +171,14 @@ test("validate with a NotReady worker, a failed boot tag and an alarm: exactly t
   const sim = current();
   const worker = workerNodeName();
   const tags = sim.cluster.aws.instances.get(sim.workerNode.instanceId)?.tags ?? {};
-  const alarm = "k8sha-dev-etcd-has-leader-eu-west-1b";
+  const alarm = "k8sha/dev/etcd-no-leader-1";
   setReady(worker, false);
   tags["k8sha.io/boot-status"] = "failed:kubeadm-join";
   sim.cluster.aws.cloudWatch.alarms.set(alarm, "ALARM");
-  sim.cluster.aws.cloudWatch.alarms.set("k8sha-dev-api-healthy-hosts", "OK");
-  sim.cluster.aws.cloudWatch.alarms.set("k8sha-prod-api-healthy-hosts", "ALARM");
+  // Another alarm of this cluster that is OK, and alarms of clusters whose names start the same way.
+  sim.cluster.aws.cloudWatch.alarms.set("k8sha/dev/api-healthy-0", "OK");
+  sim.cluster.aws.cloudWatch.alarms.set("k8sha/dev-blue/api-healthy-0", "ALARM");
+  sim.cluster.aws.cloudWatch.alarms.set("k8sha/prod/api-healthy-0", "ALARM");
   try {
     const r = await validateFromOperator(sim);
     expect([r.code, r.failed]).toEqual([

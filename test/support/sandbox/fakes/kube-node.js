@@ -180,23 +180,26 @@ function serveApi() {
 }
 
 // ---------- kubeconfigs ----------
-// As kubeadm (phases/kubeconfig): the user's client certificate, signed by the cluster CA, is
-// embedded as client-certificate-data / client-key-data (the health timer reads its expiry). The
-// files are made outside pki/, which holds only what kubeadm keeps there.
+// As kubeadm's kubeconfig phase: admin, super-admin, controller-manager and scheduler embed the
+// user's client certificate, signed by the cluster CA (the health timer reads its expiry); the
+// kubelet's files carry a bootstrap token or, once bootstrapped, point at the kubelet's own rotated
+// certificate (not modelled). The certificates are made outside pki/, which holds what kubeadm keeps.
 function kubeconfig(file, server, user) {
-  const name = `../kubeconfig-certs/${path.basename(file, ".conf")}`;
-  fs.mkdirSync(`${PKI}/../kubeconfig-certs`, { recursive: true });
-  cert(name, `${PKI}/ca`, user, [], true);
-  const data = (ext) => fs.readFileSync(`${PKI}/${name}.${ext}`).toString("base64");
+  let credentials = {};
+  if (!user.startsWith("system:node:") && user !== "tls-bootstrap-token-user") {
+    const name = `../kubeconfig-certs/${path.basename(file, ".conf")}`;
+    fs.mkdirSync(`${PKI}/../kubeconfig-certs`, { recursive: true });
+    cert(name, `${PKI}/ca`, user, [], true);
+    const data = (ext) => fs.readFileSync(`${PKI}/${name}.${ext}`).toString("base64");
+    credentials = { user: { "client-certificate-data": data("crt"), "client-key-data": data("key") } };
+  }
   fs.writeFileSync(
     file,
     YAML.stringify({
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "kubernetes", cluster: { server } }],
-      users: [
-        { name: user, user: { "client-certificate-data": data("crt"), "client-key-data": data("key") } },
-      ],
+      users: [{ name: user, ...credentials }],
     }),
   );
 }
