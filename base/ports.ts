@@ -6,6 +6,12 @@ export const API_PORT = 6443;
 export const ETCD_CLIENT_PORT = 2379;
 /** etcd's peer port (members only). */
 export const ETCD_PEER_PORT = 2380;
+/**
+ * etcd's plain-http metrics port on loopback: kubeadm starts etcd with
+ * `--listen-metrics-urls=http://127.0.0.1:2381` (kubernetes/kubernetes
+ * cmd/kubeadm/app/constants/constants.go `EtcdMetricsPort`). The health timer reads it.
+ */
+export const ETCD_METRICS_PORT = 2381;
 /** The kubelet API (logs, exec, metrics; called from the masters). */
 export const KUBELET_PORT = 10250;
 /** The Kubernetes NodePort range (kube-apiserver's default `--service-node-port-range`). */

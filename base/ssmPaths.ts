@@ -75,3 +75,12 @@ export function parameterNamesUnder(prefix: string): SecretParameterNames {
 export function addonsParameterName(clusterName: string): string {
   return `${ssmPrefix(clusterName)}/addons/manifest`;
 }
+
+/**
+ * `<prefix>/validation` (a String of `KEY=value` lines, components/validationTarget.ts): what
+ * `k8sha-validate` checks the cluster against (its ASGs, target group, backups, alarms, pools),
+ * written by `pulumi up` so the command on a master knows what the operator's copy knows.
+ */
+export function validationParameterName(clusterName: string): string {
+  return `${ssmPrefix(clusterName)}/validation`;
+}

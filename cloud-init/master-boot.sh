@@ -301,4 +301,6 @@ step worker-drain-timer
 install_worker_drain_timer "$CLUSTER_NAME"
 step addons-timer
 install_addons_timer "$ADDONS_PARAMETER"
+step node-health-timer
+install_health_timer "$CLUSTER_NAME" "$AVAILABILITY_ZONE"
 report_success

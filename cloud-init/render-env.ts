@@ -6,7 +6,13 @@
  */
 
 import { ADDON_LABEL, ADDON_NAMESPACE } from "../base/addons";
-import { METRICS_NAMESPACE } from "../base/metrics";
+import {
+  bootLogPrefix,
+  ETCD_METRICS_PORT,
+  HEALTH_DIMENSIONS,
+  HEALTH_METRICS,
+  METRICS_NAMESPACE,
+} from "../base/healthMetrics";
 import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../base/nodePaths";
 import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../base/ports";
 import { addonsParameterName, parameterNamesUnder } from "../base/ssmPaths";
@@ -35,14 +41,37 @@ export function renderEnvFile(env: Record<string, string>): string {
   return `# Written by the k8sha renderer (cloud-init). Not secret: user-data is readable.\n${lines.join("\n")}\n`;
 }
 
-/** The etcd member's facts: its ports, the tag keys it finds its peers by, its metrics' namespace. */
+/** The etcd member's facts: its ports, the tag keys it finds its peers by. */
 const ETCD_MEMBER_FACTS = {
   ETCD_CLIENT_PORT: String(ETCD_CLIENT_PORT),
   ETCD_PEER_PORT: String(ETCD_PEER_PORT),
+  ETCD_METRICS_PORT: String(ETCD_METRICS_PORT),
   TAG_CLUSTER,
   TAG_ROLE,
   TAG_ETCD_MEMBER,
+};
+/**
+ * The metrics every node may publish (report.sh: BootFailed on a failed boot), in the one
+ * namespace its IAM policy allows, with the dimension names the alarms are built on.
+ */
+const NODE_METRIC_FACTS = {
   METRICS_NAMESPACE,
+  K8SHA_M_BOOT_FAILED: HEALTH_METRICS.bootFailed,
+  K8SHA_D_CLUSTER: HEALTH_DIMENSIONS.cluster,
+  K8SHA_D_ROLE: HEALTH_DIMENSIONS.role,
+};
+/** The health timer's metric names (lib/health.sh HEALTH_M_* default from these). */
+const HEALTH_METRIC_FACTS = {
+  K8SHA_M_HAS_LEADER: HEALTH_METRICS.etcdHasLeader,
+  K8SHA_M_HEALTHY_MEMBERS: HEALTH_METRICS.etcdHealthyMembers,
+  K8SHA_M_LEADER_CHANGES: HEALTH_METRICS.etcdLeaderChanges15m,
+  K8SHA_M_DB_RATIO: HEALTH_METRICS.etcdDbSizeRatio,
+  K8SHA_M_WAL_FSYNC: HEALTH_METRICS.etcdWalFsyncP99Seconds,
+  K8SHA_M_BACKEND_COMMIT: HEALTH_METRICS.etcdBackendCommitP99Seconds,
+  K8SHA_M_API_READY: HEALTH_METRICS.apiServerReady,
+  K8SHA_M_KCM: HEALTH_METRICS.controllerManagerHealthy,
+  K8SHA_M_SCHEDULER: HEALTH_METRICS.schedulerHealthy,
+  K8SHA_M_CERT_DAYS: HEALTH_METRICS.certificateDaysLeft,
 };
 /** The worker-drain handler's facts (masters run it): the hook it completes and its bounds. */
 const WORKER_DRAIN_FACTS = {
@@ -53,7 +82,7 @@ const WORKER_DRAIN_FACTS = {
 /** The add-on applier's facts (masters run it): where add-on objects live, the label naming their add-on. */
 const ADDON_FACTS = { ADDON_NAMESPACE, ADDON_LABEL };
 const ROLE_FACTS: Record<BootRole, Record<string, string>> = {
-  master: { ...ETCD_MEMBER_FACTS, ...WORKER_DRAIN_FACTS, ...ADDON_FACTS },
+  master: { ...ETCD_MEMBER_FACTS, ...HEALTH_METRIC_FACTS, ...WORKER_DRAIN_FACTS, ...ADDON_FACTS },
   worker: {},
 };
 
@@ -62,7 +91,13 @@ const ROLE_FACTS: Record<BootRole, Record<string, string>> = {
  * libraries alone take them from here too.
  */
 export function nodeFacts(role: BootRole): Record<string, string> {
-  return { API_PORT: String(API_PORT), CRI_SOCKET, TAG_BOOT_STATUS, ...ROLE_FACTS[role] };
+  return {
+    API_PORT: String(API_PORT),
+    CRI_SOCKET,
+    TAG_BOOT_STATUS,
+    ...NODE_METRIC_FACTS,
+    ...ROLE_FACTS[role],
+  };
 }
 
 function commonEnv(
@@ -83,6 +118,10 @@ function commonEnv(
     BOOT_BUNDLE_BUCKET: cfg.bootBundle.bucket,
     BOOT_BUNDLE_KEY: cfg.bootBundle.key,
     BOOT_BUNDLE_SHA256: cfg.bootBundle.sha256,
+    // Read by report.sh: a failed boot's log tail goes to <prefix><instance-id>.log in the
+    // cluster bucket, the bundles' bucket (components/bootBundle.ts).
+    BOOT_LOG_BUCKET: cfg.bootBundle.bucket,
+    BOOT_LOG_PREFIX: bootLogPrefix(cfg.clusterName, role),
     ...nodeFacts(role),
   };
 }

@@ -56,16 +56,23 @@ export const ROLE_MANIFESTS = {
       "control-plane-etcd.sh",
       "control-plane-ops.sh",
       "control-plane-upgrade.sh",
+      "control-plane-validate.sh",
+      // What `k8sha-validate` needs besides: the AWS side of the cluster.
+      "cluster-aws.sh",
       // Workers their ASG terminates: drained by the etcd leader before the hook lets them go.
       "worker-drain-timer.sh",
       "worker-drain.sh",
       // The AWS add-ons' manifest, applied by the etcd leader from the pointer `pulumi up` writes.
       "addons-timer.sh",
       "addons.sh",
+      // The node health metrics (etcd, control plane, certificates), every minute on every master.
+      "health-timer.sh",
+      "health.sh",
     ],
     operatorScripts: [
       { source: "etcd-restore.sh", name: "etcd-restore" },
       { source: "k8sha-control-plane.sh", name: "k8sha-control-plane" },
+      { source: "k8sha-validate.sh", name: "k8sha-validate" },
     ],
   },
   worker: { entry: "worker-boot.sh", libraries: NODE_LIBRARIES, operatorScripts: [] },

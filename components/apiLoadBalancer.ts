@@ -82,6 +82,10 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
   public readonly targetGroupArn: pulumi.Output<string>;
   /** Security group of the NLB; masters admit 6443 from it. */
   public readonly securityGroupId: pulumi.Output<string>;
+  /** The NLB's CloudWatch dimension value (`net/<name>/<id>`). */
+  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  /** The target group's CloudWatch dimension value (`targetgroup/<name>/<id>`). */
+  public readonly targetGroupArnSuffix: pulumi.Output<string>;
 
   constructor(name: string, args: ApiLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:lb:ApiLoadBalancer", name, {}, opts);
@@ -187,11 +191,15 @@ export class ApiLoadBalancer extends pulumi.ComponentResource {
     this.endpoint = pulumi.interpolate`https://${lb.dnsName}:${API_PORT}`;
     this.targetGroupArn = targetGroup.arn;
     this.securityGroupId = sg.id;
+    this.loadBalancerArnSuffix = lb.arnSuffix;
+    this.targetGroupArnSuffix = targetGroup.arnSuffix;
     this.registerOutputs({
       dnsName: this.dnsName,
       endpoint: this.endpoint,
       targetGroupArn: this.targetGroupArn,
       securityGroupId: this.securityGroupId,
+      loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+      targetGroupArnSuffix: this.targetGroupArnSuffix,
     });
   }
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { alarmNamePrefix } from "../base/alarmNames";
 import { kubernetesVersionParameterName } from "../base/ssmPaths";
 import { baseTags } from "../base/tags";
 import { ClusterAddons, enabledRoleAddons } from "./addons/clusterAddons";
@@ -12,13 +13,16 @@ import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 import { ClusterSecrets } from "./clusterSecrets";
 import { ControlPlane } from "./controlPlane";
 import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
+import { Monitoring } from "./monitoring/monitoring";
 import { Network } from "./network";
 import { ebsKeyArn } from "./nodes/ebsKey";
+import { masterNodeName } from "./nodes/master";
 import type { WorkerPool } from "./nodes/workerPool";
 import { createWorkerPools } from "./nodes/workerPools";
 import { ClusterPki } from "./pki";
 import { ReadinessGate } from "./readinessGate";
 import { SecurityGroups } from "./securityGroups";
+import { poolsToValidate, ValidationTarget } from "./validationTarget";
 
 export type { ClusterArgs } from "./clusterArgs";
 
@@ -50,6 +54,8 @@ export class Cluster extends pulumi.ComponentResource {
   /** The version the whole control plane reached, read by the upgrade guard (`guardKubernetesUpgrade`). */
   public readonly kubernetesVersionParameter: aws.ssm.Parameter;
   /** Values exported as stack outputs (see README "Outputs"). */
+  /** What `k8sha-validate` checks the cluster against (docs/validate.md). */
+  public readonly validation: ValidationTarget;
   public readonly outputs: ClusterOutputs;
 
   constructor(name: string, input: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -238,6 +244,48 @@ export class Cluster extends pulumi.ComponentResource {
       },
       // A fixed name is taken until the old parameter is gone.
       { parent: this, dependsOn: [lastRoll ?? this.controlPlane], deleteBeforeReplace: true },
+    );
+
+    // Alarms, their topic and the dashboard (docs/monitoring.md).
+    if (spec.monitoring.enabled) {
+      const masterCount = spec.masters.count;
+      new Monitoring(
+        `${name}-monitoring`,
+        {
+          clusterName,
+          region: spec.region,
+          accountId: identity.accountId,
+          partition: aws.getPartitionOutput({}, { parent: this }).partition,
+          masterCount,
+          masterZones: this.network.availabilityZones.slice(0, masterCount),
+          masterAsgNames: Array.from({ length: masterCount }, (_, i) => masterNodeName(clusterName, i)),
+          asgNames: [...this.controlPlane.asgNames, ...this.workerPools.flatMap((p) => p.asgNames)],
+          loadBalancerArnSuffix: this.apiLoadBalancer.loadBalancerArnSuffix,
+          targetGroupArnSuffix: this.apiLoadBalancer.targetGroupArnSuffix,
+          backupIntervalMinutes: spec.backup.intervalMinutes,
+          emailSubscriptions: spec.monitoring.emailSubscriptions,
+          httpsSubscriptions: spec.monitoring.httpsSubscriptions,
+          tags,
+        },
+        child,
+      );
+    }
+
+    // What `k8sha-validate` checks, for the operator (a stack output) and the masters (SSM).
+    this.validation = new ValidationTarget(
+      `${name}-validation`,
+      {
+        clusterName,
+        region: spec.region,
+        masterCount: spec.masters.count,
+        masterAsgNames: this.controlPlane.asgNames,
+        targetGroupArn: this.apiLoadBalancer.targetGroupArn,
+        backup: { ...bucketRef, prefix: this.bucket.prefix, maxAgeMinutes: spec.rolling.backupMaxAgeMinutes },
+        alarmNamePrefix: spec.monitoring.enabled ? alarmNamePrefix(clusterName) : undefined,
+        pools: poolsToValidate(spec.workerPools, this.workerPools),
+        tags,
+      },
+      child,
     );
 
     this.outputs = clusterOutputs(

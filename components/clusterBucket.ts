@@ -134,6 +134,15 @@ export class ClusterBucket extends pulumi.ComponentResource {
           expire("etcd-hourly", "hourly", args.keepHourlyDays ?? BACKUP_DEFAULTS.keepHourlyDays),
           expire("etcd-daily", "daily", args.keepDailyDays ?? BACKUP_DEFAULTS.keepDailyDays),
           {
+            // A failed boot's log tail (cloud-init/lib/report.sh): one object per instance, rewritten
+            // on each failed attempt, so the noncurrent versions of a boot failing every minute go fast.
+            id: "boot-logs",
+            status: "Enabled",
+            filter: { prefix: `${args.clusterName}/boot-logs/` },
+            expiration: { days: BACKUP_BUCKET_DEFAULTS.bootLogDays },
+            noncurrentVersionExpiration: { noncurrentDays: 1 },
+          },
+          {
             // Expired objects leave delete markers behind; drop them with half-finished uploads.
             id: "etcd-cleanup",
             status: "Enabled",

@@ -6,6 +6,7 @@ import { adminKubeconfig } from "./kubeconfig";
 import type { Network } from "./network";
 import type { WorkerPool } from "./nodes/workerPool";
 import type { ClusterPki } from "./pki";
+import type { ValidationTarget } from "./validationTarget";
 
 /**
  * What a cluster exports (README "Outputs"): the stack outputs of `index.ts` and the outputs
@@ -31,6 +32,8 @@ export type ClusterOutputs = {
   workerAsgNames: Record<string, pulumi.Output<string>>;
   /** Admin kubeconfig (client certificate): a secret. */
   kubeconfig: pulumi.Output<string>;
+  /** What `npm run validate -- <stack>` checks the cluster against (`KEY=value` lines). */
+  validationTarget: pulumi.Output<string>;
 };
 
 /** The parts of a built cluster its outputs are read from (the `Cluster` component's fields). */
@@ -42,6 +45,7 @@ export interface ClusterParts {
   bucket: ClusterBucket;
   /** Same order as `poolNames`. */
   workerPools: WorkerPool[];
+  validation: ValidationTarget;
 }
 
 /** The outputs of a cluster named `clusterName` whose worker pools are named `poolNames`. */
@@ -70,5 +74,6 @@ export function clusterOutputs(
       clientCertPem: pki.adminCertPem,
       clientKeyPem: pki.adminKeyPem,
     }),
+    validationTarget: parts.validation.text,
   };
 }

@@ -42,6 +42,7 @@ export type {
   ExistingVpcConfig,
   LeaderElectionConfig,
   MastersConfig,
+  MonitoringConfig,
   NatGatewayMode,
   ReadinessGateConfig,
   RollingConfig,
@@ -80,6 +81,8 @@ export { ControlPlane, type ControlPlaneArgs } from "./controlPlane";
 export { NodeRole, type NodeRoleArgs } from "./iam/nodeRole";
 /** The admin kubeconfig (a secret Output) built from the cluster CA and an admin client cert. */
 export { type AdminKubeconfigArgs, adminKubeconfig } from "./kubeconfig";
+/** Alarm topic (customer KMS key), alarms, ASG launch-failure rule and dashboard of a cluster. */
+export { Monitoring, type MonitoringArgs } from "./monitoring/monitoring";
 // --- building blocks, for projects that assemble their own cluster -------------------------
 /** VPC with one public and one private subnet per zone, NAT (single or per zone), or an existing VPC. */
 export { type ExistingVpcArgs, Network, type NetworkArgs, subnetLayout } from "./network";
@@ -104,3 +107,10 @@ export {
 /** Master and worker security groups with only the ports each role needs. */
 export { SecurityGroups, type SecurityGroupsArgs } from "./securityGroups";
 export * from "./tuning";
+/** What `k8sha-validate` checks a cluster against: a stack output and an SSM parameter. */
+export {
+  VALIDATION_TARGET_KEYS,
+  ValidationTarget,
+  type ValidationTargetArgs,
+  validationTargetText,
+} from "./validationTarget";

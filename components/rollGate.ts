@@ -50,14 +50,15 @@ export interface RollGateArgs {
 
 const SCRIPT = path.resolve(__dirname, "../scripts/roll-master.sh");
 const COMMON = path.resolve(__dirname, "../cloud-init/lib/common.sh");
+const CLUSTER_AWS = path.resolve(__dirname, "../cloud-init/lib/cluster-aws.sh");
 
 /**
- * The gate's bash program: common.sh followed by roll-master.sh, inline (like the readiness
+ * The gate's bash program: common.sh, cluster-aws.sh, then roll-master.sh, inline (like the readiness
  * gate's) so the command's inputs do not depend on where the repository is checked out. Read
  * when a gate is built, not when this module loads.
  */
 export function rollGateProgram(): string {
-  return `${fs.readFileSync(COMMON, "utf8")}\n${fs.readFileSync(SCRIPT, "utf8")}`;
+  return [COMMON, CLUSTER_AWS, SCRIPT].map((f) => fs.readFileSync(f, "utf8")).join("\n");
 }
 
 /**

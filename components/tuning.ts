@@ -17,6 +17,8 @@ export const BACKUP_BUCKET_DEFAULTS = {
   forceDestroy: false,
   accessLogs: true,
   accessLogRetentionDays: 90,
+  /** Days a failed boot's log tail stays in the cluster bucket (docs/boot-failures.md). */
+  bootLogDays: 30,
 } as const;
 
 /** Seconds between the readiness gate's polls of the API. */

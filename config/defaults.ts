@@ -97,6 +97,9 @@ export const CNI_DEFAULTS = { provider: "calico" } as const;
 
 export const READINESS_GATE_DEFAULTS = { enabled: true, timeoutMinutes: 20 } as const;
 
+/** Alarms on by default; subscriptions are optional (the topic and alarms work without them). */
+export const MONITORING_DEFAULTS = { enabled: true, emailSubscriptions: [], httpsSubscriptions: [] } as const;
+
 /**
  * Master rolls: 20 minutes per master (a replacement boots, joins etcd and passes its health
  * checks in ~10). The snapshot a roll requires may be up to `backupMaxAgeIntervals` backup

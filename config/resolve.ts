@@ -22,6 +22,7 @@ import {
 } from "./validate-cluster";
 import { readEtcd } from "./validate-etcd";
 import { readExtraInstanceTypes, readMasters } from "./validate-masters";
+import { readMonitoring } from "./validate-monitoring";
 import { readApi, readNetwork } from "./validate-network";
 import { readBackup, readLeaderElection, readRolling } from "./validate-operations";
 import { readTags } from "./validate-tags";
@@ -79,6 +80,7 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
     cni: readCni(root),
     readinessGate: readReadinessGate(root),
     rolling: readRolling(root, backup),
+    monitoring: readMonitoring(root),
     addons: readAddons(root, kubernetesVersion),
     tags: readTags(root),
   };

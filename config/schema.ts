@@ -19,6 +19,7 @@ import type {
   ExistingVpcConfig,
   LeaderElectionConfig,
   MastersConfig,
+  MonitoringConfig,
   NetworkConfig,
   ReadinessGateConfig,
   RollingConfig,
@@ -61,6 +62,7 @@ export const SECTION_KEYS = {
     cni: true,
     readinessGate: true,
     rolling: true,
+    monitoring: true,
     addons: true,
     tags: true,
   }),
@@ -115,6 +117,7 @@ export const SECTION_KEYS = {
   cni: keysOf<CniConfig>({ provider: true, version: true }),
   readinessGate: keysOf<ReadinessGateConfig>({ enabled: true, timeoutMinutes: true }),
   rolling: keysOf<RollingConfig>({ enabled: true, timeoutMinutes: true, backupMaxAgeMinutes: true }),
+  monitoring: keysOf<MonitoringConfig>({ enabled: true, emailSubscriptions: true, httpsSubscriptions: true }),
   addons: keysOf<AddonsConfig>({
     cloudControllerManager: true,
     ebsCsiDriver: true,
@@ -151,6 +154,7 @@ export const STACK_KEY_ENCODING: { readonly [K in Exclude<keyof ClusterSpec, "re
   cni: "json",
   readinessGate: "json",
   rolling: "json",
+  monitoring: "json",
   addons: "json",
   tags: "json",
 };

@@ -132,6 +132,15 @@ export interface ReadinessGateConfig {
   timeoutMinutes: number;
 }
 
+export interface MonitoringConfig {
+  /** Build the alarm topic, its KMS key, the alarms, the launch-failure rule and the dashboard. */
+  enabled: boolean;
+  /** Email addresses subscribed to the alarm topic (each must confirm the subscription AWS mails). */
+  emailSubscriptions: string[];
+  /** HTTPS endpoints subscribed to the alarm topic (they must confirm SNS's SubscriptionConfirmation). */
+  httpsSubscriptions: string[];
+}
+
 export interface RollingConfig {
   /**
    * Replace or upgrade each master in `pulumi up` when its launch template changes, one at a time
@@ -188,6 +197,8 @@ export interface ClusterSpec {
   readinessGate: ReadinessGateConfig;
   /** Health-gated rolling of masters when their launch templates change. */
   rolling: RollingConfig;
+  /** CloudWatch alarms, their SNS topic and subscriptions, and the cluster dashboard. */
+  monitoring: MonitoringConfig;
   /** The AWS add-ons (cloud controller, EBS CSI, cluster-autoscaler, termination handler). */
   addons: AddonsConfig;
   /** Extra AWS tags on every taggable resource. */
@@ -237,6 +248,8 @@ export interface ClusterInput {
   readinessGate?: SectionInput<ReadinessGateConfig>;
   /** Master rolls in `pulumi up`; default ROLLING_DEFAULTS, backupMaxAgeMinutes twice backup.intervalMinutes. */
   rolling?: SectionInput<RollingConfig>;
+  /** Alarms, topic and dashboard; default MONITORING_DEFAULTS (on, no subscriptions). */
+  monitoring?: SectionInput<MonitoringConfig>;
   /** The AWS add-ons, each section optional; default ADDON_DEFAULTS, versions for the Kubernetes minor. */
   addons?: { [K in keyof AddonsConfig]?: SectionInput<AddonsConfig[K]> };
   /** Extra tags on every taggable resource. */

@@ -144,6 +144,25 @@ export interface RollingSettings {
   backupMaxAgeMinutes?: number;
 }
 
+/**
+ * Alarms that still reach people when the cluster is down (docs/monitoring.md): a KMS-encrypted
+ * SNS topic, CloudWatch alarms, an EventBridge rule for failed ASG launches and a dashboard.
+ */
+export interface MonitoringSettings {
+  /** Build the topic, its key, the alarms, the launch-failure rule and the dashboard (default true). */
+  enabled?: boolean;
+  /**
+   * Email addresses subscribed to the alarm topic (default none). Each address receives an AWS
+   * confirmation mail and gets nothing until that link is followed. Requires enabled: true.
+   */
+  emailSubscriptions?: string[];
+  /**
+   * https:// endpoints subscribed to the alarm topic (default none). Each must answer SNS's
+   * SubscriptionConfirmation request before it receives alarms. Requires enabled: true.
+   */
+  httpsSubscriptions?: string[];
+}
+
 /** One AWS add-on, installed and kept by the masters (off: its objects are deleted). */
 export interface AddonSettings {
   /** Default true. */
@@ -200,6 +219,8 @@ export interface ClusterArgs {
   cni?: CniSettings;
   readinessGate?: ReadinessGateSettings;
   rolling?: RollingSettings;
+  /** Alarms, alarm topic and dashboard (default: on, no subscriptions). */
+  monitoring?: MonitoringSettings;
   /** The AWS add-ons (default: all on, at the versions for kubernetesVersion). */
   addons?: AddonsSettings;
   /** Extra tags on every taggable resource. */

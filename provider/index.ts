@@ -16,6 +16,7 @@ export type {
   EtcdSettings,
   EtcdVolumeSettings,
   MasterSettings,
+  MonitoringSettings,
   NetworkSettings,
   ReadinessGateSettings,
   TaintSettings,

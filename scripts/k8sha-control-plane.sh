@@ -34,5 +34,7 @@ fi
 . "$lib/control-plane-etcd.sh"
 # shellcheck source=/dev/null
 . "$lib/control-plane-upgrade.sh"
+# shellcheck source=/dev/null
+. "$lib/control-plane-validate.sh"
 export K8SHA_CURRENT_STEP="k8sha-control-plane-${1:-usage}"
 cpo_main "$@"

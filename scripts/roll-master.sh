@@ -35,14 +35,16 @@
 #   K8SHA_AWS                     AWS CLI (aws); credentials and region as for `pulumi up`
 set -euo pipefail
 
-# The component runs this file concatenated after common.sh; run by hand it sources it.
-if ! declare -F wait_until >/dev/null; then
+# The component runs this file concatenated after common.sh and cluster-aws.sh; run by hand it
+# sources them.
+if ! declare -F healthy_master >/dev/null; then
   # shellcheck source=SCRIPTDIR/../cloud-init/lib/common.sh
   . "$(dirname "${BASH_SOURCE[0]}")/../cloud-init/lib/common.sh"
+  # shellcheck source=SCRIPTDIR/../cloud-init/lib/cluster-aws.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/../cloud-init/lib/cluster-aws.sh"
 fi
 K8SHA_LOG_TAG=roll-master
 K8SHA_CURRENT_STEP=start
-ROLL_TMP="$(mktemp -d)"
 
 need() { # need NAME : the value of K8SHA_ROLL_<NAME>, which must be set
   local var="K8SHA_ROLL_$1"
@@ -79,7 +81,11 @@ K8SHA_RETRY_BASE="$interval"
 K8SHA_RETRY_CAP="$interval"
 TAG_NODE_SPEC="k8sha.io/node-spec"
 TAG_KUBERNETES_VERSION="k8sha.io/kubernetes-version"
-TAG_BOOT_STATUS="k8sha.io/boot-status"
+TAG_BOOT_STATUS="$CLUSTER_AWS_BOOT_STATUS_TAG"
+CLUSTER_AWS_REGION="$region"
+CLUSTER_AWS_NODE_CLI="$node_cli"
+CLUSTER_AWS_COMMENT="k8sha roll $cluster master $member"
+CLUSTER_AWS_ATTEMPTS="${K8SHA_ROLL_AWS_ATTEMPTS:-4}"
 name="master $member"
 started="$(date +%s)"
 undo=() # what a failure before the replacement puts back, newest first
@@ -98,7 +104,6 @@ on_exit() {
     progress "STOPPED at step '$K8SHA_CURRENT_STEP' (exit $rc). The masters after this one are untouched;" \
       "fix the cause and run \`pulumi up\` again to resume (a master already current is skipped)."
   fi
-  rm -rf "$ROLL_TMP"
   exit "$rc"
 }
 trap on_exit EXIT
@@ -108,79 +113,10 @@ stop() { # stop REASON : the gate ends here, naming the step (on_exit prints it)
   exit 1
 }
 
-aws_call() { "${K8SHA_AWS:-aws}" --region "$region" "$@"; }
-# aws_ COMMAND... : an AWS call, retried a few times (throttling, a dropped connection).
-aws_() { K8SHA_RETRY_MAX="${K8SHA_ROLL_AWS_ATTEMPTS:-4}" K8SHA_RETRY_BASE=2 K8SHA_RETRY_CAP=10 retry aws_call "$@"; }
-
-# in_service ASG : the InService instance of a single-instance ASG ("" when none).
-in_service() {
-  aws_ autoscaling describe-auto-scaling-groups --auto-scaling-group-names "$1" \
-    --query "AutoScalingGroups[0].Instances[?LifecycleState=='InService'].InstanceId | [0]" --output text |
-    sed 's/^None$//'
-}
-
-# tag_of INSTANCE KEY : the instance's tag value ("" when absent).
-tag_of() {
-  aws_ ec2 describe-instances --instance-ids "$1" \
-    --query "Reservations[0].Instances[0].Tags[?Key=='$2'].Value | [0]" --output text | sed 's/^None$//'
-}
-
-# run_on INSTANCE SECONDS ARGS... : `k8sha-control-plane ARGS...` on INSTANCE through SSM Run
-# Command; its output lines are printed indented; the command's exit status is returned.
-run_on() {
-  local instance="$1" seconds="$2" id status="" code out deadline
-  shift 2
-  local line="$node_cli $*"
-  [[ "$line" =~ ^[A-Za-z0-9\ ./=_:,-]+$ ]] || die "refusing to send an unquoted command line: $line"
-  id="$(aws_ ssm send-command --instance-ids "$instance" --document-name AWS-RunShellScript \
-    --comment "k8sha roll $cluster master $member" \
-    --parameters "{\"commands\":[\"$line\"],\"executionTimeout\":[\"$seconds\"]}" \
-    --query Command.CommandId --output text)" || return 1
-  deadline=$(($(date +%s) + seconds + 60))
-  local errors=0
-  while (($(date +%s) < deadline)); do
-    if status="$(aws_call ssm get-command-invocation --command-id "$id" --instance-id "$instance" \
-      --query Status --output text 2>"$ROLL_TMP/invocation-error")"; then
-      case "$status" in Success | Failed | Cancelled | TimedOut) break ;; esac
-    elif ! grep -q InvocationDoesNotExist "$ROLL_TMP/invocation-error"; then
-      # Right after send-command the invocation may not exist yet; anything else is retried briefly.
-      errors=$((errors + 1))
-      ((errors < 5)) || { cat "$ROLL_TMP/invocation-error" >&2; return 1; }
-    fi
-    sleep 1
-  done
-  out="$(aws_ ssm get-command-invocation --command-id "$id" --instance-id "$instance" \
-    --query '[ResponseCode, StandardOutputContent]' --output text)" || return 1
-  code="${out%%[[:space:]]*}"
-  printf '%s\n' "${out#*[[:space:]]}" | sed '/^$/d; s/^/    /'
-  [[ "$status" == Success && "$code" == 0 ]]
-}
-
 # helper_master : a master other than this one, InService, whose boot succeeded (this one on a
 # single-master cluster, which has no other).
 helper_master() {
-  local other instance
-  IFS=, read -r -a all <<<"$master_asgs"
-  for other in "${all[@]}"; do
-    [[ "$other" != "$asg" || "$masters" == 1 ]] || continue
-    instance="$(in_service "$other")"
-    [[ -n "$instance" ]] || continue
-    if [[ "$(tag_of "$instance" "$TAG_BOOT_STATUS")" == succeeded ]]; then
-      printf '%s\n' "$instance"
-      return 0
-    fi
-  done
-  return 1
-}
-
-targets_healthy() { # every master registered and healthy behind the API load balancer
-  local healthy
-  healthy="$(aws_ elbv2 describe-target-health --target-group-arn "$target_group" \
-    --query "length(TargetHealthDescriptions[?TargetHealth.State=='healthy'])" --output text)" || return 1
-  if [[ "$healthy" == "$masters" ]]; then echo "ok targets: $healthy/$masters healthy"; else
-    echo "FAIL targets: $healthy/$masters healthy"
-    return 1
-  fi
+  if ((masters == 1)); then healthy_master "$master_asgs"; else healthy_master "$master_asgs" "$asg"; fi
 }
 
 asgs_idle() { # no launch or termination in progress in any master ASG
@@ -199,32 +135,13 @@ asgs_idle() { # no launch or termination in progress in any master ASG
   return "$rc"
 }
 
-backup_fresh() { # the newest snapshot (verified before upload by the backup) is young enough
-  if [[ -z "$backup_bucket" ]]; then
-    echo "ok backup: backups are off; no check"
-    return 0
-  fi
-  local newest age
-  newest="$(aws_ s3api list-objects-v2 --bucket "$backup_bucket" --prefix "${backup_prefix}all/" \
-    --query 'sort_by(Contents, &LastModified)[-1].LastModified' --output text)" || return 1
-  if [[ -z "$newest" || "$newest" == None ]]; then
-    echo "FAIL backup: no snapshot under s3://$backup_bucket/${backup_prefix}all/"
-    return 1
-  fi
-  age=$((($(date +%s) - $(date -d "$newest" +%s)) / 60))
-  if ((age <= backup_max_age)); then echo "ok backup: newest snapshot ${age} min old"; else
-    echo "FAIL backup: newest snapshot ${age} min old (at most $backup_max_age allowed)"
-    return 1
-  fi
-}
-
 # preflight_once HELPER : every check once; all must pass.
 preflight_once() {
   local rc=0
   run_on "$1" 120 preflight --masters "$masters" || rc=1
-  targets_healthy || rc=1
+  targets_healthy "$target_group" "$masters" || rc=1
   asgs_idle || rc=1
-  backup_fresh || rc=1
+  backup_fresh "$backup_bucket" "$backup_prefix" "$backup_max_age" || rc=1
   return "$rc"
 }
 

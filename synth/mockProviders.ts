@@ -84,6 +84,15 @@ export function mockResourceState(
     case "aws:lb/loadBalancer:LoadBalancer":
       state.dnsName = `${name}-0123456789.elb.${region}.amazonaws.com`;
       state.zoneId = "Z2IFOLAFXWLO4F";
+      // The CloudWatch dimension value: `net/<name>/<id>` (the ARN after `loadbalancer/`).
+      state.arnSuffix = `net/${String(inputs.name ?? name)}/0123456789abcdef`;
+      break;
+    case "aws:lb/targetGroup:TargetGroup":
+      state.arnSuffix = `targetgroup/${String(inputs.name ?? name)}/0123456789abcdef`;
+      break;
+    case "aws:autoscaling/group:Group":
+      // Without a name, Pulumi auto-names it: the logical name, a dash and 7 random characters.
+      state.name = inputs.name ?? `${name}-0a1b2c3`;
       break;
     case "aws:ec2/launchTemplate:LaunchTemplate":
       state.latestVersion = 1;

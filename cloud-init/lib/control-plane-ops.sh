@@ -162,6 +162,7 @@ cpo_uncordon() {
 
 cpo_usage() {
   printf '%s\n' "usage: k8sha-control-plane preflight --masters N | versions | move-leader --from IP" \
+    "       | validate --masters N [--pools NAME=MIN,... --pool-label KEY]" \
     "       | drain --address IP [--timeout SECONDS] | uncordon --address IP | upgrade --version X.Y.Z" >&2
   printf 'FAIL usage: %s\nresult: fail\n' "$1"
   CPO_DONE=1
@@ -181,7 +182,7 @@ _cpo_on_exit() {
 
 # cpo_main SUBCOMMAND [OPTIONS] : the CLI; prints the checks and the result line.
 cpo_main() {
-  local sub="${1:-}" masters="" ip="" timeout=300 version=""
+  local sub="${1:-}" masters="" ip="" timeout=300 version="" pools="" pool_label=""
   shift || true
   K8SHA_RETRY_MAX="${K8SHA_CP_ATTEMPTS:-3}"
   trap '_cpo_on_exit $?' EXIT
@@ -192,6 +193,8 @@ cpo_main() {
       --from | --address) ip="$2" ;;
       --timeout) timeout="$2" ;;
       --version) version="${2#v}" ;;
+      --pools) pools="$2" ;;
+      --pool-label) pool_label="$2" ;;
       *) cpo_usage "unknown option: $1"; return ;;
     esac
     shift 2
@@ -202,6 +205,14 @@ cpo_main() {
       [[ "$masters" =~ ^[1-9][0-9]*$ ]] || { cpo_usage "preflight needs --masters N"; return; }
       cpo_preflight_etcd "$masters"
       cpo_preflight_kubernetes "$masters" ;;
+    validate)
+      [[ "$masters" =~ ^[1-9][0-9]*$ ]] || { cpo_usage "validate needs --masters N"; return; }
+      [[ -z "$pools" || ("$pools" =~ ^[a-z0-9-]+=[0-9]+(,[a-z0-9-]+=[0-9]+)*$ && -n "$pool_label") ]] ||
+        { cpo_usage "--pools needs NAME=MIN,... and --pool-label KEY"; return; }
+      cpo_validate_api
+      cpo_preflight_etcd "$masters"
+      cpo_preflight_kubernetes "$masters"
+      if [[ -n "$pools" ]]; then cpo_validate_pools "$pool_label" "$pools"; fi ;;
     versions) cpo_versions ;;
     move-leader | drain | uncordon)
       ipv4_to_int "$ip" >/dev/null || { cpo_usage "$sub needs an IPv4 address (--from/--address)"; return; }

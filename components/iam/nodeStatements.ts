@@ -1,5 +1,10 @@
-/** Statements every node role shares: boot bundle, boot-status tag, Session Manager, the parameter fence. */
+/**
+ * Statements every node role shares: boot bundle, boot-status tag, the failed boot's report
+ * (metric and log tail), Session Manager, the parameter fence.
+ */
 import { addonsManifestPrefix } from "../../base/addons";
+import { type BootFailureRole, bootLogPrefix } from "../../base/healthMetrics";
+import { METRICS_NAMESPACE } from "../../base/metrics";
 import { TAG_BOOT_STATUS, TAG_CLUSTER } from "../../base/tags";
 import { type AccountScope, type PolicyStatement, ssmParameterArn } from "./policyDocument";
 
@@ -70,6 +75,44 @@ export function tagBootStatusStatement(
       StringEquals: { ...clusterTagCondition(clusterName).StringEquals, ...identity },
       "ForAllValues:StringEquals": { "aws:TagKeys": [TAG_BOOT_STATUS] },
     },
+  };
+}
+
+/**
+ * PutMetricData in the project's namespace only (node health and backup metrics on masters,
+ * BootFailed on every node). PutMetricData has no resource-level permissions, so `*` with the
+ * `cloudwatch:namespace` condition as the scope (CloudWatch "Using condition keys to limit
+ * access to CloudWatch namespaces").
+ */
+export function putNodeMetricsStatement(): PolicyStatement {
+  return {
+    Sid: "PutNodeMetrics",
+    Effect: "Allow",
+    Action: ["cloudwatch:PutMetricData"],
+    Resource: "*",
+    Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
+  };
+}
+
+/**
+ * A failed boot uploads its log tail to `<cluster>/boot-logs/<role>/<instance-id>.log` in the
+ * cluster bucket (cloud-init/lib/report.sh): PutObject under its OWN role's prefix only, nothing
+ * to read, list or delete there. Only SSE-S3 uploads: the bucket's default may be SSE-KMS under
+ * the cluster key (components/clusterBucket.ts), which would need kms:GenerateDataKey that a
+ * worker has not; an explicit `x-amz-server-side-encryption: AES256` overrides the default
+ * (S3 applies default encryption only to a PUT that names none) and needs no KMS permission.
+ */
+export function bootLogStatement(
+  bucketArn: string,
+  clusterName: string,
+  role: BootFailureRole,
+): PolicyStatement {
+  return {
+    Sid: "PutBootLog",
+    Effect: "Allow",
+    Action: ["s3:PutObject"],
+    Resource: [`${bucketArn}/${bootLogPrefix(clusterName, role)}*`],
+    Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "AES256" } },
   };
 }
 

@@ -3,19 +3,21 @@
  * so tests and docs can inspect every statement without Pulumi.
  */
 import { AWS_DEFAULT_PARTITION } from "../../base/aws";
-import { METRICS_NAMESPACE } from "../../base/metrics";
 import { TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import {
   addonManifestStatement,
   type BootBundleLocation,
   bootBundleStatement,
+  bootLogStatement,
   clusterTagCondition,
   denyParametersOutsideCluster,
   normaliseS3Prefix,
   PARAMETER_READ_ACTIONS,
+  putNodeMetricsStatement,
   sessionManagerStatement,
   tagBootStatusStatement,
 } from "./nodeStatements";
+import { validateReadStatements } from "./validateStatements";
 
 export { type BootBundleLocation, normaliseS3Prefix, SESSION_MANAGER_ACTIONS } from "./nodeStatements";
 
@@ -222,21 +224,17 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
     addonManifestStatement(args.bootBundle.bucketArn, args.clusterName),
     ...(args.backup ? [...backupStatements(args.backup), backupKmsStatement(args, args.backup)] : []),
     sessionManagerStatement(),
-    {
-      // PutMetricData has no resource-level permissions; the namespace condition is the scope.
-      Sid: "PutNodeMetrics",
-      Effect: "Allow",
-      Action: ["cloudwatch:PutMetricData"],
-      Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": METRICS_NAMESPACE } },
-    },
+    // `k8sha-validate --on-master`: the target group's health and the cluster's alarms, read-only.
+    ...validateReadStatements(args, args.clusterName),
+    putNodeMetricsStatement(),
+    bootLogStatement(args.bootBundle.bucketArn, args.clusterName, "master"),
   ];
   return { Version: "2012-10-17", Statement: statements };
 }
 
 /**
  * The inline policy of the worker role: read its boot bundle and the join values, tag its boot
- * status, nothing else. kubelet/CCM
+ * status, report a failed boot (metric, log tail), nothing else. kubelet/CCM
  * EC2 permissions (ec2:Describe*, ELB) are not granted: the in-tree cloud provider is gone
  * and no external AWS cloud-controller-manager is installed yet (docs/security.md).
  */
@@ -266,6 +264,9 @@ export function workerPolicyDocument(args: WorkerPolicyArgs): PolicyDocument {
         [`aws:ResourceTag/${TAG_ROLE}`]: "worker",
       }),
       sessionManagerStatement(),
+      // A failed boot's report: BootFailed in the project's namespace, its log tail.
+      putNodeMetricsStatement(),
+      bootLogStatement(args.bootBundle.bucketArn, args.clusterName, "worker"),
     ],
   };
 }

@@ -223,6 +223,8 @@ export class Master extends pulumi.ComponentResource {
         },
         keepImageId: args.keepImageId,
         placement: pinnedToZone(args.subnetId),
+        // The monitoring's "no master in service" alarm reads these (1-minute group metrics).
+        enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity"],
         groupName: nodeName,
         healthCheckGraceSeconds: MASTER_GROUP_DEFAULTS.healthCheckGraceSeconds,
         targetGroupArns: [args.targetGroupArn],

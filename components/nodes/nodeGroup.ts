@@ -59,6 +59,11 @@ export interface NodeGroupArgs {
   groupDependsOn?: pulumi.Input<pulumi.Resource>[];
   /** ASG properties `pulumi up` leaves alone after creation (e.g. a capacity an autoscaler owns). */
   ignoreChanges?: string[];
+  /**
+   * ASG group metrics published to CloudWatch every minute (e.g. `GroupInServiceInstances`, which
+   * the monitoring alarms read); absent: none (group metrics are off by default on an ASG).
+   */
+  enabledMetrics?: aws.types.enums.autoscaling.Metric[];
 }
 
 /** Options of the group's resources; their dependencies and ignored changes come from `NodeGroupArgs`. */
@@ -124,6 +129,8 @@ export function createNodeGroup(name: string, args: NodeGroupArgs, opts: NodeGro
       instanceMaintenancePolicy: p.instanceMaintenancePolicy,
       instanceRefresh: args.instanceRefresh,
       tags: groupTags(args.tags, args.groupOnlyTags),
+      enabledMetrics: args.enabledMetrics,
+      metricsGranularity: args.enabledMetrics ? "1Minute" : undefined,
     },
     {
       ...opts,

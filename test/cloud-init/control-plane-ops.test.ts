@@ -230,6 +230,33 @@ test("a usage error is exit 2 with a FAIL and a result line", async () => {
   expect([r.code, r.stdout]).toEqual([2, "FAIL usage: preflight needs --masters N\nresult: fail\n"]);
 });
 
+test("validate: the API's /readyz on top of the preflight, and each pool's Ready Nodes against its minimum", async () => {
+  const r = await cli(
+    M1,
+    "validate",
+    "--masters",
+    "3",
+    "--pools",
+    "general=1,spare=0",
+    "--pool-label",
+    "k8sha.io/pool",
+  );
+  expect(r.stdout).toContain("ok api-readyz: ok\n");
+  expect(r.stdout).toContain("ok etcd-health: 3 endpoints healthy\n");
+  expect(r.stdout).toContain("ok control-plane-nodes: 3\n");
+  // No worker joined this cluster: a pool with a minimum is red, one without is not.
+  expect(r.stdout).toContain("FAIL pool/general: 0 of 0 Nodes Ready, minimum 1\n");
+  expect(r.stdout).toContain("ok pool/spare: 0 of 0 Nodes Ready (minimum 0)\n");
+  expect([r.code, lines(r.stdout).at(-1)]).toEqual([1, "result: fail"]);
+  const noLabel = await cli(M1, "validate", "--masters", "3", "--pools", "general=1");
+  expect([noLabel.code, lines(noLabel.stdout).at(0)]).toEqual([
+    2,
+    "FAIL usage: --pools needs NAME=MIN,... and --pool-label KEY",
+  ]);
+  const injected = await cli(M1, "validate", "--masters", "3", "--pools", "a=1;touch", "--pool-label", "x");
+  expect(injected.code).toBe(2);
+});
+
 test("preflight fails on a member count that is not --masters, and on a NotReady control-plane Node", async () => {
   const five = await cli(M1, "preflight", "--masters", "5");
   expect(five.stdout).toContain("FAIL etcd-members: 3 members, expected 5");

@@ -1,15 +1,19 @@
-/** node.env must survive bash's `source` byte-for-byte, whatever the value holds. */
+/**
+ * node.env must survive bash's `source` byte-for-byte, whatever the value holds, and carries
+ * base/'s facts (ports, tag keys, metric and dimension names) so bash declares none of them.
+ */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { ETCD_METRICS_PORT, HEALTH_DIMENSIONS, HEALTH_METRICS } from "../../base/healthMetrics";
 import { METRICS_NAMESPACE } from "../../base/metrics";
 import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT } from "../../base/nodePaths";
 import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../../base/ports";
 import { secretParameterNames } from "../../base/ssmPaths";
 import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
 import { nodeLabelsArg } from "../../cloud-init/kubeadm-config";
-import { masterEnv, renderEnvFile, workerEnv } from "../../cloud-init/render-env";
+import { masterEnv, nodeFacts, renderEnvFile, workerEnv } from "../../cloud-init/render-env";
 import { masterConfig, workerConfig } from "../support/render-fixtures";
 
 /** Source the file in a clean bash and print each variable NUL-separated. */
@@ -62,12 +66,48 @@ describe("node.env", () => {
       TAG_ETCD_MEMBER,
       TAG_BOOT_STATUS,
     });
-    // A worker gets what its scripts read, no etcd member's facts.
+    // A worker gets what its scripts read, no etcd member's facts and no health-timer names.
     const worker = workerEnv(workerConfig);
     expect(worker).toMatchObject({ API_PORT: String(API_PORT), CRI_SOCKET, TAG_BOOT_STATUS });
-    expect(
-      Object.keys(worker).filter((k) => /^(ETCD_|TAG_(CLUSTER|ROLE|ETCD)|METRICS|INIT_MARKER)/.test(k)),
-    ).toEqual([]);
+    expect(Object.keys(worker).filter((k) => /^(ETCD_|TAG_(CLUSTER|ROLE|ETCD)|INIT_MARKER)/.test(k))).toEqual(
+      [],
+    );
+    expect(Object.keys(worker).filter((k) => k.startsWith("K8SHA_M_"))).toEqual(["K8SHA_M_BOOT_FAILED"]);
+    expect(master.ETCD_METRICS_PORT).toBe("2381");
+    expect(ETCD_METRICS_PORT).toBe(2381);
+  });
+
+  it("every role gets the failed boot's report facts: namespace, metric, dimensions, its log prefix", () => {
+    const cases = [
+      ["master", masterEnv(masterConfig(0, true)), masterConfig(0, true).bootBundle.bucket],
+      ["worker", workerEnv(workerConfig), workerConfig.bootBundle.bucket],
+    ] as const;
+    for (const [role, env, bucket] of cases) {
+      expect(env).toMatchObject({
+        K8SHA_ROLE: role,
+        METRICS_NAMESPACE,
+        K8SHA_M_BOOT_FAILED: HEALTH_METRICS.bootFailed,
+        K8SHA_D_CLUSTER: HEALTH_DIMENSIONS.cluster,
+        K8SHA_D_ROLE: HEALTH_DIMENSIONS.role,
+        BOOT_LOG_BUCKET: bucket,
+        BOOT_LOG_PREFIX: `prod/boot-logs/${role}/`,
+      });
+    }
+    expect(masterConfig(0, true).bootBundle.bucket).not.toBe("");
+  });
+
+  it("health.sh's HEALTH_M_* default to the K8SHA_M_* facts, and those defaults are base/'s names", () => {
+    const master = masterEnv(masterConfig(0, true));
+    const header = readFileSync(resolve(__dirname, "../../cloud-init/lib/health.sh"), "utf8");
+    const lines = [...header.matchAll(/^HEALTH_M_(\w+)=(.*)$/gm)];
+    expect(lines.length).toBe(Object.keys(HEALTH_METRICS).length - 1); // all but BootFailed
+    for (const [, name, value] of lines) {
+      const fact = `K8SHA_M_${name}`;
+      expect([name, value]).toEqual([name, `"\${${fact}:-${master[fact]}}"`]);
+    }
+    const published = new Set(lines.map(([, name]) => master[`K8SHA_M_${name}`]));
+    const expected = Object.values(HEALTH_METRICS).filter((m) => m !== HEALTH_METRICS.bootFailed);
+    expect([...published].sort()).toEqual([...expected].sort());
   });
 
   it("names the templates user-data writes; labels and taints are in the worker's JoinConfiguration", () => {
@@ -82,5 +122,37 @@ describe("node.env", () => {
     expect(worker.KUBEADM_JOIN_TEMPLATE).toBe("/etc/k8sha/templates/kubeadm-join.yaml");
     expect(worker).not.toHaveProperty("NODE_TAINTS");
     expect(worker).not.toHaveProperty("NODE_LABELS");
+  });
+
+  it("the health timer's etcd metrics URL comes from the ETCD_METRICS_PORT fact (2381 without it)", () => {
+    const lib = resolve(__dirname, "../../cloud-init/lib");
+    const urlFor = (facts: Record<string, string>): string => {
+      const root = mkdtempSync(join(tmpdir(), "k8sha-health-url-"));
+      const env: Record<string, string> = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        ...facts,
+        K8SHA_SYSTEMD_DIR: root,
+        K8SHA_HEALTH_ENV_FILE: join(root, "node-health.env"),
+        K8SHA_SYSTEMCTL: "true",
+        K8SHA_STATE_DIR: root,
+      };
+      execFileSync(
+        "bash",
+        [
+          "-c",
+          `set -euo pipefail; . ${lib}/common.sh; . ${lib}/health-timer.sh; install_health_timer c z 2>/dev/null`,
+        ],
+        { env },
+      );
+      const line = readFileSync(join(root, "node-health.env"), "utf8").match(
+        /^K8SHA_HEALTH_ETCD_METRICS_URL='(.*)'$/m,
+      );
+      return line?.[1] ?? "";
+    };
+    const facts = nodeFacts("master");
+    expect(urlFor(facts)).toBe(`http://127.0.0.1:${ETCD_METRICS_PORT}/metrics`);
+    expect(urlFor({ ...facts, ETCD_METRICS_PORT: "2999" })).toBe("http://127.0.0.1:2999/metrics");
+    const { ETCD_METRICS_PORT: _dropped, ...without } = facts;
+    expect(urlFor(without)).toBe("http://127.0.0.1:2381/metrics");
   });
 });

@@ -149,10 +149,11 @@ describe.each(BOOT_ROLES)("the %s role", (role) => {
   });
 });
 
-it("gives masters what they always had: every library, etcd-restore and k8sha-control-plane", () => {
+it("gives masters what they always had: every library, etcd-restore, k8sha-control-plane and k8sha-validate", () => {
   expect([...ROLE_MANIFESTS.master.libraries].sort()).toEqual([...libraryFiles].sort());
   expect(ROLE_MANIFESTS.master.operatorScripts).toEqual([
     { source: "etcd-restore.sh", name: "etcd-restore" },
     { source: "k8sha-control-plane.sh", name: "k8sha-control-plane" },
+    { source: "k8sha-validate.sh", name: "k8sha-validate" },
   ]);
 });

@@ -121,24 +121,45 @@ test("lifecycle expires all/, hourly/, daily/ after the configured days, plus no
   }
   expect(byPrefix[PREFIX]?.abortIncompleteMultipartUpload?.daysAfterInitiation).toBeGreaterThan(0);
   expect(byPrefix[PREFIX]?.expiration?.expiredObjectDeleteMarker).toBe(true);
-  expect(rules.every((r) => r.status === "Enabled" && r.filter.prefix.startsWith(PREFIX))).toBe(true);
+  // Besides the snapshots, only the failed boots' log tails (docs/boot-failures.md) expire here.
+  const bootLogs = byPrefix["dev/boot-logs/"];
+  expect(bootLogs?.expiration?.days).toBe(30);
+  expect(bootLogs?.noncurrentVersionExpiration?.noncurrentDays).toBe(1);
+  expect(
+    rules.every(
+      (r) =>
+        r.status === "Enabled" &&
+        (r.filter.prefix.startsWith(PREFIX) || r.filter.prefix === "dev/boot-logs/"),
+    ),
+  ).toBe(true);
 });
 
 test("every master may write and read only under the cluster prefix, and delete nothing", () => {
   const bucketPolicies = ofType(result, "aws:iam/rolePolicy:RolePolicy")
     .map((p) => JSON.parse(String(p.inputs.policy)) as { Statement: Statement[] })
     .filter((doc) => JSON.stringify(doc).includes(bucketArn));
-  // Workers touch the bucket only to read their boot bundle (docs/boot.md).
+  // Workers touch the bucket only to read their boot bundle (docs/boot.md) and to leave a failed
+  // boot's log tail under their own prefix (docs/boot-failures.md).
   const bootOnly = {
     Sid: "ReadBootBundle",
     Effect: "Allow",
     Action: ["s3:GetObject"],
     Resource: [`${bucketArn}/dev/boot/*`],
   };
-  const isMaster = (doc: { Statement: Statement[] }) => JSON.stringify(doc).includes("s3:PutObject");
+  const bootLog = (role: string) => ({
+    Sid: "PutBootLog",
+    Effect: "Allow",
+    Action: ["s3:PutObject"],
+    Resource: [`${bucketArn}/dev/boot-logs/${role}/*`],
+    Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "AES256" } },
+  });
+  const isMaster = (doc: { Statement: Statement[] }) => JSON.stringify(doc).includes("EtcdBackup");
   expect(bucketPolicies.filter((d) => !isMaster(d))).toHaveLength(1);
   for (const doc of bucketPolicies.filter((d) => !isMaster(d))) {
-    expect(doc.Statement.filter((s) => list(s.Action).some((a) => a.startsWith("s3:")))).toEqual([bootOnly]);
+    expect(doc.Statement.filter((s) => list(s.Action).some((a) => a.startsWith("s3:")))).toEqual([
+      bootOnly,
+      bootLog("worker"),
+    ]);
   }
   const masterPolicies = bucketPolicies.filter(isMaster);
   expect(masterPolicies).toHaveLength(3);
@@ -154,6 +175,8 @@ test("every master may write and read only under the cluster prefix, and delete 
           expect(s.Condition).toEqual({ StringLike: { "s3:prefix": [`${PREFIX}*`] } });
         } else if (s.Sid === "ReadBootBundle") {
           expect(s).toEqual(bootOnly);
+        } else if (s.Sid === "PutBootLog") {
+          expect(s).toEqual(bootLog("master"));
         } else if (s.Sid === "ReadAddonManifests") {
           expect({ actions: s.Action, resource }).toEqual({
             actions: ["s3:GetObject"],

@@ -65,7 +65,7 @@ test("the only new permission is one GetObject on the manifest prefix (SSE-S3: n
     master.Statement.filter((s) => grantsService({ ...s }, "s3"))
       .map((s) => s.Sid)
       .sort(),
-  ).toEqual(["EtcdBackupList", "EtcdBackupObjects", "ReadAddonManifests", "ReadBootBundle"]);
+  ).toEqual(["EtcdBackupList", "EtcdBackupObjects", "PutBootLog", "ReadAddonManifests", "ReadBootBundle"]);
   expect(
     master.Statement.filter((s) => grantsService({ ...s }, "kms"))
       .map((s) => s.Sid)

@@ -113,8 +113,10 @@ describe("master policy", () => {
       "DescribeAutoScalingGroups",
       "DescribeVolumesAndInstances",
       "PutNodeMetrics",
+      "PutNodeMetrics",
       "SessionManager",
       "SessionManager",
+      "ValidateReadTargetHealth",
     ]);
     for (const s of unscoped.filter((u) => u.Sid === "SessionManager")) {
       expect(
@@ -166,11 +168,12 @@ describe("master policy", () => {
       kmsKeyArn,
       bootBundle,
     });
-    // Only reads remain: the boot bundle and the add-on manifests.
+    // Only reads remain, and a failed boot's log tail under the master prefix (iam-boot-report.test.ts).
     const s3 = withoutBackup.Statement.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
     expect(s3.map((s) => [s.Sid, s.Action])).toEqual([
       ["ReadBootBundle", ["s3:GetObject"]],
       ["ReadAddonManifests", ["s3:GetObject"]],
+      ["PutBootLog", ["s3:PutObject"]],
     ]);
   });
 });
@@ -192,10 +195,17 @@ describe("worker policy", () => {
     expect(isAllowed(role, { action: "ssm:GetParametersByPath", resource: param("pki") })).toBe(false);
   });
 
-  test("no EC2 beyond its boot-status tag, no write or metrics permissions; S3 only to read its boot bundle", () => {
+  test("no EC2 beyond its boot-status tag; writes only a failed boot's metric and log tail (iam-boot-report.test.ts)", () => {
     const actions = worker.Statement.filter(
       (s) => s.Effect === "Allow" && s.Sid !== "SessionManager",
     ).flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(["ec2:CreateTags", "kms:Decrypt", "s3:GetObject", "ssm:GetParameter"]);
+    expect(actions.sort()).toEqual([
+      "cloudwatch:PutMetricData",
+      "ec2:CreateTags",
+      "kms:Decrypt",
+      "s3:GetObject",
+      "s3:PutObject",
+      "ssm:GetParameter",
+    ]);
   });
 });

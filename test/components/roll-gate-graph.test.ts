@@ -212,12 +212,11 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     });
   });
 
-  test("triggers are exactly [fingerprint, version]; the program is common.sh + roll-master.sh", () => {
+  test("triggers are exactly [fingerprint, version]; the program is common.sh + cluster-aws.sh + roll-master.sh", () => {
     const views = masterViews(s());
-    const program = `${fs.readFileSync(path.join(PROJECT_ROOT, "cloud-init/lib/common.sh"), "utf8")}\n${fs.readFileSync(
-      path.join(PROJECT_ROOT, "scripts/roll-master.sh"),
-      "utf8",
-    )}`;
+    const program = ["cloud-init/lib/common.sh", "cloud-init/lib/cluster-aws.sh", "scripts/roll-master.sh"]
+      .map((f) => fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"))
+      .join("\n");
     gateCommands(s()).forEach((cmd, i) => {
       expect(cmd.inputs.triggers).toEqual([
         instanceTags(views[i].lt)[TAG_SPEC],

@@ -66,6 +66,7 @@ test("dev stack parses to the intended values", () => {
       backupMaxAgeMinutes: 2 * D.BACKUP_DEFAULTS.intervalMinutes,
     },
     addons: defaultAddons(D.DEFAULT_KUBERNETES_VERSION),
+    monitoring: { enabled: true, emailSubscriptions: [], httpsSubscriptions: [] },
     tags: {},
   };
   expect(parseConfig(readStackConfig("dev"))).toEqual(expected);
@@ -92,6 +93,7 @@ test("prod stack parses to the intended values", () => {
     },
     readinessGate: { enabled: false, timeoutMinutes: D.READINESS_GATE_DEFAULTS.timeoutMinutes },
     addons: defaultAddons("1.34.2"),
+    monitoring: { enabled: true, emailSubscriptions: [], httpsSubscriptions: [] },
     tags: { "cost-center": "4711", environment: "production", owner: "platform-team" },
   });
   const [general, system] = cfg.workerPools;
@@ -158,6 +160,7 @@ test("a minimal stack gets every default", () => {
       backupMaxAgeMinutes: D.ROLLING_DEFAULTS.backupMaxAgeIntervals * D.BACKUP_DEFAULTS.intervalMinutes,
     },
     addons: defaultAddons(D.DEFAULT_KUBERNETES_VERSION),
+    monitoring: { enabled: true, emailSubscriptions: [], httpsSubscriptions: [] },
     tags: {},
   });
   expect(cfg.availabilityZones).toBeUndefined();

@@ -5,16 +5,23 @@
  * instance three times in a row (each replacement takes over the stable address and comes back
  * as the same member, offline); two of three at the same moment; all three at once; one volume.
  * After each, etcd must have three started, voting members at the stable addresses and every key
- * written before the fault. Last, master 2 reboots without its volume mounted. Every node boots from its launch template's
+ * written before the fault. Last, master 2 reboots without its volume mounted. Between the
+ * worker's join and the first loss, `npm run validate` (and `k8sha-validate` on a master) is held
+ * to all green on the healthy cluster and to the right red line for each fault injected (each
+ * undone before the next test), and each master's health timer publishes what it sees. Every node boots from its launch template's
  * rendered user-data with only the Ubuntu 24.04 AMI's commands plus what the boot installs on
  * PATH (test/support/sandbox/node.ts says what is real and what is stubbed).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { HEALTH_METRICS, METRICS_NAMESPACE } from "../../base/healthMetrics";
+import { healthReportNow } from "../support/sandbox/health";
 import type { NodeSandbox } from "../support/sandbox/node";
+import { backupNow } from "../support/sandbox/rolling";
 import { simulationSuite } from "../support/sandbox/suite";
+import { enlistWorker, validateFromOperator, validateOnMaster } from "../support/sandbox/validate";
 
 const current = simulationSuite(3, true);
 const master = (i: number) => current().masters[i] as NodeSandbox;
@@ -115,6 +122,164 @@ test("the worker waits for the API load balancer and joins", async () => {
   expect(r?.code).toBe(0);
   expect(sim.workerNode.read("etc/kubernetes/kubelet.conf")).not.toBe("");
 });
+
+/** The API's Node records (the kube stubs' state): a Node can be made NotReady like a kubelet that stopped posting. */
+const nodesFile = () => join(current().cluster.dir, "api", "nodes.json");
+const setReady = (name: string, ready: boolean) => {
+  const list = JSON.parse(readFileSync(nodesFile(), "utf8")) as { name: string; ready?: boolean }[];
+  for (const n of list) if (n.name === name) n.ready = ready;
+  writeFileSync(nodesFile(), JSON.stringify(list));
+};
+const workerNodeName = () =>
+  (JSON.parse(readFileSync(nodesFile(), "utf8")) as { name: string; controlPlane?: boolean }[]).find(
+    (n) => !n.controlPlane,
+  )?.name ?? "";
+
+test("validate, before any backup: only the backup check is red", async () => {
+  const sim = current();
+  enlistWorker(sim);
+  const r = await validateFromOperator(sim);
+  expect([r.code, r.failed]).toEqual([1, ["backup"]]);
+  expect(r.checks.get("backup")?.detail).toMatch(/^no snapshot under s3:\/\//);
+  expect(r.output).toContain("\nresult: fail\n");
+}, 300_000);
+
+test("validate on a healthy cluster: every check green, from the operator's machine and on a master", async () => {
+  const sim = current();
+  await backupNow(sim);
+  const r = await validateFromOperator(sim);
+  expect([r.code, r.failed, r.output.includes("\nresult: pass\n")]).toEqual([0, [], true]);
+  const names = [...r.checks.keys()];
+  // Each master, each instance's boot, the API, etcd, the pool, the load balancer, backups, alarms.
+  for (const check of ["api-readyz", "etcd-members", "etcd-health", "etcd-leader", "control-plane-nodes"])
+    expect(names).toContain(check);
+  expect(r.checks.get("etcd-members")?.detail).toBe("3");
+  expect(r.checks.get("targets")?.detail).toBe("3/3 healthy");
+  expect(r.checks.get("pool/general")?.detail).toBe("1 of 1 Nodes Ready (minimum 1)");
+  expect(r.checks.get("alarms")?.detail).toBe("none in ALARM");
+  expect(names.filter((n) => n.startsWith("boot/")).sort()).toEqual(
+    [...sim.masters, sim.workerNode].map((m) => `boot/${m.instanceId}`).sort(),
+  );
+  expect(names.filter((n) => n.startsWith("node/"))).toHaveLength(3);
+  expect(names.filter((n) => n.startsWith("asg/"))).toHaveLength(3);
+  const onMaster = await validateOnMaster(sim, 1);
+  expect([onMaster.code, onMaster.failed]).toEqual([0, []]);
+  expect([...onMaster.checks.keys()].sort()).toEqual(names.sort());
+}, 300_000);
+
+test("validate with a NotReady worker, a failed boot tag and an alarm: exactly their three red lines", async () => {
+  const sim = current();
+  const worker = workerNodeName();
+  const tags = sim.cluster.aws.instances.get(sim.workerNode.instanceId)?.tags ?? {};
+  const alarm = "k8sha/dev/etcd-no-leader-1";
+  setReady(worker, false);
+  tags["k8sha.io/boot-status"] = "failed:kubeadm-join";
+  sim.cluster.aws.cloudWatch.alarms.set(alarm, "ALARM");
+  // Another alarm of this cluster that is OK, and alarms of clusters whose names start the same way.
+  sim.cluster.aws.cloudWatch.alarms.set("k8sha/dev/api-healthy-0", "OK");
+  sim.cluster.aws.cloudWatch.alarms.set("k8sha/dev-blue/api-healthy-0", "ALARM");
+  sim.cluster.aws.cloudWatch.alarms.set("k8sha/prod/api-healthy-0", "ALARM");
+  try {
+    const r = await validateFromOperator(sim);
+    expect([r.code, r.failed]).toEqual([
+      1,
+      ["alarms", `boot/${sim.workerNode.instanceId}`, "pool/general"].sort(),
+    ]);
+    expect(r.checks.get("pool/general")?.detail).toBe("0 of 1 Nodes Ready, minimum 1");
+    expect(r.checks.get(`boot/${sim.workerNode.instanceId}`)?.detail).toMatch(/^failed:kubeadm-join/);
+    expect(r.checks.get("alarms")?.detail).toBe(`in ALARM: ${alarm} (docs/monitoring.md)`);
+  } finally {
+    setReady(worker, true);
+    tags["k8sha.io/boot-status"] = "succeeded";
+    sim.cluster.aws.cloudWatch.alarms.clear();
+  }
+}, 300_000);
+
+test("validate with a hung etcd member: the etcd health and leader checks name it", async () => {
+  const sim = current();
+  const hung = master(2);
+  hung.freezeEtcd();
+  try {
+    const r = await validateFromOperator(sim);
+    expect(r.code).toBe(1);
+    expect(r.failed).toEqual(expect.arrayContaining(["etcd-health", "etcd-leader"]));
+    expect(r.failed.filter((f) => !f.startsWith("etcd-") && !f.startsWith("static-pods/"))).toEqual([]);
+    expect(r.checks.get("etcd-health")?.detail).toContain(hung.o.ownAddress);
+  } finally {
+    hung.freezeEtcd(true);
+  }
+}, 300_000);
+
+/** The data each master's health run published, by zone: metric name -> value. */
+async function healthByZone(): Promise<Map<string, Map<string, number>>> {
+  const sim = current();
+  const seen = sim.cluster.aws.cloudWatch.published.length;
+  const runs = await healthReportNow(sim);
+  expect(runs.map((r) => [r.code, r.code === 0 ? "" : r.stderr.slice(-2000)])).toEqual(
+    runs.map(() => [0, ""]),
+  );
+  // What each run logged (what it could not read, in its own words), kept with the nodes' logs.
+  for (const [i, r] of runs.entries())
+    appendFileSync(join(sim.cluster.dir, `health-${i}.log`), `${r.stderr}\n== exit ${r.code}\n`);
+  const byZone = new Map<string, Map<string, number>>();
+  for (const batch of sim.cluster.aws.cloudWatch.published.slice(seen)) {
+    expect(batch.namespace).toBe(METRICS_NAMESPACE);
+    for (const d of batch.metrics) {
+      expect(Object.keys(d.dimensions).sort()).toEqual(["AvailabilityZone", "ClusterName"]);
+      const zone = d.dimensions.AvailabilityZone ?? "";
+      byZone.set(zone, (byZone.get(zone) ?? new Map()).set(d.name, d.value));
+    }
+  }
+  return byZone;
+}
+
+test("the health timer: every master publishes its etcd and control-plane health under its zone", async () => {
+  const sim = current();
+  // After the hung member of the tests before: every member answers again first.
+  const deadline = Date.now() + 60_000;
+  while (sim.memberProblems().length > 0 && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 500));
+  expect(sim.memberProblems()).toEqual([]);
+  const byZone = await healthByZone();
+  expect([...byZone.keys()].sort()).toEqual([0, 1, 2].map((i) => sim.zone(i)));
+  for (const [zone, data] of byZone) {
+    const ratio = data.get(HEALTH_METRICS.etcdDbSizeRatio) ?? -1;
+    expect({
+      zone,
+      hasLeader: data.get(HEALTH_METRICS.etcdHasLeader),
+      healthyMembers: data.get(HEALTH_METRICS.etcdHealthyMembers),
+      apiServerReady: data.get(HEALTH_METRICS.apiServerReady),
+      // The sandbox runs no controller-manager or scheduler: a component that does not answer is 0.
+      controllerManager: data.get(HEALTH_METRICS.controllerManagerHealthy),
+      scheduler: data.get(HEALTH_METRICS.schedulerHealthy),
+      dbRatioSmall: ratio > 0 && ratio < 0.05,
+      // The kubeadm stub issues 2-day certificates (kubeconfigs' embedded ones too): 1 whole day left.
+      certificateDaysLeft: data.get(HEALTH_METRICS.certificateDaysLeft),
+    }).toEqual({
+      zone,
+      hasLeader: 1,
+      healthyMembers: 3,
+      apiServerReady: 1,
+      controllerManager: 0,
+      scheduler: 0,
+      dbRatioSmall: true,
+      certificateDaysLeft: 1,
+    });
+  }
+}, 300_000);
+
+test("the health timer with a hung member: the others count 2 healthy, the hung one reports no leader", async () => {
+  const sim = current();
+  master(2).freezeEtcd();
+  try {
+    const byZone = await healthByZone();
+    expect(byZone.get(sim.zone(0))?.get(HEALTH_METRICS.etcdHealthyMembers)).toBe(2);
+    expect(byZone.get(sim.zone(1))?.get(HEALTH_METRICS.etcdHealthyMembers)).toBe(2);
+    expect(byZone.get(sim.zone(2))?.get(HEALTH_METRICS.etcdHasLeader)).toBe(0);
+  } finally {
+    master(2).freezeEtcd(true);
+  }
+}, 300_000);
 
 test("master 1 is lost three times in a row: each replacement is the same member at the same address", async () => {
   const sim = current();

@@ -123,4 +123,47 @@ test("add-on sections and a zonal pool reach the spec; a bad add-on setting is r
 test("a secret or resource output for a plain input is refused by name", () => {
   const withOutput = { ...pythonInputs, clusterName: pulumi.output("py") } as unknown as ClusterArgs;
   expect(() => resolveProviderArgs(withOutput)).toThrow(/"clusterName" must be a plain value/);
+  // At any depth: a secret subscription address is named by its path.
+  const nested = {
+    ...pythonInputs,
+    monitoring: { emailSubscriptions: ["a@example.com", pulumi.secret("b@example.com")] },
+  } as unknown as ClusterArgs;
+  expect(() => resolveProviderArgs(nested)).toThrow(
+    /"monitoring\.emailSubscriptions\[1\]" must be a plain value/,
+  );
+});
+
+test("monitoring: omitted, it is on with no subscriptions (MONITORING_DEFAULTS)", () => {
+  expect(pythonInputs.monitoring).toBeUndefined();
+  expect(resolveProviderArgs(pythonInputs).monitoring).toEqual({
+    enabled: true,
+    emailSubscriptions: [],
+    httpsSubscriptions: [],
+  });
+  // A partial section keeps the other defaults.
+  expect(
+    resolveProviderArgs({ ...pythonInputs, monitoring: { emailSubscriptions: ["oncall@example.com"] } })
+      .monitoring,
+  ).toEqual({ enabled: true, emailSubscriptions: ["oncall@example.com"], httpsSubscriptions: [] });
+  expect(resolveProviderArgs({ ...pythonInputs, monitoring: { enabled: false } }).monitoring.enabled).toBe(
+    false,
+  );
+});
+
+test("monitoring: a wrong value is refused naming its key", () => {
+  const refuse = (monitoring: unknown) => () =>
+    resolveProviderArgs({ ...pythonInputs, monitoring } as unknown as ClusterArgs);
+  expect(refuse({ emailSubscriptions: ["oncall.example.com"] })).toThrow(
+    /monitoring\.emailSubscriptions\[0\]: "oncall\.example\.com" is invalid: an email address/,
+  );
+  expect(refuse({ httpsSubscriptions: ["http://hooks.example.com/a"] })).toThrow(
+    /monitoring\.httpsSubscriptions\[0\]: "http:\/\/hooks\.example\.com\/a" is invalid: an https:\/\/ URL/,
+  );
+  expect(refuse({ enabled: false, emailSubscriptions: ["oncall@example.com"] })).toThrow(
+    /monitoring\.enabled: false is invalid: true when subscriptions are listed/,
+  );
+  expect(refuse({ enabled: "yes" })).toThrow(/monitoring\.enabled: "yes" is invalid: must be true or false/);
+  expect(refuse({ emailSubscription: ["oncall@example.com"] })).toThrow(
+    /monitoring\.emailSubscription: .* unknown key "emailSubscription"/,
+  );
 });

@@ -90,6 +90,7 @@ const SECTION_OF_TYPE: Record<string, keyof typeof SECTION_KEYS> = {
   CniSettings: "cni",
   ReadinessGateSettings: "readinessGate",
   RollingSettings: "rolling",
+  MonitoringSettings: "monitoring",
   AddonsSettings: "addons",
   AddonSettings: "addon",
   EbsCsiDriverSettings: "ebsCsiDriver",
@@ -139,6 +140,13 @@ test("nested types: named object types, enums as strings, required fields where 
   expect(type("AddonSettings").properties.enabled.type).toBe("boolean");
   expect(type("AddonSettings").properties.version.type).toBe("string");
   expect(type("EbsCsiDriverSettings").properties.defaultStorageClass.type).toBe("boolean");
+  // Monitoring: an optional section of a switch and two address lists, nothing required.
+  expect(schema.resources[TOKEN].inputProperties.monitoring.$ref).toBe(ref("MonitoringSettings"));
+  const monitoring = type("MonitoringSettings");
+  expect(monitoring.required ?? []).toEqual([]);
+  expect(monitoring.properties.enabled.type).toBe("boolean");
+  for (const list of ["emailSubscriptions", "httpsSubscriptions"])
+    expect({ list, items: monitoring.properties[list].items?.type }).toEqual({ list, items: "string" });
   // Every $ref points at a type the schema defines (a dangling ref fails SDK generation).
   const refs = JSON.stringify(schema).match(/#\/types\/[^"]+/g) ?? [];
   expect(refs.length).toBeGreaterThan(0);

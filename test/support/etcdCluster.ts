@@ -38,6 +38,17 @@ export type {
 } from "./etcdProcess";
 export { ETCD_BIN, ETCDCTL_BIN, run } from "./etcdProcess";
 
+/** The harness's options: etcdProcess.ts's, plus an optional metrics listener and quota. */
+export interface EtcdHarnessOptions extends EtcdClusterOptions {
+  /**
+   * When set, every member also serves its Prometheus metrics on plain http at
+   * `http://<its ip>:metricsPort/metrics` (`--listen-metrics-urls`; kubeadm: 127.0.0.1:2381).
+   */
+  metricsPort?: number;
+  /** etcd's `--quota-backend-bytes` for every member (etcd's default, 2 GiB, when unset). */
+  quotaBackendBytes?: number;
+}
+
 export class EtcdTestCluster {
   readonly dir: string;
   readonly ca: TestCa;
@@ -46,7 +57,7 @@ export class EtcdTestCluster {
   private readonly processes = new Map<string, ChildProcess>();
   private readonly pidFile: string;
 
-  private constructor(private readonly options: EtcdClusterOptions) {
+  private constructor(private readonly options: EtcdHarnessOptions) {
     killStrays();
     this.dir = mkdtempSync(join(tmpdir(), "k8sha-etcd-"));
     this.pidFile = join(PID_REGISTRY, `${basename(this.dir)}.pids`);
@@ -55,7 +66,7 @@ export class EtcdTestCluster {
   }
 
   /** Make the temp dir, CA and client certificate; kills strays of an earlier crashed run. */
-  static async create(options: EtcdClusterOptions): Promise<EtcdTestCluster> {
+  static async create(options: EtcdHarnessOptions): Promise<EtcdTestCluster> {
     return new EtcdTestCluster(options);
   }
 
@@ -65,6 +76,11 @@ export class EtcdTestCluster {
 
   peerUrl(ip: string): string {
     return `https://${ip}:${this.options.peerPort}`;
+  }
+
+  /** The member's metrics URL (only served when the cluster was created with `metricsPort`). */
+  metricsUrl(ip: string): string {
+    return `http://${ip}:${this.options.metricsPort}/metrics`;
   }
 
   defaultDataDir(name: string): string {
@@ -113,6 +129,12 @@ export class EtcdTestCluster {
       ...["--peer-cert-file", tls.cert, "--peer-key-file", tls.key, "--peer-trusted-ca-file", this.ca.cert],
       "--peer-client-cert-auth",
       ...["--logger", "zap", "--log-outputs", join(this.dir, `${member.name}.log`)],
+      ...(this.options.metricsPort === undefined
+        ? []
+        : ["--listen-metrics-urls", `http://${member.ip}:${this.options.metricsPort}`]),
+      ...(this.options.quotaBackendBytes === undefined
+        ? []
+        : ["--quota-backend-bytes", String(this.options.quotaBackendBytes)]),
     ];
     const child = spawn(ETCD_BIN, args, { stdio: "ignore" });
     this.processes.set(member.name, child);

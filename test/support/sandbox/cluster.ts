@@ -229,6 +229,9 @@ export class SandboxCluster {
         `    ec2 | ssm | autoscaling | elbv2 | cloudwatch) endpoint=(--endpoint-url '${this.aws.endpoint}'); break ;;`,
         "  esac",
         "done",
+        // Debian's CLI, as on the nodes (fakes/snap): it speaks CloudWatch's query protocol,
+        // which the fake serves (newer CLIs default to CBOR for CloudWatch).
+        'if [[ -x /usr/bin/aws ]]; then exec /usr/bin/aws "${endpoint[@]}" "$@"; fi',
         'exec aws "${endpoint[@]}" "$@"',
         "",
       ].join("\n"),

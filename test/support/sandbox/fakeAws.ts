@@ -12,8 +12,9 @@
  * is set up as a loop device and `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<id>` appears
  * in the attaching node's sandbox.
  *
- * For the rolling gate, the same endpoint serves Auto Scaling (fakeAutoscaling.ts), the API
- * target group (fakeTargetGroup.ts) and SSM Run Command (fakeRunCommand.ts); what only the
+ * For the rolling gate and validate, the same endpoint serves Auto Scaling (fakeAutoscaling.ts),
+ * the API target group (fakeTargetGroup.ts), SSM Run Command (fakeRunCommand.ts) and CloudWatch
+ * (fakeCloudWatch.ts); what only the
  * nodes know (a replacement launch, a command run, a health check) the cluster plugs in.
  */
 import { execFileSync } from "node:child_process";
@@ -23,6 +24,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { filtersOf, indexed, tagSet, xmlEscape } from "./ec2Query";
 import { FakeAutoscaling, type ReplaceInstance } from "./fakeAutoscaling";
+import { FakeCloudWatch } from "./fakeCloudWatch";
 import { assignPrivateIpAddresses, describeNetworkInterfaces, type FakeInterface } from "./fakeInterfaces";
 import { FakeRunCommand, type RunOnInstance } from "./fakeRunCommand";
 import { AwsError, FakeSsm } from "./fakeSsm";
@@ -60,6 +62,7 @@ export class FakeAws {
   targetHealthy: (instanceId: string) => boolean = () => false;
   readonly autoscaling = new FakeAutoscaling(() => this.replaceInstance);
   readonly targetGroup = new FakeTargetGroup((id) => this.targetHealthy(id));
+  readonly cloudWatch = new FakeCloudWatch();
   readonly runCommand = new FakeRunCommand(
     () => this.runOnInstance,
     (id) => this.instances.get(id)?.state === "running",
@@ -145,7 +148,9 @@ export class FakeAws {
         const result =
           query.name === "autoscaling"
             ? this.autoscaling.answer(action, form)
-            : this.targetGroup.answer(action, form);
+            : query.name === "cloudwatch"
+              ? this.cloudWatch.answer(action, form)
+              : this.targetGroup.answer(action, form);
         res
           .writeHead(200, { "content-type": "text/xml" })
           .end(
@@ -297,6 +302,7 @@ export class FakeAws {
 const QUERY_SERVICES: Record<string, { name: string; xmlns: string }> = {
   "2011-01-01": { name: "autoscaling", xmlns: "http://autoscaling.amazonaws.com/doc/2011-01-01/" },
   "2015-12-01": { name: "elbv2", xmlns: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/" },
+  "2010-08-01": { name: "cloudwatch", xmlns: "http://monitoring.amazonaws.com/doc/2010-08-01/" },
 };
 
 const STATE_CODES: Record<FakeInstance["state"], number> = {

@@ -180,14 +180,26 @@ function serveApi() {
 }
 
 // ---------- kubeconfigs ----------
+// As kubeadm's kubeconfig phase: admin, super-admin, controller-manager and scheduler embed the
+// user's client certificate, signed by the cluster CA (the health timer reads its expiry); the
+// kubelet's files carry a bootstrap token or, once bootstrapped, point at the kubelet's own rotated
+// certificate (not modelled). The certificates are made outside pki/, which holds what kubeadm keeps.
 function kubeconfig(file, server, user) {
+  let credentials = {};
+  if (!user.startsWith("system:node:") && user !== "tls-bootstrap-token-user") {
+    const name = `../kubeconfig-certs/${path.basename(file, ".conf")}`;
+    fs.mkdirSync(`${PKI}/../kubeconfig-certs`, { recursive: true });
+    cert(name, `${PKI}/ca`, user, [], true);
+    const data = (ext) => fs.readFileSync(`${PKI}/${name}.${ext}`).toString("base64");
+    credentials = { user: { "client-certificate-data": data("crt"), "client-key-data": data("key") } };
+  }
   fs.writeFileSync(
     file,
     YAML.stringify({
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "kubernetes", cluster: { server } }],
-      users: [{ name: user }],
+      users: [{ name: user, ...credentials }],
     }),
   );
 }
@@ -323,10 +335,7 @@ function runStaticPods() {
       }
     }
     // Every node shares this machine's 127.0.0.1; a node's own loopback is its address here.
-    const args = pod.spec.containers[0].command
-      .slice(1)
-      .map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP))
-      .filter((a) => !a.startsWith("--listen-metrics-urls="));
+    const args = pod.spec.containers[0].command.slice(1).map((a) => a.replaceAll("127.0.0.1", ENV.NODE_IP));
     const out = fs.openSync(`${ENV.SANDBOX}/pods/etcd.log`, "a");
     // A pod gets only the environment its manifest names (none here), not the boot script's.
     const child = cp.spawn(path.join(HOST_BIN, "etcd"), args, {
