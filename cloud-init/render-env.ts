@@ -60,8 +60,9 @@ const NODE_METRIC_FACTS = {
   K8SHA_D_CLUSTER: HEALTH_DIMENSIONS.cluster,
   K8SHA_D_ROLE: HEALTH_DIMENSIONS.role,
 };
-/** The health timer's metric names (lib/health.sh HEALTH_M_* default from these). */
+/** The health timer's metric and zone-dimension names (lib/health.sh defaults from these). */
 const HEALTH_METRIC_FACTS = {
+  K8SHA_D_ZONE: HEALTH_DIMENSIONS.zone,
   K8SHA_M_HAS_LEADER: HEALTH_METRICS.etcdHasLeader,
   K8SHA_M_HEALTHY_MEMBERS: HEALTH_METRICS.etcdHealthyMembers,
   K8SHA_M_LEADER_CHANGES: HEALTH_METRICS.etcdLeaderChanges15m,

@@ -53,9 +53,10 @@ install_health_timer() {
     _health_env_line K8SHA_PKI_DIR "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"
     _health_env_line K8SHA_KUBECONFIG_DIR "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"
     _health_env_line K8SHA_STATE_DIR "$K8SHA_STATE_DIR"
-    # The metric names (node.env facts from base/healthMetrics.ts): the unit reads only this file.
+    # The metric and dimension names (node.env facts from base/healthMetrics.ts): the unit reads
+    # only this file.
     local name
-    for name in "${!K8SHA_M_@}"; do _health_env_line "$name" "${!name}"; done
+    for name in "${!K8SHA_M_@}" "${!K8SHA_D_@}"; do _health_env_line "$name" "${!name}"; done
   } >"$env_file.tmp"
   mv "$env_file.tmp" "$env_file"
 

@@ -13,6 +13,8 @@
 # Environment (the timer's env file sets these; required unless a default is shown):
 #   K8SHA_METRICS_NAMESPACE   CloudWatch namespace (base/metrics.ts; the IAM policy allows only it)
 #   K8SHA_HEALTH_CLUSTER      ClusterName dimension
+#   K8SHA_D_CLUSTER / K8SHA_D_ZONE  the dimensions' names (node.env facts from base/healthMetrics.ts;
+#                             ClusterName / AvailabilityZone without them)
 #   K8SHA_HEALTH_ZONE         AvailabilityZone dimension (the master's zone; never an instance id,
 #                             so an alarm outlives the instance that a replacement takes over from)
 #   K8SHA_HEALTH_ETCD_METRICS_URL  etcd's own metrics, plain http on loopback
@@ -202,8 +204,8 @@ health_report_once() {
       return 1
     }
   done
-  HEALTH_DIMENSIONS="$(printf '[{"Name":"ClusterName","Value":"%s"},{"Name":"AvailabilityZone","Value":"%s"}]' \
-    "$K8SHA_HEALTH_CLUSTER" "$K8SHA_HEALTH_ZONE")"
+  HEALTH_DIMENSIONS="$(printf '[{"Name":"%s","Value":"%s"},{"Name":"%s","Value":"%s"}]' \
+    "${K8SHA_D_CLUSTER:-ClusterName}" "$K8SHA_HEALTH_CLUSTER" "${K8SHA_D_ZONE:-AvailabilityZone}" "$K8SHA_HEALTH_ZONE")"
   health_etcd
   health_components
   # Ten data in one call: PutMetricData takes up to 1000 metrics (20 before 2023) and 1 MB

@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { HEALTH_METRICS } from "../../base/healthMetrics";
+import { HEALTH_DIMENSIONS, HEALTH_METRICS } from "../../base/healthMetrics";
 import { METRICS_NAMESPACE } from "../../base/metrics";
 import { nodeFacts } from "../../cloud-init/render-env";
 import { roleManifest } from "../../cloud-init/roles";
@@ -93,6 +93,9 @@ test("installs a valid 60 s service + timer with its env file, idempotently, and
   const names = Object.keys(facts).filter((k) => k.startsWith("K8SHA_M_") && k !== "K8SHA_M_BOOT_FAILED");
   expect(names.length).toBe(10);
   for (const k of names) expect(env.stdout).toContain(`${k}=${facts[k]}\n`);
+  // And the dimensions' names, which health.sh puts on every datum.
+  expect(env.stdout).toContain(`K8SHA_D_CLUSTER=${HEALTH_DIMENSIONS.cluster}\n`);
+  expect(env.stdout).toContain(`K8SHA_D_ZONE=${HEALTH_DIMENSIONS.zone}\n`);
 });
 
 test("kubeadm's etcd metrics URL is the default", async () => {

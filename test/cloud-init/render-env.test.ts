@@ -108,6 +108,13 @@ describe("node.env", () => {
     const published = new Set(lines.map(([, name]) => master[`K8SHA_M_${name}`]));
     const expected = Object.values(HEALTH_METRICS).filter((m) => m !== HEALTH_METRICS.bootFailed);
     expect([...published].sort()).toEqual([...expected].sort());
+    // The dimensions health.sh names on every datum are base/'s too (its defaults included).
+    expect([master.K8SHA_D_CLUSTER, master.K8SHA_D_ZONE]).toEqual([
+      HEALTH_DIMENSIONS.cluster,
+      HEALTH_DIMENSIONS.zone,
+    ]);
+    expect(header).toContain(`"\${K8SHA_D_CLUSTER:-${HEALTH_DIMENSIONS.cluster}}"`);
+    expect(header).toContain(`"\${K8SHA_D_ZONE:-${HEALTH_DIMENSIONS.zone}}"`);
   });
 
   it("names the templates user-data writes; labels and taints are in the worker's JoinConfiguration", () => {

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { validationParameterName } from "../../../base/ssmPaths";
+import { readStackConfig } from "../../../synth/mockRuntime";
 import type { Simulation } from "./simulation";
 
 const SCRIPT = join(__dirname, "../../../scripts/k8sha-validate.sh");
@@ -33,13 +34,10 @@ function parse(code: number, output: string): ValidateRun {
 
 /** The target the graph wrote (the SSM parameter's value, as the stack output has it too). */
 export function validationTarget(sim: Simulation): string {
-  // The name's shape is validationParameterName's; the cluster's name is the stack config's.
-  const shape = validationParameterName("CLUSTER").split("CLUSTER");
-  const p = sim.cluster.parameters.find((r) => {
-    const name = String(r.inputs.name);
-    return name.startsWith(shape[0] ?? "") && name.endsWith(shape[1] ?? "");
-  });
-  if (!p) throw new Error("the graph has no validation target parameter");
+  const clusterName = readStackConfig(sim.cluster.stack)["k8s-ha:clusterName"] ?? sim.cluster.stack;
+  const name = validationParameterName(clusterName);
+  const p = sim.cluster.parameters.find((r) => r.inputs.name === name);
+  if (!p) throw new Error(`the graph has no ${name} parameter`);
   return String(p.inputs.insecureValue);
 }
 
