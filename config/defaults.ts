@@ -42,6 +42,9 @@ export const MASTER_DEFAULTS = {
 
 /** kops' etcd volume: gp3, 20 GiB, 3000 IOPS, 125 MiB/s (the gp3 baseline, no extra cost). */
 export const ETCD_DEFAULTS = {
+  topology: "stacked",
+  /** External etcd: three members, so losing one (or its zone) keeps a 2-of-3 quorum. */
+  externalMembers: 3,
   volume: { type: "gp3", sizeGiB: 20, iops: 3000, throughputMiBps: 125 },
   /**
    * etcd's own defaults. Cross-AZ round trips inside one region are ~1-2 ms (AWS: single-digit

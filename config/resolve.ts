@@ -65,6 +65,7 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
   const extra = new Set(extraInstanceTypes);
   const backup = readBackup(root);
   const kubernetesVersion = readKubernetesVersion(root, DEFAULT_KUBERNETES_VERSION);
+  const masters = readMasters(root, placement, extra);
   const spec: ClusterSpec = {
     ...placement,
     kubernetesVersion,
@@ -72,8 +73,12 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
     extraInstanceTypes,
     network: readNetwork(root, placement),
     api: readApi(root),
-    masters: readMasters(root, placement, extra),
-    etcd: readEtcd(root),
+    masters,
+    etcd: readEtcd(root, {
+      masters,
+      availabilityZoneCount: placement.availabilityZoneCount,
+      kubernetesVersion,
+    }),
     workerPools: readWorkerPools(root, extra),
     leaderElection: readLeaderElection(root),
     backup,

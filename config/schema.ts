@@ -83,6 +83,9 @@ export const SECTION_KEYS = {
   api: keysOf<ApiConfig>({ exposure: true, allowedCidrs: true, deletionProtection: true }),
   masters: keysOf<MastersConfig>({ count: true, allowNonHa: true, instanceType: true, rootVolumeGiB: true }),
   etcd: keysOf<EtcdConfig>({
+    topology: true,
+    members: true,
+    version: true,
     volume: true,
     heartbeatIntervalMs: true,
     electionTimeoutMs: true,

@@ -76,8 +76,20 @@ export interface EtcdVolumeConfig {
   throughputMiBps: number;
 }
 
+/**
+ * Where etcd runs: `stacked` (a member on every master, kubeadm's local etcd) or `external`
+ * (dedicated etcd nodes, one per zone; designed in docs/plans/external-etcd.md, not built yet).
+ */
+export type EtcdTopology = "stacked" | "external";
+
 export interface EtcdConfig {
-  /** The per-master EBS volume etcd keeps its data on. */
+  /** Where etcd runs; `stacked` unless set. */
+  topology: EtcdTopology;
+  /** Number of etcd members: `masters.count` when stacked; odd (3, 5, 7), one per zone, when external. */
+  members: number;
+  /** etcd release of an external cluster (stacked runs the etcd image kubeadm picks); undefined when stacked. */
+  version?: string;
+  /** The per-member EBS volume etcd keeps its data on. */
   volume: EtcdVolumeConfig;
   /** etcd `--heartbeat-interval` in milliseconds. */
   heartbeatIntervalMs: number;

@@ -1,5 +1,9 @@
-/** etcd.*: the data volume within current EBS limits, and etcd's own timing and quota rules. */
+/**
+ * etcd.*: the topology and its member count and release, the data volume within current EBS
+ * limits, and etcd's own timing and quota rules.
+ */
 import { ETCD_DEFAULTS } from "./defaults";
+import { defaultEtcdVersion, etcdVersionProblem } from "./etcd-versions";
 import {
   EBS_LIMITS,
   ETCD_ELECTION_MAX_MS,
@@ -10,7 +14,17 @@ import {
 } from "./limits";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
-import type { EtcdConfig, EtcdVolumeConfig, EtcdVolumeType } from "./types";
+import type { EtcdConfig, EtcdTopology, EtcdVolumeConfig, EtcdVolumeType, MastersConfig } from "./types";
+
+const TOPOLOGIES: readonly EtcdTopology[] = ["stacked", "external"];
+const EXTERNAL_MEMBER_COUNTS: readonly number[] = [3, 5, 7];
+
+/** What the etcd rules need from the rest of the stack. */
+export interface EtcdContext {
+  masters: Pick<MastersConfig, "count">;
+  availabilityZoneCount: number;
+  kubernetesVersion: string;
+}
 
 const VOLUME_TYPES: readonly EtcdVolumeType[] = ["gp3", "io1", "io2"];
 const REFUSED_TYPES = {
@@ -71,8 +85,49 @@ function readVolume(etcd: Section): EtcdVolumeConfig {
   return { type, sizeGiB, iops, throughputMiBps };
 }
 
-export function readEtcd(root: Section): EtcdConfig {
+type Placement = Pick<EtcdConfig, "topology" | "members" | "version">;
+
+function readStacked(etcd: Section, context: EtcdContext): Placement {
+  const why = "only with etcd.topology external; stacked runs one member per master";
+  // Equal to masters.count it says what stacked means anyway (a resolved spec read again says so).
+  const members = etcd.raw("members");
+  if (members !== undefined && members !== context.masters.count) {
+    etcd.reject("members", `${why} (masters.count, ${context.masters.count}, sets it); remove it`);
+  }
+  if (etcd.has("version")) etcd.reject("version", `${why}, on the etcd image kubeadm picks; remove it`);
+  return { topology: "stacked", members: context.masters.count };
+}
+
+function readExternal(etcd: Section, context: EtcdContext): Placement {
+  const members = etcd.number("members", ETCD_DEFAULTS.externalMembers);
+  if (!EXTERNAL_MEMBER_COUNTS.includes(members)) {
+    etcd.reject("members", `one of ${EXTERNAL_MEMBER_COUNTS.join(", ")}: an odd quorum of at least three`);
+  } else if (members > context.availabilityZoneCount) {
+    etcd.reject(
+      "members",
+      `at most the number of availability zones (${context.availabilityZoneCount}): one member per zone, so losing a zone loses one vote`,
+    );
+  }
+  const minor = /^1\.(\d+)\.\d+$/.exec(context.kubernetesVersion);
+  const kubernetesMinor = minor ? Number(minor[1]) : Number.NaN;
+  const fallback = defaultEtcdVersion(kubernetesMinor);
+  const version = fallback === undefined ? etcd.raw("version") : etcd.string("version", fallback);
+  if (typeof version === "string") {
+    const problem = etcdVersionProblem(version, kubernetesMinor);
+    if (problem) etcd.reject("version", problem);
+  }
+  // Validated in full above so a stack can be prepared; refused until the role exists.
+  etcd.reject(
+    "topology",
+    "stacked: external etcd (dedicated etcd nodes) is designed in docs/plans/external-etcd.md but not built in this release",
+  );
+  return { topology: "external", members, ...(typeof version === "string" ? { version } : {}) };
+}
+
+export function readEtcd(root: Section, context: EtcdContext): EtcdConfig {
   const etcd = root.section("etcd", SECTION_KEYS.etcd);
+  const topology = etcd.oneOf("topology", ETCD_DEFAULTS.topology, TOPOLOGIES);
+  const placement = topology === "external" ? readExternal(etcd, context) : readStacked(etcd, context);
   const volume = readVolume(etcd);
   const heartbeatIntervalMs = etcd.number("heartbeatIntervalMs", ETCD_DEFAULTS.heartbeatIntervalMs);
   within(
@@ -111,5 +166,5 @@ export function readEtcd(root: Section): EtcdConfig {
       `at most half of etcd.volume.sizeGiB (${volume.sizeGiB}): defragmentation needs room for a second copy`,
     );
   }
-  return { volume, heartbeatIntervalMs, electionTimeoutMs, quotaBackendGiB };
+  return { ...placement, volume, heartbeatIntervalMs, electionTimeoutMs, quotaBackendGiB };
 }

@@ -69,8 +69,14 @@ export interface EtcdVolumeSettings {
   throughputMiBps?: number;
 }
 
-/** etcd tuning. */
+/** etcd topology, members and tuning. */
 export interface EtcdSettings {
+  /** "stacked" (default: a member on every master) or "external" (validated, not built yet). */
+  topology?: string;
+  /** Stacked: masters.count only; external: 3, 5 or 7, at most one per zone. */
+  members?: number;
+  /** External only: the etcd release, at least 3.5.24; default per Kubernetes minor. */
+  version?: string;
   volume?: EtcdVolumeSettings;
   heartbeatIntervalMs?: number;
   electionTimeoutMs?: number;

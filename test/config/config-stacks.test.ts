@@ -7,7 +7,14 @@ import type { ClusterSpec } from "../../config/types";
 import { readStackConfig } from "../../synth/mockRuntime";
 
 const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
-const defaultEtcd = { ...D.ETCD_DEFAULTS, volume: { ...D.ETCD_DEFAULTS.volume } };
+const defaultEtcd = {
+  topology: "stacked" as const,
+  members: 3,
+  volume: { ...D.ETCD_DEFAULTS.volume },
+  heartbeatIntervalMs: D.ETCD_DEFAULTS.heartbeatIntervalMs,
+  electionTimeoutMs: D.ETCD_DEFAULTS.electionTimeoutMs,
+  quotaBackendGiB: D.ETCD_DEFAULTS.quotaBackendGiB,
+};
 /** Every add-on on at the versions for `kubernetesVersion`, the CSI StorageClass the default. */
 function defaultAddons(kubernetesVersion: string): ClusterSpec["addons"] {
   const v = defaultAddonVersions(kubernetesVersion);
@@ -87,6 +94,8 @@ test("prod stack parses to the intended values", () => {
     api: { exposure: "internal", allowedCidrs: ["172.16.0.0/12"], deletionProtection: true },
     masters: { count: 3, allowNonHa: false, instanceType: "m6i.xlarge", rootVolumeGiB: 100 },
     etcd: {
+      topology: "stacked",
+      members: 3,
       volume: { type: "gp3", sizeGiB: 50, iops: 6000, throughputMiBps: 250 },
       heartbeatIntervalMs: D.ETCD_DEFAULTS.heartbeatIntervalMs,
       quotaBackendGiB: 8,

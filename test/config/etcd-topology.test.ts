@@ -1,0 +1,103 @@
+/**
+ * etcd.topology, etcd.members and etcd.version against the real dev stack: stacked stays the
+ * default with one member per master; external is validated in full (member count, zones, the
+ * etcd release kubeadm accepts for the Kubernetes minor) and then refused, because the etcd node
+ * role is not built yet. Every refusal names the key, the value and what is allowed.
+ */
+import { ConfigError } from "../../config/errors";
+import { etcdVersionProblem, MIN_EXTERNAL_ETCD_VERSION } from "../../config/etcd-versions";
+import { parseConfig } from "../../config/stack";
+import { applyOverrides, type ConfigOverrides } from "../../synth/mockRuntime";
+import { devConfig, expectSingleProblem, type RefusalCase } from "../support/configRefusal";
+
+/** Every problem's message when dev with `overrides` is refused; fails the test if it is accepted. */
+function problemsOf(overrides: ConfigOverrides): string[] {
+  try {
+    parseConfig(applyOverrides(devConfig, overrides));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).message.split("\n").slice(1);
+  }
+  throw new Error("the stack was accepted");
+}
+
+const NOT_BUILT = /k8s-ha:etcd\.topology: "external" is invalid: stacked: external etcd .* not built/;
+
+test("stacked is the default: one member per master, no etcd release of its own", () => {
+  const spec = parseConfig(devConfig);
+  expect(spec.etcd.topology).toBe("stacked");
+  expect(spec.etcd.members).toBe(spec.masters.count);
+  expect(spec.etcd.version).toBeUndefined();
+});
+
+test("an explicit stacked topology, or members equal to masters.count, reads the same as the default", () => {
+  const spec = parseConfig(applyOverrides(devConfig, { etcd: { topology: "stacked", members: 3 } }));
+  expect(spec.etcd).toEqual(parseConfig(devConfig).etcd);
+});
+
+const refusals: RefusalCase[] = [
+  [
+    "a misspelt topology",
+    { etcd: { topology: "extrenal" } },
+    /k8s-ha:etcd\.topology: "extrenal" is invalid: must be one of stacked, external/,
+  ],
+  [
+    "a member count with stacked etcd",
+    { etcd: { members: 5 } },
+    /k8s-ha:etcd\.members: 5 is invalid: only with etcd\.topology external; .*masters\.count, 3, sets it/,
+  ],
+  [
+    "an etcd release with stacked etcd",
+    { etcd: { version: "3.5.24" } },
+    /k8s-ha:etcd\.version: "3\.5\.24" is invalid: only with etcd\.topology external; .*etcd image kubeadm picks/,
+  ],
+];
+test.each(refusals)("%s is refused", (_name, overrides, expected) =>
+  expectSingleProblem(overrides, expected),
+);
+
+test("a valid external layout is refused only because the role is not built yet", () => {
+  expectSingleProblem({ etcd: { topology: "external", members: 3, version: "3.6.5" } }, NOT_BUILT);
+  expectSingleProblem({ etcd: { topology: "external" } }, NOT_BUILT);
+});
+
+test.each([
+  [4, /k8s-ha:etcd\.members: 4 is invalid: one of 3, 5, 7: an odd quorum of at least three/],
+  [1, /k8s-ha:etcd\.members: 1 is invalid: one of 3, 5, 7/],
+  [
+    5,
+    /k8s-ha:etcd\.members: 5 is invalid: at most the number of availability zones \(3\): one member per zone/,
+  ],
+])("external etcd with %d members is refused", (members, expected) => {
+  const problems = problemsOf({ etcd: { topology: "external", members } });
+  expect(problems).toHaveLength(2);
+  expect(problems.join("\n")).toMatch(expected);
+  expect(problems.join("\n")).toMatch(NOT_BUILT);
+});
+
+test.each([
+  ["3.5.23", /older than 3\.5\.24/],
+  ["v3.6.5", /must be MAJOR\.MINOR\.PATCH without a leading v/],
+  ["3.7.0", /etcd 3\.7 is newer than kubeadm 1\.34 supports/],
+])("external etcd release %s under Kubernetes 1.34 is refused", (version, expected) => {
+  const problems = problemsOf({ etcd: { topology: "external", version } });
+  expect(problems).toHaveLength(2);
+  const versionProblem = problems.find((p) => p.includes("k8s-ha:etcd.version"));
+  expect(versionProblem).toMatch(expected);
+  expect(versionProblem).toContain(`"${version}"`);
+});
+
+test("the release range follows the Kubernetes minor kubeadm ships etcd for", () => {
+  expect(etcdVersionProblem(MIN_EXTERNAL_ETCD_VERSION, 31)).toBeUndefined();
+  expect(etcdVersionProblem("3.5.30", 33)).toBeUndefined();
+  expect(etcdVersionProblem("3.6.5", 33)).toMatch(/etcd 3\.6 is newer than kubeadm 1\.33 supports/);
+  expect(etcdVersionProblem("3.6.9", 35)).toBeUndefined();
+  expect(etcdVersionProblem("3.5.24", 35)).toBeUndefined();
+  expect(etcdVersionProblem("4.0.0", 35)).toMatch(/newer than kubeadm 1\.35 supports/);
+});
+
+test("the default external release follows kubernetesVersion", () => {
+  const problems = problemsOf({ kubernetesVersion: "1.32.4", etcd: { topology: "external" } });
+  expect(problems).toHaveLength(1);
+  expect(problems[0]).toMatch(NOT_BUILT);
+});
