@@ -59,7 +59,8 @@ const ENTER = `set -euo pipefail
 d="$1"; shift
 mount --rbind /usr "$d/host-usr"
 mount -t overlay overlay -o "lowerdir=/usr/bin,upperdir=$d/usr-upper,workdir=$d/usr-work" /usr/bin
-for p in etc/kubernetes etc/k8sha etc/apt var/lib/kubelet; do mount --bind "$d/root/$p" "/$p"; done
+# A mount point must exist: a fresh host has no /etc/kubernetes until something makes it.
+for p in etc/kubernetes etc/k8sha etc/apt var/lib/kubelet; do mkdir -p "/$p"; mount --bind "$d/root/$p" "/$p"; done
 exec "$@"`;
 
 function onNode(m: Master, argv: string[], env: Record<string, string> = {}) {
