@@ -189,6 +189,7 @@ async function boot(s: Scenario) {
     K8SHA_ADDONS_ENV_FILE: p("addons.env"),
     K8SHA_ADDONS_WORK_DIR: p("addons"),
     K8SHA_CERT_ENV_FILE: p("cert-renewal.env"),
+    K8SHA_HEALTH_ENV_FILE: p("node-health.env"),
     K8SHA_PKI_DIR: p("pki"),
     K8SHA_KUBECONFIG_DIR: p("kubernetes"),
     FAKE_DIR: dir,
@@ -216,6 +217,8 @@ test("init: the token from SSM goes into the InitConfiguration and the boot succ
   expect(r.stderr).toContain("the add-ons are not applied yet; the add-on timer tries again every minute");
   expect(r.read("systemd/k8sha-addons.timer")).toContain("OnUnitActiveSec=60s");
   expect(r.read("addons.env")).toContain(`ADDONS_PARAMETER='${addonsParameterName("prod")}'`);
+  // The health timer's env file is the node's too (it once went to the host's /etc/k8sha).
+  expect(r.read("node-health.env")).toContain("K8SHA_HEALTH_CLUSTER='prod'");
 });
 
 test("init: an unreadable token fails the step; kubeadm init never runs without it", async () => {
