@@ -9,6 +9,7 @@
  */
 import type { AwsAddon } from "../base/addons";
 import { SUPPORTED_KUBERNETES_MINORS } from "./defaults";
+import { kubernetesMinor } from "./semver";
 
 /**
  * kubernetes/cloud-provider-aws releases one line per Kubernetes minor and its image must match
@@ -81,9 +82,10 @@ export const NODE_TERMINATION_HANDLER_VERSIONS: Record<number, string> = {
 
 /** The minor of `1.MINOR.PATCH`; throws outside the supported range. */
 export function supportedMinor(kubernetesVersion: string): number {
-  const match = /^1\.(\d+)\.\d+$/.exec(kubernetesVersion);
-  if (!match) throw new Error(`add-ons: kubernetesVersion must be 1.MINOR.PATCH, got ${kubernetesVersion}`);
-  const minor = Number(match[1]);
+  const minor = kubernetesMinor(kubernetesVersion);
+  if (minor === undefined) {
+    throw new Error(`add-ons: kubernetesVersion must be 1.MINOR.PATCH, got ${kubernetesVersion}`);
+  }
   const { min, max } = SUPPORTED_KUBERNETES_MINORS;
   if (minor < min || minor > max) {
     throw new Error(`add-ons: Kubernetes 1.${minor} is not supported (1.${min}-1.${max})`);

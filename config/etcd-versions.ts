@@ -6,6 +6,7 @@
  * external etcd older than the minimum; an etcd minor newer than the one kubeadm ships for that
  * Kubernetes minor is untested by kubeadm, so it is refused here too.
  */
+import { compareVersions, parseVersion } from "./semver";
 
 /** The oldest etcd kubeadm accepts as an external cluster (constants.go MinExternalEtcdVersion). */
 export const MIN_EXTERNAL_ETCD_VERSION = "3.5.24";
@@ -20,21 +21,6 @@ export const ETCD_VERSION_FOR_KUBERNETES_MINOR: Readonly<Record<number, string>>
   35: "3.6.5",
 };
 
-const SEMVER = /^(\d+)\.(\d+)\.(\d+)$/;
-
-function parse(version: string): [number, number, number] | undefined {
-  const m = SEMVER.exec(version);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-
-function compare(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < 3; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 /** The default etcd release for `kubernetesMinor`; undefined outside the supported minors. */
 export function defaultEtcdVersion(kubernetesMinor: number): string | undefined {
   return ETCD_VERSION_FOR_KUBERNETES_MINOR[kubernetesMinor];
@@ -47,15 +33,15 @@ export function defaultEtcdVersion(kubernetesMinor: number): string | undefined 
 export function etcdVersionProblem(version: string, kubernetesMinor: number): string | undefined {
   const shipped = defaultEtcdVersion(kubernetesMinor);
   if (shipped === undefined) return undefined; // the Kubernetes version is reported on its own key
-  const given = parse(version);
-  const min = parse(MIN_EXTERNAL_ETCD_VERSION);
-  const newest = parse(shipped);
+  const given = parseVersion(version);
+  const min = parseVersion(MIN_EXTERNAL_ETCD_VERSION);
+  const newest = parseVersion(shipped);
   if (!given || !min || !newest) return "must be MAJOR.MINOR.PATCH without a leading v, e.g. 3.5.24";
-  const range = `${MIN_EXTERNAL_ETCD_VERSION} up to the newest 3.${newest[1]}.x (kubeadm 1.${kubernetesMinor} ships ${shipped})`;
-  if (compare(given, min) < 0)
+  const range = `${MIN_EXTERNAL_ETCD_VERSION} up to the newest 3.${newest.minor}.x (kubeadm 1.${kubernetesMinor} ships ${shipped})`;
+  if (compareVersions(given, min) < 0)
     return `${range}: kubeadm refuses an external etcd older than ${MIN_EXTERNAL_ETCD_VERSION}`;
-  if (given[0] !== newest[0] || given[1] > newest[1]) {
-    return `${range}: etcd 3.${given[1]} is newer than kubeadm 1.${kubernetesMinor} supports`;
+  if (given.major !== newest.major || given.minor > newest.minor) {
+    return `${range}: etcd ${given.major}.${given.minor} is newer than kubeadm 1.${kubernetesMinor} supports`;
   }
   return undefined;
 }

@@ -6,19 +6,7 @@
  * the caller reads the deployed version (components/rollGate.ts reads it from SSM).
  */
 
-/** `1.MINOR.PATCH`, with or without a leading `v`. */
-const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
-
-interface Version {
-  major: number;
-  minor: number;
-  patch: number;
-}
-
-function parse(version: string): Version | undefined {
-  const m = VERSION.exec(version.trim());
-  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined;
-}
+import { compareVersions, parseVersion } from "./semver";
 
 /** What the guard compares. */
 export interface UpgradePath {
@@ -47,12 +35,13 @@ export function upgradePathProblem(path: UpgradePath): string | undefined {
   const { deployed, requested, source } = path;
   if (deployed === undefined) return undefined;
   const head = `kubernetesVersion ${requested} cannot be deployed over ${deployed} (the version the control plane runs, read from ${source})`;
-  const from = parse(deployed);
-  const to = parse(requested);
+  // Either may carry a leading `v` (the deployed version is written by the boot from kubeadm).
+  const from = parseVersion(deployed, true);
+  const to = parseVersion(requested, true);
   if (!from) return `${head}: the deployed version is not MAJOR.MINOR.PATCH; correct or delete ${source}`;
   if (!to) return `${head}: kubernetesVersion must be 1.MINOR.PATCH`;
   if (from.major !== to.major) return `${head}: a different major version`;
-  if (to.minor < from.minor || (to.minor === from.minor && to.patch < from.patch)) {
+  if (compareVersions(to, from) < 0) {
     return `${head}: a downgrade; kubeadm cannot downgrade a control plane (restore an etcd snapshot taken at ${requested} instead, docs/backup-restore.md)`;
   }
   if (to.minor > from.minor + 1) {

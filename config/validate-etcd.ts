@@ -14,6 +14,7 @@ import {
 } from "./limits";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
+import { kubernetesMinor } from "./semver";
 import type { EtcdConfig, EtcdTopology, EtcdVolumeConfig, EtcdVolumeType, MastersConfig } from "./types";
 
 const TOPOLOGIES: readonly EtcdTopology[] = ["stacked", "external"];
@@ -108,20 +109,25 @@ function readExternal(etcd: Section, context: EtcdContext): Placement {
       `at most the number of availability zones (${context.availabilityZoneCount}): one member per zone, so losing a zone loses one vote`,
     );
   }
-  const minor = /^1\.(\d+)\.\d+$/.exec(context.kubernetesVersion);
-  const kubernetesMinor = minor ? Number(minor[1]) : Number.NaN;
-  const fallback = defaultEtcdVersion(kubernetesMinor);
-  const version = fallback === undefined ? etcd.raw("version") : etcd.string("version", fallback);
-  if (typeof version === "string") {
-    const problem = etcdVersionProblem(version, kubernetesMinor);
+  const minor = kubernetesMinor(context.kubernetesVersion);
+  const fallback = minor === undefined ? undefined : defaultEtcdVersion(minor);
+  let version: string | undefined;
+  if (minor !== undefined && fallback !== undefined) {
+    version = etcd.string("version", fallback);
+    const problem = etcdVersionProblem(version, minor);
     if (problem) etcd.reject("version", problem);
+  } else {
+    // No range to check it against (kubernetesVersion is reported on its own key), but its type is.
+    const raw = etcd.raw("version");
+    if (typeof raw === "string") version = raw;
+    else if (raw !== undefined) etcd.reject("version", "must be a string (quote it in YAML)");
   }
   // Validated in full above so a stack can be prepared; refused until the role exists.
   etcd.reject(
     "topology",
     "stacked: external etcd (dedicated etcd nodes) is designed in docs/plans/external-etcd.md but not built in this release",
   );
-  return { topology: "external", members, ...(typeof version === "string" ? { version } : {}) };
+  return { topology: "external", members, ...(version === undefined ? {} : { version }) };
 }
 
 export function readEtcd(root: Section, context: EtcdContext): EtcdConfig {

@@ -101,3 +101,11 @@ test("the default external release follows kubernetesVersion", () => {
   expect(problems).toHaveLength(1);
   expect(problems[0]).toMatch(NOT_BUILT);
 });
+
+test("under an unsupported kubernetesVersion a non-string etcd release is still reported", () => {
+  const problems = problemsOf({ kubernetesVersion: "1.20.0", etcd: { topology: "external", version: 3.5 } });
+  expect(problems.find((p) => p.includes("k8s-ha:etcd.version"))).toMatch(
+    /k8s-ha:etcd\.version: 3\.5 is invalid: must be a string/,
+  );
+  expect(problems.some((p) => p.includes("k8s-ha:kubernetesVersion"))).toBe(true);
+});
