@@ -15,16 +15,27 @@ export interface SynthFolder {
   summary: SynthSummary;
 }
 
-/** Replaces `dir` entirely (stale files from an earlier synth would make diffs lie). */
-export function writeSynthFolder(result: SynthResult, dir: string): SynthFolder {
-  const summary = summarize(result);
-  const files: { path: string; content: string }[] = [
+/** One file of a synth folder, relative to the folder. */
+export interface SynthFile {
+  path: string;
+  content: string;
+}
+
+/** Every file a synth folder holds, in memory; `summary` is the one summary.json is made from. */
+export function synthFiles(result: SynthResult, summary: SynthSummary = summarize(result)): SynthFile[] {
+  return [
     { path: "resources.json", content: stableJson(listResources(result)) },
     { path: "summary.json", content: stableJson(summary) },
     { path: "summary.md", content: renderSummaryMarkdown(summary) },
     ...userDataFiles(result),
     ...bundleFiles(result),
   ];
+}
+
+/** Replaces `dir` entirely (stale files from an earlier synth would make diffs lie). */
+export function writeSynthFolder(result: SynthResult, dir: string): SynthFolder {
+  const summary = summarize(result);
+  const files = synthFiles(result, summary);
   fs.rmSync(dir, { recursive: true, force: true });
   for (const f of files) {
     const target = path.join(dir, f.path);
