@@ -14,10 +14,13 @@ export const HEALTH_DIMENSIONS = { cluster: "ClusterName", zone: "AvailabilityZo
 
 /**
  * The node roles a failed boot reports under (the Role dimension of BootFailed and the folder of
- * its log): the boot roles of cloud-init/roles.ts, spelled the same.
+ * its log): the boot roles of cloud-init/roles.ts, spelled the same. `etcd` (the dedicated etcd
+ * nodes) boots only in the external topology.
  */
-export const BOOT_FAILURE_ROLES = ["master", "worker"] as const;
+export const BOOT_FAILURE_ROLES = ["master", "worker", "etcd"] as const;
 export type BootFailureRole = (typeof BOOT_FAILURE_ROLES)[number];
+/** The roles every topology boots: what a stacked cluster's boot-failure alarms watch. */
+export const STACKED_BOOT_FAILURE_ROLES: readonly BootFailureRole[] = ["master", "worker"];
 
 /** Per master, every health-timer run: dimensions ClusterName + AvailabilityZone. */
 export const HEALTH_METRICS = {

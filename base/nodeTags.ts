@@ -1,7 +1,11 @@
 import { baseTags, TAG_ETCD_MEMBER, TAG_ROLE } from "./tags";
 
-/** The `k8sha.io/role` values. IAM conditions and the policy pack match on them, so they are a closed set. */
-export type NodeRoleTag = "master" | "worker";
+/**
+ * The `k8sha.io/role` values. IAM conditions and the policy pack match on them, so they are a
+ * closed set. `etcd` is a dedicated etcd member of the external topology: it is no master (the
+ * policy pack's control-plane checks and the masters' IAM conditions leave it out) and no worker.
+ */
+export type NodeRoleTag = "master" | "worker" | "etcd";
 
 export interface NodeTagsArgs {
   /** Cluster name (the cluster and ownership tags). */

@@ -67,6 +67,15 @@ export function parameterNamesUnder(prefix: string): SecretParameterNames {
 }
 
 /**
+ * `<prefix>/state/etcd-initialised` (external etcd): written once by the first etcd node whose
+ * member served with quorum, never overwritten. A blank etcd volume that boots once it exists
+ * joins the running cluster; before, the members bootstrap it together.
+ */
+export function etcdClusterMarkerUnder(prefix: string): string {
+  return `${prefix}/state/etcd-initialised`;
+}
+
+/**
  * `<prefix>/addons/manifest` (a String, JSON `AddonManifestPointer`): where the AWS add-ons'
  * manifest lies in the cluster bucket and its sha256. Written by `pulumi up` after the last
  * master's roll gate, so add-ons move to a new version only once the control plane did; the

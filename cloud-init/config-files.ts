@@ -15,7 +15,7 @@ import {
 } from "./kubeadm-config";
 import { calicoInstallation, stableAddressNetplan } from "./network-config";
 import { renderYaml } from "./placeholders";
-import type { MasterBootConfig, WorkerBootConfig } from "./types";
+import type { EtcdNodeBootConfig, MasterBootConfig, WorkerBootConfig } from "./types";
 
 /** Where the templates land; the filled copies go where the boot scripts say (mode 0600). */
 export const TEMPLATE_DIR = "/etc/k8sha/templates";
@@ -60,6 +60,17 @@ export function workerConfigFiles(cfg: WorkerBootConfig): ConfigFile[] {
       path: `${TEMPLATE_DIR}/kubeadm-join.yaml`,
       content: renderYaml([workerJoinConfiguration(cfg)]),
       envKey: "KUBEADM_JOIN_TEMPLATE",
+    },
+  ];
+}
+
+/** An etcd node's one file: the netplan drop-in of its stable address (no kubeadm on it). */
+export function etcdNodeConfigFiles(cfg: EtcdNodeBootConfig): ConfigFile[] {
+  return [
+    {
+      path: `${TEMPLATE_DIR}/netplan-stable-address.yaml`,
+      content: renderYaml([stableAddressNetplan(cfg.stableAddress)]),
+      envKey: "NETPLAN_TEMPLATE",
     },
   ];
 }

@@ -31,16 +31,6 @@ JOIN_CONFIG="$KUBEADM_WORK_DIR/join.yaml"
 LOCAL_CONFIG="$KUBEADM_WORK_DIR/local.yaml"
 ETCD_LOCAL_ENDPOINT="${ETCD_LOCAL_ENDPOINT:-https://127.0.0.1:$ETCD_CLIENT_PORT}"
 
-attach_etcd_volume() {
-  [[ "$NODE_ZONE" == "$AVAILABILITY_ZONE" ]] ||
-    die "instance is in $NODE_ZONE but its etcd volume lives in $AVAILABILITY_ZONE"
-  local device
-  claim_etcd_volume "$ETCD_VOLUME_ID" "$INSTANCE_ID"
-  device="$(find_volume_device "$ETCD_VOLUME_ID")" || die "volume $ETCD_VOLUME_ID has no block device"
-  ensure_filesystem "$device"
-  mount_etcd_volume "$device" "$ETCD_MOUNT"
-}
-
 # The mode is decided once; a reboot must not re-decide half-way (e.g. after kubeadm init).
 boot_mode() {
   local file="$K8SHA_STATE_DIR/boot-mode"

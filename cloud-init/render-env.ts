@@ -15,12 +15,18 @@ import {
 } from "../base/healthMetrics";
 import { CRI_SOCKET, ETCD_DATA_DIR, ETCD_MOUNT_POINT, NODE_ENV_PATH } from "../base/nodePaths";
 import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../base/ports";
-import { addonsParameterName, parameterNamesUnder } from "../base/ssmPaths";
+import { addonsParameterName, etcdClusterMarkerUnder, parameterNamesUnder } from "../base/ssmPaths";
 import { TAG_BOOT_STATUS, TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../base/tags";
 import { WORKER_DRAIN } from "../base/workerDrain";
-import { configFileEnv, masterConfigFiles, workerConfigFiles } from "./config-files";
+import { configFileEnv, etcdNodeConfigFiles, masterConfigFiles, workerConfigFiles } from "./config-files";
 import type { BootRole } from "./roles";
-import type { BootBundleRef, MasterBootConfig, NodeBootCommon, WorkerBootConfig } from "./types";
+import type {
+  BootBundleRef,
+  EtcdNodeBootConfig,
+  MasterBootConfig,
+  NodeBootCommon,
+  WorkerBootConfig,
+} from "./types";
 
 export { NODE_ENV_PATH };
 
@@ -85,6 +91,7 @@ const ADDON_FACTS = { ADDON_NAMESPACE, ADDON_LABEL };
 const ROLE_FACTS: Record<BootRole, Record<string, string>> = {
   master: { ...ETCD_MEMBER_FACTS, ...HEALTH_METRIC_FACTS, ...WORKER_DRAIN_FACTS, ...ADDON_FACTS },
   worker: {},
+  etcd: ETCD_MEMBER_FACTS,
 };
 
 /**
@@ -115,14 +122,21 @@ function commonEnv(
     SSM_PREFIX: cfg.ssmPrefix,
     POD_CIDR: cfg.podCidr,
     SERVICE_CIDR: cfg.serviceCidr,
+    ...bootEnv(role, cfg.clusterName, cfg.bootBundle),
+  };
+}
+
+/** The bundle the bootstrap fetches, where a failed boot reports, and the role's fixed facts. */
+function bootEnv(role: BootRole, clusterName: string, bundle: BootBundleRef): Record<string, string> {
+  return {
     // Read by bootstrap.sh: the bundle to download and the only sha256 it may have.
-    BOOT_BUNDLE_BUCKET: cfg.bootBundle.bucket,
-    BOOT_BUNDLE_KEY: cfg.bootBundle.key,
-    BOOT_BUNDLE_SHA256: cfg.bootBundle.sha256,
+    BOOT_BUNDLE_BUCKET: bundle.bucket,
+    BOOT_BUNDLE_KEY: bundle.key,
+    BOOT_BUNDLE_SHA256: bundle.sha256,
     // Read by report.sh: a failed boot's log tail goes to <prefix><instance-id>.log in the
     // cluster bucket, the bundles' bucket (components/bootBundle.ts).
-    BOOT_LOG_BUCKET: cfg.bootBundle.bucket,
-    BOOT_LOG_PREFIX: bootLogPrefix(cfg.clusterName, role),
+    BOOT_LOG_BUCKET: bundle.bucket,
+    BOOT_LOG_PREFIX: bootLogPrefix(clusterName, role),
     ...nodeFacts(role),
   };
 }
@@ -158,5 +172,40 @@ export function workerEnv(cfg: WorkerBootConfig): Record<string, string> {
     ...commonEnv("worker", cfg),
     POOL_NAME: cfg.poolName,
     ...configFileEnv(workerConfigFiles(cfg)),
+  };
+}
+
+/**
+ * Every variable etcd-boot.sh and its libraries read. No Kubernetes settings: an etcd node runs
+ * no kubelet and never talks to the API.
+ */
+export function etcdNodeEnv(cfg: EtcdNodeBootConfig): Record<string, string> {
+  if (!/^[0-9a-f]{64}$/.test(cfg.etcdReleaseSha256)) {
+    throw new Error(`etcd ${cfg.etcdVersion}: the release sha256 must be 64 lower-case hex digits`);
+  }
+  return {
+    K8SHA_ROLE: "etcd",
+    CLUSTER_NAME: cfg.clusterName,
+    AWS_REGION: cfg.region,
+    AWS_DEFAULT_REGION: cfg.region,
+    SSM_PREFIX: cfg.ssmPrefix,
+    ...bootEnv("etcd", cfg.clusterName, cfg.bootBundle),
+    // The role tag and member the stable address and the volume are scoped to (IAM and the claim).
+    NODE_ROLE_TAG: "etcd",
+    ETCD_MEMBER: String(cfg.memberIndex),
+    ETCD_MEMBER_COUNT: String(cfg.memberCount),
+    AVAILABILITY_ZONE: cfg.availabilityZone,
+    ETCD_VOLUME_ID: cfg.etcdVolumeId,
+    STABLE_IP: cfg.stableAddress,
+    MEMBER_ADDRESSES: cfg.memberAddresses.join(" "),
+    ETCD_MOUNT: ETCD_MOUNT_POINT,
+    ETCD_DATA_DIR,
+    ETCD_VERSION: cfg.etcdVersion,
+    ETCD_RELEASE_SHA256: cfg.etcdReleaseSha256,
+    ETCD_HEARTBEAT_MS: String(cfg.etcd.heartbeatIntervalMs),
+    ETCD_ELECTION_MS: String(cfg.etcd.electionTimeoutMs),
+    ETCD_QUOTA_BYTES: String(cfg.etcd.quotaBackendGiB * 1024 ** 3),
+    ETCD_INIT_MARKER: etcdClusterMarkerUnder(cfg.ssmPrefix),
+    ...configFileEnv(etcdNodeConfigFiles(cfg)),
   };
 }

@@ -12,11 +12,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
-import { type ConfigFile, masterConfigFiles, workerConfigFiles } from "./config-files";
-import { masterEnv, NODE_ENV_PATH, renderEnvFile, workerEnv } from "./render-env";
+import { type ConfigFile, etcdNodeConfigFiles, masterConfigFiles, workerConfigFiles } from "./config-files";
+import { etcdNodeEnv, masterEnv, NODE_ENV_PATH, renderEnvFile, workerEnv } from "./render-env";
 import { BOOT_SCRIPT_DIR, NODE_HOME_DIR, type WriteFile } from "./render-files";
 import type { BootRole } from "./roles";
-import type { BootBundleRef, MasterBootConfig, WorkerBootConfig } from "./types";
+import type { BootBundleRef, EtcdNodeBootConfig, MasterBootConfig, WorkerBootConfig } from "./types";
 
 /** EC2's limit on raw (pre-base64) user-data; here: the gzipped document. */
 export const USER_DATA_LIMIT_BYTES = 16384;
@@ -137,4 +137,17 @@ export function masterUserDataBase64(cfg: MasterBootConfig): string {
 /** The worker's user-data as EC2 takes it (`LaunchTemplate.userData`): gzip + base64. */
 export function workerUserDataBase64(cfg: WorkerBootConfig): string {
   return encodeUserData(renderWorkerUserData(cfg));
+}
+
+/** User-data of etcd node `cfg.memberIndex` (external topology). */
+export function renderEtcdNodeUserData(cfg: EtcdNodeBootConfig): string {
+  return cloudConfig("etcd", cfg.bootBundle, [
+    plainFile(NODE_ENV_PATH, renderEnvFile(etcdNodeEnv(cfg)), "0644"),
+    ...configFiles(etcdNodeConfigFiles(cfg)),
+  ]);
+}
+
+/** The etcd node's user-data as EC2 takes it (`LaunchTemplate.userData`): gzip + base64. */
+export function etcdNodeUserDataBase64(cfg: EtcdNodeBootConfig): string {
+  return encodeUserData(renderEtcdNodeUserData(cfg));
 }

@@ -76,6 +76,23 @@ export const ROLE_MANIFESTS = {
     ],
   },
   worker: { entry: "worker-boot.sh", libraries: NODE_LIBRARIES, operatorScripts: [] },
+  // A dedicated etcd member (external topology): no kubelet, container runtime or kubeadm.
+  etcd: {
+    entry: "etcd-boot.sh",
+    libraries: [
+      "common.sh",
+      "imds.sh",
+      "report.sh",
+      "ssm.sh",
+      "template.sh",
+      "etcd-address.sh",
+      "etcd-member.sh",
+      "etcd-volume.sh",
+      "etcd-node.sh",
+      "etcd-node-join.sh",
+    ],
+    operatorScripts: [],
+  },
 } as const satisfies Record<string, RoleManifest>;
 
 /** A role a node boots as; each has its own bundle and entry script. */

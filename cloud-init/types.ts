@@ -81,3 +81,34 @@ export interface WorkerBootConfig extends NodeBootCommon {
   labels: Record<string, string>;
   taints: Taint[];
 }
+
+/**
+ * A dedicated etcd node of the external topology: no kubelet, no container runtime, no kubeadm.
+ * It runs the pinned etcd release as a systemd unit on its own volume and stable address.
+ */
+export interface EtcdNodeBootConfig {
+  clusterName: string;
+  region: string;
+  /** SSM prefix, e.g. `/k8sha/dev`: the etcd CA and the initialised marker live under it. */
+  ssmPrefix: string;
+  /** The etcd role's boot bundle. */
+  bootBundle: BootBundleRef;
+  /** 0-based member position; also the etcd-member tag value and the member name's suffix. */
+  memberIndex: number;
+  /** Number of etcd members (3, 5 or 7). */
+  memberCount: number;
+  availabilityZone: string;
+  /** The EBS volume that holds this member's data; created in `availabilityZone`. */
+  etcdVolumeId: string;
+  /** This member's stable private address: its peer and client URLs. */
+  stableAddress: string;
+  /** Every etcd node's stable address, member 0 first. */
+  memberAddresses: string[];
+  /** The etcd release this member runs (`etcd.version`). */
+  etcdVersion: string;
+  /** Lower-case hex sha256 of that release's linux-amd64 tarball: the only one the boot installs. */
+  etcdReleaseSha256: string;
+  etcd: { heartbeatIntervalMs: number; electionTimeoutMs: number; quotaBackendGiB: number };
+  /** Where etcd snapshots go; absent disables the backup timer. */
+  backup?: { bucket: string; prefix: string; intervalMinutes: number; kmsKeyArn?: string };
+}

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type MasterAddress, masterAddress } from "../base/masterAddress";
+import { masterAddress, type ReservedAddress } from "../base/masterAddress";
 import type { RollingConfig } from "../config/types";
 import { nodeImageId } from "./nodes/ami";
 import { ebsKeyArn } from "./nodes/ebsKey";
@@ -99,7 +99,7 @@ export class ControlPlane extends pulumi.ComponentResource {
           index,
           availabilityZone: availabilityZones[index],
           subnetId: privateSubnetIds[index],
-          stableAddress: addresses[index] as MasterAddress,
+          stableAddress: addresses[index] as ReservedAddress,
           memberAddresses: addresses.map((a) => a.address),
           retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
           imageId,
@@ -112,7 +112,7 @@ export class ControlPlane extends pulumi.ComponentResource {
       );
       masters.push(master);
       if (!rolling?.enabled) continue;
-      const address = addresses[index] as MasterAddress;
+      const address = addresses[index] as ReservedAddress;
       gates.push(
         new RollGate(
           `${name}-${index}-roll`,

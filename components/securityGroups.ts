@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { API_PORT, ETCD_CLIENT_PORT, ETCD_PEER_PORT, KUBELET_PORT, NODE_PORT_RANGE } from "../base/ports";
-import type { CniProvider } from "../config/types";
+import { ETCD_DEFAULTS } from "../config/defaults";
+import type { CniProvider, EtcdTopology } from "../config/types";
 
+/** The node security group a rule belongs to; `etcd` (the dedicated etcd nodes) only in the external topology. */
+export type NodeSecurityGroup = "masters" | "workers" | "etcd";
 /** Who a rule admits: a node role (by security group), the API load balancer, or the VPC CIDR. */
-export type RuleSource = "masters" | "workers" | "apiLoadBalancer" | "vpc";
-/** The node security group a rule belongs to. */
-export type NodeSecurityGroup = "masters" | "workers";
+export type RuleSource = NodeSecurityGroup | "apiLoadBalancer" | "vpc";
 
 /** One ingress rule on a node security group; for ICMP, from/to are the ICMP type and code. */
 export interface NodeIngressRule {
@@ -48,8 +49,16 @@ export function cniPorts(provider: CniProvider): PortSpec[] {
  * the NLB and the nodes; etcd client/peer and kubelet from masters only; controller-manager
  * (10257) and scheduler (10259) are never opened (they bind to localhost); NodePorts on
  * workers from the VPC only (cloud load balancers and in-VPC clients). Nothing from 0.0.0.0/0.
+ *
+ * In the external etcd topology the masters run no etcd, so their etcd rule goes, and the etcd
+ * nodes' group opens the client port to masters and etcd nodes and the peer port to etcd nodes
+ * only; nothing else reaches an etcd node (its metrics listen on 127.0.0.1, shell access is
+ * Session Manager).
  */
-export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
+export function nodeIngressRules(
+  cni: CniProvider,
+  topology: EtcdTopology = ETCD_DEFAULTS.topology,
+): NodeIngressRule[] {
   const rules: NodeIngressRule[] = [];
   const api = { protocol: "tcp", fromPort: API_PORT, toPort: API_PORT } as const;
   rules.push({
@@ -60,14 +69,16 @@ export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
   });
   rules.push({ ...api, target: "masters", source: "masters", description: "Kubernetes API from masters" });
   rules.push({ ...api, target: "masters", source: "workers", description: "Kubernetes API from workers" });
-  rules.push({
-    target: "masters",
-    source: "masters",
-    protocol: "tcp",
-    fromPort: ETCD_CLIENT_PORT,
-    toPort: ETCD_PEER_PORT,
-    description: "etcd client and peer, masters only",
-  });
+  if (topology === "stacked") {
+    rules.push({
+      target: "masters",
+      source: "masters",
+      protocol: "tcp",
+      fromPort: ETCD_CLIENT_PORT,
+      toPort: ETCD_PEER_PORT,
+      description: "etcd client and peer, masters only",
+    });
+  }
   for (const target of ["masters", "workers"] as const) {
     rules.push({
       target,
@@ -100,7 +111,30 @@ export function nodeIngressRules(cni: CniProvider): NodeIngressRule[] {
       description: `NodePort services (${protocol}) from the VPC`,
     });
   }
+  if (topology === "external") rules.push(...externalEtcdRules());
   return rules;
+}
+
+/** The etcd nodes' ingress: clients are the API servers and the members themselves (etcdctl, health). */
+function externalEtcdRules(): NodeIngressRule[] {
+  const client = {
+    target: "etcd",
+    protocol: "tcp",
+    fromPort: ETCD_CLIENT_PORT,
+    toPort: ETCD_CLIENT_PORT,
+  } as const;
+  return [
+    { ...client, source: "masters", description: "etcd client from masters (kube-apiserver)" },
+    { ...client, source: "etcd", description: "etcd client from etcd nodes" },
+    {
+      target: "etcd",
+      source: "etcd",
+      protocol: "tcp",
+      fromPort: ETCD_PEER_PORT,
+      toPort: ETCD_PEER_PORT,
+      description: "etcd peer, etcd nodes only",
+    },
+  ];
 }
 
 export interface SecurityGroupsArgs {
@@ -114,6 +148,8 @@ export interface SecurityGroupsArgs {
   apiLoadBalancerSecurityGroupId: pulumi.Input<string>;
   /** Pod network, which decides the node-to-node ports. */
   cniProvider: CniProvider;
+  /** Where etcd runs (default `stacked`): `external` adds the etcd nodes' group and moves etcd off the masters'. */
+  etcdTopology?: EtcdTopology;
   /** Tags added to every resource. */
   tags: Record<string, string>;
 }
@@ -127,6 +163,8 @@ export interface SecurityGroupsArgs {
 export class SecurityGroups extends pulumi.ComponentResource {
   public readonly masterSecurityGroupId: pulumi.Output<string>;
   public readonly workerSecurityGroupId: pulumi.Output<string>;
+  /** The dedicated etcd nodes' group: only in the external topology. */
+  public readonly etcdSecurityGroupId?: pulumi.Output<string>;
 
   constructor(name: string, args: SecurityGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:security:SecurityGroups", name, {}, opts);
@@ -140,9 +178,20 @@ export class SecurityGroups extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    const groups = { masters: group("masters"), workers: group("workers") };
+    const topology = args.etcdTopology ?? ETCD_DEFAULTS.topology;
+    const groups: Partial<Record<NodeSecurityGroup, aws.ec2.SecurityGroup>> = {
+      masters: group("masters"),
+      workers: group("workers"),
+      ...(topology === "external" ? { etcd: group("etcd") } : {}),
+    };
+    const groupId = (role: NodeSecurityGroup): pulumi.Output<string> => {
+      const found = groups[role];
+      if (found === undefined)
+        throw new Error(`SecurityGroups: no ${role} group in the ${topology} topology`);
+      return found.id;
+    };
 
-    for (const rule of nodeIngressRules(args.cniProvider)) {
+    for (const rule of nodeIngressRules(args.cniProvider, topology)) {
       const peer =
         rule.source === "vpc"
           ? { cidrIpv4: args.vpcCidr }
@@ -150,12 +199,12 @@ export class SecurityGroups extends pulumi.ComponentResource {
               referencedSecurityGroupId:
                 rule.source === "apiLoadBalancer"
                   ? args.apiLoadBalancerSecurityGroupId
-                  : groups[rule.source].id,
+                  : groupId(rule.source),
             };
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-${rule.target}-from-${rule.source}-${rule.protocol}-${rule.fromPort}`,
         {
-          securityGroupId: groups[rule.target].id,
+          securityGroupId: groupId(rule.target),
           ipProtocol: rule.protocol,
           fromPort: rule.fromPort,
           toPort: rule.toPort,
@@ -166,11 +215,11 @@ export class SecurityGroups extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    for (const role of ["masters", "workers"] as const) {
+    for (const role of Object.keys(groups) as NodeSecurityGroup[]) {
       new aws.vpc.SecurityGroupEgressRule(
         `${name}-${role}-egress`,
         {
-          securityGroupId: groups[role].id,
+          securityGroupId: groupId(role),
           ipProtocol: "-1",
           cidrIpv4: "0.0.0.0/0",
           description: "All egress: package repos, registries, AWS APIs",
@@ -180,11 +229,13 @@ export class SecurityGroups extends pulumi.ComponentResource {
       );
     }
 
-    this.masterSecurityGroupId = groups.masters.id;
-    this.workerSecurityGroupId = groups.workers.id;
+    this.masterSecurityGroupId = groupId("masters");
+    this.workerSecurityGroupId = groupId("workers");
+    this.etcdSecurityGroupId = groups.etcd?.id;
     this.registerOutputs({
       masterSecurityGroupId: this.masterSecurityGroupId,
       workerSecurityGroupId: this.workerSecurityGroupId,
+      ...(this.etcdSecurityGroupId ? { etcdSecurityGroupId: this.etcdSecurityGroupId } : {}),
     });
   }
 }

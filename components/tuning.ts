@@ -89,6 +89,16 @@ export const MASTER_GROUP_DEFAULTS = {
 } as const;
 
 /**
+ * Dedicated etcd nodes (external topology): the same volume retention as masters, for the same
+ * reason. The grace covers installing the release and, for a member on a blank volume, joining as
+ * a learner and catching up before promotion, which can outlast a kubeadm boot on a large keyspace.
+ */
+export const ETCD_NODE_GROUP_DEFAULTS = {
+  retainEtcdVolumeOnDelete: MASTER_GROUP_DEFAULTS.retainEtcdVolumeOnDelete,
+  healthCheckGraceSeconds: 900,
+} as const;
+
+/**
  * Cluster PKI, as kubeadm does it: RSA 2048 keys (kubeadm's default `encryptionAlgorithm`),
  * CAs valid 10 years, client certificates 1 year. `clientEarlyRenewalHours` makes
  * `pulumi up` re-issue the admin certificate in its last 30 days. CAs get no early renewal:

@@ -1,12 +1,14 @@
 # shellcheck shell=bash
-# The master's stable private address (base/masterAddress.ts): its etcd member's peer and
+# An etcd member's stable private address (base/masterAddress.ts): a master's (stacked) or a
+# dedicated etcd node's (external); its etcd member's peer and
 # client address for the life of the cluster, in an explicit subnet CIDR reservation. A
 # replacement instance takes it over as a secondary private IP of its primary interface, so its
 # member comes back at the same peer URL without asking the cluster. Sourced after common.sh,
 # imds.sh, etcd-member.sh (ipv4_in_cidr) and template.sh.
 #
-# Inputs (node.env): STABLE_IP, CLUSTER_NAME, MASTER_INDEX, NETPLAN_TEMPLATE (the drop-in, rendered
-#   by cloud-init/network-config.ts; the interface is its one placeholder), TAG_CLUSTER, TAG_ROLE,
+# Inputs (node.env): STABLE_IP, CLUSTER_NAME, MASTER_INDEX (a master) or NODE_ROLE_TAG and
+#   ETCD_MEMBER (an etcd node), NETPLAN_TEMPLATE (the drop-in, rendered by
+#   cloud-init/network-config.ts; the interface is its one placeholder), TAG_CLUSTER, TAG_ROLE,
 #   TAG_ETCD_MEMBER.
 # Environment (optional): AWS (aws), K8SHA_NETPLAN_FILE (/etc/netplan/60-k8sha-stable-address.yaml),
 #   K8SHA_ADDRESS_WAIT_SECONDS (300)
@@ -42,6 +44,7 @@ stable_address_holders() {
 # bring-your-own VPC) is refused here instead of stolen.
 claim_stable_address() {
   local eni="$1" subnet="$2" holders id cluster role member
+  local own_role="${NODE_ROLE_TAG:-master}" own_member="${ETCD_MEMBER:-${MASTER_INDEX:-}}"
   holders="$(retry stable_address_holders "$STABLE_IP" "$subnet")" ||
     die "cannot ask EC2 which interface holds $STABLE_IP"
   while IFS=$'\t' read -r id cluster role member; do
@@ -50,9 +53,9 @@ claim_stable_address() {
       log "stable address $STABLE_IP is already on this instance's interface $eni"
       return 0
     fi
-    if [[ "$cluster" != "$CLUSTER_NAME" || "$role" != master || "$member" != "$MASTER_INDEX" ]]; then
+    if [[ "$cluster" != "$CLUSTER_NAME" || "$role" != "$own_role" || "$member" != "$own_member" ]]; then
       die "stable address $STABLE_IP is held by $id (cluster=$cluster role=$role member=$member)," \
-        "which is not master $MASTER_INDEX of $CLUSTER_NAME; free it or choose other subnets (docs/control-plane.md)"
+        "which is not $own_role $own_member of $CLUSTER_NAME; free it or choose other subnets (docs/control-plane.md)"
     fi
     log "stable address $STABLE_IP is still on $id, the interface of this member's predecessor: moving it"
   done <<<"$holders"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Claims, formats and mounts this master's own etcd EBS volume. Sourced after common.sh.
+# Claims, formats and mounts this etcd member's own EBS volume (a master's or an etcd node's). Sourced after common.sh.
 # The volume id comes from the master's user-data (one volume per master, no tag search), so
 # two masters can never grab each other's volume (kops #14560, #4350).
 #
@@ -161,7 +161,8 @@ mount_etcd_volume() {
     log "mounted $device (UUID=$uuid) at $mountpoint"
   fi
   install -d -m 0700 "$mountpoint/data"
-  kubelet_requires_mount "$mountpoint"
+  # A dedicated etcd node has no kubelet: its etcd unit requires the mount itself.
+  if [[ "${K8SHA_ROLE:-master}" != etcd ]]; then kubelet_requires_mount "$mountpoint"; fi
 }
 
 # kubelet_requires_mount MOUNTPOINT : the kubelet (which runs etcd) starts only after, and only
@@ -175,4 +176,16 @@ kubelet_requires_mount() {
   printf '[Unit]\n# Written by k8sha: etcd (a static pod of this kubelet) keeps its data on the EBS volume here.\nRequiresMountsFor=%s\n' \
     "$1" >"$dir/20-k8sha-etcd-volume.conf"
   log "kubelet requires the mount of $1"
+}
+
+# attach_etcd_volume : this member's own volume (ETCD_VOLUME_ID, node.env), in its zone, claimed,
+# formatted when blank and mounted at ETCD_MOUNT. Needs load_node_identity (imds.sh) first.
+attach_etcd_volume() {
+  [[ "$NODE_ZONE" == "$AVAILABILITY_ZONE" ]] ||
+    die "instance is in $NODE_ZONE but its etcd volume lives in $AVAILABILITY_ZONE"
+  local device
+  claim_etcd_volume "$ETCD_VOLUME_ID" "$INSTANCE_ID"
+  device="$(find_volume_device "$ETCD_VOLUME_ID")" || die "volume $ETCD_VOLUME_ID has no block device"
+  ensure_filesystem "$device"
+  mount_etcd_volume "$device" "$ETCD_MOUNT"
 }

@@ -3,15 +3,20 @@
  * so tests and docs can inspect every statement without Pulumi.
  */
 import { AWS_DEFAULT_PARTITION } from "../../base/aws";
-import { TAG_CLUSTER, TAG_ETCD_MEMBER, TAG_ROLE } from "../../base/tags";
+import { TAG_CLUSTER, TAG_ROLE } from "../../base/tags";
+import {
+  allBackupStatements,
+  assignStableAddressStatement,
+  attachOwnEtcdVolumeStatements,
+  type BackupLocation,
+  ownMemberTags,
+} from "./etcdMemberStatements";
 import {
   addonManifestStatement,
   type BootBundleLocation,
   bootBundleStatement,
   bootLogStatement,
-  clusterTagCondition,
   denyParametersOutsideCluster,
-  normaliseS3Prefix,
   PARAMETER_READ_ACTIONS,
   putNodeMetricsStatement,
   sessionManagerStatement,
@@ -23,21 +28,12 @@ export { type BootBundleLocation, normaliseS3Prefix, SESSION_MANAGER_ACTIONS } f
 
 import {
   type AccountScope,
-  ec2Arn,
   ec2InstancesArn,
   kmsDecryptViaSsm,
   type PolicyDocument,
   type PolicyStatement,
   ssmParameterArn,
 } from "./policyDocument";
-
-/** Where a master's etcd snapshots go. */
-export interface BackupLocation {
-  /** `arn:aws:s3:::<bucket>` */
-  bucketArn: string;
-  /** Key prefix of this cluster's snapshots, e.g. `etcd/<cluster>/`. */
-  prefix: string;
-}
 
 export interface MasterPolicyArgs extends AccountScope {
   /** Cluster name: the value of the cluster tag the EC2 conditions require. */
@@ -68,72 +64,6 @@ export interface WorkerPolicyArgs extends AccountScope {
   kmsKeyArn: string;
   /** The boot bundles: the worker reads its bundle at boot. */
   bootBundle: BootBundleLocation;
-}
-
-/**
- * Snapshots are SSE-KMS under the cluster key (components/clusterBucket.ts): uploading needs
- * kms:GenerateDataKey (and kms:Decrypt to complete a multipart upload), downloading for a restore
- * kms:Decrypt. Only through S3, and only for this bucket: with an S3 Bucket Key the encryption
- * context `aws:s3:arn` is the bucket ARN, without one the object ARN under the snapshot prefix.
- */
-function backupKmsStatement(args: MasterPolicyArgs, backup: BackupLocation): PolicyStatement {
-  return {
-    Sid: "EtcdBackupKms",
-    Effect: "Allow",
-    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-    Resource: [args.kmsKeyArn],
-    Condition: {
-      StringEquals: { "kms:ViaService": `s3.${args.region}.amazonaws.com` },
-      StringLike: {
-        "kms:EncryptionContext:aws:s3:arn": [
-          backup.bucketArn,
-          `${backup.bucketArn}/${normaliseS3Prefix(backup.prefix)}*`,
-        ],
-      },
-    },
-  };
-}
-
-function backupStatements(backup: BackupLocation): PolicyStatement[] {
-  const prefix = normaliseS3Prefix(backup.prefix);
-  return [
-    {
-      Sid: "EtcdBackupObjects",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:GetObject"],
-      Resource: [`${backup.bucketArn}/${prefix}*`],
-    },
-    {
-      Sid: "EtcdBackupList",
-      Effect: "Allow",
-      Action: ["s3:ListBucket"],
-      Resource: [backup.bucketArn],
-      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
-    },
-  ];
-}
-
-/**
- * The stable address goes onto the master's own primary interface: an interface in its subnet
- * that carries this cluster's master tags for its etcd member (the launch template tags every
- * interface it creates). No condition key names the address itself, so the boot checks who
- * holds it before it reassigns (docs/security.md).
- */
-function assignStableAddressStatement(args: MasterPolicyArgs): PolicyStatement {
-  return {
-    Sid: "AssignOwnStableAddress",
-    Effect: "Allow",
-    Action: ["ec2:AssignPrivateIpAddresses"],
-    Resource: [ec2Arn(args, "network-interface/*")],
-    Condition: {
-      StringEquals: {
-        "ec2:Subnet": ec2Arn(args, `subnet/${args.stableAddress.subnetId}`),
-        [`aws:ResourceTag/${TAG_CLUSTER}`]: args.clusterName,
-        [`aws:ResourceTag/${TAG_ROLE}`]: "master",
-        [`aws:ResourceTag/${TAG_ETCD_MEMBER}`]: args.stableAddress.member,
-      },
-    },
-  };
 }
 
 /**
@@ -169,41 +99,16 @@ function workerLifecycleStatements(args: MasterPolicyArgs): PolicyStatement[] {
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
 export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
   const instances = ec2InstancesArn(args);
-  const ownMember = {
-    [`aws:ResourceTag/${TAG_ROLE}`]: "master",
-    [`aws:ResourceTag/${TAG_ETCD_MEMBER}`]: args.stableAddress.member,
-  };
+  const identity = {
+    clusterName: args.clusterName,
+    role: "master",
+    member: args.stableAddress.member,
+  } as const;
   const statements: PolicyStatement[] = [
-    {
-      // Only its own volume, and only while that volume is tagged for this cluster: a master
-      // can never grab another member's data (kops #14560, #4350).
-      Sid: "AttachOwnEtcdVolume",
-      Effect: "Allow",
-      Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
-      Resource: [args.etcdVolumeArn],
-      Condition: clusterTagCondition(args.clusterName),
-    },
-    {
-      // Attach is authorised on the volume AND the instance (both resource types of
-      // AttachVolume/DetachVolume take aws:ResourceTag in the service authorization reference).
-      // The instance must be a master of this cluster for the same etcd member: the volume can
-      // never go onto a worker or another member's master.
-      Sid: "AttachToOwnMemberInstance",
-      Effect: "Allow",
-      Action: ["ec2:AttachVolume", "ec2:DetachVolume"],
-      Resource: [instances],
-      Condition: { StringEquals: { ...clusterTagCondition(args.clusterName).StringEquals, ...ownMember } },
-    },
-    {
-      // Describe* has no resource-level permissions in EC2: "*" is the only valid resource.
-      Sid: "DescribeVolumesAndInstances",
-      Effect: "Allow",
-      Action: ["ec2:DescribeVolumes", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"],
-      Resource: "*",
-    },
-    assignStableAddressStatement(args),
+    ...attachOwnEtcdVolumeStatements(identity, args.etcdVolumeArn, instances),
+    assignStableAddressStatement(args, identity, args.stableAddress.subnetId),
     ...workerLifecycleStatements(args),
-    tagBootStatusStatement(args.clusterName, instances, ownMember),
+    tagBootStatusStatement(args.clusterName, instances, ownMemberTags(identity)),
     {
       Sid: "ReadClusterParameters",
       Effect: "Allow",
@@ -222,7 +127,7 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
     bootBundleStatement(args.bootBundle),
     // The add-on manifests lie in the same cluster bucket as the boot bundles.
     addonManifestStatement(args.bootBundle.bucketArn, args.clusterName),
-    ...(args.backup ? [...backupStatements(args.backup), backupKmsStatement(args, args.backup)] : []),
+    ...allBackupStatements(args, args.kmsKeyArn, args.backup),
     sessionManagerStatement(),
     // `k8sha-validate --on-master`: the target group's health and the cluster's alarms, read-only.
     ...validateReadStatements(args, args.clusterName),

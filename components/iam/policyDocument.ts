@@ -63,13 +63,21 @@ export function ec2Arn(scope: AccountScope, resource: string): string {
   return `arn:${scope.partition ?? AWS_DEFAULT_PARTITION}:ec2:${scope.region}:${scope.accountId}:${resource}`;
 }
 
-/** Parameter Store calls KMS with the caller's credentials, `kms:ViaService` = SSM, and the parameter ARN as encryption context. */
+/**
+ * Parameter Store calls KMS with the caller's credentials, `kms:ViaService` = SSM, and the
+ * parameter ARN as encryption context. One path pattern, or several exact paths for a role that
+ * may read only named parameters.
+ */
 export function kmsDecryptViaSsm(
   sid: string,
   scope: AccountScope,
   kmsKeyArn: string,
-  parameterPathPattern: string,
+  parameterPathPattern: string | readonly string[],
 ): PolicyStatement {
+  const parameterArns =
+    typeof parameterPathPattern === "string"
+      ? ssmParameterArn(scope, parameterPathPattern)
+      : parameterPathPattern.map((path) => ssmParameterArn(scope, path));
   return {
     Sid: sid,
     Effect: "Allow",
@@ -77,7 +85,7 @@ export function kmsDecryptViaSsm(
     Resource: [kmsKeyArn],
     Condition: {
       StringEquals: { "kms:ViaService": `ssm.${scope.region}.amazonaws.com` },
-      StringLike: { "kms:EncryptionContext:PARAMETER_ARN": ssmParameterArn(scope, parameterPathPattern) },
+      StringLike: { "kms:EncryptionContext:PARAMETER_ARN": parameterArns },
     },
   };
 }

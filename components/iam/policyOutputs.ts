@@ -1,9 +1,14 @@
 /** Input-accepting wrappers of the pure policy builders, for use with Pulumi outputs. */
 import * as pulumi from "@pulumi/pulumi";
+import { etcdNodePolicyDocument } from "./etcdNodePolicy";
 import { masterPolicyDocument, workerPolicyDocument } from "./policies";
 import type { PolicyDocument } from "./policyDocument";
 
-export interface MasterPolicyInputs {
+/**
+ * The inputs of one etcd member's policy: a master's (stacked) or a dedicated etcd node's
+ * (external); each member's node may touch only its own volume and address.
+ */
+export interface EtcdMemberPolicyInputs {
   /** Cluster name (the `k8sha.io/cluster` tag value the EC2 conditions match). */
   clusterName: string;
   region: pulumi.Input<string>;
@@ -11,9 +16,9 @@ export interface MasterPolicyInputs {
   accountId: pulumi.Input<string>;
   /** `aws` unless GovCloud or China. */
   partition?: pulumi.Input<string>;
-  /** ARN of THIS master's etcd volume. */
+  /** ARN of THIS member's etcd volume. */
   etcdVolumeArn: pulumi.Input<string>;
-  /** THIS master's subnet and etcd-member tag value: where it may assign its stable address. */
+  /** THIS member's subnet and etcd-member tag value: where it may assign its stable address. */
   stableAddress: { subnetId: pulumi.Input<string>; member: string };
   /** `ssmPrefix(clusterName)`. */
   ssmPrefix: string;
@@ -24,6 +29,11 @@ export interface MasterPolicyInputs {
   /** Bucket ARN and key prefix (`bootBundlePrefix()`) of the boot bundles. */
   bootBundle: { bucketArn: pulumi.Input<string>; prefix: pulumi.Input<string> };
 }
+
+/** `masterPolicyDocument()`'s inputs. */
+export type MasterPolicyInputs = EtcdMemberPolicyInputs;
+/** `etcdNodePolicyDocument()`'s inputs: the same scope, judged against the `etcd` role tag. */
+export type EtcdNodePolicyInputs = EtcdMemberPolicyInputs;
 
 export interface WorkerPolicyInputs {
   /** Cluster name (tag conditions). */
@@ -45,4 +55,9 @@ export function masterPolicy(inputs: MasterPolicyInputs): pulumi.Output<PolicyDo
 /** workerPolicyDocument() once every input is known. */
 export function workerPolicy(inputs: WorkerPolicyInputs): pulumi.Output<PolicyDocument> {
   return pulumi.output(inputs).apply(workerPolicyDocument);
+}
+
+/** etcdNodePolicyDocument() once every input is known. */
+export function etcdNodePolicy(inputs: EtcdNodePolicyInputs): pulumi.Output<PolicyDocument> {
+  return pulumi.output(inputs).apply(etcdNodePolicyDocument);
 }

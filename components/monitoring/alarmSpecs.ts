@@ -15,7 +15,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
   BACKUP_METRICS,
-  BOOT_FAILURE_ROLES,
+  type BootFailureRole,
   backupDimensions,
   bootFailureDimensions,
   bootLogPrefix,
@@ -23,6 +23,7 @@ import {
   HEALTH_DIMENSIONS,
   HEALTH_METRICS,
   METRICS_NAMESPACE,
+  STACKED_BOOT_FAILURE_ROLES,
 } from "../../base/healthMetrics";
 import { TAG_BOOT_STATUS } from "../../base/tags";
 import type { AlarmSpec, Severity } from "./alarmTypes";
@@ -157,10 +158,14 @@ export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
  * One alarm per node role on BootFailed (report.sh publishes 1 per failed boot attempt, with the
  * cluster and the role as dimensions): any failed boot within 5 minutes. A failing boot is
  * retried every minute, so the alarm stays in ALARM while it keeps failing, and returns to OK
- * 5 minutes after the last failure. Ids `boot-failed-<i>` in BOOT_FAILURE_ROLES order.
+ * 5 minutes after the last failure. Ids `boot-failed-<i>` in `roles` order: the roles the cluster
+ * boots (a stacked cluster has no etcd nodes, and an alarm on a role nobody boots would watch nothing).
  */
-export function bootFailureAlarms(clusterName: string): AlarmSpec[] {
-  return BOOT_FAILURE_ROLES.map((role, i) => ({
+export function bootFailureAlarms(
+  clusterName: string,
+  roles: readonly BootFailureRole[] = STACKED_BOOT_FAILURE_ROLES,
+): AlarmSpec[] {
+  return roles.map((role, i) => ({
     id: `boot-failed-${i}`,
     kind: "boot-failed",
     severity: "warning",

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { MasterAddress } from "../../base/masterAddress";
 import { nodeTags } from "../../base/nodeTags";
 import { TAG_ETCD_MEMBER, TAG_KUBERNETES_VERSION, TAG_NODE_SPEC } from "../../base/tags";
 import { masterUserDataBase64 } from "../../cloud-init/render";
@@ -9,6 +8,7 @@ import { type BootBundleRefArgs, bootBundlePrefix } from "../bootBundle";
 import { MASTER_GROUP_DEFAULTS } from "../tuning";
 import { createEtcdVolume } from "./etcdVolume";
 import { masterInstanceRole } from "./instanceRole";
+import type { EtcdMemberNodeArgs } from "./memberNode";
 import { createNodeGroup } from "./nodeGroup";
 import { NODE_SPEC_VERSION_PLACEHOLDER, nodeSpecOutput } from "./nodeSpec";
 import { pinnedToZone } from "./placement";
@@ -91,30 +91,7 @@ export interface MasterSharedArgs {
   tags: Record<string, string>;
 }
 
-export interface MasterArgs extends MasterSharedArgs {
-  /** 0-based position; master 0 alone may run `kubeadm init`. Also the etcd-member tag value. */
-  index: number;
-  /** The zone of this master; its etcd volume is created there. */
-  availabilityZone: pulumi.Input<string>;
-  /** The private subnet of `availabilityZone`: the ASG's only subnet, which pins the master to the zone. */
-  subnetId: pulumi.Input<string>;
-  /** This master's stable address and its reserved block in `subnetId` (`masterAddress`). */
-  stableAddress: MasterAddress;
-  /** Every master's stable address, master 0 first: the etcd members' addresses. */
-  memberAddresses: string[];
-  /** Keep the etcd volume when Pulumi deletes or replaces it (default true: it holds the member's data). */
-  retainEtcdVolumeOnDelete?: boolean;
-  /** AMI id (see `nodeImageId`). */
-  imageId: pulumi.Input<string>;
-  /** Keep the launch template's image id after creation: set when `imageId` was looked up, not configured. */
-  keepImageId?: boolean;
-  /** ARN of the KMS key of the root and etcd volumes (`ebsKeyArn`). */
-  ebsKmsKeyArn: pulumi.Input<string>;
-  /** Account of the IAM resource ARNs (the region is `boot.region`). */
-  accountId: pulumi.Input<string>;
-  /** Partition of the IAM resource ARNs (default `aws`). */
-  partition?: pulumi.Input<string>;
-}
+export interface MasterArgs extends MasterSharedArgs, EtcdMemberNodeArgs {}
 
 /** `<cluster>-master-<index>`: the node's Name tag and its ASG's fixed name (plain, known at preview). */
 export function masterNodeName(clusterName: string, index: number): string {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { MasterAddress } from "../../base/masterAddress";
+import type { ReservedAddress } from "../../base/masterAddress";
 import type { NodeRoleTag } from "../../base/nodeTags";
 
 export interface StableAddressArgs {
@@ -12,8 +12,8 @@ export interface StableAddressArgs {
   member: string;
   /** The subnet the address is reserved in: the node's only subnet. */
   subnetId: pulumi.Input<string>;
-  /** The reserved block and the address inside it (`masterAddress`). */
-  address: MasterAddress;
+  /** The reserved block and the address inside it (`masterAddress`, `etcdNodeAddress`). */
+  address: ReservedAddress;
 }
 
 /**

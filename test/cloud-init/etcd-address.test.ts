@@ -107,8 +107,9 @@ const DESCRIBE_CALL =
   ` TagSet[?Key=='${TAG_ROLE}']|[0].Value, TagSet[?Key=='${TAG_ETCD_MEMBER}']|[0].Value]`;
 const ASSIGN_CALL = `ec2 assign-private-ip-addresses --network-interface-id eni-me --private-ip-addresses ${STABLE_IP} --allow-reassignment`;
 
-function claim(holders: string[] | "fail") {
+function claim(holders: string[] | "fail", extraEnv: Record<string, string> = {}) {
   const f = fakeDir();
+  Object.assign(f.env, extraEnv);
   if (holders === "fail") {
     writeFileSync(
       join(f.dir, "describe-error"),
@@ -169,6 +170,24 @@ describe("claim_stable_address ENI SUBNET", () => {
       );
     },
   );
+
+  test("an etcd node's predecessor (role=etcd, same member) holds it: moved", async () => {
+    const { f, result } = claim(["eni-old\tprod\tetcd\t2"], { NODE_ROLE_TAG: "etcd", ETCD_MEMBER: "2" });
+    const r = await result;
+    expect(r.code).toBe(0);
+    expect(f.assigns()).toEqual([ASSIGN_CALL]);
+  });
+
+  test.each([
+    ["the master with the same member number", "eni-x\tprod\tmaster\t2", "cluster=prod role=master member=2"],
+    ["another etcd node", "eni-x\tprod\tetcd\t1", "cluster=prod role=etcd member=1"],
+  ])("an etcd node refuses %s as the holder", async (_what, line, tags) => {
+    const { f, result } = claim([line], { NODE_ROLE_TAG: "etcd", ETCD_MEMBER: "2" });
+    const r = await result;
+    expect(r.code).not.toBe(0);
+    expect(f.assigns()).toEqual([]);
+    expect(r.stderr).toContain(`held by eni-x (${tags}), which is not etcd 2 of prod;`);
+  });
 
   test("the describe call fails: non-zero, no assign", async () => {
     const { f, result } = claim("fail");

@@ -149,11 +149,31 @@ describe.each(BOOT_ROLES)("the %s role", (role) => {
   });
 });
 
-it("gives masters what they always had: every library, etcd-restore, k8sha-control-plane and k8sha-validate", () => {
-  expect([...ROLE_MANIFESTS.master.libraries].sort()).toEqual([...libraryFiles].sort());
+/** The dedicated etcd node's own libraries (external topology): a master runs no etcd of its own there. */
+const ETCD_NODE_ONLY = ["etcd-node.sh", "etcd-node-join.sh"];
+
+it("gives masters what they always had: every library but the etcd node's, etcd-restore, k8sha-control-plane and k8sha-validate", () => {
+  expect([...ROLE_MANIFESTS.master.libraries].sort()).toEqual(
+    [...libraryFiles].filter((f) => !ETCD_NODE_ONLY.includes(f)).sort(),
+  );
   expect(ROLE_MANIFESTS.master.operatorScripts).toEqual([
     { source: "etcd-restore.sh", name: "etcd-restore" },
     { source: "k8sha-control-plane.sh", name: "k8sha-control-plane" },
     { source: "k8sha-validate.sh", name: "k8sha-validate" },
   ]);
+});
+
+it("gives the etcd node no kubeadm, kubelet, container runtime or Kubernetes library", () => {
+  const etcd: readonly string[] = ROLE_MANIFESTS.etcd.libraries;
+  for (const lib of [
+    "kubeadm.sh",
+    "prereqs.sh",
+    "cni.sh",
+    "cert-renewal.sh",
+    "addons.sh",
+    "stale-nodes.sh",
+  ]) {
+    expect(etcd).not.toContain(lib);
+  }
+  for (const lib of ETCD_NODE_ONLY) expect(etcd).toContain(lib);
 });

@@ -79,7 +79,7 @@ export function startImds(answers: () => Record<string, string>): Promise<Listen
 }
 
 /** Static HTTPS downloads by host and path, e.g. `pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key`. */
-export function startInternet(tls: CertPaths, files: Record<string, string>): Promise<Listening> {
+export function startInternet(tls: CertPaths, files: Record<string, string | Buffer>): Promise<Listening> {
   const hits: string[] = [];
   const server = createHttps({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (req, res) => {
     const url = `${String(req.headers.host).replace(/:443$/, "")}${req.url ?? ""}`;
