@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Dedicated etcd node, first boot and every reboot (external topology): identity, the member's
 # own etcd volume, its stable address, the pinned etcd release, its certificates from the etcd
-# CA, then exactly one of new / join / rejoin (lib/etcd-node-join.sh). No kubelet, container
-# runtime or kubeadm. Every step is logged and, through run_step markers, skipped when a reboot
-# re-runs the script. See docs/plans/external-etcd.md.
+# CA, then exactly one of new / join / rejoin (lib/etcd-node-join.sh), then the backup timer.
+# No kubelet, container runtime or kubeadm. Every step is logged and, through run_step markers,
+# skipped when a reboot re-runs the script. See docs/etcd-nodes.md.
 set -euo pipefail
 
 # node.env, every library of this role, the failure report trap (shipped beside this script).
@@ -32,4 +32,9 @@ case "$mode" in
   rejoin) etcd_node_rejoin ;;
   *) die "unknown boot mode '$mode'" ;;
 esac
+# Every member runs the timer; only the etcd leader uploads (lib/etcd-backup.sh).
+if [[ -n "${BACKUP_BUCKET:-}" ]]; then
+  step etcd-backup-timer
+  K8SHA_ETCD_MEMBER="$(etcd_member_name)" install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
+fi
 report_success

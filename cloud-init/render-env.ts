@@ -126,6 +126,16 @@ function commonEnv(
   };
 }
 
+/** Where the etcd leader's snapshots go (empty values: backups off). */
+function backupEnv(backup: MasterBootConfig["backup"]): Record<string, string> {
+  return {
+    BACKUP_BUCKET: backup?.bucket ?? "",
+    BACKUP_PREFIX: backup?.prefix ?? "",
+    BACKUP_INTERVAL_MINUTES: backup ? String(backup.intervalMinutes) : "",
+    BACKUP_KMS_KEY_ARN: backup?.kmsKeyArn ?? "",
+  };
+}
+
 /** The bundle the bootstrap fetches, where a failed boot reports, and the role's fixed facts. */
 function bootEnv(role: BootRole, clusterName: string, bundle: BootBundleRef): Record<string, string> {
   return {
@@ -157,10 +167,7 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     ...configFileEnv(masterConfigFiles(cfg)),
     CNI_PROVIDER: cfg.cni.provider,
     CNI_VERSION: cfg.cni.version,
-    BACKUP_BUCKET: cfg.backup?.bucket ?? "",
-    BACKUP_PREFIX: cfg.backup?.prefix ?? "",
-    BACKUP_INTERVAL_MINUTES: cfg.backup ? String(cfg.backup.intervalMinutes) : "",
-    BACKUP_KMS_KEY_ARN: cfg.backup?.kmsKeyArn ?? "",
+    ...backupEnv(cfg.backup),
     // The add-on applier's pointer (JSON AddonManifestPointer); absent until `pulumi up` wrote it.
     ADDONS_PARAMETER: addonsParameterName(cfg.clusterName),
   };
@@ -206,6 +213,7 @@ export function etcdNodeEnv(cfg: EtcdNodeBootConfig): Record<string, string> {
     ETCD_ELECTION_MS: String(cfg.etcd.electionTimeoutMs),
     ETCD_QUOTA_BYTES: String(cfg.etcd.quotaBackendGiB * 1024 ** 3),
     ETCD_INIT_MARKER: etcdClusterMarkerUnder(cfg.ssmPrefix),
+    ...backupEnv(cfg.backup),
     ...configFileEnv(etcdNodeConfigFiles(cfg)),
   };
 }

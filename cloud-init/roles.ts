@@ -86,7 +86,11 @@ export const ROLE_MANIFESTS = {
       "ssm.sh",
       "template.sh",
       "etcd-address.sh",
+      "etcd-backup-timer.sh",
+      "etcd-backup.sh",
       "etcd-member.sh",
+      // Sourced by the backup service; its image-copy functions stay unused on an etcd node.
+      "etcd-tools.sh",
       "etcd-volume.sh",
       "etcd-node.sh",
       "etcd-node-join.sh",

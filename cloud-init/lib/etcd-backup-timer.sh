@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Installs the systemd timer that runs `etcd_backup_once` (etcd-backup.sh) on every master, and
-# holds what the leader-only master timers share (install_leader_timer).
+# Installs the systemd timer that runs `etcd_backup_once` (etcd-backup.sh) on every etcd member
+# (a master, or a dedicated etcd node: K8SHA_ROLE=etcd), and holds what the leader-only master
+# timers share (install_leader_timer).
 # Sourced after common.sh. Master boot calls, once kubeadm has written the etcd static pod:
 #   install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
 #
@@ -92,6 +93,11 @@ install_etcd_backup_timer() {
   local unit_dir="${K8SHA_SYSTEMD_DIR:-/etc/systemd/system}" lib="${K8SHA_LIB_DIR:-/opt/k8sha/lib}"
   local env_file="${K8SHA_BACKUP_ENV_FILE:-/etc/k8sha/etcd-backup.env}"
   local tools="$K8SHA_ETCD_TOOLS_DIR"
+  # A master runs etcd from kubeadm's static pod (the tools follow its image); a dedicated etcd
+  # node runs its unit (lib/etcd-node.sh) from the pinned release, with its own certificates,
+  # and has no manifest, so etcd_backup_run keeps the release's tools.
+  local runs_on="${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}"
+  if [[ "${K8SHA_ROLE:-master}" == etcd ]]; then runs_on="${K8SHA_ETCD_UNIT:?K8SHA_ETCD_UNIT must be set}"; fi
   [[ "$interval" =~ ^[1-9][0-9]*$ ]] || die "backup interval must be a positive number of minutes: $interval"
   [[ -n "$bucket" && "$prefix" == */ ]] || die "backup bucket and a '/'-terminated prefix are required"
   mkdir -p "$unit_dir" "$(dirname "$env_file")"
@@ -102,7 +108,15 @@ install_etcd_backup_timer() {
     etcd_backup_env_line AWS_DEFAULT_REGION "${AWS_DEFAULT_REGION:-${AWS_REGION:-}}"
     etcd_backup_env_line K8SHA_ETCDCTL "$tools/etcdctl"
     etcd_backup_env_line K8SHA_ETCDUTL "$tools/etcdutl"
-    etcd_backup_env_line K8SHA_ETCD_MANIFEST "${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}"
+    # The member name in the object keys (a master's default: its hostname).
+    if [[ -n "${K8SHA_ETCD_MEMBER:-}" ]]; then etcd_backup_env_line K8SHA_ETCD_MEMBER "$K8SHA_ETCD_MEMBER"; fi
+    if [[ "${K8SHA_ROLE:-master}" == etcd ]]; then
+      etcd_backup_env_line ETCDCTL_CACERT "$ETCDCTL_CACERT"
+      etcd_backup_env_line ETCDCTL_CERT "$ETCDCTL_CERT"
+      etcd_backup_env_line ETCDCTL_KEY "$ETCDCTL_KEY"
+    else
+      etcd_backup_env_line K8SHA_ETCD_MANIFEST "$runs_on"
+    fi
     etcd_backup_env_line K8SHA_ETCD_TOOLS_DIR "$tools"
     etcd_backup_env_line K8SHA_ETCD_ENDPOINT \
       "${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set}}"
@@ -118,7 +132,7 @@ install_etcd_backup_timer() {
 Description=k8sha etcd snapshot to S3 (only the etcd leader uploads)
 Wants=network-online.target
 After=network-online.target
-ConditionPathExists=${K8SHA_ETCD_MANIFEST:-/etc/kubernetes/manifests/etcd.yaml}
+ConditionPathExists=$runs_on
 
 [Service]
 Type=oneshot

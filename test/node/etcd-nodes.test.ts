@@ -12,7 +12,7 @@
  * joins as a learner and is promoted; two members replaced at once (with their data) restore
  * quorum. No key is lost.
  */
-import { EtcdNodeCluster } from "../support/sandbox/etcdNodes";
+import { BACKUP_PREFIX, EtcdNodeCluster } from "../support/sandbox/etcdNodes";
 import type { NodeSandbox } from "../support/sandbox/node";
 
 const KEYS = 50;
@@ -114,3 +114,21 @@ test("two members replaced at once with their volumes restore quorum together", 
   expect(members().filter((r) => r[1] === "started" && r[5] === "false")).toHaveLength(3);
   expect(keyCount()).toBe(KEYS);
 }, 300_000);
+
+test("every member runs the backup service; only the etcd leader uploads a verified snapshot", async () => {
+  const runs = await Promise.all(nodes.map((n) => cluster.runService(n, "k8sha-etcd-backup.service")));
+  for (const r of runs) expect(r.code).toBe(0);
+  const uploaded = runs.filter((r) => r.stderr.includes("uploaded"));
+  expect(uploaded).toHaveLength(1);
+  expect(runs.filter((r) => r.stderr.includes("not the etcd leader"))).toHaveLength(2);
+  const keys = await cluster.objects(BACKUP_PREFIX);
+  const leader = /\/all\/\d{8}T\d{6}Z-(ext-etcd-\d)\.db\.gz$/.exec(
+    keys.find((k) => k.includes("/all/")) ?? "",
+  )?.[1];
+  expect(leader).toBeDefined();
+  for (const dir of ["all", "hourly", "daily"]) {
+    expect(
+      keys.filter((k) => k.startsWith(`${BACKUP_PREFIX}${dir}/`) && k.endsWith(`-${leader}.db.gz`)),
+    ).toHaveLength(1);
+  }
+}, 120_000);

@@ -10,15 +10,14 @@
  * subnets and the masters' stable addresses in them are loopback addresses every node can bind
  * and reach. Each instance's primary interface is a veth whose MAC IMDS reports; the boot adds
  * the stable address to it with the real `ip`.
+ *
+ * Its parts: internet.ts (the downloads), clusterPki.ts (the PKI in SSM), launch.ts (one
+ * instance from a template), operator.ts (the operator's AWS CLI).
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { parse } from "yaml";
-import { formatIpv4, mustParseCidr } from "../../../base/cidr";
+import { join } from "node:path";
 import { API_PORT } from "../../../base/ports";
-import { decodeUserData } from "../../../policy/userData";
 import {
   type ConfigOverrides,
   ofType,
@@ -27,53 +26,18 @@ import {
   type SynthResult,
   synthesize,
 } from "../../../synth/mockRuntime";
-import { createCa, issueCert, type TestCa } from "../pki";
+import { issueCert, type TestCa } from "../pki";
 import { S3TestServer } from "../s3";
+import { seedClusterPki } from "./clusterPki";
 import { FakeAws } from "./fakeAws";
 import { LoopbackInterfaces } from "./interfaces";
-import { close, imdsAnswers, type Listening, startApi, startImds, startInternet } from "./loopback";
-import { NodeSandbox } from "./node";
+import { INTERNET_HOSTS, startClusterInternet } from "./internet";
+import { type GraphSubnet, type LaunchExtra, launchNode, type NodeSpec, nodeEnvOf } from "./launch";
+import { close, type Listening, startApi } from "./loopback";
+import type { NodeSandbox } from "./node";
+import { operatorEnv } from "./operator";
 
-export const BOOTSTRAP_TOKEN = "abcdef.0123456789abcdef";
-
-/** Just enough of each download for the boot's own checks (kinds the CNI step waits for). */
-function internetFiles(k8sMinor: string, calico: string): Record<string, string> {
-  const calicoBase = `raw.githubusercontent.com/projectcalico/calico/v${calico}/manifests`;
-  // ASCII armour with a valid CRC (gpg --dearmor checks it); the key itself is never used.
-  const key = execFileSync("gpg", ["--batch", "--enarmor"], {
-    input: Buffer.from("k8sha test key"),
-  }).toString();
-  return {
-    // The cluster's minor and the next one (an upgrade by config configures its repository).
-    [`pkgs.k8s.io/core:/stable:/v${k8sMinor}/deb/Release.key`]: key,
-    [`pkgs.k8s.io/core:/stable:/v${nextMinor(k8sMinor)}/deb/Release.key`]: key,
-    [`${calicoBase}/operator-crds.yaml`]:
-      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: installations.operator.tigera.io\n",
-    [`${calicoBase}/tigera-operator.yaml`]:
-      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: tigera-operator\n  namespace: tigera-operator\n",
-  };
-}
-
-/** "1.34" -> "1.35" */
-function nextMinor(minor: string): string {
-  const [major, m] = minor.split(".");
-  return `${major}.${Number(m) + 1}`;
-}
-
-interface NodeSpec {
-  name: string;
-  template: RegisteredResource;
-  zone: string;
-  /** 0 for the first instance of a node, +1 for each replacement: its primary address. */
-  generation: number;
-}
-
-/** One of the graph's private subnets. */
-interface GraphSubnet {
-  id: string;
-  cidr: string;
-  zone: string;
-}
+export { BOOTSTRAP_TOKEN } from "./clusterPki";
 
 export class SandboxCluster {
   readonly aws = new FakeAws();
@@ -192,15 +156,7 @@ export class SandboxCluster {
   }
 
   private envOf(template: RegisteredResource): Record<string, string> {
-    const file = decodeUserData(String(template.inputs.userData)).files.find(
-      (f) => f.path === "/etc/k8sha/node.env",
-    );
-    const env: Record<string, string> = {};
-    for (const line of (file?.content ?? "").split("\n")) {
-      const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line);
-      if (m?.[1]) env[m[1]] = m[2] ?? "";
-    }
-    return env;
+    return nodeEnvOf(template);
   }
 
   /** The node of a live instance. */
@@ -216,35 +172,7 @@ export class SandboxCluster {
    * with CLI v2) and credentials s3rver accepts.
    */
   operatorEnv(): Record<string, string> {
-    const wrapper = join(this.dir, "operator", "aws");
-    mkdirSync(dirname(wrapper), { recursive: true });
-    writeFileSync(
-      wrapper,
-      [
-        "#!/usr/bin/env bash",
-        "endpoint=()",
-        'for a in "$@"; do',
-        '  case "$a" in',
-        `    s3 | s3api) endpoint=(--endpoint-url '${this.s3?.endpoint ?? ""}'); break ;;`,
-        `    ec2 | ssm | autoscaling | elbv2 | cloudwatch) endpoint=(--endpoint-url '${this.aws.endpoint}'); break ;;`,
-        "  esac",
-        "done",
-        // Debian's CLI, as on the nodes (fakes/snap): it speaks CloudWatch's query protocol,
-        // which the fake serves (newer CLIs default to CBOR for CloudWatch).
-        'if [[ -x /usr/bin/aws ]]; then exec /usr/bin/aws "${endpoint[@]}" "$@"; fi',
-        'exec aws "${endpoint[@]}" "$@"',
-        "",
-      ].join("\n"),
-      { mode: 0o755 },
-    );
-    return {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/root",
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-      AWS_PAGER: "",
-      K8SHA_AWS: wrapper,
-    };
+    return operatorEnv(this.dir, this.s3?.endpoint ?? "", this.aws.endpoint);
   }
 
   private async start(): Promise<void> {
@@ -266,47 +194,7 @@ export class SandboxCluster {
     for (const b of this.bundles)
       await this.s3.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
     // The cluster PKI the graph's tls resources stand for, under the graph's parameter names.
-    const pki = join(this.dir, "pki");
-    const ca = createCa(join(pki, "ca"), "kubernetes");
-    const etcdCa = createCa(join(pki, "etcd"), "etcd-ca");
-    const proxyCa = createCa(join(pki, "front-proxy"), "front-proxy-ca");
-    execFileSync("openssl", ["genrsa", "-out", join(pki, "sa.key"), "2048"], { stdio: "ignore" });
-    execFileSync("openssl", ["rsa", "-in", join(pki, "sa.key"), "-pubout", "-out", join(pki, "sa.pub")], {
-      stdio: "ignore",
-    });
-    copyFileSync(ca.cert, join(this.dir, "ca.crt"));
-    const hash = execFileSync("bash", [
-      "-c",
-      `openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1`,
-      "_",
-      ca.cert,
-    ])
-      .toString()
-      .trim();
-    const { readFileSync } = await import("node:fs");
-    const values: Record<string, string> = {
-      "pki/ca.crt": readFileSync(ca.cert, "utf8"),
-      "pki/ca.key": readFileSync(ca.key, "utf8"),
-      "pki/etcd-ca.crt": readFileSync(etcdCa.cert, "utf8"),
-      "pki/etcd-ca.key": readFileSync(etcdCa.key, "utf8"),
-      "pki/front-proxy-ca.crt": readFileSync(proxyCa.cert, "utf8"),
-      "pki/front-proxy-ca.key": readFileSync(proxyCa.key, "utf8"),
-      "pki/sa.key": readFileSync(join(pki, "sa.key"), "utf8"),
-      "pki/sa.pub": readFileSync(join(pki, "sa.pub"), "utf8"),
-      "join/token": BOOTSTRAP_TOKEN,
-      "join/discovery-hash": `sha256:${hash}`,
-      "join/ca.crt": readFileSync(ca.cert, "utf8"),
-    };
-    const prefix = env.SSM_PREFIX ?? "";
-    for (const p of this.parameters) {
-      const name = String(p.inputs.name);
-      // Key material is made here; a plain value (the control plane's version record) is the graph's.
-      const value =
-        values[name.slice(prefix.length + 1)] ??
-        (p.inputs.type === "String" ? String(p.inputs.insecureValue ?? p.inputs.value) : undefined);
-      if (value === undefined) throw new Error(`no test value for the graph's SSM parameter ${name}`);
-      this.aws.putParameter(name, value, String(p.inputs.type));
-    }
+    const ca = seedClusterPki(this.dir, this.aws, this.parameters, env.SSM_PREFIX ?? "");
     for (const v of this.volumes)
       this.aws.addVolume(
         String(v.state.id ?? `${v.name}-id`),
@@ -317,15 +205,12 @@ export class SandboxCluster {
     const image = join(this.dir, "image-etcd/usr/local/bin");
     mkdirSync(image, { recursive: true });
     for (const b of ["etcd", "etcdctl"]) copyFileSync(`/usr/bin/${b}`, join(image, b));
-    this.internetCa = createCa(join(this.dir, "internet-ca"), "test-internet-ca");
-    const web = issueCert(
-      this.internetCa,
-      "web",
-      [],
-      ["pkgs.k8s.io", "raw.githubusercontent.com", "github.com"],
+    const { ca: internetCa, server: internet } = await startClusterInternet(
+      this.dir,
+      env.KUBERNETES_VERSION ?? "",
+      env.CNI_VERSION ?? "",
     );
-    const minor = /^1\.(\d+)\./.exec(env.KUBERNETES_VERSION ?? "")?.[1];
-    const internet = await startInternet(web, internetFiles(`1.${minor}`, env.CNI_VERSION ?? ""));
+    this.internetCa = internetCa;
     this.internetPort = internet.port;
     this.apiHost = env.API_ENDPOINT ?? "";
     const apiCert = issueCert(ca, "api-lb", [], [this.apiHost]);
@@ -349,88 +234,30 @@ export class SandboxCluster {
     return subnet;
   }
 
-  /** The tags the template's tag specification gives a resource it launches (instance, network-interface). */
-  private specTags(template: RegisteredResource, resourceType: string): Record<string, string> {
-    const specs = (template.inputs.tagSpecifications ?? []) as {
-      resourceType: string;
-      tags: Record<string, string>;
-    }[];
-    return specs.find((t) => t.resourceType === resourceType)?.tags ?? {};
-  }
-
   /**
    * A new instance from `template` in `zone`: its primary address is in the zone's subnet, on
    * the /24 above the master address reservation, host 10+generation.
    */
-  async launch(
-    spec: NodeSpec,
-    extra: { withoutAmiCommands?: string[]; unitAttempts?: number; env?: Record<string, string> } = {},
-  ): Promise<NodeSandbox> {
+  async launch(spec: NodeSpec, extra: LaunchExtra = {}): Promise<NodeSandbox> {
     const subnet = this.subnet(spec.zone);
-    const base = mustParseCidr(subnet.cidr).network;
-    const ip = formatIpv4(base + 256 + 10 + spec.generation);
-    const ordinal = this.interfaces.count;
-    const instanceId = `i-0${ordinal.toString(16)}${spec.generation}${Math.floor(Math.random() * 1e8).toString(16)}`;
-    const dir = join(this.dir, "nodes", `${spec.name}-g${spec.generation}`);
-    mkdirSync(dir, { recursive: true });
-    const env = this.envOf(spec.template);
-    const mac = `0a:00:00:${this.net.toString(16).padStart(2, "0")}:${(ordinal >> 8).toString(16).padStart(2, "0")}:${(ordinal & 255).toString(16).padStart(2, "0")}`;
-    const link = this.interfaces.add(mac, env.STABLE_IP || undefined);
-    const eni = {
-      id: `eni-0${ordinal.toString(16).padStart(4, "0")}${instanceId.slice(2, 8)}`,
-      subnetId: subnet.id,
-      addresses: [ip],
-      tags: this.specTags(spec.template, "network-interface"),
-    };
-    this.aws.instances.set(instanceId, {
-      id: instanceId,
-      zone: spec.zone,
-      privateIp: ip,
-      state: "running",
-      tags: {
-        ...this.specTags(spec.template, "instance"),
-        "k8sha.io/cluster": env.CLUSTER_NAME ?? "",
-        "k8sha.io/role": env.K8SHA_ROLE ?? "",
+    const node = await launchNode(
+      {
+        dir: this.dir,
+        net: this.net,
+        aws: this.aws,
+        interfaces: this.interfaces,
+        subnet,
+        connectTo: [
+          ...INTERNET_HOSTS.map((host) => `${host}:443:127.0.0.1:${this.internetPort}`),
+          `${this.apiHost}:${API_PORT}:127.0.0.1:${this.apiPort}`,
+        ],
+        caBundle: this.internetCa?.cert ?? "",
+        s3Endpoint: this.s3?.endpoint ?? "",
+        servers: this.servers,
       },
-      deviceDir: join(dir, "root/dev/disk/by-id"),
-      eni,
-    });
-    const imds = await startImds(
-      imdsAnswers({
-        instanceId,
-        zone: spec.zone,
-        ip,
-        hostname: `ip-${ip.replaceAll(".", "-")}.eu-west-1.compute.internal`,
-        mac,
-        subnetCidr: subnet.cidr,
-        eni,
-      }),
+      spec,
+      extra,
     );
-    this.servers.push(imds);
-    const doc = parse(decodeUserData(String(spec.template.inputs.userData)).text) as { runcmd: string[][] };
-    const node = new NodeSandbox({
-      dir,
-      clusterDir: this.dir,
-      files: decodeUserData(String(spec.template.inputs.userData)).files,
-      runcmd: doc.runcmd,
-      ip,
-      // A master's own services listen on its stable address (kubeadm's advertise address).
-      ownAddress: env.STABLE_IP || ip,
-      connectTo: [
-        `169.254.169.254:80:127.0.0.1:${imds.port}`,
-        `pkgs.k8s.io:443:127.0.0.1:${this.internetPort}`,
-        `raw.githubusercontent.com:443:127.0.0.1:${this.internetPort}`,
-        `github.com:443:127.0.0.1:${this.internetPort}`,
-        `${this.apiHost}:${API_PORT}:127.0.0.1:${this.apiPort}`,
-      ],
-      caBundle: this.internetCa?.cert ?? "",
-      endpoints: { s3: this.s3?.endpoint ?? "", other: this.aws.endpoint },
-      withoutAmiCommands: extra.withoutAmiCommands,
-      unitAttempts: extra.unitAttempts,
-      env: extra.env,
-    });
-    node.instanceId = instanceId;
-    node.link = link;
     this.nodes.push(node);
     return node;
   }

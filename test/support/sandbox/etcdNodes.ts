@@ -35,6 +35,7 @@ import { NodeSandbox } from "./node";
 const CLUSTER = "ext";
 const ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d", "eu-west-1e"];
 const BUCKET = "ext-cluster-bucket";
+export const BACKUP_PREFIX = "ext/etcd/";
 
 /** The etcd release the host has (Debian's 3.4), named as an upstream release would be. */
 function hostEtcdVersion(): string {
@@ -145,6 +146,7 @@ export class EtcdNodeCluster {
       etcdVersion: this.version,
       etcdReleaseSha256: release.sha256,
       etcd: { heartbeatIntervalMs: 100, electionTimeoutMs: 1000, quotaBackendGiB: 2 },
+      backup: { bucket: BUCKET, prefix: BACKUP_PREFIX, intervalMinutes: 15 },
     };
   }
 
@@ -217,6 +219,30 @@ export class EtcdNodeCluster {
     node.link = link;
     this.nodes.push(node);
     return node;
+  }
+
+  /** The keys under `prefix` in the cluster bucket (s3rver). */
+  async objects(prefix: string): Promise<string[]> {
+    return (await this.s3?.listKeys(prefix)) ?? [];
+  }
+
+  /**
+   * One run of the oneshot service `unit` on `node`, as systemd starts it: its Environment= and
+   * EnvironmentFile= settings (nothing of the boot's), then its ExecStart. What the node's timer
+   * would do when it fires; the sandbox runs no timers.
+   */
+  runService(node: NodeSandbox, unit: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const text = node.read(`etc/systemd/system/${unit}`);
+    const value = (key: string) =>
+      text.split("\n").flatMap((l) => (l.startsWith(`${key}=`) ? [l.slice(key.length + 1)] : []));
+    const exec = value("ExecStart")[0];
+    if (!exec) throw new Error(`${unit} has no ExecStart on ${node.instanceId}`);
+    const script = [
+      ...value("Environment").map((e) => `export ${e}`),
+      ...value("EnvironmentFile").map((f) => `set -a; . ${f}; set +a`),
+      exec,
+    ].join("\n");
+    return node.exec(script);
   }
 
   /** Every member's client URL, member 0 first. */
