@@ -37,4 +37,7 @@ if [[ -n "${BACKUP_BUCKET:-}" ]]; then
   step etcd-backup-timer
   K8SHA_ETCD_MEMBER="$(etcd_member_name)" install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
 fi
+# Rewritten on every boot (the unit follows this bundle's scripts).
+step etcd-cert-renewal-timer
+install_etcd_cert_renewal_timer
 report_success

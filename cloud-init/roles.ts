@@ -94,6 +94,7 @@ export const ROLE_MANIFESTS = {
       "etcd-volume.sh",
       "etcd-node.sh",
       "etcd-node-join.sh",
+      "etcd-node-renewal.sh",
     ],
     operatorScripts: [],
   },

@@ -1,6 +1,6 @@
 /**
- * Which etcd release an external etcd cluster may run under a given Kubernetes minor. Pure data
- * and one rule, read from kubeadm's own table (cmd/kubeadm/app/constants/constants.go in
+ * Which etcd release an external etcd cluster may run under a given Kubernetes minor, and the
+ * digest its tarball must have. Pure data and rules. The release range is read from kubeadm's own table (cmd/kubeadm/app/constants/constants.go in
  * kubernetes/kubernetes): `MinExternalEtcdVersion` is "3.5.24-0" on every supported branch, and
  * `SupportedEtcdVersion` maps 1.31-1.33 to 3.5.24 and 1.34 to 3.6.5. kubeadm's preflight refuses an
  * external etcd older than the minimum; an etcd minor newer than the one kubeadm ships for that
@@ -42,6 +42,60 @@ export function etcdVersionProblem(version: string, kubernetesMinor: number): st
     return `${range}: kubeadm refuses an external etcd older than ${MIN_EXTERNAL_ETCD_VERSION}`;
   if (given.major !== newest.major || given.minor > newest.minor) {
     return `${range}: etcd ${given.major}.${given.minor} is newer than kubeadm 1.${kubernetesMinor} supports`;
+  }
+  return undefined;
+}
+
+/**
+ * The sha256 of each upstream release tarball (`etcd-v<version>-linux-amd64.tar.gz`) an etcd
+ * node may install, by etcd version: the default `etcd.releaseSha256`. It is EMPTY on purpose:
+ * the digests cannot be downloaded where this project is built, and a digest copied from one
+ * place only pins whatever that place says. An entry goes in only after it is cross-checked
+ * against two independent sources, e.g. the release's own SHA256SUMS and kubespray's
+ * `etcd_binary_checksums` (roles/kubespray_defaults/vars/main/checksums.yml). Until then every
+ * external stack states the digest of its release itself.
+ */
+export const ETCD_RELEASE_SHA256: Readonly<Record<string, string>> = {};
+
+/** The upstream release tarball an etcd node installs for `version`. */
+export function etcdReleaseTarball(version: string): string {
+  return `etcd-v${version}-linux-amd64.tar.gz`;
+}
+
+/** The pinned digest of etcd `version`'s tarball in `table`; undefined when none is pinned. */
+export function pinnedEtcdReleaseSha256(
+  version: string,
+  table: Readonly<Record<string, string>> = ETCD_RELEASE_SHA256,
+): string | undefined {
+  return Object.hasOwn(table, version) ? table[version] : undefined;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * What is wrong with `given` (the raw `etcd.releaseSha256`, undefined when absent) as the digest
+ * of etcd `version`'s tarball, phrased as what is allowed; undefined when it is fine. `version`
+ * is undefined when the release itself is refused or unknown: then only the digest's form is
+ * judged, since there is no release to require or compare a digest for.
+ */
+export function etcdReleaseSha256Problem(
+  given: unknown,
+  version: string | undefined,
+  table: Readonly<Record<string, string>> = ETCD_RELEASE_SHA256,
+): string | undefined {
+  const tarball = version === undefined ? "the etcd release tarball" : etcdReleaseTarball(version);
+  if (given !== undefined && (typeof given !== "string" || !SHA256_HEX.test(given))) {
+    return `64 lower-case hex digits: the sha256 of ${tarball}`;
+  }
+  if (version === undefined) return undefined;
+  const pinned = pinnedEtcdReleaseSha256(version, table);
+  if (given === undefined) {
+    return pinned === undefined
+      ? `required for etcd ${version}: the sha256 of ${tarball} (no pinned digest for this release in config/etcd-versions.ts)`
+      : undefined;
+  }
+  if (pinned !== undefined && given !== pinned) {
+    return `the digest pinned for etcd ${version} in config/etcd-versions.ts, ${pinned}: a different sha256 of ${tarball} is a different file; remove the key or fix it`;
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ import {
 import { readEtcd } from "./validate-etcd";
 import { readExtraInstanceTypes, readMasters } from "./validate-masters";
 import { readMonitoring } from "./validate-monitoring";
-import { readApi, readNetwork } from "./validate-network";
+import { checkEtcdNodeSubnets, readApi, readNetwork } from "./validate-network";
 import { readBackup, readLeaderElection, readRolling } from "./validate-operations";
 import { readTags } from "./validate-tags";
 import { checkWorkerGroupTags } from "./validate-worker-tags";
@@ -89,6 +89,8 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
     addons: readAddons(root, kubernetesVersion),
     tags: readTags(root),
   };
+  // The etcd nodes' subnets need the topology, which is read after the network.
+  checkEtcdNodeSubnets(problems, root.keyPath("network"), spec.network, spec.etcd);
   // Worker ASG tags combine the pools and the stack's tags, so they are judged once both are read.
   checkWorkerGroupTags(
     problems,

@@ -86,6 +86,7 @@ export const SECTION_KEYS = {
     topology: true,
     members: true,
     version: true,
+    releaseSha256: true,
     volume: true,
     heartbeatIntervalMs: true,
     electionTimeoutMs: true,

@@ -89,6 +89,11 @@ export interface EtcdConfig {
   members: number;
   /** etcd release of an external cluster (stacked runs the etcd image kubeadm picks); undefined when stacked. */
   version?: string;
+  /**
+   * sha256 (64 lower-case hex) of `etcd-v<version>-linux-amd64.tar.gz`, which an etcd node installs
+   * only if it matches; external only, default the digest pinned in config/etcd-versions.ts.
+   */
+  releaseSha256?: string;
   /** The per-member EBS volume etcd keeps its data on. */
   volume: EtcdVolumeConfig;
   /** etcd `--heartbeat-interval` in milliseconds. */

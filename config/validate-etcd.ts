@@ -1,9 +1,14 @@
 /**
- * etcd.*: the topology and its member count and release, the data volume within current EBS
+ * etcd.*: the topology and its member count, release and release digest, the data volume within current EBS
  * limits, and etcd's own timing and quota rules.
  */
 import { ETCD_DEFAULTS } from "./defaults";
-import { defaultEtcdVersion, etcdVersionProblem } from "./etcd-versions";
+import {
+  defaultEtcdVersion,
+  etcdReleaseSha256Problem,
+  etcdVersionProblem,
+  pinnedEtcdReleaseSha256,
+} from "./etcd-versions";
 import {
   EBS_LIMITS,
   ETCD_ELECTION_MAX_MS,
@@ -86,7 +91,7 @@ function readVolume(etcd: Section): EtcdVolumeConfig {
   return { type, sizeGiB, iops, throughputMiBps };
 }
 
-type Placement = Pick<EtcdConfig, "topology" | "members" | "version">;
+type Placement = Pick<EtcdConfig, "topology" | "members" | "version" | "releaseSha256">;
 
 function readStacked(etcd: Section, context: EtcdContext): Placement {
   const why = "only with etcd.topology external; stacked runs one member per master";
@@ -95,7 +100,9 @@ function readStacked(etcd: Section, context: EtcdContext): Placement {
   if (members !== undefined && members !== context.masters.count) {
     etcd.reject("members", `${why} (masters.count, ${context.masters.count}, sets it); remove it`);
   }
-  if (etcd.has("version")) etcd.reject("version", `${why}, on the etcd image kubeadm picks; remove it`);
+  const image = `${why}, on the etcd image kubeadm picks; remove it`;
+  if (etcd.has("version")) etcd.reject("version", image);
+  if (etcd.has("releaseSha256")) etcd.reject("releaseSha256", image);
   return { topology: "stacked", members: context.masters.count };
 }
 
@@ -112,22 +119,46 @@ function readExternal(etcd: Section, context: EtcdContext): Placement {
   const minor = kubernetesMinor(context.kubernetesVersion);
   const fallback = minor === undefined ? undefined : defaultEtcdVersion(minor);
   let version: string | undefined;
+  // The release a digest is required for and compared against: only one that passed its range.
+  let accepted: string | undefined;
   if (minor !== undefined && fallback !== undefined) {
     version = etcd.string("version", fallback);
     const problem = etcdVersionProblem(version, minor);
     if (problem) etcd.reject("version", problem);
+    else accepted = version;
   } else {
     // No range to check it against (kubernetesVersion is reported on its own key), but its type is.
     const raw = etcd.raw("version");
     if (typeof raw === "string") version = raw;
     else if (raw !== undefined) etcd.reject("version", "must be a string (quote it in YAML)");
   }
+  const releaseSha256 = readReleaseSha256(etcd, accepted);
   // Validated in full above so a stack can be prepared; refused until the role exists.
   etcd.reject(
     "topology",
     "stacked: external etcd (dedicated etcd nodes) is designed in docs/plans/external-etcd.md but not built in this release",
   );
-  return { topology: "external", members, ...(version === undefined ? {} : { version }) };
+  return {
+    topology: "external",
+    members,
+    ...(version === undefined ? {} : { version }),
+    ...(releaseSha256 === undefined ? {} : { releaseSha256 }),
+  };
+}
+
+/**
+ * The digest the etcd node checks the release tarball against: the stack's own, else the one
+ * pinned in config/etcd-versions.ts (the only place a default digest lives).
+ */
+function readReleaseSha256(etcd: Section, version: string | undefined): string | undefined {
+  const given = etcd.raw("releaseSha256");
+  const problem = etcdReleaseSha256Problem(given, version);
+  if (problem) {
+    etcd.reject("releaseSha256", problem);
+    return undefined;
+  }
+  if (typeof given === "string") return given;
+  return version === undefined ? undefined : pinnedEtcdReleaseSha256(version);
 }
 
 export function readEtcd(root: Section, context: EtcdContext): EtcdConfig {

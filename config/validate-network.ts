@@ -1,13 +1,21 @@
 /** network.* and api.*: CIDRs, NAT layout, bring-your-own VPC, API exposure. */
 
 import { cidrContains, cidrsOverlap, type Ipv4Cidr, parseCidr } from "../base/cidr";
-import { MAX_MASTER_SUBNET_PREFIX } from "../base/masterAddress";
+import { MAX_ETCD_NODE_SUBNET_PREFIX, MAX_MASTER_SUBNET_PREFIX } from "../base/masterAddress";
 import { API_PORT } from "../base/ports";
 import { API_DEFAULTS, NETWORK_DEFAULTS } from "./defaults";
+import type { Problems } from "./errors";
 import { EXISTING_VPC_PREFIX, POD_PREFIX, SERVICE_PREFIX, VPC_PREFIX } from "./limits";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
-import type { ApiConfig, ApiExposure, ExistingVpcConfig, NatGatewayMode, NetworkConfig } from "./types";
+import type {
+  ApiConfig,
+  ApiExposure,
+  EtcdConfig,
+  ExistingVpcConfig,
+  NatGatewayMode,
+  NetworkConfig,
+} from "./types";
 import type { Placement } from "./validate-cluster";
 
 const NAT_MODES: readonly NatGatewayMode[] = ["single", "perAz"];
@@ -80,7 +88,8 @@ function readExistingVpc(net: Section, placement: Placement): ExistingVpcConfig 
 
 /**
  * The private subnets' CIDRs: the stable master addresses are reserved in each one's second /28,
- * so each must be inside the VPC, distinct, and at least a /27.
+ * so each must be inside the VPC, distinct, and at least a /27 (external etcd needs more in its
+ * zones: checkEtcdNodeSubnets).
  */
 function readPrivateSubnetCidrs(byo: Section, placement: Placement, vpcCidr: string): string[] {
   const key = "privateSubnetCidrs";
@@ -164,6 +173,34 @@ export function readNetwork(root: Section, placement: Placement): NetworkConfig 
     podCidr: pod.text,
     serviceCidr: service.text,
   };
+}
+
+/**
+ * External etcd reserves each etcd node's stable address in the third /28 of its zone's private
+ * subnet (base/masterAddress.ts), so every subnet holding an etcd node (the first `etcd.members`
+ * zones) must be a /26 or larger. The topology is read after the network, so resolve.ts calls
+ * this once both are read. Only an existing VPC's subnets can be too small: a created VPC is at
+ * most a /20 (VPC_PREFIX) and its private subnets are vpc/+4 (components/network.ts
+ * subnetLayout), so at most a /24: sixteen /28 blocks, the third always among them.
+ */
+export function checkEtcdNodeSubnets(
+  problems: Problems,
+  networkPath: string,
+  network: NetworkConfig,
+  etcd: Pick<EtcdConfig, "topology" | "members">,
+): void {
+  if (etcd.topology !== "external" || !network.existingVpc) return;
+  network.existingVpc.privateSubnetCidrs.slice(0, etcd.members).forEach((text, i) => {
+    const parsed = parseCidr(text);
+    // An unparseable CIDR is already reported by readPrivateSubnetCidrs.
+    if (typeof parsed !== "string" && parsed.prefix > MAX_ETCD_NODE_SUBNET_PREFIX) {
+      problems.add(
+        `${networkPath}.existingVpc.privateSubnetCidrs[${i}]`,
+        text,
+        `a /${MAX_ETCD_NODE_SUBNET_PREFIX} or larger: the etcd node's stable address is reserved in its third /28 (etcd.topology external)`,
+      );
+    }
+  });
 }
 
 function readExistingCidr(text: string): { text: string; cidr?: Ipv4Cidr } {

@@ -77,6 +77,8 @@ export interface EtcdSettings {
   members?: number;
   /** External only: the etcd release, at least 3.5.24; default per Kubernetes minor. */
   version?: string;
+  /** External only: sha256 (64 lower-case hex) of etcd-v<version>-linux-amd64.tar.gz; required while no digest is pinned. */
+  releaseSha256?: string;
   volume?: EtcdVolumeSettings;
   heartbeatIntervalMs?: number;
   electionTimeoutMs?: number;

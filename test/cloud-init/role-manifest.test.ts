@@ -150,7 +150,7 @@ describe.each(BOOT_ROLES)("the %s role", (role) => {
 });
 
 /** The dedicated etcd node's own libraries (external topology): a master runs no etcd of its own there. */
-const ETCD_NODE_ONLY = ["etcd-node.sh", "etcd-node-join.sh"];
+const ETCD_NODE_ONLY = ["etcd-node.sh", "etcd-node-join.sh", "etcd-node-renewal.sh"];
 
 it("gives masters what they always had: every library but the etcd node's, etcd-restore, k8sha-control-plane and k8sha-validate", () => {
   expect([...ROLE_MANIFESTS.master.libraries].sort()).toEqual(

@@ -4,24 +4,11 @@
  * etcd release kubeadm accepts for the Kubernetes minor) and then refused, because the etcd node
  * role is not built yet. Every refusal names the key, the value and what is allowed.
  */
-import { ConfigError } from "../../config/errors";
 import { etcdVersionProblem, MIN_EXTERNAL_ETCD_VERSION } from "../../config/etcd-versions";
 import { parseConfig } from "../../config/stack";
-import { applyOverrides, type ConfigOverrides } from "../../synth/mockRuntime";
+import { applyOverrides } from "../../synth/mockRuntime";
 import { devConfig, expectSingleProblem, type RefusalCase } from "../support/configRefusal";
-
-/** Every problem's message when dev with `overrides` is refused; fails the test if it is accepted. */
-function problemsOf(overrides: ConfigOverrides): string[] {
-  try {
-    parseConfig(applyOverrides(devConfig, overrides));
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).message.split("\n").slice(1);
-  }
-  throw new Error("the stack was accepted");
-}
-
-const NOT_BUILT = /k8s-ha:etcd\.topology: "external" is invalid: stacked: external etcd .* not built/;
+import { DIGEST, NOT_BUILT, problemsOf } from "./etcdRefusals";
 
 test("stacked is the default: one member per master, no etcd release of its own", () => {
   const spec = parseConfig(devConfig);
@@ -57,8 +44,11 @@ test.each(refusals)("%s is refused", (_name, overrides, expected) =>
 );
 
 test("a valid external layout is refused only because the role is not built yet", () => {
-  expectSingleProblem({ etcd: { topology: "external", members: 3, version: "3.6.5" } }, NOT_BUILT);
-  expectSingleProblem({ etcd: { topology: "external" } }, NOT_BUILT);
+  expectSingleProblem(
+    { etcd: { topology: "external", members: 3, version: "3.6.5", releaseSha256: DIGEST } },
+    NOT_BUILT,
+  );
+  expectSingleProblem({ etcd: { topology: "external", releaseSha256: DIGEST } }, NOT_BUILT);
 });
 
 test.each([
@@ -69,7 +59,7 @@ test.each([
     /k8s-ha:etcd\.members: 5 is invalid: at most the number of availability zones \(3\): one member per zone/,
   ],
 ])("external etcd with %d members is refused", (members, expected) => {
-  const problems = problemsOf({ etcd: { topology: "external", members } });
+  const problems = problemsOf({ etcd: { topology: "external", members, releaseSha256: DIGEST } });
   expect(problems).toHaveLength(2);
   expect(problems.join("\n")).toMatch(expected);
   expect(problems.join("\n")).toMatch(NOT_BUILT);
@@ -97,9 +87,13 @@ test("the release range follows the Kubernetes minor kubeadm ships etcd for", ()
 });
 
 test("the default external release follows kubernetesVersion", () => {
+  // The release is accepted; what is asked for is its digest, named by the release it defaulted to.
   const problems = problemsOf({ kubernetesVersion: "1.32.4", etcd: { topology: "external" } });
-  expect(problems).toHaveLength(1);
-  expect(problems[0]).toMatch(NOT_BUILT);
+  expect(problems).toHaveLength(2);
+  expect(problems.find((p) => p.includes("k8s-ha:etcd.releaseSha256"))).toMatch(
+    /required for etcd 3\.5\.24: the sha256 of etcd-v3\.5\.24-linux-amd64\.tar\.gz/,
+  );
+  expect(problems.join("\n")).toMatch(NOT_BUILT);
 });
 
 test("under an unsupported kubernetesVersion a non-string etcd release is still reported", () => {

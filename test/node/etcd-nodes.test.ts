@@ -12,6 +12,7 @@
  * joins as a learner and is promoted; two members replaced at once (with their data) restore
  * quorum. No key is lost.
  */
+import { execFileSync } from "node:child_process";
 import { BACKUP_PREFIX, EtcdNodeCluster } from "../support/sandbox/etcdNodes";
 import type { NodeSandbox } from "../support/sandbox/node";
 
@@ -131,4 +132,50 @@ test("every member runs the backup service; only the etcd leader uploads a verif
       keys.filter((k) => k.startsWith(`${BACKUP_PREFIX}${dir}/`) && k.endsWith(`-${leader}.db.gz`)),
     ).toHaveLength(1);
   }
+}, 120_000);
+
+/** When member `index`'s etcd process started (its own metric): unchanged means no restart. */
+async function etcdStartTime(index: number): Promise<string> {
+  const text = await (await fetch(`http://${cluster.members[index]?.stableAddress}:2381/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("process_start_time_seconds "));
+  if (!line) throw new Error("etcd publishes no process_start_time_seconds");
+  return line;
+}
+
+/** The serial of the certificate a TLS handshake with member `index`'s client port presents. */
+function servedSerial(index: number): string {
+  const m = cluster.members[index];
+  return execFileSync(
+    "bash",
+    [
+      "-c",
+      'openssl s_client -connect "$1" -cert "$2" -key "$3" -CAfile "$4" </dev/null 2>/dev/null | openssl x509 -noout -serial',
+      "_",
+      `${m?.stableAddress}:2379`,
+      cluster.client?.cert ?? "",
+      cluster.client?.key ?? "",
+      cluster.ca?.cert ?? "",
+    ],
+    { encoding: "utf8" },
+  ).trim();
+}
+
+test("the daily renewal keeps valid certificates and reissues expiring ones, which etcd serves without a restart", async () => {
+  const node = nodes[0] as NodeSandbox;
+  const unit = "k8sha-etcd-cert-renewal.service";
+  const before = servedSerial(0);
+  expect(before).toMatch(/^serial=[0-9A-F]+$/);
+  const started = await etcdStartTime(0);
+  const kept = await cluster.runService(node, unit);
+  expect(kept.code).toBe(0);
+  expect(kept.stderr).toMatch(/valid for more than 30 days/);
+  expect(servedSerial(0)).toBe(before);
+  // Every certificate "expires within 400 days": reissued, and the next handshake shows it.
+  const renewed = await cluster.runService(node, unit, { K8SHA_ETCD_RENEW_DAYS: "400" });
+  expect(renewed.code).toBe(0);
+  expect(renewed.stderr).toMatch(/expires within 400 days: reissuing/);
+  expect(servedSerial(0)).not.toBe(before);
+  expect(await etcdStartTime(0)).toBe(started);
+  expect(members().filter((r) => r[1] === "started")).toHaveLength(3);
+  expect(keyCount()).toBe(KEYS);
 }, 120_000);

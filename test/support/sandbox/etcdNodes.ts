@@ -228,10 +228,15 @@ export class EtcdNodeCluster {
 
   /**
    * One run of the oneshot service `unit` on `node`, as systemd starts it: its Environment= and
-   * EnvironmentFile= settings (nothing of the boot's), then its ExecStart. What the node's timer
+   * EnvironmentFile= settings (nothing of the boot's), then `dropIn` (what a drop-in's
+   * Environment= would add), then its ExecStart. What the node's timer
    * would do when it fires; the sandbox runs no timers.
    */
-  runService(node: NodeSandbox, unit: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  runService(
+    node: NodeSandbox,
+    unit: string,
+    dropIn: Record<string, string> = {},
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const text = node.read(`etc/systemd/system/${unit}`);
     const value = (key: string) =>
       text.split("\n").flatMap((l) => (l.startsWith(`${key}=`) ? [l.slice(key.length + 1)] : []));
@@ -240,6 +245,8 @@ export class EtcdNodeCluster {
     const script = [
       ...value("Environment").map((e) => `export ${e}`),
       ...value("EnvironmentFile").map((f) => `set -a; . ${f}; set +a`),
+      // A drop-in's Environment= lines come after the unit's own.
+      ...Object.entries(dropIn).map(([k, v]) => `export ${k}='${v}'`),
       exec,
     ].join("\n");
     return node.exec(script);

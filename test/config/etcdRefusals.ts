@@ -1,0 +1,24 @@
+/**
+ * Shared by the etcd config tests: the dev stack with overrides, every problem it is refused
+ * for, and the refusal every valid external stack gets until the etcd node role is wired in.
+ */
+import { ConfigError } from "../../config/errors";
+import { parseConfig } from "../../config/stack";
+import { applyOverrides, type ConfigOverrides } from "../../synth/mockRuntime";
+import { devConfig } from "../support/configRefusal";
+
+/** Every problem's message when dev with `overrides` is refused; fails the test if it is accepted. */
+export function problemsOf(overrides: ConfigOverrides): string[] {
+  try {
+    parseConfig(applyOverrides(devConfig, overrides));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).message.split("\n").slice(1);
+  }
+  throw new Error("the stack was accepted");
+}
+
+export const NOT_BUILT = /k8s-ha:etcd\.topology: "external" is invalid: stacked: external etcd .* not built/;
+
+/** A well-formed digest (no etcd release has it): config/etcd-versions.ts pins none yet. */
+export const DIGEST = "0123456789abcdef".repeat(4);
