@@ -12,3 +12,10 @@ export const ETCD_MOUNT_POINT = "/var/lib/etcd-volume";
 export const ETCD_DATA_DIR = `${ETCD_MOUNT_POINT}/data`;
 /** containerd's CRI socket: kubeadm's `nodeRegistration.criSocket` and the boot's `kubeadm reset`. */
 export const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
+/** kubeadm's certificate directory (ClusterConfiguration `certificatesDir`, left at its default). */
+export const KUBEADM_PKI_DIR = "/etc/kubernetes/pki";
+/** The etcd CA certificate, where kubeadm keeps it in both topologies: what the API server trusts etcd by. */
+export const ETCD_CA_CERT_PATH = `${KUBEADM_PKI_DIR}/etcd/ca.crt`;
+/** kube-apiserver's etcd client certificate and key (kubeadm's `apiserver-etcd-client` file names). */
+export const APISERVER_ETCD_CLIENT_CERT_PATH = `${KUBEADM_PKI_DIR}/apiserver-etcd-client.crt`;
+export const APISERVER_ETCD_CLIENT_KEY_PATH = `${KUBEADM_PKI_DIR}/apiserver-etcd-client.key`;

@@ -30,6 +30,25 @@ export const PKI_PARAMETER_FILES = [
 ] as const;
 export type PkiParameterFile = (typeof PKI_PARAMETER_FILES)[number];
 
+/**
+ * External etcd only: kube-apiserver's etcd client certificate and key, also under `<prefix>/pki/`
+ * (kubeadm's file names). Kept apart from {@link PKI_PARAMETER_FILES} so a stacked cluster's
+ * parameter set, its policies and its node.env stay exactly as they are.
+ */
+export const ETCD_CLIENT_PARAMETER_FILES = [
+  "apiserver-etcd-client.crt",
+  "apiserver-etcd-client.key",
+] as const;
+export type EtcdClientParameterFile = (typeof ETCD_CLIENT_PARAMETER_FILES)[number];
+
+/** `<prefix>/pki/apiserver-etcd-client.{crt,key}` below an explicit prefix. */
+export function etcdClientParameterNamesUnder(prefix: string): Record<EtcdClientParameterFile, string> {
+  return Object.fromEntries(ETCD_CLIENT_PARAMETER_FILES.map((f) => [f, `${prefix}/pki/${f}`])) as Record<
+    EtcdClientParameterFile,
+    string
+  >;
+}
+
 /** Worker-readable values under `<prefix>/join/`: all a `kubeadm join` of a worker needs. */
 export const JOIN_PARAMETER_FILES = ["token", "discovery-hash", "ca.crt"] as const;
 export type JoinParameterFile = (typeof JOIN_PARAMETER_FILES)[number];

@@ -1,10 +1,10 @@
 /**
  * The configuration files a node's user-data writes besides node.env and the bootstrap: every
- * kubeadm document (kubeadm-config.ts), the etcd patch, the stable address's netplan drop-in and
- * Calico's resources (network-config.ts). A file that misses a value only the node knows is a
- * template (placeholders.ts) that the boot fills into its final place; node.env names each
- * template's path (`envKey`), so no path is declared in bash. None holds a secret: the token
- * is a placeholder here and is filled only into the node's own 0600 copy.
+ * kubeadm document (kubeadm-config.ts), the etcd patch (stacked etcd), the stable address's
+ * netplan drop-in and Calico's resources (network-config.ts). A file that misses a value only
+ * the node knows is a template (placeholders.ts) that the boot fills into its final place;
+ * node.env names each template's path (`envKey`), so no path is declared in bash. None holds a
+ * secret: the token is a placeholder here and is filled only into the node's own 0600 copy.
  */
 import {
   ETCD_PATCH_FILE,
@@ -28,15 +28,20 @@ export interface ConfigFile {
   envKey?: string;
 }
 
-/** A master's files: its kubeadm templates, the etcd patch, netplan, and Calico's when chosen. */
+/** A master's files: its kubeadm templates, the etcd patch (stacked), netplan, and Calico's when chosen. */
 export function masterConfigFiles(cfg: MasterBootConfig): ConfigFile[] {
   const kubeadm = masterKubeadmTemplates(cfg);
   const files: ConfigFile[] = [
     { path: `${TEMPLATE_DIR}/kubeadm-init.yaml`, content: kubeadm.init, envKey: "KUBEADM_INIT_TEMPLATE" },
     { path: `${TEMPLATE_DIR}/kubeadm-local.yaml`, content: kubeadm.local, envKey: "KUBEADM_LOCAL_TEMPLATE" },
     { path: `${TEMPLATE_DIR}/kubeadm-join.yaml`, content: kubeadm.join, envKey: "KUBEADM_JOIN_TEMPLATE" },
-    // Final as it is: no node value. kubeadm reads every file of the patches directory.
-    { path: `${KUBEADM_PATCHES_DIR}/${ETCD_PATCH_FILE}`, content: renderYaml([etcdDataVolumePatch()]) },
+    // Final as it is: no node value. kubeadm reads every file of the patches directory. Stacked
+    // only: with external etcd the master runs no etcd pod for it to patch.
+    ...(cfg.externalEtcd
+      ? []
+      : [
+          { path: `${KUBEADM_PATCHES_DIR}/${ETCD_PATCH_FILE}`, content: renderYaml([etcdDataVolumePatch()]) },
+        ]),
     {
       path: `${TEMPLATE_DIR}/netplan-stable-address.yaml`,
       content: renderYaml([stableAddressNetplan(cfg.stableAddress)]),

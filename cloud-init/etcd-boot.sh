@@ -37,7 +37,9 @@ if [[ -n "${BACKUP_BUCKET:-}" ]]; then
   step etcd-backup-timer
   K8SHA_ETCD_MEMBER="$(etcd_member_name)" install_etcd_backup_timer "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$BACKUP_INTERVAL_MINUTES" "$CLUSTER_NAME"
 fi
-# Rewritten on every boot (the unit follows this bundle's scripts).
+# Rewritten on every boot (the units follow this bundle's scripts).
 step etcd-cert-renewal-timer
 install_etcd_cert_renewal_timer
+step node-health-timer
+install_health_timer "$CLUSTER_NAME" "$AVAILABILITY_ZONE"
 report_success

@@ -4,13 +4,15 @@
  * - masters: `InitConfiguration` + `ClusterConfiguration` for `kubeadm init` (master 0) and for
  *   the offline `kubeadm init phase`s (every master: the "local" config, whose etcd peer
  *   certificate also names the instance's primary address), `JoinConfiguration` with
- *   `controlPlane` for `kubeadm join`, and the etcd patch every one of them applies;
+ *   `controlPlane` for `kubeadm join`, and, with stacked etcd, the etcd patch every one of them
+ *   applies (the `etcd` section of either topology: kubeadm-etcd.ts);
  * - workers: `JoinConfiguration` with the pool's labels and taints.
  * What only the node knows at boot is a placeholder (placeholders.ts), filled by lib/template.sh.
  */
 import { KUBEADM_API_VERSION } from "../base/kubeadm";
 import { CRI_SOCKET, ETCD_DATA_DIR } from "../base/nodePaths";
 import { API_PORT } from "../base/ports";
+import { clusterEtcd } from "./kubeadm-etcd";
 import type {
   ClusterConfiguration,
   ExtraArg,
@@ -28,8 +30,6 @@ export type { ExtraArg } from "./kubeadm-types";
 export const KUBEADM_PATCHES_DIR = "/etc/k8sha/kubeadm/patches";
 /** kubeadm's patch file naming: target `etcd`, strategic merge. */
 export const ETCD_PATCH_FILE = "etcd+strategic.yaml";
-
-const GIB = 1024 ** 3;
 
 function toArgs(args: Record<string, string>): ExtraArg[] {
   return Object.entries(args).map(([name, value]) => ({ name, value }));
@@ -110,7 +110,7 @@ function serviceAccountIssuerArgs(cfg: MasterBootConfig): ExtraArg[] {
 
 /**
  * The cluster-wide ClusterConfiguration. `peerCertSANs` only in the local config: the peer
- * certificate of this master, never uploaded to the cluster.
+ * certificate of this master (stacked etcd), never uploaded to the cluster.
  */
 export function kubeadmClusterConfiguration(
   cfg: MasterBootConfig,
@@ -139,21 +139,7 @@ export function kubeadmClusterConfiguration(
     },
     controllerManager: { extraArgs: leaderElectionArgs(cfg) },
     scheduler: { extraArgs: leaderElectionArgs(cfg) },
-    etcd: {
-      local: {
-        dataDir: ETCD_DATA_DIR,
-        extraArgs: toArgs({
-          "heartbeat-interval": String(cfg.etcd.heartbeatIntervalMs),
-          "election-timeout": String(cfg.etcd.electionTimeoutMs),
-          "quota-backend-bytes": String(cfg.etcd.quotaBackendGiB * GIB),
-          // Off in etcd 3.4, on from 3.5: without it a survivor that ignores the first vote
-          // (CheckQuorum) splits the election and a lost leader costs up to twice as long
-          // (docs/benchmarks.md). Pinned so the behaviour does not depend on the etcd image.
-          "pre-vote": "true",
-        }),
-        ...(peerCertSANs ? { peerCertSANs } : {}),
-      },
-    },
+    etcd: clusterEtcd(cfg, peerCertSANs),
     ...(gates ? { featureGates: gates } : {}),
   };
 }
@@ -248,7 +234,7 @@ function discovery(cfg: NodeBootCommon): JoinConfiguration["discovery"] {
   };
 }
 
-/** A master's JoinConfiguration: a new control plane and etcd member at its stable address. */
+/** A master's JoinConfiguration: a new control plane (and, stacked, etcd member) at its stable address. */
 export function controlPlaneJoinConfiguration(cfg: MasterBootConfig): JoinConfiguration {
   return {
     apiVersion: KUBEADM_API_VERSION,

@@ -91,6 +91,11 @@ export const ROLE_MANIFESTS = {
       "etcd-member.sh",
       // Sourced by the backup service; its image-copy functions stay unused on an etcd node.
       "etcd-tools.sh",
+      // The health timer (etcd and the node's certificates); the health service also sources
+      // cert-renewal.sh for its certificate reading, whose kubeadm renewal stays unused here.
+      "cert-renewal.sh",
+      "health-timer.sh",
+      "health.sh",
       "etcd-volume.sh",
       "etcd-node.sh",
       "etcd-node-join.sh",

@@ -72,6 +72,13 @@ export interface MasterBootConfig extends NodeBootCommon {
    * kubeadm's own issuer only.
    */
   serviceAccountIssuer?: { issuerUrl: string; jwksUri: string };
+  /**
+   * External etcd topology: the API server is a client of the dedicated etcd nodes and the master
+   * runs no etcd (no local member, no etcd patch, no peer certificate). `endpoints` are the etcd
+   * nodes' client URLs (`https://<stable address>:2379`), member 0 first. Absent: stacked etcd,
+   * one member per master, as before.
+   */
+  externalEtcd?: { endpoints: string[] };
 }
 
 export interface WorkerBootConfig extends NodeBootCommon {

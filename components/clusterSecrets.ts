@@ -1,6 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ETCD_CLIENT_PARAMETER_FILES,
+  type EtcdClientParameterFile,
+  etcdClientParameterNamesUnder,
   JOIN_PARAMETER_FILES,
   type JoinParameterFile,
   PKI_PARAMETER_FILES,
@@ -28,6 +31,10 @@ export interface PkiMaterial {
   frontProxyCaKeyPem: pulumi.Input<string>;
   serviceAccountKeyPem: pulumi.Input<string>;
   serviceAccountPublicKeyPem: pulumi.Input<string>;
+  /** kube-apiserver's etcd client certificate: external etcd only (ClusterPki `externalEtcd`). */
+  apiserverEtcdClientCertPem?: pulumi.Input<string>;
+  /** Its private key; given exactly when the certificate is. */
+  apiserverEtcdClientKeyPem?: pulumi.Input<string>;
 }
 
 export interface ClusterSecretsArgs {
@@ -62,9 +69,19 @@ export class ClusterSecrets extends pulumi.ComponentResource {
   public readonly pkiParameterArns: Record<PkiParameterFile, pulumi.Output<string>>;
   /** ARNs of the worker-readable `<prefix>/join/*` parameters. */
   public readonly joinParameterArns: Record<JoinParameterFile, pulumi.Output<string>>;
+  /**
+   * ARNs of `<prefix>/pki/apiserver-etcd-client.{crt,key}`, master-only like the rest of `pki/`;
+   * present only when the PKI material carries the etcd client certificate (external etcd).
+   */
+  public readonly etcdClientParameterArns?: Record<EtcdClientParameterFile, pulumi.Output<string>>;
 
   constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:pki:ClusterSecrets", name, {}, opts);
+    const etcdClientCert = args.pki.apiserverEtcdClientCertPem;
+    const etcdClientKey = args.pki.apiserverEtcdClientKeyPem;
+    if ((etcdClientCert === undefined) !== (etcdClientKey === undefined)) {
+      throw new Error("ClusterSecrets: apiserverEtcdClientCertPem and apiserverEtcdClientKeyPem go together");
+    }
     this.names = secretParameterNames(args.clusterName);
     this.prefix = this.names.prefix;
     this.kmsAliasName = `alias/k8sha-${args.clusterName}`;
@@ -130,11 +147,30 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     }
     this.pkiParameterArns = pkiArns;
     this.joinParameterArns = joinArns;
+    // Only when given: a stacked cluster keeps exactly its parameter set (kubeadm issues this
+    // certificate on each master there).
+    if (etcdClientCert !== undefined && etcdClientKey !== undefined) {
+      const etcdClientValues: Record<EtcdClientParameterFile, pulumi.Input<string>> = {
+        "apiserver-etcd-client.crt": etcdClientCert,
+        "apiserver-etcd-client.key": etcdClientKey,
+      };
+      const etcdClientNames = etcdClientParameterNamesUnder(this.prefix);
+      const etcdClientArns = {} as Record<EtcdClientParameterFile, pulumi.Output<string>>;
+      for (const file of ETCD_CLIENT_PARAMETER_FILES) {
+        etcdClientArns[file] = secureString(
+          etcdClientNames[file],
+          etcdClientValues[file],
+          `${file} (masters only)`,
+        );
+      }
+      this.etcdClientParameterArns = etcdClientArns;
+    }
 
     this.registerOutputs({
       kmsKeyArn: this.kmsKeyArn,
       pkiParameterArns: this.pkiParameterArns,
       joinParameterArns: this.joinParameterArns,
+      ...(this.etcdClientParameterArns ? { etcdClientParameterArns: this.etcdClientParameterArns } : {}),
     });
   }
 }

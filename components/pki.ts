@@ -15,6 +15,13 @@ const CLIENT_USES = ["digital_signature", "key_encipherment", "client_auth"];
  */
 export const ADMIN_SUBJECT = { commonName: "kubernetes-admin", organization: "kubeadm:cluster-admins" };
 
+/**
+ * kube-apiserver's etcd client identity: kubeadm's `APIServerEtcdClientCertCommonName`
+ * (cmd/kubeadm/app/constants/constants.go). No organization: etcd reads only the CN (its user
+ * name when etcd auth is on), and the certificate is trusted by the etcd CA alone.
+ */
+export const APISERVER_ETCD_CLIENT_SUBJECT = { commonName: "kube-apiserver-etcd-client" };
+
 export interface ClusterPkiArgs {
   /** Cluster name; written into the CAs' OU so certificates of different clusters are told apart. */
   clusterName: pulumi.Input<string>;
@@ -24,6 +31,14 @@ export interface ClusterPkiArgs {
   adminValidityHours?: pulumi.Input<number>;
   /** Re-issue the admin certificate on `pulumi up` this many hours before it expires (default 30 days). */
   adminEarlyRenewalHours?: pulumi.Input<number>;
+  /**
+   * etcd runs on dedicated nodes (external topology): also issue kube-apiserver's etcd client
+   * certificate (`apiserver-etcd-client`), signed by the etcd CA. kubeadm issues it only for
+   * stacked etcd (`GetCertsWithoutEtcd` in cmd/kubeadm/app/phases/certs/certlist.go leaves it out),
+   * and masters of that topology must not hold the etcd CA key to make it themselves. Plain, not
+   * an Input: it decides which resources exist. Default false (stacked: nothing extra registered).
+   */
+  externalEtcd?: boolean;
 }
 
 /**
@@ -31,7 +46,8 @@ export interface ClusterPkiArgs {
  * provider pre-generates: cluster CA, etcd CA, front-proxy CA, the service-account signing
  * key pair, plus an admin client certificate for the operator's kubeconfig. kubeadm
  * derives every other certificate (API server, etcd peer/server, kubelet) from these CAs
- * on each master, with the right SANs for that node.
+ * on each master, with the right SANs for that node. With external etcd (`externalEtcd`) it
+ * also issues the API server's etcd client certificate, which kubeadm then leaves out.
  *
  * Every private key output is a Pulumi secret; certificates and public keys are not.
  */
@@ -58,6 +74,13 @@ export class ClusterPki extends pulumi.ComponentResource {
   public readonly adminKeyPem: pulumi.Output<string>;
   /** `sha256:<hex>` pin of the cluster CA public key, for `kubeadm join` discovery. */
   public readonly discoveryHash: pulumi.Output<string>;
+  /**
+   * kube-apiserver's etcd client certificate (CN `kube-apiserver-etcd-client`, etcd CA, client
+   * auth only) -> /etc/kubernetes/pki/apiserver-etcd-client.crt. Only with `externalEtcd`.
+   */
+  public readonly apiserverEtcdClientCertPem?: pulumi.Output<string>;
+  /** Its private key (secret) -> /etc/kubernetes/pki/apiserver-etcd-client.key. Only with `externalEtcd`. */
+  public readonly apiserverEtcdClientKeyPem?: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:pki:ClusterPki", name, {}, opts);
@@ -92,24 +115,53 @@ export class ClusterPki extends pulumi.ComponentResource {
     const frontProxyCa = newCa("front-proxy-ca", frontProxyCaKey, "front-proxy-ca");
     const saKey = newKey("sa");
 
-    const adminKey = newKey("admin");
-    const adminCsr = new tls.CertRequest(
-      `${name}-admin`,
-      { privateKeyPem: adminKey.privateKeyPem, subject: ADMIN_SUBJECT },
-      { parent: this },
+    // A client certificate: its own key, a CSR with the subject, signed by `signer`.
+    const newClientCert = (
+      suffix: string,
+      subject: tls.types.input.CertRequestSubject,
+      signer: { cert: tls.SelfSignedCert; key: tls.PrivateKey },
+      validityPeriodHours: pulumi.Input<number>,
+      earlyRenewalHours: pulumi.Input<number>,
+    ) => {
+      const key = newKey(suffix);
+      const csr = new tls.CertRequest(
+        `${name}-${suffix}`,
+        { privateKeyPem: key.privateKeyPem, subject },
+        { parent: this },
+      );
+      const cert = new tls.LocallySignedCert(
+        `${name}-${suffix}`,
+        {
+          certRequestPem: csr.certRequestPem,
+          caCertPem: signer.cert.certPem,
+          caPrivateKeyPem: signer.key.privateKeyPem,
+          allowedUses: CLIENT_USES,
+          validityPeriodHours,
+          earlyRenewalHours,
+        },
+        { parent: this },
+      );
+      return { key, cert };
+    };
+
+    const admin = newClientCert(
+      "admin",
+      ADMIN_SUBJECT,
+      { cert: ca, key: caKey },
+      args.adminValidityHours ?? PKI_DEFAULTS.clientValidityHours,
+      args.adminEarlyRenewalHours ?? PKI_DEFAULTS.clientEarlyRenewalHours,
     );
-    const admin = new tls.LocallySignedCert(
-      `${name}-admin`,
-      {
-        certRequestPem: adminCsr.certRequestPem,
-        caCertPem: ca.certPem,
-        caPrivateKeyPem: caKey.privateKeyPem,
-        allowedUses: CLIENT_USES,
-        validityPeriodHours: args.adminValidityHours ?? PKI_DEFAULTS.clientValidityHours,
-        earlyRenewalHours: args.adminEarlyRenewalHours ?? PKI_DEFAULTS.clientEarlyRenewalHours,
-      },
-      { parent: this },
-    );
+    // The same lifetime as the admin certificate (kubeadm's one year for leaf certificates),
+    // re-issued by `pulumi up` within the renewal window.
+    const etcdClient = args.externalEtcd
+      ? newClientCert(
+          "apiserver-etcd-client",
+          APISERVER_ETCD_CLIENT_SUBJECT,
+          { cert: etcdCa, key: etcdCaKey },
+          PKI_DEFAULTS.clientValidityHours,
+          PKI_DEFAULTS.clientEarlyRenewalHours,
+        )
+      : undefined;
 
     this.caCertPem = ca.certPem;
     this.caKeyPem = pulumi.secret(caKey.privateKeyPem);
@@ -120,8 +172,12 @@ export class ClusterPki extends pulumi.ComponentResource {
     this.serviceAccountKeyPem = pulumi.secret(saKey.privateKeyPem);
     // The public half is not secret, but the tls provider's output inherits the key's secrecy.
     this.serviceAccountPublicKeyPem = pulumi.unsecret(saKey.publicKeyPem);
-    this.adminCertPem = admin.certPem;
-    this.adminKeyPem = pulumi.secret(adminKey.privateKeyPem);
+    this.adminCertPem = admin.cert.certPem;
+    this.adminKeyPem = pulumi.secret(admin.key.privateKeyPem);
+    if (etcdClient) {
+      this.apiserverEtcdClientCertPem = etcdClient.cert.certPem;
+      this.apiserverEtcdClientKeyPem = pulumi.secret(etcdClient.key.privateKeyPem);
+    }
     // The CA key's public half is the CA certificate's public key, so the pin is known at plan time.
     this.discoveryHash = pulumi.unsecret(caKey.publicKeyPem.apply(discoveryHashFromPublicKeyPem));
 
@@ -132,6 +188,9 @@ export class ClusterPki extends pulumi.ComponentResource {
       serviceAccountPublicKeyPem: this.serviceAccountPublicKeyPem,
       adminCertPem: this.adminCertPem,
       discoveryHash: this.discoveryHash,
+      ...(this.apiserverEtcdClientCertPem
+        ? { apiserverEtcdClientCertPem: this.apiserverEtcdClientCertPem }
+        : {}),
     });
   }
 }

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # How a dedicated etcd node's member enters the cluster (external topology). Sourced after
 # common.sh, ssm.sh, etcd-member.sh and etcd-node.sh. The mode is decided once per volume:
-#   new     no member data, no cluster yet: every member starts with the same initial cluster
-#           (member i at the i-th stable address) and they elect a leader together
+#   new     no member data, no cluster yet and this member never bootstrapped: every member
+#           starts with the same initial cluster (member i at the i-th stable address) and they
+#           elect a leader together
 #   join    no member data, the cluster exists: this member's stale entry (same stable address)
 #           is removed, the member is added back as a learner and promoted once it caught up,
 #           one node at a time under an etcd lock
@@ -28,20 +29,64 @@ etcd_node_peer_url() { printf 'https://%s:%s\n' "$STABLE_IP" "$ETCD_PEER_PORT"; 
 # etcd_node_has_data : the volume holds a member (etcd's own layout: <data-dir>/member/wal).
 etcd_node_has_data() { [[ -d "$ETCD_DATA_DIR/member/wal" ]]; }
 
-# etcd_cluster_exists : the marker is written, or a peer answers `member list` (a quorum runs).
-etcd_cluster_exists() {
+# _ssm_parameter_state NAME : 0 when the parameter exists, 1 when SSM answers ParameterNotFound,
+# 2 on any other error (logged).
+_ssm_parameter_state() {
   local out
-  if out="$("${AWS:-aws}" ssm get-parameter --name "$ETCD_INIT_MARKER" --query Parameter.Value \
-    --output text 2>&1)"; then
-    log "$ETCD_INIT_MARKER exists ($out): the etcd cluster was bootstrapped before"
+  if out="$("${AWS:-aws}" ssm get-parameter --name "$1" --query Parameter.Name --output text 2>&1)"; then
     return 0
   fi
-  [[ "$out" == *ParameterNotFound* ]] || die "cannot read $ETCD_INIT_MARKER: $out"
+  if [[ "$out" == *ParameterNotFound* ]]; then return 1; fi
+  log "cannot read $1: $out"
+  return 2
+}
+
+# ssm_parameter_exists NAME : whether NAME exists; errors other than "not found" (throttling, a
+# network blip) are retried with back-off, K8SHA_RETRY_MAX times, then fatal.
+ssm_parameter_exists() {
+  local attempt rc
+  for ((attempt = 1; attempt <= ${K8SHA_RETRY_MAX:-8}; attempt++)); do
+    rc=0
+    _ssm_parameter_state "$1" || rc=$?
+    if ((rc < 2)); then return "$rc"; fi
+    sleep "$(backoff_seconds "$attempt")"
+  done
+  die "cannot tell whether SSM parameter $1 exists"
+}
+
+# etcd_member_marker : `<ETCD_INIT_MARKER>-member-<i>`, written by member i just before its
+# first bootstrap start. A blank volume of a member that bootstrapped before must join: started
+# again with `new`, it would come back under its old, deterministic member id with an empty log
+# and no memory of its votes (etcd's membership.NewMember hashes the name, URLs and token).
+etcd_member_marker() { printf '%s-member-%s\n' "$ETCD_INIT_MARKER" "$ETCD_MEMBER"; }
+
+# etcd_cluster_exists : the cluster marker or this member's bootstrap marker is written, or a
+# peer answers `member list` (from etcd 3.5 a linearizable read: a quorum runs).
+etcd_cluster_exists() {
+  if ssm_parameter_exists "$ETCD_INIT_MARKER"; then
+    log "$ETCD_INIT_MARKER exists: the etcd cluster was bootstrapped before"
+    return 0
+  fi
+  if ssm_parameter_exists "$(etcd_member_marker)"; then
+    log "$(etcd_member_marker) exists: member $ETCD_MEMBER bootstrapped before, so this blank volume joins"
+    return 0
+  fi
   if etcd_try_each "$(etcd_node_peers)" member list >/dev/null 2>&1; then
     log "no $ETCD_INIT_MARKER yet, but a peer answers: the cluster runs"
     return 0
   fi
   return 1
+}
+
+# etcd_node_claim_bootstrap : this member's bootstrap marker, before its first `new` start.
+etcd_node_claim_bootstrap() {
+  local rc=0
+  ssm_put_once "$(etcd_member_marker)" "$INSTANCE_ID" || rc=$?
+  case "$rc" in
+    0) log "wrote $(etcd_member_marker)" ;;
+    3) die "$(etcd_member_marker) appeared meanwhile: another instance bootstrapped member $ETCD_MEMBER" ;;
+    *) die "cannot write $(etcd_member_marker)" ;;
+  esac
 }
 
 # etcd_node_decide_mode : print new, join or rejoin (see the top of this file).
@@ -96,6 +141,7 @@ etcd_node_record_identity() {
 }
 
 etcd_node_bootstrap() {
+  run_step etcd-bootstrap-claim etcd_node_claim_bootstrap
   run_step etcd-unit etcd_node_unit new "$(etcd_initial_cluster)"
   run_step etcd-start etcd_node_start
   step etcd-quorum
@@ -111,6 +157,14 @@ etcd_node_bootstrap() {
 _etcd_node_add_learner() {
   local peers="$1" me url list id status name purls _clients _learner initial="" started=false
   url="$(etcd_node_peer_url)"
+  # An earlier attempt of this join started the learner (the volume was blank when the mode was
+  # decided): it is this node's own member, never a predecessor to remove. Finish its promotion.
+  if etcd_node_has_data; then
+    log "this volume holds the learner an earlier attempt of this join started: finishing its promotion"
+    etcd_node_start
+    _etcd_node_wait_promoted "$peers" "$url"
+    return 0
+  fi
   list="$(etcd_member_list "$peers")" || die "cannot list etcd members through $peers"
   while IFS='|' read -r id status name purls _clients _learner; do
     [[ ",$purls," == *",$url,"* ]] || continue
@@ -136,9 +190,15 @@ _etcd_node_add_learner() {
   done <<<"$list"
   etcd_node_unit existing "$initial"
   etcd_node_start
-  me="$(etcd_member_id_for_peer_url "$peers" "$url")" || die "the cluster lists no member at $url"
-  wait_until "${ETCD_PROMOTE_WAIT_SECONDS:-900}" "learner $me to catch up and be promoted" \
-    _etcd_node_promote "$peers" "$me" || die "learner $me was not promoted within ${ETCD_PROMOTE_WAIT_SECONDS:-900} s"
+  _etcd_node_wait_promoted "$peers" "$url"
+}
+
+# _etcd_node_wait_promoted PEERS URL : until the member at URL is a voting member (bounded).
+_etcd_node_wait_promoted() {
+  local me wait="${ETCD_PROMOTE_WAIT_SECONDS:-900}"
+  me="$(etcd_member_id_for_peer_url "$1" "$2")" || die "the cluster lists no member at $2"
+  wait_until "$wait" "learner $me to catch up and be promoted" _etcd_node_promote "$1" "$me" ||
+    die "learner $me was not promoted within $wait s"
 }
 
 # _etcd_name_of_peer_url URL : the member name of the MEMBER_ADDRESSES entry URL names.
@@ -205,10 +265,7 @@ etcd_node_rejoin() {
   etcd_node_start
   # A join cut off after the learner started leaves data but no identity: finish the promotion.
   if [[ -z "$member" ]]; then
-    member="$(etcd_member_id_for_peer_url "$(etcd_node_peers)" "$(etcd_node_peer_url)")" ||
-      die "no identity on the volume and no member at $(etcd_node_peer_url)"
-    wait_until "${ETCD_PROMOTE_WAIT_SECONDS:-900}" "member $member to be a voting member" \
-      _etcd_node_promote "$(etcd_node_peers)" "$member" || die "member $member was not promoted"
+    _etcd_node_wait_promoted "$(etcd_node_peers)" "$(etcd_node_peer_url)"
   fi
   step etcd-quorum
   etcd_node_wait_healthy "${ETCD_QUORUM_WAIT_SECONDS:-1800}"

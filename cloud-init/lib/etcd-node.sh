@@ -39,7 +39,8 @@ etcd_release_install() {
   url="${ETCD_RELEASE_BASE_URL:-https://github.com/etcd-io/etcd/releases/download}/v$version/etcd-v$version-linux-amd64.tar.gz"
   tmp="$(mktemp -d)"
   log "downloading etcd $version from $url"
-  if ! retry curl -fsSL -o "$tmp/etcd.tar.gz" "$url"; then
+  # Bounded: a stalled transfer must fail the attempt, not hang the boot.
+  if ! retry curl -fsSL --connect-timeout 10 --max-time 300 -o "$tmp/etcd.tar.gz" "$url"; then
     rm -rf "$tmp"
     log "cannot download $url"
     return 1
@@ -59,33 +60,43 @@ etcd_release_install() {
   log "installed etcd $version (sha256 $sha) in $dest: $(cd "$dest" && echo etcd*)"
 }
 
-# _etcd_issue NAME USAGES SANS : NAME.key and NAME.crt in K8SHA_ETCD_PKI_DIR, signed by the etcd
-# CA there, with the extended key USAGES and subjectAltName SANS (empty: none), CN = member name.
+# _etcd_issue NAME USAGES SANS CN : NAME.crt in K8SHA_ETCD_PKI_DIR, signed by the etcd CA there,
+# with the extended key USAGES, subjectAltName SANS (empty: none) and common name CN, for
+# NAME.key: the existing key when there is one (a renewal swaps only the certificate file, so
+# etcd, which reads the pair on every handshake, never sees a new key with the old certificate),
+# else a new ECDSA P-256 key.
 _etcd_issue() {
-  local dir="$K8SHA_ETCD_PKI_DIR" name="$1" usages="$2" sans="$3" ext
+  local dir="$K8SHA_ETCD_PKI_DIR" name="$1" usages="$2" sans="$3" cn="$4" ext
+  if [[ ! -s "$dir/$name.key" ]]; then
+    (umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out "$dir/$name.key.tmp") || return 1
+    mv -f "$dir/$name.key.tmp" "$dir/$name.key"
+  fi
   ext="$(mktemp)"
   {
     printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n'
     printf 'extendedKeyUsage=%s\n' "$usages"
     if [[ -n "$sans" ]]; then printf 'subjectAltName=%s\n' "$sans"; fi
   } >"$ext"
-  if ! (umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out "$dir/$name.key.tmp") ||
-    ! openssl req -new -key "$dir/$name.key.tmp" -subj "/CN=$(etcd_member_name)" -out "$dir/$name.csr" ||
+  if ! openssl req -new -key "$dir/$name.key" -subj "/CN=$cn" -out "$dir/$name.csr" ||
     ! openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
       -set_serial "0x$(openssl rand -hex 16)" -days "${K8SHA_ETCD_CERT_DAYS:-365}" -sha256 \
       -extfile "$ext" -out "$dir/$name.crt.tmp" 2>/dev/null; then
-    rm -f "$ext" "$dir/$name".*.tmp "$dir/$name.csr"
+    rm -f "$ext" "$dir/$name.crt.tmp" "$dir/$name.csr"
     return 1
   fi
   rm -f "$ext" "$dir/$name.csr"
-  mv -f "$dir/$name.key.tmp" "$dir/$name.key"
   mv -f "$dir/$name.crt.tmp" "$dir/$name.crt"
 }
+
+# The common name of every member's peer certificate: the peer port admits only it
+# (--peer-cert-allowed-cn), not any other certificate of the etcd CA (a client's).
+ETCD_PEER_CN=k8sha-etcd-peer
 
 # etcd_member_certs : the etcd CA from SSM, then this member's server and peer certificates (SANs:
 # the stable address its URLs name, the primary address its peer connections come from, which
 # etcd checks against the client certificate of a peer, the local address, the member name)
-# and the client certificate etcdctl uses here. The CA key is deleted once they are issued.
+# and the client certificate etcdctl uses here. The CA key is deleted once they are issued, or
+# failed to be.
 etcd_member_certs() {
   local dir="$K8SHA_ETCD_PKI_DIR" sans
   mkdir -p "$dir"
@@ -93,10 +104,13 @@ etcd_member_certs() {
   write_secret_file "$SSM_PREFIX/pki/etcd-ca.crt" "$dir/ca.crt" 0644 || die "cannot read the etcd CA from SSM"
   write_secret_file "$SSM_PREFIX/pki/etcd-ca.key" "$dir/ca.key" 0600 || die "cannot read the etcd CA key from SSM"
   sans="IP:$STABLE_IP,IP:${NODE_IP:?},IP:127.0.0.1,IP:$(etcd_local_host),DNS:$(etcd_member_name),DNS:localhost"
-  _etcd_issue server serverAuth,clientAuth "$sans" || die "cannot issue the etcd server certificate"
-  _etcd_issue peer serverAuth,clientAuth "$sans" || die "cannot issue the etcd peer certificate"
-  _etcd_issue client clientAuth "" || die "cannot issue the etcd client certificate"
+  local failed=""
+  _etcd_issue server serverAuth,clientAuth "$sans" "$(etcd_member_name)" || failed=server
+  [[ -n "$failed" ]] || _etcd_issue peer serverAuth,clientAuth "$sans" "$ETCD_PEER_CN" || failed=peer
+  [[ -n "$failed" ]] || _etcd_issue client clientAuth "" "$(etcd_member_name)" || failed=client
+  # Whatever happened, the CA key does not stay on the node.
   rm -f "$dir/ca.key"
+  [[ -z "$failed" ]] || die "cannot issue the etcd $failed certificate"
   log "etcd certificates of $(etcd_member_name) in $dir (SANs $sans)"
 }
 
@@ -132,7 +146,7 @@ RequiresMountsFor=$ETCD_MOUNT
 
 [Service]
 Type=notify
-ExecStart=$K8SHA_ETCD_TOOLS_DIR/etcd --name=$(etcd_member_name) --data-dir=$ETCD_DATA_DIR --listen-peer-urls=https://$STABLE_IP:$ETCD_PEER_PORT --initial-advertise-peer-urls=https://$STABLE_IP:$ETCD_PEER_PORT --listen-client-urls=$clients --advertise-client-urls=https://$STABLE_IP:$ETCD_CLIENT_PORT --listen-metrics-urls=http://$local_host:$ETCD_METRICS_PORT --initial-cluster=$initial --initial-cluster-state=$state --initial-cluster-token=$CLUSTER_NAME --cert-file=$pki/server.crt --key-file=$pki/server.key --client-cert-auth=true --trusted-ca-file=$pki/ca.crt --peer-cert-file=$pki/peer.crt --peer-key-file=$pki/peer.key --peer-client-cert-auth=true --peer-trusted-ca-file=$pki/ca.crt --heartbeat-interval=$ETCD_HEARTBEAT_MS --election-timeout=$ETCD_ELECTION_MS --quota-backend-bytes=$ETCD_QUOTA_BYTES --pre-vote=true --snapshot-count=10000
+ExecStart=$K8SHA_ETCD_TOOLS_DIR/etcd --name=$(etcd_member_name) --data-dir=$ETCD_DATA_DIR --listen-peer-urls=https://$STABLE_IP:$ETCD_PEER_PORT --initial-advertise-peer-urls=https://$STABLE_IP:$ETCD_PEER_PORT --listen-client-urls=$clients --advertise-client-urls=https://$STABLE_IP:$ETCD_CLIENT_PORT --listen-metrics-urls=http://$local_host:$ETCD_METRICS_PORT --initial-cluster=$initial --initial-cluster-state=$state --initial-cluster-token=$CLUSTER_NAME --cert-file=$pki/server.crt --key-file=$pki/server.key --client-cert-auth=true --trusted-ca-file=$pki/ca.crt --peer-cert-file=$pki/peer.crt --peer-key-file=$pki/peer.key --peer-client-cert-auth=true --peer-trusted-ca-file=$pki/ca.crt --peer-cert-allowed-cn=$ETCD_PEER_CN --heartbeat-interval=$ETCD_HEARTBEAT_MS --election-timeout=$ETCD_ELECTION_MS --quota-backend-bytes=$ETCD_QUOTA_BYTES --pre-vote=true --snapshot-count=10000
 Restart=on-failure
 RestartSec=5
 TimeoutStartSec=0

@@ -40,19 +40,30 @@ install_health_timer() {
   urls=("$local_url")
   for ip in ${MEMBER_ADDRESSES:-}; do urls+=("https://$ip:$ETCD_CLIENT_PORT"); done
   endpoints="$(IFS=,; printf '%s' "${urls[*]}")"
+  # kubeadm's etcd serves its metrics on 127.0.0.1; an etcd node's unit where its local clients reach it.
+  local metrics_host=127.0.0.1
+  if [[ "${K8SHA_ROLE:-master}" == etcd ]]; then metrics_host="$(url_host "$local_url")"; fi
   mkdir -p "$unit_dir" "$(dirname "$env_file")"
   {
     _health_env_line K8SHA_HEALTH_CLUSTER "$cluster"
     _health_env_line K8SHA_HEALTH_ZONE "$zone"
     _health_env_line K8SHA_METRICS_NAMESPACE "${METRICS_NAMESPACE:?METRICS_NAMESPACE must be set}"
     _health_env_line AWS_DEFAULT_REGION "${AWS_DEFAULT_REGION:-${AWS_REGION:-}}"
-    _health_env_line K8SHA_HEALTH_ETCD_METRICS_URL "${K8SHA_HEALTH_ETCD_METRICS_URL:-http://127.0.0.1:${ETCD_METRICS_PORT:-2381}/metrics}"
+    _health_env_line K8SHA_HEALTH_ETCD_METRICS_URL "${K8SHA_HEALTH_ETCD_METRICS_URL:-http://$metrics_host:${ETCD_METRICS_PORT:-2381}/metrics}"
     _health_env_line K8SHA_HEALTH_ETCD_ENDPOINTS "$endpoints"
     _health_env_line K8SHA_ETCDCTL "$K8SHA_ETCDCTL"
     _health_env_line API_PORT "${API_PORT:?API_PORT must be set}"
     _health_env_line K8SHA_PKI_DIR "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"
     _health_env_line K8SHA_KUBECONFIG_DIR "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"
     _health_env_line K8SHA_STATE_DIR "$K8SHA_STATE_DIR"
+    # A dedicated etcd node reports etcd and its own certificates only (health.sh).
+    if [[ "${K8SHA_ROLE:-master}" == etcd ]]; then
+      _health_env_line K8SHA_HEALTH_ROLE etcd
+      _health_env_line K8SHA_ETCD_PKI_DIR "$K8SHA_ETCD_PKI_DIR"
+      _health_env_line ETCDCTL_CACERT "$ETCDCTL_CACERT"
+      _health_env_line ETCDCTL_CERT "$ETCDCTL_CERT"
+      _health_env_line ETCDCTL_KEY "$ETCDCTL_KEY"
+    fi
     # The metric and dimension names (node.env facts from base/healthMetrics.ts): the unit reads
     # only this file.
     local name

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# The node health report of a master, run every minute by the timer health-timer.sh installs:
+# The node health report of a master (or, with K8SHA_HEALTH_ROLE=etcd, of a dedicated etcd node:
+# etcd and its own certificates), run every minute by the timer health-timer.sh installs:
 # etcd (leader, healthy members, leader changes, database size against its quota, WAL fsync and
 # backend commit p99), the local API server, controller-manager and scheduler, and the days left
 # on the earliest kubeadm certificate, published in ONE PutMetricData call. Every value is logged.
@@ -193,6 +194,20 @@ health_components() {
   fi
 }
 
+# health_etcd_node_certs : the days left on the etcd node's earliest certificate (server, peer,
+# client in K8SHA_ETCD_PKI_DIR), with the Role dimension on top of cluster and zone: in the
+# external topology a master in the same zone publishes its kubeadm certificates' days too.
+health_etcd_node_certs() {
+  local dir="${K8SHA_ETCD_PKI_DIR:?K8SHA_ETCD_PKI_DIR must be set}" name end earliest="" now
+  for name in server peer client; do
+    end="$(cert_not_after "$dir/$name.crt")" || { log "$HEALTH_M_CERT_DAYS: cannot read $dir/$name.crt; skipped"; return 0; }
+    if [[ -z "$earliest" ]] || ((end < earliest)); then earliest="$end"; fi
+  done
+  now="${K8SHA_HEALTH_NOW:-$(date +%s)}"
+  local HEALTH_DIMENSIONS="${HEALTH_DIMENSIONS%]},{\"Name\":\"${K8SHA_D_ROLE:-Role}\",\"Value\":\"etcd\"}]"
+  health_add "$HEALTH_M_CERT_DAYS" "$(((earliest - now) / 86400))" None
+}
+
 # health_report_once : one scheduled run. Non-zero only when the metrics could not be published.
 health_report_once() {
   export K8SHA_CURRENT_STEP=node-health
@@ -207,7 +222,8 @@ health_report_once() {
   HEALTH_DIMENSIONS="$(printf '[{"Name":"%s","Value":"%s"},{"Name":"%s","Value":"%s"}]' \
     "${K8SHA_D_CLUSTER:-ClusterName}" "$K8SHA_HEALTH_CLUSTER" "${K8SHA_D_ZONE:-AvailabilityZone}" "$K8SHA_HEALTH_ZONE")"
   health_etcd
-  health_components
+  # A dedicated etcd node (external topology) runs no control plane: its own certificates only.
+  if [[ "${K8SHA_HEALTH_ROLE:-master}" == etcd ]]; then health_etcd_node_certs; else health_components; fi
   # Ten data in one call: PutMetricData takes up to 1000 metrics (20 before 2023) and 1 MB
   # (AWS CloudWatch API Reference, PutMetricData).
   data="[$(IFS=,; printf '%s' "${HEALTH_DATA[*]}")]"

@@ -5,7 +5,7 @@
  * Kubernetes permissions: no add-on manifests, no worker lifecycle, no join values, no cluster
  * CA; of the PKI only the etcd CA, from which it makes its own server and peer certificates.
  */
-import { parameterNamesUnder } from "../../base/ssmPaths";
+import { etcdClusterMarkerUnder, parameterNamesUnder } from "../../base/ssmPaths";
 import {
   allBackupStatements,
   assignStableAddressStatement,
@@ -49,10 +49,22 @@ export interface EtcdNodePolicyArgs extends AccountScope {
   bootBundle: BootBundleLocation;
 }
 
-/** The only parameters an etcd node reads: the etcd CA (certificate and key) and the state tree. */
-export function etcdNodeParameterPaths(ssmPrefix: string): { etcdCa: string[]; state: string } {
+/**
+ * The only parameters an etcd node reads (the etcd CA, certificate and key, and the state tree)
+ * and the only ones it writes: the etcd cluster's marker and the members' bootstrap markers
+ * (`<marker>-member-<i>`, lib/etcd-node-join.sh), never the masters' `state/initialised`.
+ */
+export function etcdNodeParameterPaths(ssmPrefix: string): {
+  etcdCa: string[];
+  state: string;
+  writable: string;
+} {
   const names = parameterNamesUnder(ssmPrefix);
-  return { etcdCa: [names.pki["etcd-ca.crt"], names.pki["etcd-ca.key"]], state: `${names.stateDir}/*` };
+  return {
+    etcdCa: [names.pki["etcd-ca.crt"], names.pki["etcd-ca.key"]],
+    state: `${names.stateDir}/*`,
+    writable: `${etcdClusterMarkerUnder(ssmPrefix)}*`,
+  };
 }
 
 export function etcdNodePolicyDocument(args: EtcdNodePolicyArgs): PolicyDocument {
@@ -77,12 +89,19 @@ export function etcdNodePolicyDocument(args: EtcdNodePolicyArgs): PolicyDocument
         Resource: paths.etcdCa.map((path) => ssmParameterArn(args, path)),
       },
       {
-        // The etcd cluster's initialised marker: read at boot, written once by the first member
-        // that served with quorum. Plain Strings, so no kms:Encrypt is needed.
-        Sid: "ReadWriteClusterState",
+        // The state tree: read at boot (the etcd markers, which decide new or join).
+        Sid: "ReadClusterState",
         Effect: "Allow",
-        Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter"],
+        Action: ["ssm:GetParameter", "ssm:GetParameters"],
         Resource: [ssmParameterArn(args, paths.state)],
+      },
+      {
+        // Written once each: the cluster marker by the first member that served with quorum, a
+        // member's bootstrap marker before its first start. Plain Strings: no kms:Encrypt.
+        Sid: "WriteEtcdMarkers",
+        Effect: "Allow",
+        Action: ["ssm:PutParameter"],
+        Resource: [ssmParameterArn(args, paths.writable)],
       },
       denyParametersOutsideCluster(args, args.ssmPrefix),
       {

@@ -117,10 +117,19 @@ describe("SSM parameters", () => {
     }
   });
 
-  test("reads and writes the state tree (its initialised marker); writes nothing else", () => {
+  test("reads the state tree, writes only the etcd markers: never the masters' init marker", () => {
     expect(read("state/etcd-initialised")).toEqual([true, true]);
-    expect(can({ action: "ssm:PutParameter", resource: param("state/etcd-initialised") })).toBe(true);
-    for (const path of ["pki/etcd-ca.key", "join/token", "addons/manifest", "validation"]) {
+    expect(read("state/initialised")).toEqual([true, true]);
+    for (const path of ["state/etcd-initialised", "state/etcd-initialised-member-2"]) {
+      expect([path, can({ action: "ssm:PutParameter", resource: param(path) })]).toEqual([path, true]);
+    }
+    for (const path of [
+      "state/initialised",
+      "pki/etcd-ca.key",
+      "join/token",
+      "addons/manifest",
+      "validation",
+    ]) {
       expect([path, can({ action: "ssm:PutParameter", resource: param(path) })]).toEqual([path, false]);
     }
     expect(can({ action: "ssm:DeleteParameter", resource: param("state/etcd-initialised") })).toBe(false);

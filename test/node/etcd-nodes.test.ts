@@ -13,6 +13,8 @@
  * quorum. No key is lost.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { BACKUP_PREFIX, EtcdNodeCluster } from "../support/sandbox/etcdNodes";
 import type { NodeSandbox } from "../support/sandbox/node";
 
@@ -57,7 +59,8 @@ test("a release whose sha256 differs from its pin is refused before etcd is inst
   const boot = await node.boot();
   expect(boot.code).not.toBe(0);
   expect(boot.log).toMatch(/does not have its pinned sha256 0{64}/);
-  expect(node.read("opt/k8sha/etcd/etcd")).toBe("");
+  expect(existsSync(join(node.root, "opt/k8sha/bin/etcd-boot.sh"))).toBe(true);
+  expect(existsSync(join(node.root, "opt/k8sha/etcd/etcd"))).toBe(false);
   cluster.terminate(node);
 }, 120_000);
 
@@ -85,7 +88,7 @@ test("a member replaced with its volume comes back as the same member, no member
   const before = members().find((r) => r[2] === "ext-etcd-1")?.[0];
   const [boot] = await replace([1]);
   expect(boot?.log).toContain("boot mode: rejoin");
-  expect(boot?.log).not.toMatch(/member (add|remove)|as a learner/);
+  expect(boot?.log).not.toMatch(/removing it|as a learner|promoted/);
   expect(boot?.code).toBe(0);
   expect(members().find((r) => r[2] === "ext-etcd-1")?.[0]).toBe(before);
   expect(keyCount()).toBe(KEYS);
@@ -112,6 +115,33 @@ test("two members replaced at once with their volumes restore quorum together", 
     expect(b.log).toContain("boot mode: rejoin");
     expect(b.code).toBe(0);
   }
+  expect(members().filter((r) => r[1] === "started" && r[5] === "false")).toHaveLength(3);
+  expect(keyCount()).toBe(KEYS);
+}, 300_000);
+
+test("a join cut off after its learner started resumes on the next boot instead of removing itself", async () => {
+  cluster.terminate(nodes[1] as NodeSandbox);
+  await cluster.blankVolume(1);
+  // No time for the promotion: the first attempt dies right after the learner started.
+  const node = await cluster.launch(1, { env: { ETCD_PROMOTE_WAIT_SECONDS: "0" } });
+  nodes[1] = node;
+  const first = await node.boot();
+  expect(first.code).not.toBe(0);
+  expect(first.log).toMatch(/as a learner/);
+  expect(first.log).toMatch(/was not promoted within 0 s/);
+  const learner = members().find((r) => r[3] === `https://${cluster.members[1]?.stableAddress}:2380`)?.[0];
+  expect(learner).toBeDefined();
+  // The instance reboots: systemd starts the boot unit again, without the test's setting.
+  node.stop();
+  node.o.env = {};
+  const again = await node.boot([["systemctl", "start", "k8sha-boot.service"]]);
+  expect(again.log).toMatch(
+    /holds the learner an earlier attempt of this join started: finishing its promotion/,
+  );
+  expect(again.log).not.toMatch(/removing it/);
+  expect(again.code).toBe(0);
+  const row = members().find((r) => r[0] === learner);
+  expect(row?.[5]).toBe("false");
   expect(members().filter((r) => r[1] === "started" && r[5] === "false")).toHaveLength(3);
   expect(keyCount()).toBe(KEYS);
 }, 300_000);
@@ -178,4 +208,26 @@ test("the daily renewal keeps valid certificates and reissues expiring ones, whi
   expect(await etcdStartTime(0)).toBe(started);
   expect(members().filter((r) => r[1] === "started")).toHaveLength(3);
   expect(keyCount()).toBe(KEYS);
+}, 120_000);
+
+test("every etcd node publishes etcd's health and its own certificates' days, no control-plane metric", async () => {
+  const runs = await Promise.all(nodes.map((n) => cluster.runService(n, "k8sha-node-health.service")));
+  for (const r of runs) expect(r.code).toBe(0);
+  const data = cluster.aws.cloudWatch.published.flatMap((p) => p.metrics);
+  for (const m of cluster.members) {
+    const zone = (name: string) =>
+      data.filter(
+        (d) =>
+          d.name === name && d.dimensions.AvailabilityZone === m.zone && d.dimensions.ClusterName === "ext",
+      );
+    expect(zone("EtcdHasLeader").map((d) => d.value)).toEqual([1]);
+    expect(zone("EtcdHealthyMembers").map((d) => d.value)).toEqual([3]);
+    const days = zone("CertificateDaysLeft");
+    expect(days).toHaveLength(1);
+    expect(days[0]?.dimensions.Role).toBe("etcd");
+    // Issued for 365 days at boot (or just now, for member 0's renewal).
+    expect(days[0]?.value).toBeGreaterThanOrEqual(363);
+    expect(days[0]?.value).toBeLessThanOrEqual(365);
+  }
+  expect(data.filter((d) => /ApiServer|ControllerManager|Scheduler/.test(d.name))).toEqual([]);
 }, 120_000);

@@ -12,7 +12,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -27,6 +27,7 @@ import { bootBundleKey } from "../../../components/bootBundle";
 import { decodeUserData } from "../../../policy/userData";
 import { type CertPaths, createCa, issueCert, type TestCa } from "../pki";
 import { S3TestServer } from "../s3";
+import { hostEtcdVersion, releaseTarball } from "./etcdRelease";
 import { FakeAws } from "./fakeAws";
 import { LoopbackInterfaces } from "./interfaces";
 import { close, imdsAnswers, type Listening, startImds, startInternet } from "./loopback";
@@ -36,23 +37,6 @@ const CLUSTER = "ext";
 const ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d", "eu-west-1e"];
 const BUCKET = "ext-cluster-bucket";
 export const BACKUP_PREFIX = "ext/etcd/";
-
-/** The etcd release the host has (Debian's 3.4), named as an upstream release would be. */
-function hostEtcdVersion(): string {
-  const out = execFileSync("/usr/bin/etcd", ["--version"], { encoding: "utf8" });
-  const m = /etcd Version: (\d+\.\d+\.\d+)/.exec(out);
-  if (!m?.[1]) throw new Error(`cannot read the host's etcd version from: ${out}`);
-  return m[1];
-}
-
-/** `etcd-v<version>-linux-amd64.tar.gz` laid out as upstream's, with the host's binaries. */
-function releaseTarball(dir: string, version: string): Buffer {
-  const top = `etcd-v${version}-linux-amd64`;
-  mkdirSync(join(dir, top), { recursive: true });
-  for (const b of ["etcd", "etcdctl"]) copyFileSync(`/usr/bin/${b}`, join(dir, top, b));
-  execFileSync("tar", ["-czf", join(dir, "release.tar.gz"), "-C", dir, top]);
-  return readFileSync(join(dir, "release.tar.gz"));
-}
 
 export interface EtcdMember {
   index: number;
