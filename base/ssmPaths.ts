@@ -17,6 +17,16 @@ export function kubernetesVersionParameterName(clusterName: string): string {
   return `${ssmPrefix(clusterName)}/control-plane/kubernetes-version`;
 }
 
+/**
+ * `<prefix>/control-plane/etcd-topology` (a String, `stacked` or `external`): where this cluster's
+ * etcd runs, written by `pulumi up`. The topology guard reads it before any resource registers;
+ * a cluster with a Kubernetes version parameter but none of these was built before it existed,
+ * and is stacked.
+ */
+export function etcdTopologyParameterName(clusterName: string): string {
+  return `${ssmPrefix(clusterName)}/control-plane/etcd-topology`;
+}
+
 /** Master-only files under `<prefix>/pki/`, named like kubeadm's files in /etc/kubernetes/pki. */
 export const PKI_PARAMETER_FILES = [
   "ca.crt",

@@ -252,6 +252,12 @@ write_identity() {
   etcd_write_identity "$CLUSTER_NAME" "$id" "$STABLE_PEER_URL"
 }
 
+# External etcd: a master without etcd data boots its own way (lib/stateless-master.sh).
+if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+  stateless_master_boot
+  exit 0
+fi
+
 run_step prereqs prepare_node "$KUBERNETES_VERSION"
 step identity
 load_node_identity

@@ -151,6 +151,27 @@ function bootEnv(role: BootRole, clusterName: string, bundle: BootBundleRef): Re
   };
 }
 
+/**
+ * The master's side of etcd. Stacked: its member's volume, stable address and data dir.
+ * External: only the topology (master-boot.sh then runs lib/stateless-master.sh) and its stable
+ * address; no volume, no member, no data dir. Stacked keeps exactly its keys of before.
+ */
+function masterEtcdEnv(cfg: MasterBootConfig): Record<string, string> {
+  if (cfg.externalEtcd) {
+    if (cfg.etcdVolumeId !== undefined)
+      throw new Error("master: etcdVolumeId must be absent with externalEtcd (a master holds no etcd data)");
+    return { ETCD_TOPOLOGY: "external", STABLE_IP: cfg.stableAddress };
+  }
+  if (!cfg.etcdVolumeId) throw new Error("master: etcdVolumeId is required with stacked etcd");
+  return {
+    ETCD_VOLUME_ID: cfg.etcdVolumeId,
+    STABLE_IP: cfg.stableAddress,
+    MEMBER_ADDRESSES: cfg.memberAddresses.join(" "),
+    ETCD_MOUNT: ETCD_MOUNT_POINT,
+    ETCD_DATA_DIR,
+  };
+}
+
 /** Every variable master-boot.sh and the master libraries read (documented in docs/boot.md). */
 export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
   return {
@@ -158,11 +179,7 @@ export function masterEnv(cfg: MasterBootConfig): Record<string, string> {
     MASTER_INDEX: String(cfg.masterIndex),
     MASTER_COUNT: String(cfg.masterCount),
     AVAILABILITY_ZONE: cfg.availabilityZone,
-    ETCD_VOLUME_ID: cfg.etcdVolumeId,
-    STABLE_IP: cfg.stableAddress,
-    MEMBER_ADDRESSES: cfg.memberAddresses.join(" "),
-    ETCD_MOUNT: ETCD_MOUNT_POINT,
-    ETCD_DATA_DIR,
+    ...masterEtcdEnv(cfg),
     INIT_MARKER: parameterNamesUnder(cfg.ssmPrefix).initializedMarker,
     ...configFileEnv(masterConfigFiles(cfg)),
     CNI_PROVIDER: cfg.cni.provider,

@@ -59,15 +59,19 @@ export const ROLE_MANIFESTS = {
       "control-plane-validate.sh",
       // What `k8sha-validate` needs besides: the AWS side of the cluster.
       "cluster-aws.sh",
-      // Workers their ASG terminates: drained by the etcd leader before the hook lets them go.
+      // Workers their ASG terminates: drained by the leader (leader.sh) before the hook lets them go.
       "worker-drain-timer.sh",
       "worker-drain.sh",
-      // The AWS add-ons' manifest, applied by the etcd leader from the pointer `pulumi up` writes.
+      // The AWS add-ons' manifest, applied by the leader (leader.sh) from the pointer `pulumi up` writes.
       "addons-timer.sh",
       "addons.sh",
       // The node health metrics (etcd, control plane, certificates), every minute on every master.
       "health-timer.sh",
       "health.sh",
+      // Which master acts for the leader-only timers, in either topology.
+      "leader.sh",
+      // The boot of a master without etcd data (external etcd topology).
+      "stateless-master.sh",
     ],
     operatorScripts: [
       { source: "etcd-restore.sh", name: "etcd-restore" },

@@ -47,8 +47,11 @@ export interface MasterBootConfig extends NodeBootCommon {
   /** Total number of masters (for quorum arithmetic in the boot logic). */
   masterCount: number;
   availabilityZone: string;
-  /** The EBS volume that holds this master's etcd data; created in `availabilityZone`. */
-  etcdVolumeId: string;
+  /**
+   * The EBS volume that holds this master's etcd data; created in `availabilityZone`. Required
+   * with stacked etcd, absent with `externalEtcd` (a master then holds no etcd data).
+   */
+  etcdVolumeId?: string;
   /** This master's stable private address (components/masterAddress.ts): its etcd member's address. */
   stableAddress: string;
   /** Every master's stable address, master 0 first (the etcd members). */

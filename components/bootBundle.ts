@@ -86,20 +86,27 @@ export class BootBundle extends pulumi.ComponentResource {
   }
 }
 
-/** Both roles' bundles of one cluster. */
+/** Every role's bundle of one cluster. */
 export interface BootBundles {
   master: BootBundle;
   worker: BootBundle;
+  /** The etcd nodes' bundle: external etcd topology only. */
+  etcd?: BootBundle;
 }
 
-/** `<name>-boot-master` and `<name>-boot-worker` in `bucket`, children of `parent`. */
+/** `<name>-boot-master`, `<name>-boot-worker` and, with `etcdNodes`, `<name>-boot-etcd` in `bucket`, children of `parent`. */
 export function createBootBundles(
   name: string,
   clusterName: string,
   bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string> },
   parent: pulumi.Resource,
+  etcdNodes = false,
 ): BootBundles {
   const create = (role: BootRole) =>
     new BootBundle(`${name}-boot-${role}`, { clusterName, role, ...bucket }, { parent });
-  return { master: create("master"), worker: create("worker") };
+  return {
+    master: create("master"),
+    worker: create("worker"),
+    ...(etcdNodes ? { etcd: create("etcd") } : {}),
+  };
 }

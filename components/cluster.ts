@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmNamePrefix } from "../base/alarmNames";
-import { kubernetesVersionParameterName } from "../base/ssmPaths";
 import { baseTags } from "../base/tags";
 import { ClusterAddons, enabledRoleAddons } from "./addons/clusterAddons";
 import { ApiLoadBalancer } from "./apiLoadBalancer";
@@ -10,26 +9,30 @@ import { BootstrapToken } from "./bootstrapToken";
 import { type ClusterArgs, resolveClusterArgs } from "./clusterArgs";
 import { ClusterBucket } from "./clusterBucket";
 import { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
+import { clusterReadinessGate } from "./clusterReadiness";
 import { ClusterSecrets } from "./clusterSecrets";
-import { ControlPlane } from "./controlPlane";
+import { clusterStateParameters } from "./clusterState";
+import { ControlPlane, masterBootSettings } from "./controlPlane";
+import { createClusterEtcd } from "./etcd/clusterEtcd";
+import type { EtcdCluster } from "./etcd/etcdCluster";
 import { ServiceAccountIssuer } from "./identity/serviceAccountIssuer";
-import { Monitoring } from "./monitoring/monitoring";
+import { createClusterMonitoring } from "./monitoring/clusterMonitoring";
 import { Network } from "./network";
 import { ebsKeyArn } from "./nodes/ebsKey";
-import { masterNodeName } from "./nodes/master";
 import type { WorkerPool } from "./nodes/workerPool";
 import { createWorkerPools } from "./nodes/workerPools";
 import { ClusterPki } from "./pki";
-import { ReadinessGate } from "./readinessGate";
+import type { ReadinessGate } from "./readinessGate";
 import { SecurityGroups } from "./securityGroups";
 import { poolsToValidate, ValidationTarget } from "./validationTarget";
 
 export type { ClusterArgs } from "./clusterArgs";
 
 /**
- * A self-managed HA Kubernetes cluster: network, PKI, API load balancer, one master per
- * zone with its own etcd volume, worker pools, etcd backups and a readiness gate. This file
- * only assembles the parts; each takes its config section whole (docs/architecture.md).
+ * A self-managed HA Kubernetes cluster: network, PKI, API load balancer, one master per zone
+ * with its own etcd volume (stacked) or stateless beside dedicated etcd nodes (external), worker
+ * pools, etcd backups and a readiness gate. This file only assembles the parts; each takes its
+ * config section whole (docs/architecture.md, docs/topologies.md).
  */
 export class Cluster extends pulumi.ComponentResource {
   public readonly network: Network;
@@ -43,6 +46,8 @@ export class Cluster extends pulumi.ComponentResource {
   /** Node security groups (workers: `securityGroups.workerSecurityGroupId`). */
   public readonly securityGroups: SecurityGroups;
   public readonly controlPlane: ControlPlane;
+  /** The dedicated etcd nodes (docs/etcd-nodes.md); absent with stacked etcd, the default. */
+  public readonly etcdCluster?: EtcdCluster;
   /** One per `workerPools` entry, same order. */
   public readonly workerPools: WorkerPool[];
   /** The public OIDC issuer the add-on roles trust; absent when no add-on with an IAM role is enabled. */
@@ -53,9 +58,9 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly readinessGate?: ReadinessGate;
   /** The version the whole control plane reached, read by the upgrade guard (`guardKubernetesUpgrade`). */
   public readonly kubernetesVersionParameter: aws.ssm.Parameter;
-  /** Values exported as stack outputs (see README "Outputs"). */
   /** What `k8sha-validate` checks the cluster against (docs/validate.md). */
   public readonly validation: ValidationTarget;
+  /** Values exported as stack outputs (see README "Outputs"). */
   public readonly outputs: ClusterOutputs;
 
   constructor(name: string, input: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -65,13 +70,14 @@ export class Cluster extends pulumi.ComponentResource {
     const { clusterName } = spec;
     const tags = baseTags(clusterName, spec.tags);
     const child = { parent: this };
-
+    // External etcd: dedicated etcd nodes, stateless masters (docs/topologies.md).
+    const externalEtcd = spec.etcd.topology === "external";
     this.network = new Network(
       `${name}-net`,
       { ...spec.network, clusterName, availabilityZones, tags },
       child,
     );
-    this.pki = new ClusterPki(`${name}-pki`, { clusterName }, child);
+    this.pki = new ClusterPki(`${name}-pki`, { clusterName, externalEtcd }, child);
     this.bootstrapToken = new BootstrapToken(`${name}-token`, {}, child);
     this.secrets = new ClusterSecrets(
       `${name}-secrets`,
@@ -92,7 +98,7 @@ export class Cluster extends pulumi.ComponentResource {
       child,
     );
     const bucketRef = { bucketName: this.bucket.bucketName, bucketArn: this.bucket.bucketArn };
-    const bundles = createBootBundles(name, clusterName, bucketRef, this); // docs/boot.md
+    const bundles = createBootBundles(name, clusterName, bucketRef, this, externalEtcd); // docs/boot.md
 
     const publicApi = spec.api.exposure === "public";
     this.apiLoadBalancer = new ApiLoadBalancer(
@@ -115,6 +121,20 @@ export class Cluster extends pulumi.ComponentResource {
         vpcCidr: this.network.vpcCidr,
         apiLoadBalancerSecurityGroupId: this.apiLoadBalancer.securityGroupId,
         cniProvider: spec.cni.provider,
+        etcdTopology: spec.etcd.topology,
+        tags,
+      },
+      child,
+    );
+    this.etcdCluster = createClusterEtcd(
+      `${name}-etcd`,
+      {
+        spec,
+        network: this.network,
+        securityGroups: this.securityGroups,
+        secrets: this.secrets,
+        bundle: bundles.etcd,
+        bucket: { ...bucketRef, prefix: this.bucket.prefix },
         tags,
       },
       child,
@@ -149,17 +169,7 @@ export class Cluster extends pulumi.ComponentResource {
         apiEndpoint: this.apiLoadBalancer.dnsName,
         ssmPrefix: this.secrets.prefix,
         kmsKeyArn: this.secrets.kmsKeyArn,
-        boot: {
-          region: spec.region,
-          kubernetesVersion: spec.kubernetesVersion,
-          podCidr: spec.network.podCidr,
-          serviceCidr: spec.network.serviceCidr,
-          etcd: spec.etcd,
-          leaderElection: spec.leaderElection,
-          cni: spec.cni,
-          extraCertSans: [],
-          cloudControllerManager,
-        },
+        boot: masterBootSettings(spec, this.etcdCluster?.clientEndpoints),
         serviceAccountIssuer: issuer && { issuerUrl: issuer.issuerUrl, jwksUri: issuer.jwksUri },
         backup: { ...bucketRef, prefix: this.bucket.prefix, intervalMinutes: spec.backup.intervalMinutes },
         bootBundle: { ...bundles.master.ref, bucketArn: this.bucket.bucketArn },
@@ -210,61 +220,53 @@ export class Cluster extends pulumi.ComponentResource {
       child,
     );
     if (spec.readinessGate.enabled) {
-      this.readinessGate = new ReadinessGate(
+      this.readinessGate = clusterReadinessGate(
         `${name}-ready`,
         {
-          server: this.apiLoadBalancer.endpoint,
-          caCertPem: this.pki.caCertPem,
-          clientCertPem: this.pki.adminCertPem,
-          clientKeyPem: this.pki.adminKeyPem,
-          masterCount: spec.masters.count,
-          // A zonal pool's minSize holds in each zone; its nodes share the pool label.
-          pools: spec.workerPools.map((p) => ({
-            name: p.name,
-            minReady: p.zonal ? p.minSize * availabilityZones.length : p.minSize,
-          })),
-          timeoutMinutes: spec.readinessGate.timeoutMinutes,
+          spec,
+          zoneCount: availabilityZones.length,
+          apiLoadBalancer: this.apiLoadBalancer,
+          pki: this.pki,
           // Components as dependencies: the gate waits for every resource inside them (NLB, ASGs).
-          waitFor: [this.apiLoadBalancer, this.controlPlane, ...this.workerPools],
-          rerunWhen: this.workerPools.map((p) => p.launchTemplateVersion),
+          waitFor: [
+            this.apiLoadBalancer,
+            ...(this.etcdCluster ? [this.etcdCluster] : []),
+            this.controlPlane,
+            ...this.workerPools,
+          ],
+          workerPools: this.workerPools,
         },
         child,
       );
     }
 
-    this.kubernetesVersionParameter = new aws.ssm.Parameter(
-      `${name}-kubernetes-version`,
+    // What the upgrade and topology guards read back on the next `pulumi up`.
+    this.kubernetesVersionParameter = clusterStateParameters(
+      name,
       {
-        name: kubernetesVersionParameterName(clusterName),
-        description: "Kubernetes version every master reached (k8sha upgrade guard)",
-        type: "String",
-        // Not a secret: `insecureValue` keeps it readable in diffs (`value` is always marked secret).
-        insecureValue: spec.kubernetesVersion,
+        clusterName,
+        kubernetesVersion: spec.kubernetesVersion,
+        etcdTopology: spec.etcd.topology,
+        after: lastRoll ?? this.controlPlane,
         tags,
       },
-      // A fixed name is taken until the old parameter is gone.
-      { parent: this, dependsOn: [lastRoll ?? this.controlPlane], deleteBeforeReplace: true },
-    );
+      child,
+    ).kubernetesVersion;
 
     // Alarms, their topic and the dashboard (docs/monitoring.md).
     if (spec.monitoring.enabled) {
-      const masterCount = spec.masters.count;
-      new Monitoring(
+      createClusterMonitoring(
         `${name}-monitoring`,
         {
-          clusterName,
-          region: spec.region,
+          spec,
           accountId: identity.accountId,
-          partition: aws.getPartitionOutput({}, { parent: this }).partition,
-          masterCount,
-          masterZones: this.network.availabilityZones.slice(0, masterCount),
-          masterAsgNames: Array.from({ length: masterCount }, (_, i) => masterNodeName(clusterName, i)),
-          asgNames: [...this.controlPlane.asgNames, ...this.workerPools.flatMap((p) => p.asgNames)],
-          loadBalancerArnSuffix: this.apiLoadBalancer.loadBalancerArnSuffix,
-          targetGroupArnSuffix: this.apiLoadBalancer.targetGroupArnSuffix,
-          backupIntervalMinutes: spec.backup.intervalMinutes,
-          emailSubscriptions: spec.monitoring.emailSubscriptions,
-          httpsSubscriptions: spec.monitoring.httpsSubscriptions,
+          availabilityZones: this.network.availabilityZones,
+          apiLoadBalancer: this.apiLoadBalancer,
+          asgNames: [
+            ...this.controlPlane.asgNames,
+            ...(this.etcdCluster?.asgNames ?? []),
+            ...this.workerPools.flatMap((p) => p.asgNames),
+          ],
           tags,
         },
         child,

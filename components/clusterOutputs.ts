@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ApiLoadBalancer } from "./apiLoadBalancer";
 import type { ClusterBucket } from "./clusterBucket";
 import type { ControlPlane } from "./controlPlane";
+import type { EtcdCluster } from "./etcd/etcdCluster";
 import { adminKubeconfig } from "./kubeconfig";
 import type { Network } from "./network";
 import type { WorkerPool } from "./nodes/workerPool";
@@ -42,6 +43,8 @@ export interface ClusterParts {
   apiLoadBalancer: ApiLoadBalancer;
   pki: ClusterPki;
   controlPlane: ControlPlane;
+  /** The dedicated etcd nodes (external etcd): their volumes are then the etcd volumes. */
+  etcdCluster?: EtcdCluster;
   bucket: ClusterBucket;
   /** Same order as `poolNames`. */
   workerPools: WorkerPool[];
@@ -64,7 +67,7 @@ export function clusterOutputs(
     apiEndpoint: apiLoadBalancer.endpoint,
     apiLoadBalancerDnsName: apiLoadBalancer.dnsName,
     masterAsgNames: pulumi.all(controlPlane.asgNames),
-    etcdVolumeIds: pulumi.all(controlPlane.etcdVolumeIds),
+    etcdVolumeIds: pulumi.all(parts.etcdCluster?.etcdVolumeIds ?? controlPlane.etcdVolumeIds),
     backupLocation: parts.bucket.location,
     workerAsgNames: Object.fromEntries(poolNames.map((pool, i) => [pool, parts.workerPools[i].asgName])),
     kubeconfig: adminKubeconfig({

@@ -1,11 +1,30 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { masterAddress, type ReservedAddress } from "../base/masterAddress";
-import type { RollingConfig } from "../config/types";
+import type { ClusterSpec, RollingConfig } from "../config/types";
 import { nodeImageId } from "./nodes/ami";
 import { ebsKeyArn } from "./nodes/ebsKey";
-import { Master, type MasterSharedArgs, masterNodeName } from "./nodes/master";
+import { Master, type MasterBootSettings, type MasterSharedArgs, masterNodeName } from "./nodes/master";
 import { RollGate } from "./rollGate";
+
+/**
+ * Every master's boot settings from the resolved spec. `externalEtcdEndpoints` (the etcd nodes'
+ * client URLs, member 0 first) makes the masters stateless clients of external etcd.
+ */
+export function masterBootSettings(spec: ClusterSpec, externalEtcdEndpoints?: string[]): MasterBootSettings {
+  return {
+    region: spec.region,
+    kubernetesVersion: spec.kubernetesVersion,
+    podCidr: spec.network.podCidr,
+    serviceCidr: spec.network.serviceCidr,
+    etcd: spec.etcd,
+    leaderElection: spec.leaderElection,
+    cni: spec.cni,
+    extraCertSans: [],
+    cloudControllerManager: spec.addons.cloudControllerManager.enabled,
+    ...(externalEtcdEndpoints ? { externalEtcd: { endpoints: externalEtcdEndpoints } } : {}),
+  };
+}
 
 export interface ControlPlaneArgs extends MasterSharedArgs {
   /** Number of masters, one per zone over the first `count` zones. */
@@ -40,7 +59,7 @@ export class ControlPlane extends pulumi.ComponentResource {
   public readonly masters: Master[];
   /** ASG names, master 0 first. */
   public readonly asgNames: pulumi.Output<string>[];
-  /** etcd EBS volume ids, master 0 first. */
+  /** etcd EBS volume ids, master 0 first; empty with external etcd (`boot.externalEtcd`). */
   public readonly etcdVolumeIds: pulumi.Output<string>[];
   /** IAM role ARNs, master 0 first. */
   public readonly roleArns: pulumi.Output<string>[];
@@ -142,7 +161,7 @@ export class ControlPlane extends pulumi.ComponentResource {
     this.rollGates = gates;
     this.lastRollGate = gates[gates.length - 1];
     this.asgNames = this.masters.map((m) => m.asgName);
-    this.etcdVolumeIds = this.masters.map((m) => m.etcdVolumeId);
+    this.etcdVolumeIds = this.masters.flatMap((m) => (m.etcdVolumeId ? [m.etcdVolumeId] : []));
     this.roleArns = this.masters.map((m) => m.roleArn);
     this.stableAddresses = addresses.map((a) => a.address);
     this.registerOutputs({

@@ -27,6 +27,7 @@ export * from "../config/defaults";
 export { ConfigError, parseConfig } from "../config/load";
 /** Validates and defaults a cluster input object (what `Cluster` does with its args). */
 export { isResolvedSpec, resolveClusterSpec } from "../config/resolve";
+export { checkTopologyChange, type TopologyChange, TopologyChangeError } from "../config/topologyChange";
 // --- shapes, defaults and conventions --------------------------------------------------------
 export type {
   ApiConfig,
@@ -75,6 +76,11 @@ export { ClusterBucket, type ClusterBucketArgs } from "./clusterBucket";
 export { type ClusterOutputs, clusterOutputs } from "./clusterOutputs";
 /** KMS key and SSM SecureString parameters holding the PKI and join material nodes fetch at boot. */
 export { ClusterSecrets, type ClusterSecretsArgs } from "./clusterSecrets";
+/**
+ * The topology guard for programs that build `Cluster` themselves: `await guardEtcdTopology(spec)`
+ * before `new Cluster(...)`; its rule (pure) is `checkTopologyChange`.
+ */
+export { deployedEtcdTopology, guardEtcdTopology } from "./clusterState";
 /** One master per zone (odd count), the init/join roles and their shared settings. */
 export { ControlPlane, type ControlPlaneArgs } from "./controlPlane";
 /** Instance role + profile for one node role, policies scoped by cluster tags. */

@@ -45,6 +45,12 @@ export const ETCD_DEFAULTS = {
   topology: "stacked",
   /** External etcd: three members, so losing one (or its zone) keeps a 2-of-3 quorum. */
   externalMembers: 3,
+  /**
+   * External etcd nodes: 2 vCPU and 8 GiB, etcd's hardware guide for a small cluster's members
+   * (op-guide/hardware.md); the root disk holds only the OS and the etcd release.
+   */
+  nodeInstanceType: "m6i.large",
+  nodeRootVolumeGiB: 20,
   volume: { type: "gp3", sizeGiB: 20, iops: 3000, throughputMiBps: 125 },
   /**
    * etcd's own defaults. Cross-AZ round trips inside one region are ~1-2 ms (AWS: single-digit

@@ -78,6 +78,7 @@ export function resolveClusterSpec(input: unknown, problems = new Problems()): C
       masters,
       availabilityZoneCount: placement.availabilityZoneCount,
       kubernetesVersion,
+      extraInstanceTypes: extra,
     }),
     workerPools: readWorkerPools(root, extra),
     leaderElection: readLeaderElection(root),

@@ -87,6 +87,8 @@ export const SECTION_KEYS = {
     members: true,
     version: true,
     releaseSha256: true,
+    instanceType: true,
+    rootVolumeGiB: true,
     volume: true,
     heartbeatIntervalMs: true,
     electionTimeoutMs: true,

@@ -94,6 +94,10 @@ export interface EtcdConfig {
    * only if it matches; external only, default the digest pinned in config/etcd-versions.ts.
    */
   releaseSha256?: string;
+  /** EC2 instance type of the etcd nodes (external only; undefined when stacked). */
+  instanceType?: string;
+  /** Encrypted root volume size of the etcd nodes in GiB (external only; undefined when stacked). */
+  rootVolumeGiB?: number;
   /** The per-member EBS volume etcd keeps its data on. */
   volume: EtcdVolumeConfig;
   /** etcd `--heartbeat-interval` in milliseconds. */

@@ -9,6 +9,7 @@ import {
   etcdVersionProblem,
   pinnedEtcdReleaseSha256,
 } from "./etcd-versions";
+import { instanceTypeProblem } from "./instance-types";
 import {
   EBS_LIMITS,
   ETCD_ELECTION_MAX_MS,
@@ -16,6 +17,7 @@ import {
   ETCD_HEARTBEAT_MS,
   ETCD_QUOTA_GIB,
   GP3_BASELINE,
+  ROOT_VOLUME_GIB,
 } from "./limits";
 import type { Section } from "./reader";
 import { SECTION_KEYS } from "./schema";
@@ -30,6 +32,8 @@ export interface EtcdContext {
   masters: Pick<MastersConfig, "count">;
   availabilityZoneCount: number;
   kubernetesVersion: string;
+  /** `extraInstanceTypes`: instance types accepted beyond the known list. */
+  extraInstanceTypes: ReadonlySet<string>;
 }
 
 const VOLUME_TYPES: readonly EtcdVolumeType[] = ["gp3", "io1", "io2"];
@@ -91,7 +95,10 @@ function readVolume(etcd: Section): EtcdVolumeConfig {
   return { type, sizeGiB, iops, throughputMiBps };
 }
 
-type Placement = Pick<EtcdConfig, "topology" | "members" | "version" | "releaseSha256">;
+type Placement = Pick<
+  EtcdConfig,
+  "topology" | "members" | "version" | "releaseSha256" | "instanceType" | "rootVolumeGiB"
+>;
 
 function readStacked(etcd: Section, context: EtcdContext): Placement {
   const why = "only with etcd.topology external; stacked runs one member per master";
@@ -103,6 +110,9 @@ function readStacked(etcd: Section, context: EtcdContext): Placement {
   const image = `${why}, on the etcd image kubeadm picks; remove it`;
   if (etcd.has("version")) etcd.reject("version", image);
   if (etcd.has("releaseSha256")) etcd.reject("releaseSha256", image);
+  const node = `${why}, on the masters; remove it`;
+  if (etcd.has("instanceType")) etcd.reject("instanceType", node);
+  if (etcd.has("rootVolumeGiB")) etcd.reject("rootVolumeGiB", node);
   return { topology: "stacked", members: context.masters.count };
 }
 
@@ -133,14 +143,16 @@ function readExternal(etcd: Section, context: EtcdContext): Placement {
     else if (raw !== undefined) etcd.reject("version", "must be a string (quote it in YAML)");
   }
   const releaseSha256 = readReleaseSha256(etcd, accepted);
-  // Validated in full above so a stack can be prepared; refused until the role exists.
-  etcd.reject(
-    "topology",
-    "stacked: external etcd (dedicated etcd nodes) is designed in docs/plans/external-etcd.md but not built in this release",
-  );
+  const instanceType = etcd.string("instanceType", ETCD_DEFAULTS.nodeInstanceType);
+  const typeProblem = instanceTypeProblem(instanceType, context.extraInstanceTypes);
+  if (typeProblem) etcd.reject("instanceType", typeProblem);
+  const rootVolumeGiB = etcd.number("rootVolumeGiB", ETCD_DEFAULTS.nodeRootVolumeGiB);
+  within(etcd, "rootVolumeGiB", rootVolumeGiB, ROOT_VOLUME_GIB.min, ROOT_VOLUME_GIB.max, "GiB");
   return {
     topology: "external",
     members,
+    instanceType,
+    rootVolumeGiB,
     ...(version === undefined ? {} : { version }),
     ...(releaseSha256 === undefined ? {} : { releaseSha256 }),
   };

@@ -79,7 +79,7 @@ export function readStackFile(file: string): Record<string, string> {
 }
 
 /** The mocked account's version parameter (absent: a new cluster, nothing deployed). */
-export type MockAccount = { deployedKubernetesVersion?: string };
+export type MockAccount = { deployedKubernetesVersion?: string; deployedEtcdTopology?: string };
 const GET_PARAMETER = "aws:ssm/getParameter:getParameter";
 type Props = Record<string, unknown>;
 /**
@@ -89,8 +89,12 @@ type Props = Record<string, unknown>;
  */
 export function mockGetParameter(inputs: Props, account: MockAccount): Props {
   const name = String(inputs.name ?? "");
-  const value = account.deployedKubernetesVersion;
-  if (value !== undefined && name.endsWith("/control-plane/kubernetes-version"))
+  const value = name.endsWith("/control-plane/kubernetes-version")
+    ? account.deployedKubernetesVersion
+    : name.endsWith("/control-plane/etcd-topology")
+      ? account.deployedEtcdTopology
+      : undefined;
+  if (value !== undefined)
     return { ...inputs, id: name, type: "String", value, insecureValue: value, version: 1 };
   const details = `invocation of ${GET_PARAMETER} returned an error: reading SSM Parameter (${name}): couldn't find resource`;
   throw Object.assign(new Error(details), { details });

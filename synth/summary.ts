@@ -3,7 +3,7 @@
  * balancer, worker pools, security-group rules, IAM statements, buckets and the policy
  * findings. Everything sorted, so `diff` of two summaries shows only real changes.
  */
-import { asgZones, isEtcdVolume, isMasterAsg } from "../policy/masters";
+import { asgZones, isEtcdNodeAsg, isEtcdVolume, isMasterAsg } from "../policy/masters";
 import { asArray, asRecord, asString, ofType } from "../policy/props";
 import { evaluatePolicies } from "../policy/registry";
 import type { GraphResource, Violation } from "../policy/types";
@@ -21,6 +21,8 @@ export interface SynthSummary {
   resourcesByType: Record<string, number>;
   mastersPerZone: Record<string, string[]>;
   masters: Row[];
+  /** The dedicated etcd nodes' groups (external etcd); absent with stacked etcd. */
+  etcdNodes?: Row[];
   etcdVolumes: Row[];
   loadBalancers: Row[];
   listeners: Row[];
@@ -129,12 +131,14 @@ export function summarize(result: SynthResult): SynthSummary {
     mastersPerZone[zone] = [...(mastersPerZone[zone] ?? []), m.name].sort();
   }
   const asgs = ofType(graph, "aws:autoscaling/group:Group");
+  const etcdNodeAsgs = asgs.filter(isEtcdNodeAsg);
   const summary: SynthSummary = {
     stack: result.stack,
     resourceCount: result.resources.length,
     resourcesByType,
     mastersPerZone,
     masters: masterAsgs.map((m) => asgRow(m, graph)).sort(byName),
+    ...(etcdNodeAsgs.length > 0 ? { etcdNodes: etcdNodeAsgs.map((a) => asgRow(a, graph)).sort(byName) } : {}),
     etcdVolumes: graph
       .filter(isEtcdVolume)
       .map((v) => ({ name: v.name, ...v.props }))
@@ -160,7 +164,7 @@ export function summarize(result: SynthResult): SynthSummary {
       .map((t) => ({ name: t.name, ...t.props }))
       .sort(byName),
     workerPools: asgs
-      .filter((a) => !isMasterAsg(a))
+      .filter((a) => !isMasterAsg(a) && !isEtcdNodeAsg(a))
       .map((a) => asgRow(a, graph))
       .sort(byName),
     securityGroupRules: graph

@@ -53,6 +53,17 @@ export function renderSummaryMarkdown(s: SynthSummary): string {
       ["min/max/desired", sizes],
       ["instance types", col("instanceTypes")],
     ]),
+    ...(s.etcdNodes
+      ? [
+          "## Dedicated etcd nodes (external etcd)",
+          table(s.etcdNodes, [
+            ["name", col("name")],
+            ["zones", col("zones")],
+            ["min/max/desired", sizes],
+            ["instance types", col("instanceTypes")],
+          ]),
+        ]
+      : []),
     "## etcd volumes",
     table(s.etcdVolumes, [
       ["name", col("name")],

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Installs the systemd timer that runs `addons_apply_once` (addons.sh) every minute on every
-# master; only the etcd leader acts. Sourced after common.sh and etcd-backup-timer.sh
+# master; only the leader (leader.sh) acts. Sourced after common.sh and etcd-backup-timer.sh
 # (etcd_backup_env_line, leader_timer_env_lines, install_leader_timer). Master boot calls, on
 # every boot, once kubeadm has written
 # /etc/kubernetes/admin.conf:
@@ -40,6 +40,6 @@ install_addons_timer() {
   # Every call of a run is bounded (retries, request timeouts); 15 min stops one that hangs anyway.
   # Every 60 s: a new manifest reaches the cluster a minute after `pulumi up` wrote its pointer.
   install_leader_timer "$ADDONS_UNIT" "k8sha AWS add-ons applier" "$env_file" "$kubeconfig" \
-    "common.sh etcd-tools.sh etcd-backup.sh addons.sh" addons_apply_once 15min 2min 60s
+    "common.sh etcd-tools.sh etcd-backup.sh leader.sh addons.sh" addons_apply_once 15min 2min 60s
   log "installed $ADDONS_UNIT.timer (every 60 s, pointer $parameter)"
 }

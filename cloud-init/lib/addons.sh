@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The AWS add-ons' applier, run by k8sha-addons.service every minute on every master
-# (addons-timer.sh) and once by the init master right after the pod network; only the etcd
-# leader acts (etcd_is_leader, the rule the backup and the worker drain follow: one status call,
+# (addons-timer.sh) and once by the init master right after the pod network; only the leader
+# acts (leader.sh: the etcd leader, or with external etcd the controller manager's; one call,
 # no lease). The SSM parameter ADDONS_PARAMETER (base/ssmPaths.ts addonsParameterName) names the
 # manifest as JSON (base/addons.ts AddonManifestPointer: bucket, key, sha256, enabled, disabled),
 # written by `pulumi up` after the last master's roll. One run:
@@ -14,7 +14,7 @@
 # Every AWS and kubectl call is retried (bounded, common.sh retry); a failed run returns non-zero
 # (the unit shows failed) and the next tick starts again. During a leader change two masters may
 # act at once for a moment: harmless, every step is idempotent.
-# Sourced after common.sh, etcd-tools.sh and etcd-backup.sh (etcd_is_leader). Entry: addons_apply_once.
+# Sourced after common.sh, etcd-tools.sh and etcd-backup.sh and leader.sh (control_plane_leader). Entry: addons_apply_once.
 #
 # Environment (the timer's env file sets these, from node.env; required unless a default is shown):
 #   ADDONS_PARAMETER        the pointer's SSM parameter name
@@ -215,17 +215,16 @@ addons_apply_once() {
   export K8SHA_CURRENT_STEP=addons
   local rc=0 pointer base work
   : "${ADDONS_PARAMETER:?ADDONS_PARAMETER must be set}" "${ADDON_NAMESPACE:?ADDON_NAMESPACE must be set}"
-  : "${ADDON_LABEL:?ADDON_LABEL must be set}" "${K8SHA_ETCD_ENDPOINT:?K8SHA_ETCD_ENDPOINT must be set}"
-  if [[ -n "${K8SHA_ETCD_MANIFEST:-}" ]]; then etcd_tools_from_manifest || return 1; fi
-  etcd_is_leader "$K8SHA_ETCD_ENDPOINT" || rc=$?
+  : "${ADDON_LABEL:?ADDON_LABEL must be set}"
+  control_plane_leader || rc=$?
   case "$rc" in
     0) ;;
     1)
-      log "this member is not the etcd leader; the leader applies the add-ons"
+      log "this master is not the $(control_plane_leader_kind); the leader applies the add-ons"
       return 0
       ;;
     *)
-      log "cannot tell whether this member leads etcd; not applying"
+      log "cannot tell whether this master is the $(control_plane_leader_kind); not applying"
       return 1
       ;;
   esac

@@ -30,10 +30,15 @@ etcd_backup_env_line() {
 }
 
 # leader_timer_env_lines KUBECONFIG : the env-file lines every leader-only master timer needs
-# (worker-drain-timer.sh, addons-timer.sh): its kubeconfig, the etcd tools and the local member
-# for the leader check (etcd_is_leader).
+# (worker-drain-timer.sh, addons-timer.sh) for its leader check (leader.sh): its kubeconfig, and
+# the etcd tools and the local member (stacked) or this master's Node name (external etcd).
 leader_timer_env_lines() {
   etcd_backup_env_line K8SHA_ADMIN_KUBECONFIG "$1"
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+    etcd_backup_env_line ETCD_TOPOLOGY external
+    etcd_backup_env_line K8SHA_NODE_NAME "${NODE_NAME:?NODE_NAME must be set}"
+    return 0
+  fi
   etcd_backup_env_line K8SHA_ETCD_TOOLS_DIR "$K8SHA_ETCD_TOOLS_DIR"
   etcd_backup_env_line K8SHA_ETCDCTL "$K8SHA_ETCD_TOOLS_DIR/etcdctl"
   etcd_backup_env_line K8SHA_ETCDUTL "$K8SHA_ETCD_TOOLS_DIR/etcdutl"
@@ -57,7 +62,7 @@ install_leader_timer() {
   mkdir -p "$unit_dir"
   cat >"$unit_dir/$unit.service" <<EOF
 [Unit]
-Description=$description (only the etcd leader acts)
+Description=$description (only the leader acts, leader.sh)
 Wants=network-online.target
 After=network-online.target
 ConditionPathExists=$kubeconfig

@@ -47,6 +47,6 @@ install_worker_drain_timer() {
   # work up again. Every 30 s: an instance waits at most the hook's heartbeat timeout for its
   # first heartbeat.
   install_leader_timer "$WORKER_DRAIN_UNIT" "k8sha drain of terminating workers" "$env_file" "$kubeconfig" \
-    "common.sh etcd-tools.sh etcd-backup.sh stale-nodes.sh worker-drain.sh" worker_drain_once 6h 1min 30s
+    "common.sh etcd-tools.sh etcd-backup.sh leader.sh stale-nodes.sh worker-drain.sh" worker_drain_once 6h 1min 30s
   log "installed $WORKER_DRAIN_UNIT.timer (every 30 s, hook $WORKER_DRAIN_HOOK, drains bounded at ${bound}s)"
 }

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Drains the workers their ASG is terminating (scale-in, instance refresh, rebalancing), run by
-# k8sha-worker-drain.service on every master (worker-drain-timer.sh); only the etcd leader acts.
+# k8sha-worker-drain.service on every master (worker-drain-timer.sh); only the leader (leader.sh) acts.
 # Every worker ASG carries a lifecycle hook on EC2_INSTANCE_TERMINATING with default result
 # CONTINUE (components/nodes/workerPool.ts): the instance waits in Terminating:Wait until this
 # handler completes it, or at most the hook's heartbeat timeout after the last heartbeat.
@@ -9,7 +9,7 @@
 # complete the action with CONTINUE, delete the Node. A drain that does not finish within the
 # bound (a PodDisruptionBudget that never allows) is logged and the action completed anyway.
 # Idempotent: a Node already gone is skipped, an action already completed or timed out is done.
-# Sourced after common.sh, etcd-tools.sh, etcd-backup.sh (etcd_is_leader) and stale-nodes.sh
+# Sourced after common.sh, etcd-tools.sh, etcd-backup.sh, leader.sh (control_plane_leader) and stale-nodes.sh
 # (node_kubectl, CONTROL_PLANE_LABEL). Entry point: `worker_drain_once`.
 #
 # Why the etcd leader rather than the cluster-wide etcd lock (etcd_lock_run): a run lasts as long
@@ -201,14 +201,14 @@ worker_drain_instance() {
   fi
 }
 
-# worker_drain_leader : 0 when this member leads etcd; logs why not otherwise.
+# worker_drain_leader : 0 when this master leads (leader.sh); logs why not otherwise.
 worker_drain_leader() {
   local rc=0
-  etcd_is_leader "$K8SHA_ETCD_ENDPOINT" || rc=$?
+  control_plane_leader || rc=$?
   case "$rc" in
     0) return 0 ;;
-    1) log "this member is not the etcd leader; the leader drains" ;;
-    *) log "cannot tell whether this member leads etcd; not draining" ;;
+    1) log "this master is not the $(control_plane_leader_kind); the leader drains" ;;
+    *) log "cannot tell whether this master is the $(control_plane_leader_kind); not draining" ;;
   esac
   return 1
 }
@@ -223,8 +223,6 @@ worker_drain_once() {
   : "${K8SHA_DRAIN_CLUSTER:?K8SHA_DRAIN_CLUSTER must be set}" "${TAG_CLUSTER:?TAG_CLUSTER must be set}"
   : "${TAG_ROLE:?TAG_ROLE must be set}" "${WORKER_DRAIN_HOOK:?WORKER_DRAIN_HOOK must be set}"
   : "${WORKER_DRAIN_TIMEOUT_SECONDS:?WORKER_DRAIN_TIMEOUT_SECONDS must be set}"
-  : "${K8SHA_ETCD_ENDPOINT:?K8SHA_ETCD_ENDPOINT must be set}"
-  if [[ -n "${K8SHA_ETCD_MANIFEST:-}" ]]; then etcd_tools_from_manifest || return 1; fi
   while true; do
     if ! worker_drain_leader; then
       if [[ "$first" == true ]]; then return 0; fi

@@ -3,6 +3,7 @@
  * so tests and docs can inspect every statement without Pulumi.
  */
 import { AWS_DEFAULT_PARTITION } from "../../base/aws";
+import { etcdClusterMarkerUnder } from "../../base/ssmPaths";
 import { TAG_CLUSTER, TAG_ROLE } from "../../base/tags";
 import {
   allBackupStatements,
@@ -38,8 +39,12 @@ import {
 export interface MasterPolicyArgs extends AccountScope {
   /** Cluster name: the value of the cluster tag the EC2 conditions require. */
   clusterName: string;
-  /** ARN of THIS master's etcd volume: the only volume it may attach or detach. */
-  etcdVolumeArn: string;
+  /**
+   * ARN of THIS master's etcd volume: the only volume it may attach or detach. Absent: external
+   * etcd, where a master attaches no volume and may read neither the etcd CA key nor write the
+   * etcd nodes' bootstrap markers (`externalEtcdMasterDenials`).
+   */
+  etcdVolumeArn?: string;
   /** Where THIS master's stable address lives: its subnet and its etcd-member tag value. */
   stableAddress: { subnetId: string; member: string };
   /** SSM prefix `/k8sha/<cluster>` (ssmPrefix()). */
@@ -96,6 +101,29 @@ function workerLifecycleStatements(args: MasterPolicyArgs): PolicyStatement[] {
   ];
 }
 
+/**
+ * External etcd: a master is only a client of the etcd nodes. It reads the etcd CA certificate and
+ * its own client pair, never the etcd CA key (with it, any master could mint an etcd peer
+ * certificate), and never writes the etcd nodes' bootstrap markers. Explicit denials, because
+ * the cluster-wide read and state write above would otherwise include both.
+ */
+function externalEtcdMasterDenials(args: MasterPolicyArgs): PolicyStatement[] {
+  return [
+    {
+      Sid: "DenyEtcdCaKey",
+      Effect: "Deny",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Resource: [ssmParameterArn(args, `${args.ssmPrefix}/pki/etcd-ca.key`)],
+    },
+    {
+      Sid: "DenyEtcdNodeMarkers",
+      Effect: "Deny",
+      Action: ["ssm:PutParameter", "ssm:DeleteParameter"],
+      Resource: [ssmParameterArn(args, `${etcdClusterMarkerUnder(args.ssmPrefix)}*`)],
+    },
+  ];
+}
+
 /** The inline policy of ONE master (one role per master, because each owns one etcd volume). */
 export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
   const instances = ec2InstancesArn(args);
@@ -105,7 +133,9 @@ export function masterPolicyDocument(args: MasterPolicyArgs): PolicyDocument {
     member: args.stableAddress.member,
   } as const;
   const statements: PolicyStatement[] = [
-    ...attachOwnEtcdVolumeStatements(identity, args.etcdVolumeArn, instances),
+    ...(args.etcdVolumeArn
+      ? attachOwnEtcdVolumeStatements(identity, args.etcdVolumeArn, instances)
+      : externalEtcdMasterDenials(args)),
     assignStableAddressStatement(args, identity, args.stableAddress.subnetId),
     ...workerLifecycleStatements(args),
     tagBootStatusStatement(args.clusterName, instances, ownMemberTags(identity)),

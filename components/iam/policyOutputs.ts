@@ -30,8 +30,13 @@ export interface EtcdMemberPolicyInputs {
   bootBundle: { bucketArn: pulumi.Input<string>; prefix: pulumi.Input<string> };
 }
 
-/** `masterPolicyDocument()`'s inputs. */
-export type MasterPolicyInputs = EtcdMemberPolicyInputs;
+/**
+ * `masterPolicyDocument()`'s inputs. `etcdVolumeArn` absent: a master of the external topology,
+ * which holds no etcd volume and is only a client of the etcd nodes.
+ */
+export type MasterPolicyInputs = Omit<EtcdMemberPolicyInputs, "etcdVolumeArn"> & {
+  etcdVolumeArn?: pulumi.Input<string>;
+};
 /** `etcdNodePolicyDocument()`'s inputs: the same scope, judged against the `etcd` role tag. */
 export type EtcdNodePolicyInputs = EtcdMemberPolicyInputs;
 

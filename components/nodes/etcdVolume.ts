@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EtcdVolumeConfig } from "../../config/types";
-import type { MasterPolicyInputs } from "../iam/policyOutputs";
 import { MASTER_GROUP_DEFAULTS } from "../tuning";
 
 export interface EtcdVolumeArgs {
@@ -26,7 +25,7 @@ export interface EtcdVolume {
   /** The encrypted EBS volume; the boot claims it by id (`etcdVolumeId` in user-data). */
   volume: aws.ebs.Volume;
   /** The instance role's attach scope: this volume is the only one it may attach or detach. */
-  attachScope: Pick<MasterPolicyInputs, "etcdVolumeArn">;
+  attachScope: { etcdVolumeArn: pulumi.Output<string> };
 }
 
 /**

@@ -108,7 +108,8 @@ export function masterNodeName(clusterName: string, index: number): string {
  */
 export class Master extends pulumi.ComponentResource {
   public readonly asgName: pulumi.Output<string>;
-  public readonly etcdVolumeId: pulumi.Output<string>;
+  /** Absent with external etcd: the master holds no etcd data. */
+  public readonly etcdVolumeId?: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly launchTemplateId: pulumi.Output<string>;
   /** Fingerprint of what the template gives the instance, the Kubernetes version left out (`nodeSpec.ts`). */
@@ -126,19 +127,23 @@ export class Master extends pulumi.ComponentResource {
       name: nodeName,
     });
 
-    const etcd = createEtcdVolume(
-      `${name}-etcd`,
-      {
-        clusterName: args.clusterName,
-        member,
-        availabilityZone: args.availabilityZone,
-        volume: args.etcdVolume,
-        kmsKeyArn: args.ebsKmsKeyArn,
-        tags,
-        retainOnDelete: args.retainEtcdVolumeOnDelete,
-      },
-      { parent: this },
-    );
+    // External etcd: the master holds no etcd data, so it has no volume to claim.
+    const external = args.boot.externalEtcd !== undefined;
+    const etcd = external
+      ? undefined
+      : createEtcdVolume(
+          `${name}-etcd`,
+          {
+            clusterName: args.clusterName,
+            member,
+            availabilityZone: args.availabilityZone,
+            volume: args.etcdVolume,
+            kmsKeyArn: args.ebsKmsKeyArn,
+            tags,
+            retainOnDelete: args.retainEtcdVolumeOnDelete,
+          },
+          { parent: this },
+        );
     const reservation = reserveStableAddress(
       `${name}-address`,
       {
@@ -158,11 +163,15 @@ export class Master extends pulumi.ComponentResource {
           region: args.boot.region,
           accountId: args.accountId,
           partition: args.partition,
-          ...etcd.attachScope,
+          ...etcd?.attachScope,
           stableAddress: { subnetId: args.subnetId, member },
           ssmPrefix: args.ssmPrefix,
           kmsKeyArn: args.kmsKeyArn,
-          backup: args.backup ? { bucketArn: args.backup.bucketArn, prefix: args.backup.prefix } : undefined,
+          // External etcd: the etcd nodes take the snapshots; a master neither writes nor restores them.
+          backup:
+            args.backup && !external
+              ? { bucketArn: args.backup.bucketArn, prefix: args.backup.prefix }
+              : undefined,
           bootBundle: { bucketArn: args.bootBundle.bucketArn, prefix: bootBundlePrefix(args.clusterName) },
         },
         member,
@@ -184,7 +193,7 @@ export class Master extends pulumi.ComponentResource {
     const nodeSpec = nodeSpecOutput(
       {
         ...template,
-        userDataBase64: masterUserData(args, etcd.volume.id, NODE_SPEC_VERSION_PLACEHOLDER),
+        userDataBase64: masterUserData(args, etcd?.volume.id, NODE_SPEC_VERSION_PLACEHOLDER),
       },
       args.keepImageId,
     );
@@ -194,7 +203,7 @@ export class Master extends pulumi.ComponentResource {
         tags,
         launchTemplate: {
           ...template,
-          userDataBase64: masterUserData(args, etcd.volume.id, args.boot.kubernetesVersion),
+          userDataBase64: masterUserData(args, etcd?.volume.id, args.boot.kubernetesVersion),
           // Read by the roll gate: replace when the spec differs, upgrade in place when only the version does.
           instanceTags: { [TAG_NODE_SPEC]: nodeSpec, [TAG_KUBERNETES_VERSION]: args.boot.kubernetesVersion },
         },
@@ -213,7 +222,7 @@ export class Master extends pulumi.ComponentResource {
     );
 
     this.asgName = nodes.group.name;
-    this.etcdVolumeId = etcd.volume.id;
+    this.etcdVolumeId = etcd?.volume.id;
     this.roleArn = role.roleArn;
     this.launchTemplateId = nodes.launchTemplate.id;
     this.nodeSpec = nodeSpec;
@@ -233,10 +242,10 @@ export class Master extends pulumi.ComponentResource {
  */
 function masterUserData(
   args: MasterArgs,
-  etcdVolumeId: pulumi.Output<string>,
+  etcdVolumeId: pulumi.Output<string> | undefined,
   kubernetesVersion: string,
 ): pulumi.Output<string> {
-  const backup = args.backup;
+  const backup = args.boot.externalEtcd ? undefined : args.backup;
   const bundle = args.bootBundle;
   const issuer = args.serviceAccountIssuer;
   return pulumi

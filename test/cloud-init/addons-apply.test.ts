@@ -102,7 +102,7 @@ exec ${AWS_CLI} "$@"
   const lines = (name: string) =>
     existsSync(join(dir, name)) ? readFileSync(join(dir, name), "utf8").trim().split("\n") : [];
   const applier = (member: EtcdMemberSpec, env: Record<string, string> = {}) =>
-    runLib(["etcd-tools.sh", "etcd-backup.sh", "addons.sh"], "addons_apply_once", [], {
+    runLib(["etcd-tools.sh", "etcd-backup.sh", "leader.sh", "addons.sh"], "addons_apply_once", [], {
       ...cluster.tlsEnv(),
       ...s3.awsEnv(),
       K8SHA_AWS: shim,

@@ -58,7 +58,7 @@ test("installs a valid service and 60 s timer that run the applier, and its env 
   const [service, timer] = first as [string, string];
   expect(service).toMatch(
     new RegExp(
-      `^ExecStart=/bin/bash .*\\. ${LIB_DIR}/etcd-backup.sh && \\. ${LIB_DIR}/addons.sh && addons_apply_once'$`,
+      `^ExecStart=/bin/bash .*\\. ${LIB_DIR}/etcd-backup.sh && \\. ${LIB_DIR}/leader.sh && \\. ${LIB_DIR}/addons.sh && addons_apply_once'$`,
       "m",
     ),
   );
@@ -107,7 +107,7 @@ test("the service's command line reaches the applier with the env file's setting
     ].join("\n"),
   ]);
   expect(r.code).not.toBe(0);
-  expect(r.stderr).toContain("cannot tell whether this member leads etcd; not applying");
+  expect(r.stderr).toContain("cannot tell whether this master is the etcd leader; not applying");
 });
 
 test("refuses a parameter that is no SSM name, writing nothing", async () => {

@@ -132,7 +132,7 @@ function scenario(opts: { blocked?: boolean; withoutNode?: boolean } = {}) {
     };
   const handler = (member: EtcdMemberSpec, env: Record<string, string> = {}) =>
     runLib(
-      ["etcd-tools.sh", "etcd-backup.sh", "stale-nodes.sh", "worker-drain.sh"],
+      ["etcd-tools.sh", "etcd-backup.sh", "leader.sh", "stale-nodes.sh", "worker-drain.sh"],
       "worker_drain_once",
       [],
       {

@@ -1,14 +1,14 @@
 /**
  * etcd.topology, etcd.members and etcd.version against the real dev stack: stacked stays the
  * default with one member per master; external is validated in full (member count, zones, the
- * etcd release kubeadm accepts for the Kubernetes minor) and then refused, because the etcd node
- * role is not built yet. Every refusal names the key, the value and what is allowed.
+ * etcd release kubeadm accepts for the Kubernetes minor, the etcd nodes' instance type and root
+ * volume). Every refusal names the key, the value and what is allowed.
  */
 import { etcdVersionProblem, MIN_EXTERNAL_ETCD_VERSION } from "../../config/etcd-versions";
 import { parseConfig } from "../../config/stack";
 import { applyOverrides } from "../../synth/mockRuntime";
 import { devConfig, expectSingleProblem, type RefusalCase } from "../support/configRefusal";
-import { DIGEST, NOT_BUILT, problemsOf } from "./etcdRefusals";
+import { acceptedSpec, DIGEST, problemsOf } from "./etcdRefusals";
 
 test("stacked is the default: one member per master, no etcd release of its own", () => {
   const spec = parseConfig(devConfig);
@@ -43,13 +43,42 @@ test.each(refusals)("%s is refused", (_name, overrides, expected) =>
   expectSingleProblem(overrides, expected),
 );
 
-test("a valid external layout is refused only because the role is not built yet", () => {
-  expectSingleProblem(
-    { etcd: { topology: "external", members: 3, version: "3.6.5", releaseSha256: DIGEST } },
-    NOT_BUILT,
-  );
-  expectSingleProblem({ etcd: { topology: "external", releaseSha256: DIGEST } }, NOT_BUILT);
+test("a valid external layout is accepted, with the etcd nodes' defaults", () => {
+  const explicit = acceptedSpec({
+    etcd: { topology: "external", members: 3, version: "3.6.5", releaseSha256: DIGEST },
+  });
+  expect(explicit.etcd).toMatchObject({
+    topology: "external",
+    members: 3,
+    version: "3.6.5",
+    releaseSha256: DIGEST,
+    instanceType: "m6i.large",
+    rootVolumeGiB: 20,
+  });
+  const defaults = acceptedSpec({ etcd: { topology: "external", releaseSha256: DIGEST } });
+  expect(defaults.etcd.members).toBe(3);
+  expect(defaults.etcd.version).toBe(explicit.etcd.version);
 });
+
+test.each([
+  [
+    "an unknown etcd node instance type",
+    { etcd: { topology: "external", releaseSha256: DIGEST, instanceType: "m6i.larg" } },
+    /k8s-ha:etcd\.instanceType: "m6i\.larg" is invalid/,
+  ],
+  [
+    "an etcd node root volume below 20 GiB",
+    { etcd: { topology: "external", releaseSha256: DIGEST, rootVolumeGiB: 8 } },
+    /k8s-ha:etcd\.rootVolumeGiB: 8 is invalid: 20-16384 GiB/,
+  ],
+  [
+    "an etcd node instance type with stacked etcd",
+    { etcd: { instanceType: "m6i.large" } },
+    /k8s-ha:etcd\.instanceType: "m6i\.large" is invalid: only with etcd\.topology external; .*on the masters; remove it/,
+  ],
+] as RefusalCase[])("%s is refused", (_name, overrides, expected) =>
+  expectSingleProblem(overrides, expected),
+);
 
 test.each([
   [4, /k8s-ha:etcd\.members: 4 is invalid: one of 3, 5, 7: an odd quorum of at least three/],
@@ -60,9 +89,8 @@ test.each([
   ],
 ])("external etcd with %d members is refused", (members, expected) => {
   const problems = problemsOf({ etcd: { topology: "external", members, releaseSha256: DIGEST } });
-  expect(problems).toHaveLength(2);
+  expect(problems).toHaveLength(1);
   expect(problems.join("\n")).toMatch(expected);
-  expect(problems.join("\n")).toMatch(NOT_BUILT);
 });
 
 test.each([
@@ -71,7 +99,7 @@ test.each([
   ["3.7.0", /etcd 3\.7 is newer than kubeadm 1\.34 supports/],
 ])("external etcd release %s under Kubernetes 1.34 is refused", (version, expected) => {
   const problems = problemsOf({ etcd: { topology: "external", version } });
-  expect(problems).toHaveLength(2);
+  expect(problems).toHaveLength(1);
   const versionProblem = problems.find((p) => p.includes("k8s-ha:etcd.version"));
   expect(versionProblem).toMatch(expected);
   expect(versionProblem).toContain(`"${version}"`);
@@ -89,11 +117,10 @@ test("the release range follows the Kubernetes minor kubeadm ships etcd for", ()
 test("the default external release follows kubernetesVersion", () => {
   // The release is accepted; what is asked for is its digest, named by the release it defaulted to.
   const problems = problemsOf({ kubernetesVersion: "1.32.4", etcd: { topology: "external" } });
-  expect(problems).toHaveLength(2);
+  expect(problems).toHaveLength(1);
   expect(problems.find((p) => p.includes("k8s-ha:etcd.releaseSha256"))).toMatch(
     /required for etcd 3\.5\.24: the sha256 of etcd-v3\.5\.24-linux-amd64\.tar\.gz/,
   );
-  expect(problems.join("\n")).toMatch(NOT_BUILT);
 });
 
 test("under an unsupported kubernetesVersion a non-string etcd release is still reported", () => {

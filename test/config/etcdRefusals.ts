@@ -1,9 +1,10 @@
 /**
  * Shared by the etcd config tests: the dev stack with overrides, every problem it is refused
- * for, and the refusal every valid external stack gets until the etcd node role is wired in.
+ * for, or the spec it resolves to when it is accepted.
  */
 import { ConfigError } from "../../config/errors";
 import { parseConfig } from "../../config/stack";
+import type { ClusterSpec } from "../../config/types";
 import { applyOverrides, type ConfigOverrides } from "../../synth/mockRuntime";
 import { devConfig } from "../support/configRefusal";
 
@@ -18,7 +19,10 @@ export function problemsOf(overrides: ConfigOverrides): string[] {
   throw new Error("the stack was accepted");
 }
 
-export const NOT_BUILT = /k8s-ha:etcd\.topology: "external" is invalid: stacked: external etcd .* not built/;
+/** The spec dev with `overrides` resolves to; fails the test, with every problem, if it is refused. */
+export function acceptedSpec(overrides: ConfigOverrides): ClusterSpec {
+  return parseConfig(applyOverrides(devConfig, overrides));
+}
 
 /** A well-formed digest (no etcd release has it): config/etcd-versions.ts pins none yet. */
 export const DIGEST = "0123456789abcdef".repeat(4);

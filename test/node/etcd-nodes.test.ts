@@ -13,7 +13,7 @@
  * quorum. No key is lost.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BACKUP_PREFIX, EtcdNodeCluster } from "../support/sandbox/etcdNodes";
 import type { NodeSandbox } from "../support/sandbox/node";
@@ -119,28 +119,78 @@ test("two members replaced at once with their volumes restore quorum together", 
   expect(keyCount()).toBe(KEYS);
 }, 300_000);
 
+/**
+ * An etcdctl for one boot (K8SHA_ETCDCTL, which the scripts take from their environment) that
+ * refuses every `member promote` and hands every other call to the etcdctl the boot installed,
+ * so that no promotion can win a race against the boot giving up. Each refusal is a line of `log`.
+ */
+function promotionRefusingEtcdctl(node: NodeSandbox): { path: string; log: string } {
+  const path = join(node.o.dir, "etcdctl-refusing-promote");
+  const log = join(node.o.dir, "promotions-refused.log");
+  const script = [
+    "#!/usr/bin/bash",
+    "prev=",
+    'for a in "$@"; do',
+    '  if [[ "$prev" == member && "$a" == promote ]]; then',
+    `    printf '%s\\n' "$*" >>'${log}'`,
+    '    echo "Error: member promote refused by the test stub" >&2',
+    "    exit 1",
+    "  fi",
+    '  prev="$a"',
+    "done",
+    // exec: etcd_lock_run signals the pid it started, which must be etcdctl itself.
+    'exec /opt/k8sha/etcd/etcdctl "$@"',
+  ];
+  writeFileSync(path, `${script.join("\n")}\n`, { mode: 0o755 });
+  return { path, log };
+}
+
+/** Polls `probe` (a throw counts as "not yet") until it returns a value, at most `seconds`. */
+async function until<T>(what: string, seconds: number, probe: () => T | undefined): Promise<T> {
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; ) {
+    try {
+      const value = probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: not within ${seconds} s`);
+}
+
 test("a join cut off after its learner started resumes on the next boot instead of removing itself", async () => {
   cluster.terminate(nodes[1] as NodeSandbox);
   await cluster.blankVolume(1);
-  // No time for the promotion: the first attempt dies right after the learner started.
-  const node = await cluster.launch(1, { env: { ETCD_PROMOTE_WAIT_SECONDS: "0" } });
+  const peerUrl = `https://${cluster.members[1]?.stableAddress}:2380`;
+  const node = await cluster.launch(1);
   nodes[1] = node;
+  // The first attempt adds and starts the learner, then every promotion is refused and its
+  // bounded wait gives up: cut off after the learner started, whatever the learner's pace.
+  const stub = promotionRefusingEtcdctl(node);
+  node.o.env = { K8SHA_ETCDCTL: stub.path, ETCD_PROMOTE_WAIT_SECONDS: "3" };
   const first = await node.boot();
   expect(first.code).not.toBe(0);
   expect(first.log).toMatch(/as a learner/);
-  expect(first.log).toMatch(/was not promoted within 0 s/);
-  const learner = members().find((r) => r[3] === `https://${cluster.members[1]?.stableAddress}:2380`)?.[0];
-  expect(learner).toBeDefined();
-  // The instance reboots: systemd starts the boot unit again, without the test's setting.
+  expect(first.log).toMatch(/was not promoted within 3 s/);
+  expect(readFileSync(stub.log, "utf8").match(/member promote/g)?.length).toBeGreaterThanOrEqual(1);
+  // Its etcd ran: the learner published its name (so its data is on the volume), still a learner.
+  const learner = await until("the learner to publish its name", 60, () =>
+    members().find((r) => r[3] === peerUrl && r[2] === "ext-etcd-1"),
+  );
+  expect(learner[5]).toBe("true");
+  // The instance reboots: systemd starts the boot unit again, without the test's settings.
   node.stop();
   node.o.env = {};
   const again = await node.boot([["systemctl", "start", "k8sha-boot.service"]]);
   expect(again.log).toMatch(
     /holds the learner an earlier attempt of this join started: finishing its promotion/,
   );
-  expect(again.log).not.toMatch(/removing it/);
+  expect(again.log).not.toMatch(/removing it|as a learner/);
+  expect(again.log).toMatch(/caught up and was promoted to a voting member/);
   expect(again.code).toBe(0);
-  const row = members().find((r) => r[0] === learner);
+  const row = members().find((r) => r[3] === peerUrl);
+  expect(row?.[0]).toBe(learner[0]);
   expect(row?.[5]).toBe("false");
   expect(members().filter((r) => r[1] === "started" && r[5] === "false")).toHaveLength(3);
   expect(keyCount()).toBe(KEYS);

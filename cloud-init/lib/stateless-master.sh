@@ -1,0 +1,123 @@
+# shellcheck shell=bash
+# The first boot of a master in the external etcd topology (ETCD_TOPOLOGY=external), called by
+# master-boot.sh in place of its stacked flow. Such a master holds no etcd data: the cluster's
+# state lives on the etcd nodes (etcd-boot.sh), so nothing on a master must survive its
+# replacement and a master's boot never touches etcd membership. Exactly one of
+#   init     master 0, and the cluster was never initialised: `kubeadm init` against the etcd
+#            nodes (ClusterConfiguration etcd.external), initialised marker, CNI, add-ons
+#   offline  every other case, first boot of masters 1.. as much as any replacement: the
+#            certificates, kubeconfigs, static pods and kubelet from the cluster PKI in SSM
+#            (`kubeadm init phase`s, as kubeadm_rejoin), then the control-plane label and taint
+#            once the local API answers. No bootstrap token, no discovery and no join lock: it
+#            needs neither another master nor the load balancer, only etcd's quorum, so it also
+#            heals a control plane that lost every master at once.
+# A master keeps its stable address (advertise address, node IP): the address moves from a
+# predecessor still running, and its predecessor's Node is found by it and deleted.
+# Uses master-boot.sh's write_init, mark_initialised, apply_addons_after_cni and run_step
+# markers; every step is skipped when a reboot re-runs the boot. See docs/etcd-nodes.md.
+#
+# Inputs (node.env): MASTER_INDEX, KUBERNETES_VERSION, KUBEADM_LOCAL_TEMPLATE, SUBNET_CIDR (IMDS),
+# ADDONS_PARAMETER, CLUSTER_NAME, AVAILABILITY_ZONE; optional BOOT_INIT_WAIT_SECONDS (1800).
+
+# A master here is only an etcd client: the etcd CA's certificate to verify the members and the
+# API server's client pair, never the etcd CA key (its IAM policy denies that parameter). kubeadm
+# skips every etcd-CA certificate with external etcd (its certs phase: "External etcd mode"), so
+# the pair must be on disk before it runs. fetch_pki (ssm.sh) reads this list in place of
+# PKI_FILES: one GetParameters call, 9 of SSM's 10 names.
+PKI_FILES_EXTERNAL_ETCD=(ca.crt:ca.crt:0644 ca.key:ca.key:0600 etcd-ca.crt:etcd/ca.crt:0644
+  apiserver-etcd-client.crt:apiserver-etcd-client.crt:0644
+  apiserver-etcd-client.key:apiserver-etcd-client.key:0600
+  front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600
+  sa.key:sa.key:0600 sa.pub:sa.pub:0644)
+
+# stateless_fetch_pki : fetch_pki with the external-etcd list.
+stateless_fetch_pki() {
+  # shellcheck disable=SC2034 # fetch_pki reads it: bash scopes a local into the functions it calls
+  local -a PKI_FILES=("${PKI_FILES_EXTERNAL_ETCD[@]}")
+  fetch_pki
+}
+
+# stateless_offline_phases LOCAL_CONFIG : kubeadm_rejoin's offline phases (kubeadm.sh says why
+# each) without `etcd local`: there is no local member (kubeadm would skip it too, "External etcd
+# mode. Skipping the creation of a manifest for local etcd", cmd/kubeadm/app/cmd/phases/init/etcd.go).
+stateless_offline_phases() {
+  local phase
+  for phase in "certs all" "kubeconfig admin" "kubeconfig kubelet" "kubeconfig controller-manager" \
+    "kubeconfig scheduler" "control-plane all" "kubelet-start"; do
+    # shellcheck disable=SC2086 # the phase is two words on purpose
+    retry "${KUBEADM:-kubeadm}" init phase $phase --config "$1"
+  done
+}
+
+# stateless_decide_boot_mode : print init | offline (logs to stderr).
+stateless_decide_boot_mode() {
+  : "${MASTER_INDEX:?MASTER_INDEX must be set}"
+  if [[ "$MASTER_INDEX" == "0" ]] && ! cluster_initialised; then
+    log "master 0 and the cluster was never initialised: init"
+    printf 'init\n'
+    return 0
+  fi
+  if [[ "$MASTER_INDEX" != "0" ]]; then
+    # Master 0's init writes the cluster-wide objects (kubeadm-config, RBAC, kube-proxy, CoreDNS)
+    # the offline phases leave to it.
+    wait_until "${BOOT_INIT_WAIT_SECONDS:-1800}" "cluster initialised by master 0" _cluster_exists ||
+      die "cluster was not initialised within ${BOOT_INIT_WAIT_SECONDS:-1800}s"
+  fi
+  log "the cluster exists and its state is on the etcd nodes: offline"
+  printf 'offline\n'
+}
+
+# stateless_boot_mode : decided once and persisted, so a reboot mid-way resumes the same path.
+stateless_boot_mode() {
+  local file="$K8SHA_STATE_DIR/boot-mode"
+  if [[ ! -s "$file" ]]; then
+    stateless_decide_boot_mode >"$file.tmp"
+    mv -f "$file.tmp" "$file"
+  fi
+  cat "$file"
+}
+
+# The offline phases' config: with external etcd it names no etcd peer address, so NODE_IP is
+# offered, not required (template.sh refuses a value its template lacks).
+stateless_write_local() {
+  fill_template "$KUBEADM_LOCAL_TEMPLATE" "$LOCAL_CONFIG" NODE_NAME="$NODE_NAME" NODE_IP?="$NODE_IP" \
+    PROVIDER_ID?="$PROVIDER_ID"
+}
+
+stateless_master_boot() {
+  local mode
+  run_step prereqs prepare_node "$KUBERNETES_VERSION"
+  step identity
+  load_node_identity
+  # The leader-only timers find this master in kube-controller-manager's Lease by it (leader.sh).
+  export K8SHA_NODE_NAME="$NODE_NAME"
+  step stable-address
+  ensure_stable_address
+  run_step pki stateless_fetch_pki
+  run_step local-config stateless_write_local
+  step boot-mode
+  mode="$(stateless_boot_mode)"
+  log "boot mode: $mode"
+  case "$mode" in
+    init)
+      run_step init-config write_init
+      run_step kubeadm-init kubeadm_init_master "$INIT_CONFIG"
+      run_step initialised-marker mark_initialised
+      run_step cni install_cni
+      run_step addons apply_addons_after_cni
+      ;;
+    offline)
+      run_step kubeadm-offline stateless_offline_phases "$LOCAL_CONFIG"
+      run_step mark-control-plane kubeadm_rejoin_mark "$LOCAL_CONFIG"
+      run_step stale-nodes remove_stale_control_plane_nodes "$SUBNET_CIDR" "$NODE_NAME" "$STABLE_IP"
+      ;;
+    *) die "unknown boot mode '$mode'" ;;
+  esac
+  # Rewritten on every boot. No etcd backup timer (the etcd nodes' leader backs up), no
+  # certificate renewal or health timer yet on this kind of master (docs/etcd-nodes.md).
+  step worker-drain-timer
+  install_worker_drain_timer "$CLUSTER_NAME"
+  step addons-timer
+  install_addons_timer "$ADDONS_PARAMETER"
+  report_success
+}
