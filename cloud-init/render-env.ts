@@ -160,7 +160,18 @@ function masterEtcdEnv(cfg: MasterBootConfig): Record<string, string> {
   if (cfg.externalEtcd) {
     if (cfg.etcdVolumeId !== undefined)
       throw new Error("master: etcdVolumeId must be absent with externalEtcd (a master holds no etcd data)");
-    return { ETCD_TOPOLOGY: "external", STABLE_IP: cfg.stableAddress };
+    const { endpoints, version, releaseSha256 } = cfg.externalEtcd;
+    if (!/^[0-9a-f]{64}$/.test(releaseSha256))
+      throw new Error(`etcd ${version}: the release sha256 must be 64 lower-case hex digits`);
+    return {
+      ETCD_TOPOLOGY: "external",
+      STABLE_IP: cfg.stableAddress,
+      // The etcd nodes as a client sees them, and the release the master's etcdctl comes from.
+      ETCD_ENDPOINTS: endpoints.join(","),
+      ETCD_MEMBER_COUNT: String(endpoints.length),
+      ETCD_VERSION: version,
+      ETCD_RELEASE_SHA256: releaseSha256,
+    };
   }
   if (!cfg.etcdVolumeId) throw new Error("master: etcdVolumeId is required with stacked etcd");
   return {

@@ -70,8 +70,9 @@ export const ROLE_MANIFESTS = {
       "health.sh",
       // Which master acts for the leader-only timers, in either topology.
       "leader.sh",
-      // The boot of a master without etcd data (external etcd topology).
+      // The boot of a master without etcd data (external etcd topology), and its etcdctl.
       "stateless-master.sh",
+      "etcd-release.sh",
     ],
     operatorScripts: [
       { source: "etcd-restore.sh", name: "etcd-restore" },
@@ -101,6 +102,7 @@ export const ROLE_MANIFESTS = {
       "health-timer.sh",
       "health.sh",
       "etcd-volume.sh",
+      "etcd-release.sh",
       "etcd-node.sh",
       "etcd-node-join.sh",
       "etcd-node-renewal.sh",

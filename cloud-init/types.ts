@@ -79,9 +79,11 @@ export interface MasterBootConfig extends NodeBootCommon {
    * External etcd topology: the API server is a client of the dedicated etcd nodes and the master
    * runs no etcd (no local member, no etcd patch, no peer certificate). `endpoints` are the etcd
    * nodes' client URLs (`https://<stable address>:2379`), member 0 first. Absent: stacked etcd,
-   * one member per master, as before.
+   * one member per master, as before. `version` and `releaseSha256` are the etcd nodes' release:
+   * the master installs its etcdctl from the same pinned tarball (rolling preflight, certificate
+   * renewal lock), as it has no etcd image to copy one out of.
    */
-  externalEtcd?: { endpoints: string[] };
+  externalEtcd?: { endpoints: string[]; version: string; releaseSha256: string };
 }
 
 export interface WorkerBootConfig extends NodeBootCommon {

@@ -7,6 +7,14 @@ import { ebsKeyArn } from "./nodes/ebsKey";
 import { Master, type MasterBootSettings, type MasterSharedArgs, masterNodeName } from "./nodes/master";
 import { RollGate } from "./rollGate";
 
+/** What an external master needs of the etcd nodes: their client URLs and their release. */
+function externalEtcdBoot(spec: ClusterSpec, endpoints: string[]) {
+  const { version, releaseSha256 } = spec.etcd;
+  if (!version || !releaseSha256)
+    throw new Error("etcd.topology external: the resolved spec lacks etcd.version or etcd.releaseSha256");
+  return { endpoints, version, releaseSha256 };
+}
+
 /**
  * Every master's boot settings from the resolved spec. `externalEtcdEndpoints` (the etcd nodes'
  * client URLs, member 0 first) makes the masters stateless clients of external etcd.
@@ -22,7 +30,7 @@ export function masterBootSettings(spec: ClusterSpec, externalEtcdEndpoints?: st
     cni: spec.cni,
     extraCertSans: [],
     cloudControllerManager: spec.addons.cloudControllerManager.enabled,
-    ...(externalEtcdEndpoints ? { externalEtcd: { endpoints: externalEtcdEndpoints } } : {}),
+    ...(externalEtcdEndpoints ? { externalEtcd: externalEtcdBoot(spec, externalEtcdEndpoints) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Renewal of kubeadm's one-year node certificates on a master, run daily by the timer that
-# install_cert_renewal_timer writes at boot. Sourced after common.sh and etcd-member.sh
-# (etcdctl_at, etcd_lock_run). Entry point: `cert_renewal_once`.
+# install_cert_renewal_timer writes at boot. Sourced after common.sh, etcd-member.sh
+# (etcdctl_at, etcd_lock_run) and ssm.sh (ssm_get_param). Entry point: `cert_renewal_once`.
 #
 # Why a timer: kubeadm renews these certificates only during `kubeadm upgrade` (the rolling
 # gate's in-place upgrade, docs/rolling.md); a master that sees no upgrade and no replacement
@@ -37,6 +37,14 @@ CERT_RENEWAL_FILES=(apiserver.crt apiserver-kubelet-client.crt front-proxy-clien
 CERT_RENEWAL_KUBECONFIGS=(admin.conf super-admin.conf controller-manager.conf scheduler.conf)
 # Restarted one at a time, in the order kubeadm's certificate-management guide names them.
 CERT_RENEWAL_PODS=(kube-apiserver kube-controller-manager kube-scheduler etcd)
+# External etcd (ETCD_TOPOLOGY=external): the master runs no etcd, and the API server's etcd client
+# pair is not kubeadm's to renew (its renewal skips every etcd-CA certificate with external etcd,
+# and the master has no etcd CA key): `pulumi up` re-issues it within its renewal window
+# (components/pki.ts) and this timer copies the new pair from SSM (cert_etcd_client_refresh).
+if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+  CERT_RENEWAL_FILES=(apiserver.crt apiserver-kubelet-client.crt front-proxy-client.crt)
+  CERT_RENEWAL_PODS=(kube-apiserver kube-controller-manager kube-scheduler)
+fi
 
 cert_pki_dir() { printf '%s\n' "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"; }
 cert_kubeconfig_dir() { printf '%s\n' "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"; }
@@ -219,6 +227,29 @@ cert_restart_static_pods() {
   log "every control-plane pod runs with the renewed certificates"
 }
 
+# cert_etcd_client_refresh : external etcd only. When SSM holds another apiserver-etcd-client
+# certificate than this master's (re-issued by `pulumi up`), write the new pair, key first, and
+# mark the control plane for a restart: the API server reads the pair only when it starts.
+# Needs ssm.sh (ssm_get_param) and SSM_PREFIX.
+cert_etcd_client_refresh() {
+  local pki cert key name="${SSM_PREFIX:?SSM_PREFIX must be set}/pki/apiserver-etcd-client"
+  [[ "${ETCD_TOPOLOGY:-stacked}" == external ]] || return 0
+  pki="$(cert_pki_dir)"
+  cert="$(ssm_get_param "$name.crt")" || return 1
+  if [[ -f "$pki/apiserver-etcd-client.crt" && "$cert" == "$(<"$pki/apiserver-etcd-client.crt")" ]]; then
+    log "the API server's etcd client certificate is the one in SSM"
+    return 0
+  fi
+  key="$(ssm_get_param "$name.key")" || return 1
+  grep -q -- '-----BEGIN' <<<"$cert$key" || { log "$name.{crt,key} are not PEM"; return 1; }
+  log "SSM holds a new etcd client certificate for the API server: writing it"
+  mkdir -p "$K8SHA_STATE_DIR" && : >"$(cert_pending_file)" || return 1
+  (umask 077 && printf '%s\n' "$key" >"$pki/apiserver-etcd-client.key.new") &&
+    mv -f "$pki/apiserver-etcd-client.key.new" "$pki/apiserver-etcd-client.key" &&
+    printf '%s\n' "$cert" >"$pki/apiserver-etcd-client.crt.new" &&
+    mv -f "$pki/apiserver-etcd-client.crt.new" "$pki/apiserver-etcd-client.crt"
+}
+
 # cert_renewal_once : one scheduled run; the unit's exit status is the outcome. Renewing only
 # writes files (the API server and etcd reload their serving certificates by themselves), so it
 # runs before the lock, which also lets the lock use the renewed etcd client certificate; the
@@ -227,12 +258,16 @@ cert_renewal_once() {
   export K8SHA_CURRENT_STEP=cert-renewal
   local threshold="${K8SHA_CERT_RENEW_DAYS:-$CERT_RENEW_DAYS_DEFAULT}" out days file pki rc=0
   pki="$(cert_pki_dir)"
+  local client="$pki/etcd/healthcheck-client"
+  # External etcd: the lock lives on the etcd nodes, reached with the API server's client pair.
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then client="$pki/apiserver-etcd-client"; fi
   local ETCDCTL_CACERT="${ETCDCTL_CACERT:-$pki/etcd/ca.crt}"
-  local ETCDCTL_CERT="${ETCDCTL_CERT:-$pki/etcd/healthcheck-client.crt}"
-  local ETCDCTL_KEY="${ETCDCTL_KEY:-$pki/etcd/healthcheck-client.key}"
+  local ETCDCTL_CERT="${ETCDCTL_CERT:-$client.crt}"
+  local ETCDCTL_KEY="${ETCDCTL_KEY:-$client.key}"
   [[ "$threshold" =~ ^[0-9]+$ ]] || { log "K8SHA_CERT_RENEW_DAYS must be a number of days: $threshold"; return 1; }
   [[ -n "${K8SHA_CERT_LOCK_ENDPOINTS:-}" ]] || { log "K8SHA_CERT_LOCK_ENDPOINTS must be set"; return 1; }
   cert_restore_parked || { log "certificate renewal FAILED: a parked manifest could not be put back"; return 1; }
+  cert_etcd_client_refresh || { log "certificate renewal FAILED: cannot compare the etcd client certificate with SSM"; return 1; }
   out="$(cert_days_left)" || { log "certificate renewal FAILED: cannot read the certificates"; return 1; }
   days="${out%% *}" file="${out#* }"
   if ((days > threshold)) && [[ ! -f "$(cert_pending_file)" ]]; then
@@ -279,6 +314,8 @@ install_cert_renewal_timer() {
   for ip in ${MEMBER_ADDRESSES:-}; do urls+=("https://$ip:$ETCD_CLIENT_PORT"); done
   ((${#urls[@]} > 0)) || urls=("$local_url")
   endpoints="${K8SHA_CERT_LOCK_ENDPOINTS:-$(IFS=,; printf '%s' "${urls[*]}")}"
+  # External etcd: the lock is on the etcd nodes.
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then endpoints="${K8SHA_CERT_LOCK_ENDPOINTS:-${ETCD_ENDPOINTS:?ETCD_ENDPOINTS must be set}}"; fi
   mkdir -p "$unit_dir" "$(dirname "$env_file")"
   {
     _cert_env_line K8SHA_PKI_DIR "$pki"
@@ -291,6 +328,11 @@ install_cert_renewal_timer() {
     _cert_env_line K8SHA_ETCDCTL "$K8SHA_ETCDCTL"
     _cert_env_line API_PORT "${API_PORT:?API_PORT must be set}"
     _cert_env_line CRI_SOCKET "${CRI_SOCKET:?CRI_SOCKET must be set}"
+    if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+      _cert_env_line ETCD_TOPOLOGY external
+      _cert_env_line SSM_PREFIX "${SSM_PREFIX:?SSM_PREFIX must be set}"
+      _cert_env_line AWS_DEFAULT_REGION "${AWS_DEFAULT_REGION:-${AWS_REGION:?AWS_REGION must be set}}"
+    fi
   } >"$env_file.tmp"
   mv "$env_file.tmp" "$env_file"
 
@@ -306,8 +348,9 @@ After=network-online.target kubelet.service
 [Service]
 Type=oneshot
 EnvironmentFile=$env_file
-Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-member.sh && . $lib/cert-renewal.sh && cert_renewal_once'
+# The AWS CLI (external etcd: the etcd client pair from SSM) is a snap on Ubuntu (/snap/bin).
+Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin
+ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-member.sh && . $lib/ssm.sh && . $lib/cert-renewal.sh && cert_renewal_once'
 ExecStopPost=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-renewal.sh && cert_restore_parked'
 TimeoutStartSec=90min
 EOF

@@ -8,7 +8,22 @@
 #   K8SHA_ETCD_ENDPOINT  the local member's client URL       (https://$STABLE_IP:$ETCD_CLIENT_PORT)
 
 cpo_endpoint() {
+  # External etcd: the master is no member; every etcd node's client URL (node.env ETCD_ENDPOINTS).
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+    printf '%s\n' "${K8SHA_ETCD_ENDPOINT:-${ETCD_ENDPOINTS:?ETCD_ENDPOINTS must be set (node.env)}}"
+    return 0
+  fi
   printf '%s\n' "${K8SHA_ETCD_ENDPOINT:-https://${STABLE_IP:?STABLE_IP must be set (node.env)}:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set (node.env)}}"
+}
+
+# cpo_etcd_members MASTERS : how many etcd members the cluster has: one per master (stacked), or
+# the etcd nodes' count (external, node.env ETCD_MEMBER_COUNT).
+cpo_etcd_members() {
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+    printf '%s\n' "${ETCD_MEMBER_COUNT:?ETCD_MEMBER_COUNT must be set (node.env)}"
+  else
+    printf '%s\n' "$1"
+  fi
 }
 
 # cpo_etcd_status : set CPO_STATUS to one line per member that answered `endpoint status

@@ -12,10 +12,13 @@
 # Progress goes to stderr. Every etcdctl and kubectl call has a timeout and is retried
 # K8SHA_CP_ATTEMPTS times (3); every wait is bounded.
 #
-# Environment: node.env (STABLE_IP, ETCD_CLIENT_PORT, API_PORT, KUBEADM_JOIN_TEMPLATE), and the
+# Environment: node.env (STABLE_IP, ETCD_CLIENT_PORT, API_PORT, KUBEADM_JOIN_TEMPLATE; with external
+# etcd ETCD_TOPOLOGY, ETCD_ENDPOINTS and ETCD_MEMBER_COUNT: the etcd nodes), and the
 # variables of the libraries above (ETCDCTL_*, K8SHA_KUBECTL, K8SHA_ADMIN_KUBECONFIG, ...).
 
+# The static pods of a master; with external etcd it runs no etcd pod.
 CPO_COMPONENTS="kube-apiserver kube-controller-manager kube-scheduler etcd"
+if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then CPO_COMPONENTS="kube-apiserver kube-controller-manager kube-scheduler"; fi
 # One Node per line: NAME <TAB> InternalIPs (comma-terminated) <TAB> Ready <TAB> kubelet version.
 CPO_NODE_ROW='{.metadata.name}{"\t"}{range .status.addresses[?(@.type=="InternalIP")]}{.address}{","}{end}{"\t"}{range .status.conditions[?(@.type=="Ready")]}{.status}{end}{"\t"}{.status.nodeInfo.kubeletVersion}{"\n"}'
 # One static pod per line: NODE <TAB> component label <TAB> Ready.
@@ -203,14 +206,14 @@ cpo_main() {
   case "$sub" in
     preflight)
       [[ "$masters" =~ ^[1-9][0-9]*$ ]] || { cpo_usage "preflight needs --masters N"; return; }
-      cpo_preflight_etcd "$masters"
+      cpo_preflight_etcd "$(cpo_etcd_members "$masters")"
       cpo_preflight_kubernetes "$masters" ;;
     validate)
       [[ "$masters" =~ ^[1-9][0-9]*$ ]] || { cpo_usage "validate needs --masters N"; return; }
       [[ -z "$pools" || ("$pools" =~ ^[a-z0-9-]+=[0-9]+(,[a-z0-9-]+=[0-9]+)*$ && -n "$pool_label") ]] ||
         { cpo_usage "--pools needs NAME=MIN,... and --pool-label KEY"; return; }
       cpo_validate_api
-      cpo_preflight_etcd "$masters"
+      cpo_preflight_etcd "$(cpo_etcd_members "$masters")"
       cpo_preflight_kubernetes "$masters"
       if [[ -n "$pools" ]]; then cpo_validate_pools "$pool_label" "$pools"; fi ;;
     versions) cpo_versions ;;

@@ -88,12 +88,40 @@ _cpo_upgraded() {
   [[ "$(cut -f4 <<<"$row")" == "v$1" ]]
 }
 
+# cpo_stacked_etcd_versions V : kubeadm V's etcd image may replace the one every member runs
+# (stacked etcd: kubeadm upgrades the local member with the control plane). Fails (after its
+# FAIL line) when it may not.
+cpo_stacked_etcd_versions() {
+  local want="$1" images etcd_image row refusals
+  local -a members=()
+  # Called in an `||` list, where errexit does not act: every failure is checked here.
+  if ! images="$("${KUBEADM:-kubeadm}" config images list --kubernetes-version "v$want")" ||
+    ! etcd_image="$(grep -m1 '/etcd:' <<<"$images")"; then
+    cpo_fail etcd-versions "cannot read the etcd image of kubeadm v$want"
+    return 1
+  fi
+  if ! row="$(cpo_member_versions)" || grep -q ' unknown$' <<<"$row"; then
+    cpo_fail etcd-versions "cannot read the etcd version of every member: ${row//$'\n'/, }"
+    return 1
+  fi
+  mapfile -t members < <(tr ' ' '=' <<<"$row")
+  # kubeadm leaves etcd alone when V pins the image this master already runs: no etcd step.
+  if [[ "$(etcd_image_of_manifest 2>/dev/null)" == "$etcd_image" ]]; then
+    cpo_ok etcd-versions "$etcd_image stays: kubeadm v$want pins the image etcd runs"
+  elif ! refusals="$(cpo_etcd_step_refusals "${etcd_image##*:}" "${members[@]}")"; then
+    cpo_fail etcd-versions "${refusals//$'\n'/; }"
+    return 1
+  else
+    cpo_ok etcd-versions "${members[*]} may go to $etcd_image"
+  fi
+}
+
 # cpo_upgrade VERSION : the refusals, then the upgrade (see the top). A step that fails after the
 # checks ends the CLI through errexit: its EXIT trap names the step (CPO_CHECK) and fails.
 cpo_upgrade() {
-  local want="$1" cluster row name kubelet patches images etcd_image refusals
+  local want="$1" cluster row name kubelet patches
   local want_major want_minor have_major have_minor
-  local -a members=() upgrade=() kubeadm_args=()
+  local -a upgrade=() kubeadm_args=()
   if ! cluster="$(cpo_cluster_version)"; then
     cpo_fail version "cannot read kubernetesVersion from the kubeadm-config ConfigMap"
     return 0
@@ -134,21 +162,11 @@ cpo_upgrade() {
   apt_get install --no-install-recommends --allow-change-held-packages "kubeadm=$want-*" >&2
   "${APT_MARK:-apt-mark}" hold kubeadm >&2
   cpo_step etcd-versions
-  images="$("${KUBEADM:-kubeadm}" config images list --kubernetes-version "v$want")"
-  etcd_image="$(grep -m1 '/etcd:' <<<"$images")"
-  if ! row="$(cpo_member_versions)" || grep -q ' unknown$' <<<"$row"; then
-    cpo_fail etcd-versions "cannot read the etcd version of every member: ${row//$'\n'/, }"
-    return 0
-  fi
-  mapfile -t members < <(tr ' ' '=' <<<"$row")
-  # kubeadm leaves etcd alone when V pins the image this master already runs: no etcd step.
-  if [[ "$(etcd_image_of_manifest 2>/dev/null)" == "$etcd_image" ]]; then
-    cpo_ok etcd-versions "$etcd_image stays: kubeadm v$want pins the image etcd runs"
-  elif ! refusals="$(cpo_etcd_step_refusals "${etcd_image##*:}" "${members[@]}")"; then
-    cpo_fail etcd-versions "${refusals//$'\n'/; }"
-    return 0
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
+    # kubeadm upgrades only a local etcd: the etcd nodes keep their own pinned release.
+    cpo_ok etcd-versions "external etcd: kubeadm leaves the etcd nodes alone"
   else
-    cpo_ok etcd-versions "${members[*]} may go to $etcd_image"
+    cpo_stacked_etcd_versions "$want" || return 0
   fi
 
   cpo_step kubeadm-upgrade
@@ -166,7 +184,10 @@ cpo_upgrade() {
     return 0
   fi
   cpo_ok kubelet "$name runs kubelet v$want; its API is ready"
-  cpo_step etcd-tools
-  # A new etcd image brings its own etcdctl/etcdutl (the backup timer and this CLI use them).
-  etcd_tools_from_manifest
+  # A new etcd image brings its own etcdctl/etcdutl (the backup timer and this CLI use them); an
+  # external master keeps the etcd release's.
+  if [[ "${ETCD_TOPOLOGY:-stacked}" != external ]]; then
+    cpo_step etcd-tools
+    etcd_tools_from_manifest
+  fi
 }

@@ -18,10 +18,14 @@
 # dial timeout) against comma-separated ENDPOINTS. Through `env`, which execs etcdctl, so that a
 # background run's $! is etcdctl itself (etcd_lock_run signals it).
 etcdctl_command() {
+  local client=/etc/kubernetes/pki/etcd/healthcheck-client
+  # A master of the external topology has no etcd certificate of its own: it reaches the etcd
+  # nodes as the API server does, with the API server's client pair.
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then client=/etc/kubernetes/pki/apiserver-etcd-client; fi
   ETCDCTL_COMMAND=(env ETCDCTL_API=3
     "ETCDCTL_CACERT=${ETCDCTL_CACERT:-/etc/kubernetes/pki/etcd/ca.crt}"
-    "ETCDCTL_CERT=${ETCDCTL_CERT:-/etc/kubernetes/pki/etcd/healthcheck-client.crt}"
-    "ETCDCTL_KEY=${ETCDCTL_KEY:-/etc/kubernetes/pki/etcd/healthcheck-client.key}"
+    "ETCDCTL_CERT=${ETCDCTL_CERT:-$client.crt}"
+    "ETCDCTL_KEY=${ETCDCTL_KEY:-$client.key}"
     "$K8SHA_ETCDCTL" --endpoints="$1" --dial-timeout="${ETCD_DIAL_TIMEOUT:-2s}")
 }
 

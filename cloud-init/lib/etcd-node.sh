@@ -1,13 +1,13 @@
 # shellcheck shell=bash
 # A dedicated etcd node of the external topology: the pinned etcd release, this member's
 # certificates from the cluster's etcd CA, and its systemd unit. How the member enters the
-# cluster is etcd-node-join.sh. Sourced after common.sh, ssm.sh and etcd-member.sh.
+# cluster is etcd-node-join.sh; the release download is etcd-release.sh. Sourced after
+# common.sh, ssm.sh, etcd-member.sh and etcd-release.sh.
 #
 # Inputs (node.env): CLUSTER_NAME, SSM_PREFIX, ETCD_MEMBER, STABLE_IP, MEMBER_ADDRESSES,
 #   ETCD_DATA_DIR, ETCD_CLIENT_PORT, ETCD_PEER_PORT, ETCD_METRICS_PORT, ETCD_HEARTBEAT_MS,
 #   ETCD_ELECTION_MS, ETCD_QUOTA_BYTES.
 # Environment (optional; tests point them at loopback and temp dirs):
-#   ETCD_RELEASE_BASE_URL  where releases are downloaded  (https://github.com/etcd-io/etcd/releases/download)
 #   K8SHA_ETCD_PKI_DIR     this member's certificates     (/etc/k8sha/etcd/pki)
 #   K8SHA_ETCD_UNIT        the member's systemd unit      (/etc/systemd/system/k8sha-etcd.service)
 #   ETCD_LOCAL_ENDPOINT    the member's own client URL    (https://127.0.0.1:$ETCD_CLIENT_PORT)
@@ -25,40 +25,6 @@ etcd_member_name() { printf '%s-etcd-%s\n' "${CLUSTER_NAME:?}" "${1:-${ETCD_MEMB
 
 # etcd_local_host : where this member's local clients (etcdctl, the metrics) reach it.
 etcd_local_host() { url_host "${ETCD_LOCAL_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?}}"; }
-
-# etcd_release_install VERSION SHA256 : etcd, etcdctl (and etcdutl, when the release has it) of
-# the upstream linux-amd64 tarball into K8SHA_ETCD_TOOLS_DIR, only if the download's sha256 is
-# SHA256. A no-op when that release is installed. A digest mismatch is fatal at once: a
-# download that differs from its pin will not get better by retrying.
-etcd_release_install() {
-  local version="$1" sha="$2" dest="$K8SHA_ETCD_TOOLS_DIR" url tmp tool
-  if [[ -f "$dest/release" && "$(<"$dest/release")" == "$version $sha" && -x "$dest/etcd" ]]; then
-    log "etcd $version is installed in $dest"
-    return 0
-  fi
-  url="${ETCD_RELEASE_BASE_URL:-https://github.com/etcd-io/etcd/releases/download}/v$version/etcd-v$version-linux-amd64.tar.gz"
-  tmp="$(mktemp -d)"
-  log "downloading etcd $version from $url"
-  # Bounded: a stalled transfer must fail the attempt, not hang the boot.
-  if ! retry curl -fsSL --connect-timeout 10 --max-time 300 -o "$tmp/etcd.tar.gz" "$url"; then
-    rm -rf "$tmp"
-    log "cannot download $url"
-    return 1
-  fi
-  if ! printf '%s  %s\n' "$sha" "$tmp/etcd.tar.gz" | sha256sum --check --status -; then
-    rm -rf "$tmp"
-    die "the etcd $version download from $url does not have its pinned sha256 $sha"
-  fi
-  tar -xzf "$tmp/etcd.tar.gz" -C "$tmp" --strip-components=1 || die "cannot unpack the etcd $version release"
-  mkdir -p "$dest"
-  for tool in etcd etcdctl etcdutl; do
-    if [[ -x "$tmp/$tool" ]]; then install -m 0755 "$tmp/$tool" "$dest/$tool"; else rm -f "$dest/$tool"; fi
-  done
-  rm -rf "$tmp"
-  [[ -x "$dest/etcd" && -x "$dest/etcdctl" ]] || die "the etcd $version release has no etcd or etcdctl"
-  printf '%s %s\n' "$version" "$sha" >"$dest/release"
-  log "installed etcd $version (sha256 $sha) in $dest: $(cd "$dest" && echo etcd*)"
-}
 
 # _etcd_issue NAME USAGES SANS CN : NAME.crt in K8SHA_ETCD_PKI_DIR, signed by the etcd CA there,
 # with the extended key USAGES, subjectAltName SANS (empty: none) and common name CN, for

@@ -56,6 +56,8 @@ install_health_timer() {
     _health_env_line K8SHA_PKI_DIR "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"
     _health_env_line K8SHA_KUBECONFIG_DIR "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"
     _health_env_line K8SHA_STATE_DIR "$K8SHA_STATE_DIR"
+    # A master without etcd (external topology) reports its control plane and certificates only.
+    if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then _health_env_line K8SHA_HEALTH_ROLE control-plane; fi
     # A dedicated etcd node reports etcd and its own certificates only (health.sh).
     if [[ "${K8SHA_ROLE:-master}" == etcd ]]; then
       _health_env_line K8SHA_HEALTH_ROLE etcd

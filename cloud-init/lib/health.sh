@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The node health report of a master (or, with K8SHA_HEALTH_ROLE=etcd, of a dedicated etcd node:
-# etcd and its own certificates), run every minute by the timer health-timer.sh installs:
+# etcd and its own certificates; with K8SHA_HEALTH_ROLE=control-plane, of a master of the external
+# topology: its control plane and certificates, no etcd), run every minute by the timer health-timer.sh installs:
 # etcd (leader, healthy members, leader changes, database size against its quota, WAL fsync and
 # backend commit p99), the local API server, controller-manager and scheduler, and the days left
 # on the earliest kubeadm certificate, published in ONE PutMetricData call. Every value is logged.
@@ -187,7 +188,15 @@ health_components() {
     if health_http_ok "https://$host:${probe#*:}"; then ok=1; fi
     health_add "${probe%%:*}" "$ok" Count
   done
-  if days="$(cert_days_left)"; then
+  # A master of the external topology counts the API server's etcd client pair too: kubeadm does
+  # not renew it (cert-renewal.sh), `pulumi up` does, so its days are the ones to watch.
+  if days="$(
+    if [[ "${K8SHA_HEALTH_ROLE:-master}" == control-plane ]]; then
+      # shellcheck disable=SC2034 # read by cert_days_left (cert_sources), in this subshell only
+      CERT_RENEWAL_FILES=(apiserver.crt apiserver-kubelet-client.crt front-proxy-client.crt apiserver-etcd-client.crt)
+    fi
+    cert_days_left
+  )"; then
     health_add "$HEALTH_M_CERT_DAYS" "${days%% *}" None
   else
     log "$HEALTH_M_CERT_DAYS: no readable kubeadm certificate; skipped"
@@ -221,7 +230,8 @@ health_report_once() {
   done
   HEALTH_DIMENSIONS="$(printf '[{"Name":"%s","Value":"%s"},{"Name":"%s","Value":"%s"}]' \
     "${K8SHA_D_CLUSTER:-ClusterName}" "$K8SHA_HEALTH_CLUSTER" "${K8SHA_D_ZONE:-AvailabilityZone}" "$K8SHA_HEALTH_ZONE")"
-  health_etcd
+  # A master of the external topology runs no etcd: the etcd nodes of its zone report etcd.
+  if [[ "${K8SHA_HEALTH_ROLE:-master}" != control-plane ]]; then health_etcd; fi
   # A dedicated etcd node (external topology) runs no control plane: its own certificates only.
   if [[ "${K8SHA_HEALTH_ROLE:-master}" == etcd ]]; then health_etcd_node_certs; else health_components; fi
   # Ten data in one call: PutMetricData takes up to 1000 metrics (20 before 2023) and 1 MB

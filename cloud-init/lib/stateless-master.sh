@@ -17,7 +17,8 @@
 # markers; every step is skipped when a reboot re-runs the boot. See docs/etcd-nodes.md.
 #
 # Inputs (node.env): MASTER_INDEX, KUBERNETES_VERSION, KUBEADM_LOCAL_TEMPLATE, SUBNET_CIDR (IMDS),
-# ADDONS_PARAMETER, CLUSTER_NAME, AVAILABILITY_ZONE; optional BOOT_INIT_WAIT_SECONDS (1800).
+# ADDONS_PARAMETER, CLUSTER_NAME, AVAILABILITY_ZONE, ETCD_ENDPOINTS, ETCD_VERSION,
+# ETCD_RELEASE_SHA256; optional BOOT_INIT_WAIT_SECONDS (1800), K8SHA_ETCD_WAIT_SECONDS (1800).
 
 # A master here is only an etcd client: the etcd CA's certificate to verify the members and the
 # API server's client pair, never the etcd CA key (its IAM policy denies that parameter). kubeadm
@@ -47,6 +48,18 @@ stateless_offline_phases() {
     # shellcheck disable=SC2086 # the phase is two words on purpose
     retry "${KUBEADM:-kubeadm}" init phase $phase --config "$1"
   done
+}
+
+# stateless_wait_for_etcd : the etcd nodes answer, through the client pair the API server uses.
+# Bounded: the masters boot with the etcd nodes, whose first members wait for each other, and
+# kubeadm's own wait for the API server is shorter than that.
+stateless_wait_for_etcd() {
+  local endpoint
+  local -a endpoints
+  IFS=, read -ra endpoints <<<"${ETCD_ENDPOINTS:?ETCD_ENDPOINTS must be set}"
+  endpoint="$(wait_until "${K8SHA_ETCD_WAIT_SECONDS:-1800}" "the etcd nodes ($ETCD_ENDPOINTS)" \
+    _etcd_first_healthy "${endpoints[@]}")" || die "no etcd node answered at $ETCD_ENDPOINTS"
+  log "etcd answers at ${endpoint:-$ETCD_ENDPOINTS}"
 }
 
 # stateless_decide_boot_mode : print init | offline (logs to stderr).
@@ -95,6 +108,10 @@ stateless_master_boot() {
   ensure_stable_address
   run_step pki stateless_fetch_pki
   run_step local-config stateless_write_local
+  # etcdctl for the operations that reach the etcd nodes (rolling preflight, certificate lock).
+  run_step etcd-client etcd_release_install "$ETCD_VERSION" "$ETCD_RELEASE_SHA256"
+  step etcd-nodes
+  stateless_wait_for_etcd
   step boot-mode
   mode="$(stateless_boot_mode)"
   log "boot mode: $mode"
@@ -113,11 +130,14 @@ stateless_master_boot() {
       ;;
     *) die "unknown boot mode '$mode'" ;;
   esac
-  # Rewritten on every boot. No etcd backup timer (the etcd nodes' leader backs up), no
-  # certificate renewal or health timer yet on this kind of master (docs/etcd-nodes.md).
+  # Rewritten on every boot. No etcd backup timer: the etcd nodes' leader backs up.
+  step cert-renewal-timer
+  install_cert_renewal_timer
   step worker-drain-timer
   install_worker_drain_timer "$CLUSTER_NAME"
   step addons-timer
   install_addons_timer "$ADDONS_PARAMETER"
+  step node-health-timer
+  install_health_timer "$CLUSTER_NAME" "$AVAILABILITY_ZONE"
   report_success
 }

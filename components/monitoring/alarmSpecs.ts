@@ -15,6 +15,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
   BACKUP_METRICS,
+  BOOT_FAILURE_ROLES,
   type BootFailureRole,
   backupDimensions,
   bootFailureDimensions,
@@ -46,6 +47,13 @@ export interface AlarmSpecInput {
   /** `targetgroup/<name>/<id>` of the API target group. */
   targetGroupArnSuffix: pulumi.Input<string>;
   backupIntervalMinutes: number;
+  /**
+   * The dedicated etcd nodes of the external topology: zone and fixed ASG name of member i. Their
+   * zones get the etcd alarms (the masters' zones keep the control-plane ones), their groups an
+   * "empty" alarm each, their certificates (Role=etcd) an expiry alarm, their boots a failure
+   * alarm. Absent: stacked etcd, a member on every master.
+   */
+  etcdNodes?: { zones: pulumi.Input<string>[]; asgNames: string[] };
 }
 
 const NLB = "AWS/NetworkELB";
@@ -54,6 +62,8 @@ const ASG = "AWS/AutoScaling";
 /** Every alarm of the cluster. */
 export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
   const quorum = etcdQuorum(a.masterCount);
+  const etcdZones = a.etcdNodes?.zones ?? a.masterZones;
+  const etcdMemberQuorum = etcdQuorum(etcdZones.length);
   const lb = { TargetGroup: a.targetGroupArnSuffix, LoadBalancer: a.loadBalancerArnSuffix };
   const specs: AlarmSpec[] = [];
   const healthy = (
@@ -139,8 +149,10 @@ export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
     description: "no successful etcd snapshot for 2 backup intervals: restores would lose that much.",
   });
 
-  for (const n of nodeAlarms(quorum)) {
-    a.masterZones.forEach((zone, i) => {
+  for (const n of nodeAlarms(etcdMemberQuorum)) {
+    // External etcd: the etcd alarms watch the etcd nodes' zones, the rest the masters'.
+    const zones = n.kind.startsWith("etcd-") ? etcdZones : a.masterZones;
+    zones.forEach((zone, i) => {
       specs.push({
         ...n,
         id: `${n.kind}-${i}`,
@@ -150,8 +162,58 @@ export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
       });
     });
   }
-  specs.push(...bootFailureAlarms(a.clusterName));
+  if (a.etcdNodes) specs.push(...etcdNodeAlarms(a.etcdNodes, a.clusterName));
+  specs.push(
+    ...bootFailureAlarms(a.clusterName, a.etcdNodes ? BOOT_FAILURE_ROLES : STACKED_BOOT_FAILURE_ROLES),
+  );
   return specs;
+}
+
+/**
+ * The etcd nodes' own alarms (external topology): a group with no instance in service, and the
+ * node's certificates (published with Role=etcd beside the zone) close to expiry.
+ */
+function etcdNodeAlarms(etcd: NonNullable<AlarmSpecInput["etcdNodes"]>, clusterName: string): AlarmSpec[] {
+  const groups = etcd.asgNames.map(
+    (asg, i): AlarmSpec => ({
+      id: `etcd-asg-${i}`,
+      kind: "etcd-node-asg-empty",
+      severity: "critical",
+      namespace: ASG,
+      metricName: "GroupInServiceInstances",
+      dimensions: { AutoScalingGroupName: asg },
+      statistic: "Minimum",
+      comparison: "LessThanThreshold",
+      threshold: 1,
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      treatMissingData: "breaching",
+      description: "the etcd node's ASG has no instance in service for 5 minutes (launches failing?).",
+    }),
+  );
+  const certificates = etcd.zones.map(
+    (zone, i): AlarmSpec => ({
+      id: `etcd-node-certificate-expiry-${i}`,
+      kind: "etcd-node-certificate-expiry",
+      severity: "warning",
+      namespace: METRICS_NAMESPACE,
+      metricName: HEALTH_METRICS.certificateDaysLeft,
+      dimensions: {
+        [HEALTH_DIMENSIONS.cluster]: clusterName,
+        [HEALTH_DIMENSIONS.zone]: zone,
+        [HEALTH_DIMENSIONS.role]: "etcd",
+      },
+      statistic: "Minimum",
+      comparison: "LessThanThreshold",
+      threshold: 14,
+      periodSeconds: 3600,
+      evaluationPeriods: 1,
+      treatMissingData: "missing",
+      description:
+        "a certificate of the etcd node expires in under 14 days: its renewal timer is not working.",
+    }),
+  );
+  return [...groups, ...certificates];
 }
 
 /**

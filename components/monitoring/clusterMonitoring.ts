@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterSpec } from "../../config/types";
 import type { ApiLoadBalancer } from "../apiLoadBalancer";
+import { etcdNodeName } from "../etcd/etcdNode";
 import { masterNodeName } from "../nodes/master";
 import { Monitoring } from "./monitoring";
 
@@ -34,6 +35,16 @@ export function createClusterMonitoring(
       masterCount,
       masterZones: parts.availabilityZones.slice(0, masterCount),
       masterAsgNames: Array.from({ length: masterCount }, (_, i) => masterNodeName(spec.clusterName, i)),
+      ...(spec.etcd.topology === "external"
+        ? {
+            etcdNodes: {
+              zones: parts.availabilityZones.slice(0, spec.etcd.members),
+              asgNames: Array.from({ length: spec.etcd.members }, (_, i) =>
+                etcdNodeName(spec.clusterName, i),
+              ),
+            },
+          }
+        : {}),
       asgNames: parts.asgNames,
       loadBalancerArnSuffix: apiLoadBalancer.loadBalancerArnSuffix,
       targetGroupArnSuffix: apiLoadBalancer.targetGroupArnSuffix,

@@ -23,6 +23,11 @@ export interface MonitoringArgs {
   masterZones: pulumi.Input<string>[];
   /** Fixed ASG name of master i. */
   masterAsgNames: string[];
+  /**
+   * External etcd: zone and fixed ASG name of etcd node i (their etcd, group, certificate and boot
+   * alarms). Absent: stacked etcd.
+   */
+  etcdNodes?: { zones: pulumi.Input<string>[]; asgNames: string[] };
   /** Every ASG of the cluster (masters and workers): their launch failures reach the topic. */
   asgNames: pulumi.Input<string>[];
   /** `net/<name>/<id>` of the API NLB (its LoadBalancer dimension). */

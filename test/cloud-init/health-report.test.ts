@@ -291,3 +291,20 @@ describe("a small --quota-backend-bytes", () => {
     expect(v).toMatchObject({ EtcdHasLeader: 1, EtcdHealthyMembers: 1 });
   });
 });
+
+test("a master of the external topology (control-plane role): its components and certificates, no etcd", async () => {
+  // The etcd metrics URL points nowhere: the role must not even try it.
+  const r = await report({
+    K8SHA_HEALTH_ROLE: "control-plane",
+    K8SHA_HEALTH_ETCD_METRICS_URL: "http://127.0.0.1:9/metrics",
+  });
+  if (r.code !== 0) throw new Error(`exit ${r.code}:\n${r.log}`);
+  const v = values(r.puts);
+  expect(v).toEqual({
+    ApiServerReady: 1,
+    ControllerManagerHealthy: 0,
+    SchedulerHealthy: 0,
+    CertificateDaysLeft: 5,
+  });
+  expect(r.log).not.toContain("etcd metrics");
+});

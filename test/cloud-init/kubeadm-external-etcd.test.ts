@@ -47,7 +47,10 @@ function bootValues(localNodeIp: "NODE_IP" | "NODE_IP?") {
 const PATCH_FILE = "/etc/k8sha/kubeadm/patches/etcd+strategic.yaml";
 
 const stacked: MasterBootConfig = masterConfig(1, false);
-const external: MasterBootConfig = { ...stacked, externalEtcd: { endpoints: ENDPOINTS } };
+const external: MasterBootConfig = {
+  ...stacked,
+  externalEtcd: { endpoints: ENDPOINTS, version: "3.6.5", releaseSha256: "a".repeat(64) },
+};
 
 /** Every template of a master, filled and parsed (fails the test when bash refused one). */
 function documents(cfg: MasterBootConfig): Record<"init" | "local" | "join", Obj[]> {
@@ -146,7 +149,10 @@ describe("without externalEtcd (stacked, unchanged)", () => {
 
 describe("endpoints must be https URLs", () => {
   const render = (endpoints: string[]) => () =>
-    masterKubeadmTemplates({ ...stacked, externalEtcd: { endpoints } });
+    masterKubeadmTemplates({
+      ...stacked,
+      externalEtcd: { endpoints, version: "3.6.5", releaseSha256: "a".repeat(64) },
+    });
 
   it.each([
     "http://10.64.0.36:2379",

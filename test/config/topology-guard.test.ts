@@ -5,8 +5,9 @@
  * when the deployed topology differs, built when it is the same or the cluster is new. A cluster
  * with a Kubernetes version parameter but no topology parameter predates it and is stacked.
  */
-import { checkTopologyChange, TopologyChangeError, topologyChangeProblem } from "../../config/topologyChange";
+
 import { parseConfig } from "../../config/stack";
+import { checkTopologyChange, TopologyChangeError, topologyChangeProblem } from "../../config/topologyChange";
 import { readStackConfig, synthesize } from "../../synth/mockRuntime";
 
 const DIGEST = "0123456789abcdef".repeat(4);
