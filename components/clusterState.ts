@@ -49,11 +49,15 @@ export async function guardEtcdTopology(
 
 /** What the two guards read back on the next `pulumi up`. */
 export interface ClusterStateArgs {
+  /** Cluster name (plain: the parameters' names). */
   clusterName: string;
+  /** The version every master runs once the last roll gate passed. */
   kubernetesVersion: string;
+  /** Where this cluster's etcd runs. */
   etcdTopology: EtcdTopology;
   /** The last master's roll gate, else the control plane: the version is written once every master runs it. */
   after: pulumi.Input<pulumi.Resource>;
+  /** Tags on both parameters. */
   tags: Record<string, string>;
 }
 

@@ -165,3 +165,27 @@ export function mockCall(token: string, inputs: Record<string, unknown>): Record
       return inputs;
   }
 }
+
+/** The mocked account's version parameter (absent: a new cluster, nothing deployed). */
+export type MockAccount = { deployedKubernetesVersion?: string; deployedEtcdTopology?: string };
+export const GET_PARAMETER = "aws:ssm/getParameter:getParameter";
+/**
+ * Stands in for aws.ssm.getParameter (aws_ssm_parameter data source) against `account`, with its
+ * not-found error "reading SSM Parameter (<name>): couldn't find resource" (terraform-provider-aws
+ * parameter_data_source.go) as the engine wraps it; the SDK throws the gRPC error's `details`.
+ */
+export function mockGetParameter(
+  inputs: Record<string, unknown>,
+  account: MockAccount,
+): Record<string, unknown> {
+  const name = String(inputs.name ?? "");
+  const deployed = {
+    "kubernetes-version": account.deployedKubernetesVersion,
+    "etcd-topology": account.deployedEtcdTopology,
+  };
+  const value = deployed[/\/control-plane\/([a-z-]+)$/.exec(name)?.[1] as keyof typeof deployed];
+  if (value !== undefined)
+    return { ...inputs, id: name, type: "String", value, insecureValue: value, version: 1 };
+  const details = `invocation of ${GET_PARAMETER} returned an error: reading SSM Parameter (${name}): couldn't find resource`;
+  throw Object.assign(new Error(details), { details });
+}

@@ -11,9 +11,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { CONFIG_NAMESPACE } from "../config/resolve";
-import { mockCall, mockResourceState } from "./mockProviders";
+import {
+  GET_PARAMETER,
+  type MockAccount,
+  mockCall,
+  mockGetParameter,
+  mockResourceState,
+} from "./mockProviders";
 
-export { MOCK_ACCOUNT_ID, mockCall, mockResourceState } from "./mockProviders";
+export {
+  GET_PARAMETER,
+  MOCK_ACCOUNT_ID,
+  type MockAccount,
+  mockCall,
+  mockGetParameter,
+  mockResourceState,
+} from "./mockProviders";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 /** The Pulumi project name, which is the stack config namespace. */
@@ -76,28 +89,6 @@ export function readStackFile(file: string): Record<string, string> {
     out[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return out;
-}
-
-/** The mocked account's version parameter (absent: a new cluster, nothing deployed). */
-export type MockAccount = { deployedKubernetesVersion?: string; deployedEtcdTopology?: string };
-const GET_PARAMETER = "aws:ssm/getParameter:getParameter";
-type Props = Record<string, unknown>;
-/**
- * Stands in for aws.ssm.getParameter (aws_ssm_parameter data source) against `account`, with its
- * not-found error "reading SSM Parameter (<name>): couldn't find resource" (terraform-provider-aws
- * parameter_data_source.go) as the engine wraps it; the SDK throws the gRPC error's `details`.
- */
-export function mockGetParameter(inputs: Props, account: MockAccount): Props {
-  const name = String(inputs.name ?? "");
-  const value = name.endsWith("/control-plane/kubernetes-version")
-    ? account.deployedKubernetesVersion
-    : name.endsWith("/control-plane/etcd-topology")
-      ? account.deployedEtcdTopology
-      : undefined;
-  if (value !== undefined)
-    return { ...inputs, id: name, type: "String", value, insecureValue: value, version: 1 };
-  const details = `invocation of ${GET_PARAMETER} returned an error: reading SSM Parameter (${name}): couldn't find resource`;
-  throw Object.assign(new Error(details), { details });
 }
 
 /** Overrides applied on top of a stack file: a value replaces the key, `undefined` removes it. */

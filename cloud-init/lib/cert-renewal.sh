@@ -232,8 +232,8 @@ cert_restart_static_pods() {
 # mark the control plane for a restart: the API server reads the pair only when it starts.
 # Needs ssm.sh (ssm_get_param) and SSM_PREFIX.
 cert_etcd_client_refresh() {
-  local pki cert key name="${SSM_PREFIX:?SSM_PREFIX must be set}/pki/apiserver-etcd-client"
   [[ "${ETCD_TOPOLOGY:-stacked}" == external ]] || return 0
+  local pki cert key name="${SSM_PREFIX:?SSM_PREFIX must be set}/pki/apiserver-etcd-client"
   pki="$(cert_pki_dir)"
   cert="$(ssm_get_param "$name.crt")" || return 1
   if [[ -f "$pki/apiserver-etcd-client.crt" && "$cert" == "$(<"$pki/apiserver-etcd-client.crt")" ]]; then

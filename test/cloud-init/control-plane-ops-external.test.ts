@@ -24,7 +24,7 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(() => cluster?.cleanup());
 
-const external = () => ({
+const external = (): Record<string, string> => ({
   ...cluster.tlsEnv(),
   ETCD_TOPOLOGY: "external",
   ETCD_ENDPOINTS: endpoints,
