@@ -281,6 +281,7 @@ export class Cluster extends pulumi.ComponentResource {
         region: spec.region,
         masterCount: spec.masters.count,
         masterAsgNames: this.controlPlane.asgNames,
+        etcdAsgNames: this.etcdCluster?.asgNames,
         targetGroupArn: this.apiLoadBalancer.targetGroupArn,
         backup: { ...bucketRef, prefix: this.bucket.prefix, maxAgeMinutes: spec.rolling.backupMaxAgeMinutes },
         alarmNamePrefix: spec.monitoring.enabled ? alarmNamePrefix(clusterName) : undefined,
@@ -290,11 +291,8 @@ export class Cluster extends pulumi.ComponentResource {
       child,
     );
 
-    this.outputs = clusterOutputs(
-      clusterName,
-      spec.workerPools.map((p) => p.name),
-      this,
-    );
+    const poolNames = spec.workerPools.map((p) => p.name);
+    this.outputs = clusterOutputs(clusterName, poolNames, this);
     this.registerOutputs(this.outputs);
   }
 }

@@ -38,6 +38,8 @@ export interface ValidationTargetArgs {
   masterCount: number;
   /** One ASG per master, master 0 first. */
   masterAsgNames: pulumi.Input<string>[];
+  /** External etcd: one ASG per etcd node, member 0 first (each needs an instance in service); absent when stacked. */
+  etcdAsgNames?: pulumi.Input<string>[];
   /** The API load balancer's target group: every master must be healthy in it. */
   targetGroupArn: pulumi.Input<string>;
   /** Where the etcd snapshots lie, and how old the newest may be. */
@@ -64,6 +66,7 @@ export const VALIDATION_TARGET_KEYS = [
   "POOL_LABEL",
   "POOLS",
   "POOL_ASGS",
+  "ETCD_ASGS",
 ] as const;
 
 type TargetKey = (typeof VALIDATION_TARGET_KEYS)[number];
@@ -99,8 +102,9 @@ export class ValidationTarget extends pulumi.ComponentResource {
         pulumi.output(args.backup.bucketName),
         pulumi.output(args.backup.prefix),
         pulumi.all(poolAsgs),
+        pulumi.all(args.etcdAsgNames ?? []),
       ])
-      .apply(([masterAsgs, targetGroupArn, bucket, prefix, poolAsgNames]) =>
+      .apply(([masterAsgs, targetGroupArn, bucket, prefix, poolAsgNames, etcdAsgs]) =>
         validationTargetText({
           CLUSTER: args.clusterName,
           REGION: args.region,
@@ -114,6 +118,7 @@ export class ValidationTarget extends pulumi.ComponentResource {
           POOL_LABEL,
           POOLS: args.pools.map((p) => `${p.name}=${p.minimumReady}`).join(","),
           POOL_ASGS: poolAsgNames.join(","),
+          ETCD_ASGS: etcdAsgs.join(","),
         }),
       );
     this.parameterName = validationParameterName(args.clusterName);

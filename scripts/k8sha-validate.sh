@@ -62,7 +62,7 @@ load_target() {
     [[ -n "$key" ]] || continue
     case "$key" in
       CLUSTER | REGION | MASTERS | MASTER_ASGS | TARGET_GROUP_ARN | BACKUP_BUCKET | BACKUP_PREFIX | \
-        BACKUP_MAX_AGE_MINUTES | ALARM_PREFIX | POOL_LABEL | POOLS | POOL_ASGS) ;;
+        BACKUP_MAX_AGE_MINUTES | ALARM_PREFIX | POOL_LABEL | POOLS | POOL_ASGS | ETCD_ASGS) ;;
       *) die "unknown key '$key' in the validation target" ;;
     esac
     [[ "$value" =~ ^[A-Za-z0-9:/._,=-]*$ ]] || die "unexpected characters in $key of the validation target"
@@ -105,16 +105,18 @@ CLUSTER_AWS_NODE_CLI="${K8SHA_VALIDATE_NODE_CLI:-/opt/k8sha/bin/k8sha-control-pl
 CLUSTER_AWS_COMMENT="k8sha validate $T_CLUSTER"
 log "validating cluster $T_CLUSTER in $T_REGION"
 
-# The ASGs: an instance in service per master, and every in-service instance of the cluster booted.
+# The ASGs: an instance in service per master and per etcd node (external etcd), and every
+# in-service instance of the cluster booted.
 K8SHA_CURRENT_STEP=instances
 IFS=, read -r -a master_asgs <<<"$T_MASTER_ASGS"
 IFS=, read -r -a pool_asgs <<<"${T_POOL_ASGS:-}"
-for group in "${master_asgs[@]}"; do
+IFS=, read -r -a etcd_asgs <<<"${T_ETCD_ASGS:-}"
+for group in "${master_asgs[@]}" "${etcd_asgs[@]}"; do
   if ! instance="$(in_service "$group")"; then fail "asg/$group" "cannot describe the ASG"
   elif [[ -z "$instance" ]]; then fail "asg/$group" "no instance in service"
   else ok "asg/$group" "$instance in service"; fi
 done
-if rows="$(aws_ autoscaling describe-auto-scaling-groups --auto-scaling-group-names "${master_asgs[@]}" "${pool_asgs[@]}" \
+if rows="$(aws_ autoscaling describe-auto-scaling-groups --auto-scaling-group-names "${master_asgs[@]}" "${etcd_asgs[@]}" "${pool_asgs[@]}" \
   --query "AutoScalingGroups[].Instances[?LifecycleState=='InService'][].InstanceId" --output text)"; then
   read -r -a instances <<<"$rows"
   if ((${#instances[@]})) && tags="$(aws_ ec2 describe-instances --instance-ids "${instances[@]}" \

@@ -38,6 +38,7 @@ const TARGET = validationTargetText({
   POOL_LABEL: "k8sha.io/pool",
   POOLS: "general=1",
   POOL_ASGS: "dev-general",
+  ETCD_ASGS: "",
 });
 
 function validate(args: string[], env: Record<string, string> = {}) {
@@ -109,6 +110,24 @@ test("AWS unreachable: every check that needs it is red, and the run ends with r
   expect(r.stdout).not.toMatch(/^ok /m);
   // One attempt per call (CLUSTER_AWS_ATTEMPTS=1): bounded, not a retry storm.
   expect(Date.now() - t0).toBeLessThan(50_000);
+});
+
+test("external etcd: every etcd node's ASG is checked beside the masters'", () => {
+  const external = TARGET.replace("ETCD_ASGS=\n", "ETCD_ASGS=dev-etcd-0,dev-etcd-1,dev-etcd-2\n");
+  expect(external).not.toBe(TARGET);
+  const r = validate(["--target", targetFile(external)]);
+  const failed = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("FAIL asg/"))
+    .map((l) => l.slice(5, l.indexOf(":")));
+  expect(failed).toEqual([
+    "asg/dev-master-0",
+    "asg/dev-master-1",
+    "asg/dev-master-2",
+    "asg/dev-etcd-0",
+    "asg/dev-etcd-1",
+    "asg/dev-etcd-2",
+  ]);
 });
 
 test("a stack's target comes from `pulumi stack output validationTarget --stack <stack>`", () => {
