@@ -31,16 +31,6 @@ JOIN_CONFIG="$KUBEADM_WORK_DIR/join.yaml"
 LOCAL_CONFIG="$KUBEADM_WORK_DIR/local.yaml"
 ETCD_LOCAL_ENDPOINT="${ETCD_LOCAL_ENDPOINT:-https://127.0.0.1:$ETCD_CLIENT_PORT}"
 
-# The mode is decided once; a reboot must not re-decide half-way (e.g. after kubeadm init).
-boot_mode() {
-  local file="$K8SHA_STATE_DIR/boot-mode"
-  if [[ ! -s "$file" ]]; then
-    decide_boot_mode >"$file.tmp"
-    mv -f "$file.tmp" "$file"
-  fi
-  cat "$file"
-}
-
 # The other members' client URLs, comma-separated: every master's stable address is in node.env.
 peer_endpoints() {
   local ip
@@ -274,7 +264,7 @@ run_step etcd-tools etcd_tools_for_config "$LOCAL_CONFIG"
 # Before kubeadm makes any: kubeadm keeps certificates that exist and have the SANs it needs.
 run_step etcd-certs etcd_node_certs
 step boot-mode
-mode="$(boot_mode)"
+mode="$(persisted_boot_mode decide_boot_mode)"
 log "boot mode: $mode"
 case "$mode" in
   init) mode_init ;;

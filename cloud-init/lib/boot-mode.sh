@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Decides how a master's first boot brings it into the cluster: init | join | rejoin.
+# Decides how a master's first boot brings it into the cluster: init | join | rejoin (stacked), and
+# holds what the external topology's init | offline decision shares (init_or_mode, persisted_boot_mode).
 # Sourced after common.sh and etcd-member.sh (for the identity file).
 #
 #   rejoin  the etcd volume already holds a member's data written for THIS cluster: keep it and
@@ -88,6 +89,13 @@ decide_boot_mode() {
     printf 'rejoin\n'
     return 0
   fi
+  init_or_mode join "empty etcd volume in an initialised cluster: join"
+}
+
+# init_or_mode MODE WHY : print init for master 0 of a cluster never initialised; else, once the
+# cluster exists (a non-zero master waits for master 0, bounded), log WHY and print MODE.
+init_or_mode() {
+  : "${MASTER_INDEX:?MASTER_INDEX must be set}"
   if [[ "$MASTER_INDEX" == "0" ]] && ! cluster_initialised; then
     log "master 0 and the cluster was never initialised: init"
     printf 'init\n'
@@ -97,6 +105,17 @@ decide_boot_mode() {
     wait_until "${BOOT_INIT_WAIT_SECONDS:-1800}" "cluster initialised by master 0" _cluster_exists ||
       die "cluster was not initialised within ${BOOT_INIT_WAIT_SECONDS:-1800}s"
   fi
-  log "empty etcd volume in an initialised cluster: join"
-  printf 'join\n'
+  log "$2"
+  printf '%s\n' "$1"
+}
+
+# persisted_boot_mode DECIDER : the boot mode DECIDER prints, decided once and kept in
+# K8SHA_STATE_DIR: a reboot must not re-decide half-way (e.g. after kubeadm init).
+persisted_boot_mode() {
+  local file="$K8SHA_STATE_DIR/boot-mode"
+  if [[ ! -s "$file" ]]; then
+    "$1" >"$file.tmp"
+    mv -f "$file.tmp" "$file"
+  fi
+  cat "$file"
 }

@@ -62,32 +62,11 @@ stateless_wait_for_etcd() {
   log "etcd answers at ${endpoint:-$ETCD_ENDPOINTS}"
 }
 
-# stateless_decide_boot_mode : print init | offline (logs to stderr).
+# stateless_decide_boot_mode : print init | offline (logs to stderr). A non-zero master waits for
+# master 0's init, which writes the cluster-wide objects (kubeadm-config, RBAC, kube-proxy,
+# CoreDNS) the offline phases leave to it.
 stateless_decide_boot_mode() {
-  : "${MASTER_INDEX:?MASTER_INDEX must be set}"
-  if [[ "$MASTER_INDEX" == "0" ]] && ! cluster_initialised; then
-    log "master 0 and the cluster was never initialised: init"
-    printf 'init\n'
-    return 0
-  fi
-  if [[ "$MASTER_INDEX" != "0" ]]; then
-    # Master 0's init writes the cluster-wide objects (kubeadm-config, RBAC, kube-proxy, CoreDNS)
-    # the offline phases leave to it.
-    wait_until "${BOOT_INIT_WAIT_SECONDS:-1800}" "cluster initialised by master 0" _cluster_exists ||
-      die "cluster was not initialised within ${BOOT_INIT_WAIT_SECONDS:-1800}s"
-  fi
-  log "the cluster exists and its state is on the etcd nodes: offline"
-  printf 'offline\n'
-}
-
-# stateless_boot_mode : decided once and persisted, so a reboot mid-way resumes the same path.
-stateless_boot_mode() {
-  local file="$K8SHA_STATE_DIR/boot-mode"
-  if [[ ! -s "$file" ]]; then
-    stateless_decide_boot_mode >"$file.tmp"
-    mv -f "$file.tmp" "$file"
-  fi
-  cat "$file"
+  init_or_mode offline "the cluster exists and its state is on the etcd nodes: offline"
 }
 
 # The offline phases' config: with external etcd it names no etcd peer address, so NODE_IP is
@@ -113,7 +92,7 @@ stateless_master_boot() {
   step etcd-nodes
   stateless_wait_for_etcd
   step boot-mode
-  mode="$(stateless_boot_mode)"
+  mode="$(persisted_boot_mode stateless_decide_boot_mode)"
   log "boot mode: $mode"
   case "$mode" in
     init)
