@@ -71,7 +71,7 @@ export interface EtcdVolumeSettings {
 
 /** etcd topology, members and tuning. */
 export interface EtcdSettings {
-  /** "stacked" (default: a member on every master) or "external" (validated, not built yet). */
+  /** "stacked" (default: a member on every master) or "external" (dedicated etcd nodes); never changed on a live cluster. */
   topology?: string;
   /** Stacked: masters.count only; external: 3, 5 or 7, at most one per zone. */
   members?: number;
@@ -79,6 +79,10 @@ export interface EtcdSettings {
   version?: string;
   /** External only: sha256 (64 lower-case hex) of etcd-v<version>-linux-amd64.tar.gz; required while no digest is pinned. */
   releaseSha256?: string;
+  /** External only: the etcd nodes' instance type (default m6i.large). */
+  instanceType?: string;
+  /** External only: the etcd nodes' encrypted root volume in GiB (default 20). */
+  rootVolumeGiB?: number;
   volume?: EtcdVolumeSettings;
   heartbeatIntervalMs?: number;
   electionTimeoutMs?: number;
