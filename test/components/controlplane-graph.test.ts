@@ -229,13 +229,14 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
 
   test("no node of any role can launch before the SSM parameters and its boot bundle exist", () => {
     const parameters = bootParameters();
-    // Every parameter but three no boot reads: the version record and the add-on pointer (both wait
-    // for the last roll gate) and the validation target (read by `k8sha-validate` only).
-    const unread = ["/kubernetes-version", "/addons/manifest", "/validation"];
+    // Every parameter but four no boot reads: the version record and the add-on pointer (both wait
+    // for the last roll gate), the validation target (read by `k8sha-validate` only) and the etcd
+    // topology (read by the next `pulumi up`'s guard only).
+    const unread = ["/kubernetes-version", "/addons/manifest", "/validation", "/etcd-topology"];
     const others = ofType(s().result, T.ssm).filter(
       (p) => !unread.some((u) => String(p.inputs.name).endsWith(u)),
     );
-    expect(others).toHaveLength(ofType(s().result, T.ssm).length - 3);
+    expect(others).toHaveLength(ofType(s().result, T.ssm).length - unread.length);
     expect(parameters.length).toBe(others.length);
     const bundles = ofType(s().result, "aws:s3/bucketObjectv2:BucketObjectv2").filter((o) =>
       o.parent.includes("k8sha:boot:BootBundle"),
