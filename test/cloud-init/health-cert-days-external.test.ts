@@ -47,6 +47,8 @@ async function certDays(role: string, pki: string): Promise<string> {
     'HEALTH_DATA=(); HEALTH_DIMENSIONS="[]"; health_components; declare -p HEALTH_DATA',
     [],
     {
+      // As on a master of the topology: cert-renewal.sh then leaves the pair out of its own list.
+      ETCD_TOPOLOGY: "external",
       K8SHA_HEALTH_ROLE: role,
       K8SHA_PKI_DIR: pki,
       K8SHA_KUBECONFIG_DIR: join(pki, "..", "kube"),
