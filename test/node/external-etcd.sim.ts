@@ -6,8 +6,12 @@
  *     every key, and the masters' API servers ready again;
  *   - master 0's first `kubeadm init` fails after writing its kubeconfigs and manifests (kubeadm's
  *     wait-control-plane timing out, injected): the boot's retry resets the node and must init
- *     again as a stateless master, with the external etcd PKI and without the etcd CA key.
+ *     again as a stateless master, with the external etcd PKI and without the etcd CA key. This
+ *     FAILS today: kubeadm_reset_for_retry (cloud-init/lib/kubeadm.sh) fetches the stacked PKI
+ *     list, so the apiserver-etcd-client pair `kubeadm reset` deleted never comes back.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ExternalSimulation, type MemberRow } from "../support/sandbox/externalSimulation";
 import type { BootResult, NodeSandbox } from "../support/sandbox/node";
 
@@ -59,25 +63,40 @@ describe("two etcd nodes replaced at once", () => {
 
 describe("master 0's init retried after a failure that left state", () => {
   let sim: ExternalSimulation;
-  let boots: BootResult[] = [];
   beforeAll(async () => {
     sim = await ExternalSimulation.create();
-    ({ masters: boots } = await sim.start({ 0: { SANDBOX_INIT_CONTROL_PLANE_TIMEOUTS: "1" } }));
-  }, 600_000);
+  }, 120_000);
   afterAll(async () => {
     await sim?.stop();
   });
 
-  test("the retry resets the node and inits again with the external etcd PKI only", () => {
-    const master0 = sim.masters[0] as NodeSandbox;
-    const log = boots[0]?.log ?? "";
+  test("the retry resets the node and inits again with the external etcd PKI only", async () => {
+    const logFile = join(sim.cluster.dir, "nodes/cp-0-g0/boot.log");
+    const booted = sim
+      .start({ 0: { SANDBOX_INIT_CONTROL_PLANE_TIMEOUTS: "1" } })
+      .then((b) => b.masters[0] as BootResult);
+    // A boot that lost the client pair never ends by itself (its later attempts wait up to 30 min
+    // for etcd they cannot authenticate to): the first refusal of the retried init is the outcome.
+    const refused = logMatch(logFile, /\[ERROR FileExisting-[^\]]*apiserver-etcd-client/, 480_000);
+    const boot = await Promise.race([booted, refused]);
+    const log = readFileSync(logFile, "utf8");
     expect(log).toContain("context deadline exceeded");
     expect(log).toContain("an earlier kubeadm run left state behind without finishing: resetting this node");
+    expect(log).not.toMatch(/ERROR FileExisting/);
+    const master0 = sim.masters[0] as NodeSandbox;
     // A stateless master never holds the etcd CA key (its IAM policy denies the parameter on AWS).
     expect(master0.read("etc/kubernetes/pki/etcd/ca.key")).toBe("");
     expect(master0.read("etc/kubernetes/pki/apiserver-etcd-client.crt")).toContain("BEGIN CERTIFICATE");
-    expect(log).not.toContain("FileExisting");
-    bootOk(master0, boots[0] as BootResult);
+    expect(boot.code).toBe(0);
     expect(log).toContain("Your Kubernetes control-plane has initialized successfully!");
-  });
+  }, 600_000);
 });
+
+/** Resolves (code -1, the log) once `file` matches `pattern`; rejects after `ms`. */
+async function logMatch(file: string, pattern: RegExp, ms: number): Promise<BootResult> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 1000))) {
+    const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+    if (pattern.test(text)) return { code: -1, log: text };
+  }
+  throw new Error(`${file} never matched ${pattern}`);
+}

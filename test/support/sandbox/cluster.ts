@@ -29,6 +29,7 @@ import {
 import { issueCert, type TestCa } from "../pki";
 import { S3TestServer } from "../s3";
 import { seedClusterPki } from "./clusterPki";
+import { apiServerRunning, isExternalEtcdMaster } from "./externalNodes";
 import { FakeAws } from "./fakeAws";
 import { LoopbackInterfaces } from "./interfaces";
 import { INTERNET_HOSTS, startClusterInternet } from "./internet";
@@ -38,6 +39,11 @@ import type { NodeSandbox } from "./node";
 import { operatorEnv } from "./operator";
 
 export { BOOTSTRAP_TOKEN } from "./clusterPki";
+
+/** What a cluster serves besides its graph: more downloads on its "internet", by host and path. */
+export interface ClusterExtras {
+  internetFiles?: Record<string, Buffer>;
+}
 
 export class SandboxCluster {
   readonly aws = new FakeAws();
@@ -131,6 +137,7 @@ export class SandboxCluster {
     stack: string,
     overrides: ConfigOverrides = {},
     net = 100 + Math.floor(Math.random() * 150),
+    extras: ClusterExtras = {},
   ): Promise<SandboxCluster> {
     const graph = await SandboxCluster.graphOf(stack, overrides, net);
     const subnets = ofType(graph, "aws:ec2/subnet:Subnet")
@@ -151,7 +158,7 @@ export class SandboxCluster {
       subnets,
     );
     c.adopt(graph);
-    await c.start();
+    await c.start(extras);
     return c;
   }
 
@@ -175,7 +182,7 @@ export class SandboxCluster {
     return operatorEnv(this.dir, this.s3?.endpoint ?? "", this.aws.endpoint);
   }
 
-  private async start(): Promise<void> {
+  private async start(extras: ClusterExtras): Promise<void> {
     await this.aws.start();
     // What only the nodes can answer: a Run Command script runs on the node, a target is
     // healthy when its boot succeeded and its control plane runs (its etcd "pod").
@@ -186,7 +193,9 @@ export class SandboxCluster {
     };
     this.aws.targetHealthy = (id) => {
       const node = this.nodeOf(id);
-      return node !== undefined && node.read("var/lib/k8sha/boot-succeeded") !== "" && node.etcdRunning();
+      if (node === undefined || node.read("var/lib/k8sha/boot-succeeded") === "") return false;
+      // A master of the external topology has no etcd "pod": its API server is what runs.
+      return isExternalEtcdMaster(node) ? apiServerRunning(node) : node.etcdRunning();
     };
     // The cluster-wide settings (bundle bucket, versions, API name), as master 0 has them.
     const env = this.envOf(this.template(this.templates.find((t) => /-cp-0-lt$/.test(t.name))?.name ?? ""));
@@ -209,6 +218,7 @@ export class SandboxCluster {
       this.dir,
       env.KUBERNETES_VERSION ?? "",
       env.CNI_VERSION ?? "",
+      extras.internetFiles,
     );
     this.internetCa = internetCa;
     this.internetPort = internet.port;

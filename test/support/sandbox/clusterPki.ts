@@ -4,10 +4,10 @@
  * the CA's discovery hash, put into the fake SSM under the graph's own parameter names.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RegisteredResource } from "../../../synth/mockRuntime";
-import { createCa, type TestCa } from "../pki";
+import { type CertPaths, createCa, type TestCa } from "../pki";
 import type { FakeAws } from "./fakeAws";
 
 export const BOOTSTRAP_TOKEN = "abcdef.0123456789abcdef";
@@ -31,6 +31,9 @@ export function seedClusterPki(
   execFileSync("openssl", ["rsa", "-in", join(pki, "sa.key"), "-pubout", "-out", join(pki, "sa.pub")], {
     stdio: "ignore",
   });
+  // What the graph's tls resources issue for an external etcd: the API server's etcd client pair,
+  // signed by the etcd CA, for client authentication only.
+  const etcdClient = issueClientCert(etcdCa, "apiserver-etcd-client", "kube-apiserver-etcd-client");
   copyFileSync(ca.cert, join(dir, "ca.crt"));
   const hash = execFileSync("bash", [
     "-c",
@@ -48,6 +51,8 @@ export function seedClusterPki(
     "pki/front-proxy-ca.crt": readFileSync(proxyCa.cert, "utf8"),
     "pki/front-proxy-ca.key": readFileSync(proxyCa.key, "utf8"),
     "pki/sa.key": readFileSync(join(pki, "sa.key"), "utf8"),
+    "pki/apiserver-etcd-client.crt": readFileSync(etcdClient.cert, "utf8"),
+    "pki/apiserver-etcd-client.key": readFileSync(etcdClient.key, "utf8"),
     "pki/sa.pub": readFileSync(join(pki, "sa.pub"), "utf8"),
     "join/token": BOOTSTRAP_TOKEN,
     "join/discovery-hash": `sha256:${hash}`,
@@ -63,4 +68,25 @@ export function seedClusterPki(
     aws.putParameter(name, value, String(p.inputs.type));
   }
   return ca;
+}
+
+/** A client-only certificate `<name>.crt/.key` of `ca` (EC P-256, common name `cn`), in the CA's folder. */
+export function issueClientCert(ca: TestCa, name: string, cn: string): CertPaths {
+  const cert = join(ca.dir, `${name}.crt`);
+  const key = join(ca.dir, `${name}.key`);
+  const config = join(ca.dir, `${name}.cnf`);
+  writeFileSync(config, "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = unused\n");
+  execFileSync(
+    "openssl",
+    [
+      ...["req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
+      ...["-keyout", key, "-out", cert, "-days", "2", "-subj", `/CN=${cn}`, "-config", config],
+      ...["-CA", ca.cert, "-CAkey", ca.key],
+      ...["-addext", "basicConstraints=critical,CA:FALSE"],
+      ...["-addext", "keyUsage=critical,digitalSignature,keyEncipherment"],
+      ...["-addext", "extendedKeyUsage=clientAuth"],
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  return { cert, key };
 }

@@ -37,16 +37,18 @@ function nextMinor(minor: string): string {
 
 /**
  * The internet of a cluster at `kubernetesVersion` (node.env's KUBERNETES_VERSION) with the CNI
- * at `cniVersion`: its CA (made under `dir`/internet-ca) and its server on loopback.
+ * at `cniVersion`: its CA (made under `dir`/internet-ca) and its server on loopback; `extraFiles`
+ * are more downloads by host and path (an external etcd's release tarball).
  */
 export async function startClusterInternet(
   dir: string,
   kubernetesVersion: string,
   cniVersion: string,
+  extraFiles: Record<string, Buffer> = {},
 ): Promise<{ ca: TestCa; server: Listening }> {
   const ca = createCa(join(dir, "internet-ca"), "test-internet-ca");
   const web = issueCert(ca, "web", [], INTERNET_HOSTS);
   const minor = /^1\.(\d+)\./.exec(kubernetesVersion)?.[1];
-  const server = await startInternet(web, internetFiles(`1.${minor}`, cniVersion));
+  const server = await startInternet(web, { ...internetFiles(`1.${minor}`, cniVersion), ...extraFiles });
   return { ca, server };
 }

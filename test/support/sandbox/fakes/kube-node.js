@@ -23,6 +23,7 @@ const {
   pullImages,
   nodeOf,
 } = require("./kube-base.js");
+const { externalEtcd, externalPreflight } = require("./kube-external.js");
 // ---------- preflight ----------
 function onPath(cmd) {
   return process.env.PATH.split(":").some((d) => exists(path.join(d, cmd)));
@@ -47,6 +48,8 @@ function preflight(cfg, controlPlane, isInit) {
     if (data && exists(data) && fs.readdirSync(data).length > 0)
       errs.push(`[ERROR DirAvailable-${data}]: ${data} is not empty`);
   }
+  const ext = controlPlane && isInit ? externalEtcd(cfg) : undefined;
+  if (ext) errs.push(...externalPreflight(ext));
   if (exists(`${K}/kubelet.conf`))
     errs.push(`[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: ${K}/kubelet.conf already exists`);
   if (errs.length) fail(`[preflight] Some fatal errors occurred:\n\t${errs.join("\n\t")}`);
@@ -106,6 +109,9 @@ function cert(name, caBase, cn, sans, clientOnly = false) {
 const extraSans = (list) => (list ?? []).map((x) => (/^[0-9.]+$/.test(x) ? `IP:${x}` : `DNS:${x}`));
 function etcdCerts(cfg) {
   const { name, ip } = nodeOf(cfg);
+  // External etcd mode: kubeadm skips every certificate of the etcd CA (apiserver-etcd-client too).
+  if (externalEtcd(cfg))
+    return cert("apiserver", `${PKI}/ca`, "kube-apiserver", [`IP:${ip}`, "DNS:kubernetes"]);
   if (!exists(`${PKI}/etcd/ca.crt`)) fail(`${PKI}/etcd/ca.crt: no etcd CA`);
   const local = cfg.ClusterConfiguration?.etcd?.local ?? readJson(`${API}/cluster.json`, {}).etcdLocal ?? {};
   const sans = [`DNS:${name}`, "DNS:localhost", "IP:127.0.0.1", "IP:0:0:0:0:0:0:0:1", `IP:${ip}`];
@@ -120,6 +126,14 @@ function etcdCerts(cfg) {
 // ready while its etcd (the local member) is healthy, which needs etcd quorum.
 function apiServerManifest(cfg) {
   const { ip } = nodeOf(cfg);
+  const ext = externalEtcd(cfg);
+  // phases/controlplane/manifests.go getAPIServerCommand: the local member, or etcd.external's.
+  const etcdFlags = [
+    `--etcd-servers=${ext ? ext.endpoints.join(",") : "https://127.0.0.1:2379"}`,
+    `--etcd-cafile=${ext ? ext.caFile : `${PKI}/etcd/ca.crt`}`,
+    `--etcd-certfile=${ext ? ext.certFile : `${PKI}/apiserver-etcd-client.crt`}`,
+    `--etcd-keyfile=${ext ? ext.keyFile : `${PKI}/apiserver-etcd-client.key`}`,
+  ];
   fs.mkdirSync(`${K}/manifests`, { recursive: true });
   fs.writeFileSync(
     `${K}/manifests/kube-apiserver.yaml`,
@@ -136,7 +150,7 @@ function apiServerManifest(cfg) {
         containers: [
           {
             name: "kube-apiserver",
-            command: ["kube-apiserver", `--advertise-address=${ip}`, `--etcd-servers=https://127.0.0.1:2379`],
+            command: ["kube-apiserver", `--advertise-address=${ip}`, ...etcdFlags],
           },
         ],
       },
@@ -152,8 +166,17 @@ function apiServerManifest(cfg) {
     );
   }
 }
+// Ready while its etcd serves: the local member's health (stacked), or a quorum read through the
+// external endpoints (the API server's etcd client fails over between them), with the manifest's
+// own --etcd-* files.
 function serveApi() {
   const https = require("node:https");
+  const pod = YAML.parse(fs.readFileSync(`${K}/manifests/kube-apiserver.yaml`, "utf8"));
+  const flag = (n) =>
+    pod.spec.containers[0].command.find((c) => c.startsWith(`--${n}=`))?.slice(n.length + 3) ?? "";
+  // Every node shares this machine's 127.0.0.1; a node's own loopback is its address here.
+  const servers = flag("etcd-servers").replaceAll("127.0.0.1", ENV.NODE_IP);
+  const check = servers.includes(",") ? ["get", "health"] : ["endpoint", "health"];
   const server = https.createServer(
     { cert: fs.readFileSync(`${PKI}/apiserver.crt`), key: fs.readFileSync(`${PKI}/apiserver.key`) },
     (req, res) => {
@@ -161,13 +184,13 @@ function serveApi() {
       cp.execFile(
         path.join(HOST_BIN, "etcdctl"),
         [
-          `--endpoints=https://${ENV.NODE_IP}:2379`,
-          `--cacert=${PKI}/etcd/ca.crt`,
-          `--cert=${PKI}/apiserver-etcd-client.crt`,
-          `--key=${PKI}/apiserver-etcd-client.key`,
+          `--endpoints=${servers}`,
+          `--cacert=${flag("etcd-cafile")}`,
+          `--cert=${flag("etcd-certfile")}`,
+          `--key=${flag("etcd-keyfile")}`,
+          "--dial-timeout=2s",
           "--command-timeout=2s",
-          "endpoint",
-          "health",
+          ...check,
         ],
         { env: { ETCDCTL_API: "3" } },
         (err) => {
@@ -216,6 +239,8 @@ function controlPlaneKubeconfigs(cfg) {
 
 // ---------- the etcd static pod (phases/etcd/local.go) ----------
 function etcdManifest(cfg, initialCluster, state) {
+  // phases/init/etcd.go: "External etcd mode. Skipping the creation of a manifest for local etcd".
+  if (externalEtcd(cfg)) return;
   const { name, ip } = nodeOf(cfg);
   const local = cfg.ClusterConfiguration?.etcd?.local ?? readJson(`${API}/cluster.json`, {}).etcdLocal;
   const dataDir = local.dataDir ?? "/var/lib/etcd";

@@ -45,6 +45,7 @@ const {
   runStaticPods,
 } = require("./kube-node.js");
 const { kubectlApi, kubeletStarted, kubeadmUpgrade } = require("./kube-upgrade.js");
+const { externalEtcd, waitExternalEtcd, kubectlLease } = require("./kube-external.js");
 
 // ---------- kubeadm ----------
 // The flags kubeadm hands the kubelet (phases/kubelet/flags.go WriteKubeletDynamicEnvFile): the
@@ -113,7 +114,8 @@ function etcdJoin(cfg) {
 function init(cfg) {
   preflight(cfg, true, true);
   const { name, ip } = nodeOf(cfg);
-  for (const ca of ["ca", "front-proxy-ca", "etcd/ca"])
+  const ext = externalEtcd(cfg);
+  for (const ca of ext ? ["ca", "front-proxy-ca"] : ["ca", "front-proxy-ca", "etcd/ca"])
     if (!exists(`${PKI}/${ca}.crt`))
       fail(`stub: ${PKI}/${ca}.crt missing (kubeadm would generate a NEW CA here)`);
   etcdCerts(cfg);
@@ -124,7 +126,19 @@ function init(cfg) {
   uploadConfig(cfg);
   kubeletStart(cfg, true);
   fs.rmSync(`${K}/bootstrap-kubelet.conf`, { force: true });
-  waitLocalEtcd(ip);
+  // Fault injection for tests (SANDBOX_INIT_CONTROL_PLANE_TIMEOUTS=N in the boot's environment): the
+  // first N inits of this node fail in wait-control-plane, as kubeadm's does when the API server is
+  // not healthy within its 4 minutes; what it wrote until then (kubeconfigs, manifests) stays.
+  const injected = Number(process.env.SANDBOX_INIT_CONTROL_PLANE_TIMEOUTS ?? "0");
+  if (injected > 0) {
+    const timeouts = `${ENV.SANDBOX}/init-control-plane-timeouts`;
+    const runs = Number(readText(timeouts) || "0") + 1;
+    fs.writeFileSync(timeouts, String(runs));
+    if (runs <= injected)
+      fail("[wait-control-plane] the control plane did not become healthy: context deadline exceeded");
+  }
+  if (ext) waitExternalEtcd(ext);
+  else waitLocalEtcd(ip);
   fs.writeFileSync(`${ENV.CLUSTER_DIR}/api-up`, name);
   registerNode(name, ip, true);
   const tokens = (cfg.InitConfiguration.bootstrapTokens ?? []).map((t) => t.token);
@@ -199,7 +213,17 @@ function joinPhase(phase, cfg) {
 }
 function reset() {
   const dataDir = dataDirFromManifest();
-  cp.spawnSync("bash", [`${ENV.FAKES_DIR}/stop-pods`]);
+  // reset stops the kubelet and removes the node's containers (its static pods), nothing else:
+  // not the systemd unit that runs it (stop-pods, an instance stop, would end the boot itself).
+  const pods = `${ENV.SANDBOX}/pods`;
+  for (const f of exists(pods) ? fs.readdirSync(pods).filter((x) => x.endsWith(".pid")) : []) {
+    try {
+      process.kill(Number(fs.readFileSync(path.join(pods, f), "utf8")), "SIGKILL");
+    } catch {
+      // already gone
+    }
+    fs.rmSync(path.join(pods, f), { force: true });
+  }
   if (dataDir && exists(dataDir))
     for (const e of fs.readdirSync(dataDir))
       fs.rmSync(path.join(dataDir, e), { recursive: true, force: true });
@@ -244,8 +268,10 @@ function kubeadm(args) {
   const cfg = loadConfig(cfgFile);
   if (cmd === "init") return init(cfg);
   // The etcd certificates are made together here (the real phases make one each, same SANs).
-  if (cmd === "init phase certs etcd-healthcheck-client") return etcdCerts(cfg);
-  if (cmd === "init phase certs etcd-peer") return etcdCerts(cfg);
+  const etcdCertPhase = /^init phase certs (etcd-healthcheck-client|etcd-peer)$/.exec(cmd);
+  if (etcdCertPhase && externalEtcd(cfg))
+    return log(`[certs] External etcd mode: Skipping ${etcdCertPhase[1]} certificate generation`);
+  if (etcdCertPhase) return etcdCerts(cfg);
   if (cmd === "init phase certs all") return etcdCerts(cfg);
   const kubeconfigPhase =
     /^init phase kubeconfig (admin|super-admin|kubelet|controller-manager|scheduler)$/.exec(cmd);
@@ -278,6 +304,8 @@ function kubeadm(args) {
     return registerNode(name, ip, true);
   }
   if (cmd === "init phase etcd local") {
+    if (externalEtcd(cfg))
+      return log("[etcd] External etcd mode. Skipping the creation of a manifest for local etcd");
     etcdManifest(cfg);
     if (readText(`${ENV.SANDBOX}/units-active`).includes("kubelet.service")) runStaticPods();
     return;
@@ -321,6 +349,7 @@ function kubectl(args) {
   }
   if (verb === "wait") return;
   if (verb === "get" && args.includes("--raw")) return console.log("ok");
+  if (kubectlLease(args, words, flag)) return;
   if (kubectlApi(args, words)) return;
   if (verb === "get") {
     const kind = words[1].split(".")[0].replace(/s$/, "").toLowerCase();
