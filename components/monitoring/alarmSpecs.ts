@@ -99,22 +99,7 @@ export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
   healthy("api-healthy-below-quorum", "api-healthy-below-quorum", "critical", quorum, lb);
 
   a.masterAsgNames.forEach((asg, i) => {
-    specs.push({
-      id: `master-asg-${i}`,
-      kind: "master-asg-empty",
-      severity: "critical",
-      namespace: ASG,
-      metricName: "GroupInServiceInstances",
-      dimensions: { AutoScalingGroupName: asg },
-      statistic: "Minimum",
-      comparison: "LessThanThreshold",
-      threshold: 1,
-      periodSeconds: 60,
-      evaluationPeriods: 5,
-      // Group metrics at 1-minute granularity arrive every minute while collection is on.
-      treatMissingData: "breaching",
-      description: "the master's ASG has no instance in service for 5 minutes (launches failing?).",
-    });
+    specs.push(emptyGroupAlarm(`master-asg-${i}`, "master-asg-empty", asg, "the master's ASG"));
   });
 
   const backupPeriod = a.backupIntervalMinutes * 60;
@@ -169,27 +154,33 @@ export function alarmSpecs(a: AlarmSpecInput): AlarmSpec[] {
   return specs;
 }
 
+/** A single-instance group (a master's, an etcd node's) with no instance in service for 5 minutes. */
+function emptyGroupAlarm(id: string, kind: string, asg: string, what: string): AlarmSpec {
+  return {
+    id,
+    kind,
+    severity: "critical",
+    namespace: ASG,
+    metricName: "GroupInServiceInstances",
+    dimensions: { AutoScalingGroupName: asg },
+    statistic: "Minimum",
+    comparison: "LessThanThreshold",
+    threshold: 1,
+    periodSeconds: 60,
+    evaluationPeriods: 5,
+    // Group metrics at 1-minute granularity arrive every minute while collection is on.
+    treatMissingData: "breaching",
+    description: `${what} has no instance in service for 5 minutes (launches failing?).`,
+  };
+}
+
 /**
  * The etcd nodes' own alarms (external topology): a group with no instance in service, and the
  * node's certificates (published with Role=etcd beside the zone) close to expiry.
  */
 function etcdNodeAlarms(etcd: NonNullable<AlarmSpecInput["etcdNodes"]>, clusterName: string): AlarmSpec[] {
-  const groups = etcd.asgNames.map(
-    (asg, i): AlarmSpec => ({
-      id: `etcd-asg-${i}`,
-      kind: "etcd-node-asg-empty",
-      severity: "critical",
-      namespace: ASG,
-      metricName: "GroupInServiceInstances",
-      dimensions: { AutoScalingGroupName: asg },
-      statistic: "Minimum",
-      comparison: "LessThanThreshold",
-      threshold: 1,
-      periodSeconds: 60,
-      evaluationPeriods: 5,
-      treatMissingData: "breaching",
-      description: "the etcd node's ASG has no instance in service for 5 minutes (launches failing?).",
-    }),
+  const groups = etcd.asgNames.map((asg, i) =>
+    emptyGroupAlarm(`etcd-asg-${i}`, "etcd-node-asg-empty", asg, "the etcd node's ASG"),
   );
   const certificates = etcd.zones.map(
     (zone, i): AlarmSpec => ({
