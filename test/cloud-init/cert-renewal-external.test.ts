@@ -6,7 +6,6 @@
  * script answering `ssm get-parameter --with-decryption` from files (ParameterNotFound otherwise,
  * as the CLI prints it) and logging every call.
  */
-import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -19,35 +18,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LIB_DIR, runLib } from "../support/fakes/bashLib";
+import { selfSignedCert } from "../support/pki";
 
 const LIBS = ["etcd-member.sh", "ssm.sh", "cert-renewal.sh"];
 const PREFIX = "/k8sha/ext";
 const ENDPOINTS = "https://10.0.0.36:2379,https://10.0.16.37:2379,https://10.0.32.38:2379";
-
-function selfSigned(dir: string, name: string, days: number): string {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-nodes",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-subj",
-      `/CN=${name}`,
-      "-days",
-      String(days),
-      "-keyout",
-      join(dir, `${name}.key`),
-      "-out",
-      join(dir, `${name}.crt`),
-    ],
-    { stdio: "ignore" },
-  );
-  return readFileSync(join(dir, `${name}.crt`), "utf8");
-}
 
 /** A master's PKI dir: its kubeadm certificates (90 days) and an etcd client pair (5 days). */
 function layout() {
@@ -55,8 +30,8 @@ function layout() {
   const pki = join(root, "pki");
   mkdirSync(pki);
   for (const name of ["apiserver", "apiserver-kubelet-client", "front-proxy-client"])
-    selfSigned(pki, name, 90);
-  selfSigned(pki, "apiserver-etcd-client", 5);
+    selfSignedCert(pki, name, 90);
+  selfSignedCert(pki, "apiserver-etcd-client", 5);
   const ssm = join(root, "ssm");
   mkdirSync(ssm);
   const calls = join(root, "aws-calls");
@@ -112,7 +87,7 @@ test("the same pair in SSM: nothing written, no restart pending", async () => {
 test("a re-issued pair in SSM is written, key first and 0600, and the control plane marked for a restart", async () => {
   const l = layout();
   const fresh = mkdtempSync(join(tmpdir(), "k8sha-cert-new-"));
-  const cert = selfSigned(fresh, "apiserver-etcd-client", 365).trimEnd();
+  const cert = selfSignedCert(fresh, "apiserver-etcd-client", 365).trimEnd();
   const key = readFileSync(join(fresh, "apiserver-etcd-client.key"), "utf8").trimEnd();
   l.putSsm(`${PREFIX}/pki/apiserver-etcd-client.crt`, cert);
   l.putSsm(`${PREFIX}/pki/apiserver-etcd-client.key`, key);

@@ -4,37 +4,16 @@
  * pair, which kubeadm does not renew there (`pulumi up` does), so its expiry must raise the
  * certificate alarm. Real openssl certificates; the component probes get a curl that answers 000.
  */
-import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLib } from "../support/fakes/bashLib";
+import { selfSignedCert } from "../support/pki";
 
 function pkiWith(days: Record<string, number>): string {
   const pki = join(mkdtempSync(join(tmpdir(), "k8sha-health-ext-")), "pki");
   mkdirSync(pki);
-  for (const [name, d] of Object.entries(days))
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-nodes",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-subj",
-        `/CN=${name}`,
-        "-days",
-        String(d),
-        "-keyout",
-        join(pki, `${name}.key`),
-        "-out",
-        join(pki, `${name}.crt`),
-      ],
-      { stdio: "ignore" },
-    );
+  for (const [name, d] of Object.entries(days)) selfSignedCert(pki, name, d);
   return pki;
 }
 

@@ -3,7 +3,7 @@
  * leaf certificates signed by it. EC P-256 keys keep generation to a few milliseconds.
  */
 import { type ExecFileSyncOptions, execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Paths of a PEM certificate and its private key. */
@@ -71,4 +71,33 @@ export function issueCert(ca: TestCa, name: string, ipSans: string[], dnsSans: s
     QUIET,
   );
   return { cert, key };
+}
+
+/**
+ * `<dir>/<name>.{crt,key}`: a self-signed EC certificate with CN `name`, valid `days` days (a
+ * stand-in for any leaf whose expiry is what a test reads). Returns the certificate's PEM.
+ */
+export function selfSignedCert(dir: string, name: string, days: number): string {
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-nodes",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-subj",
+      `/CN=${name}`,
+      "-days",
+      String(days),
+      "-keyout",
+      join(dir, `${name}.key`),
+      "-out",
+      join(dir, `${name}.crt`),
+    ],
+    { stdio: "ignore" },
+  );
+  return readFileSync(join(dir, `${name}.crt`), "utf8");
 }
