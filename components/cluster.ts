@@ -135,6 +135,7 @@ export class Cluster extends pulumi.ComponentResource {
         secrets: this.secrets,
         bundle: bundles.etcd,
         bucket: { ...bucketRef, prefix: this.bucket.prefix },
+        apiTargetGroupArn: this.apiLoadBalancer.targetGroupArn,
         tags,
       },
       child,
@@ -174,7 +175,12 @@ export class Cluster extends pulumi.ComponentResource {
         backup: { ...bucketRef, prefix: this.bucket.prefix, intervalMinutes: spec.backup.intervalMinutes },
         bootBundle: { ...bundles.master.ref, bucketArn: this.bucket.bucketArn },
         // No master may boot before the SSM parameters it reads and its boot bundle exist.
-        bootPrerequisites: [this.secrets, bundles.master],
+        // The masters roll only after the last etcd node's gate passed: one node out at a time.
+        bootPrerequisites: [
+          this.secrets,
+          bundles.master,
+          ...(this.etcdCluster?.lastRollGate ? [this.etcdCluster.lastRollGate] : []),
+        ],
         rolling: spec.rolling,
         tags,
       },

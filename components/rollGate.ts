@@ -48,17 +48,21 @@ export interface RollGateArgs {
   waitFor: pulumi.Input<pulumi.Resource>[];
 }
 
-const SCRIPT = path.resolve(__dirname, "../scripts/roll-master.sh");
 const COMMON = path.resolve(__dirname, "../cloud-init/lib/common.sh");
 const CLUSTER_AWS = path.resolve(__dirname, "../cloud-init/lib/cluster-aws.sh");
+const ROLL_GATE_LIB = path.resolve(__dirname, "../scripts/lib/roll-gate.sh");
+
+/** The gate scripts: a master's, and a dedicated etcd node's (external topology). */
+export type RollGateScript = "roll-master.sh" | "roll-etcd-node.sh";
 
 /**
- * The gate's bash program: common.sh, cluster-aws.sh, then roll-master.sh, inline (like the readiness
- * gate's) so the command's inputs do not depend on where the repository is checked out. Read
- * when a gate is built, not when this module loads.
+ * A gate's bash program: common.sh, cluster-aws.sh, scripts/lib/roll-gate.sh, then the gate
+ * script, inline (like the readiness gate's) so the command's inputs do not depend on where the
+ * repository is checked out. Read when a gate is built, not when this module loads.
  */
-export function rollGateProgram(): string {
-  return [COMMON, CLUSTER_AWS, SCRIPT].map((f) => fs.readFileSync(f, "utf8")).join("\n");
+export function rollGateProgram(script: RollGateScript = "roll-master.sh"): string {
+  const gate = path.resolve(__dirname, "../scripts", script);
+  return [COMMON, CLUSTER_AWS, ROLL_GATE_LIB, gate].map((f) => fs.readFileSync(f, "utf8")).join("\n");
 }
 
 /**

@@ -37,20 +37,16 @@ set -euo pipefail
 
 # The component runs this file concatenated after common.sh and cluster-aws.sh; run by hand it
 # sources them.
-if ! declare -F healthy_master >/dev/null; then
+if ! declare -F validated >/dev/null; then
   # shellcheck source=SCRIPTDIR/../cloud-init/lib/common.sh
   . "$(dirname "${BASH_SOURCE[0]}")/../cloud-init/lib/common.sh"
   # shellcheck source=SCRIPTDIR/../cloud-init/lib/cluster-aws.sh
   . "$(dirname "${BASH_SOURCE[0]}")/../cloud-init/lib/cluster-aws.sh"
+  # shellcheck source=SCRIPTDIR/lib/roll-gate.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/lib/roll-gate.sh"
 fi
 K8SHA_LOG_TAG=roll-master
 K8SHA_CURRENT_STEP=start
-
-need() { # need NAME : the value of K8SHA_ROLL_<NAME>, which must be set
-  local var="K8SHA_ROLL_$1"
-  [[ -n "${!var:-}" ]] || die "$var must be set"
-  printf '%s\n' "${!var}"
-}
 region="$(need REGION)"
 cluster="$(need CLUSTER)"
 member="$(need MEMBER)"
@@ -70,10 +66,8 @@ deregistration="${K8SHA_ROLL_DEREGISTRATION_SECONDS:-30}"
 preflight_timeout="${K8SHA_ROLL_PREFLIGHT_SECONDS:-300}"
 boot_failure_grace="${K8SHA_ROLL_BOOT_FAILURE_GRACE_SECONDS:-300}"
 node_cli="${K8SHA_ROLL_NODE_CLI:-/opt/k8sha/bin/k8sha-control-plane}"
-for n in "$member" "$masters" "$backup_max_age" "$timeout" "$deregistration" "$preflight_timeout" \
-  "$boot_failure_grace"; do
-  [[ "$n" =~ ^[0-9]+$ ]] || die "K8SHA_ROLL_* counts and durations must be whole numbers, got '$n'"
-done
+whole_numbers "$member" "$masters" "$backup_max_age" "$timeout" "$deregistration" "$preflight_timeout" \
+  "$boot_failure_grace"
 [[ "$interval" =~ ^[1-9][0-9]*$ ]] || die "K8SHA_ROLL_INTERVAL_SECONDS must be a positive integer"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "K8SHA_ROLL_KUBERNETES_VERSION must be X.Y.Z, got '$version'"
 # wait_until's back-off becomes a fixed poll interval.
@@ -88,30 +82,8 @@ CLUSTER_AWS_COMMENT="k8sha roll $cluster master $member"
 CLUSTER_AWS_ATTEMPTS="${K8SHA_ROLL_AWS_ATTEMPTS:-4}"
 name="master $member"
 started="$(date +%s)"
-undo=() # what a failure before the replacement puts back, newest first
-
-progress() { printf '%s: %s\n' "$name" "$*"; }
-
-on_exit() {
-  local rc=$?
-  trap - EXIT
-  if ((rc != 0)); then
-    local i
-    for ((i = ${#undo[@]} - 1; i >= 0; i--)); do
-      progress "undo: ${undo[i]}"
-      eval "${undo[i]}" >/dev/null 2>&1 || progress "undo failed: ${undo[i]}"
-    done
-    progress "STOPPED at step '$K8SHA_CURRENT_STEP' (exit $rc). The masters after this one are untouched;" \
-      "fix the cause and run \`pulumi up\` again to resume (a master already current is skipped)."
-  fi
-  exit "$rc"
-}
-trap on_exit EXIT
-
-stop() { # stop REASON : the gate ends here, naming the step (on_exit prints it)
-  progress "FAILED: $*"
-  exit 1
-}
+ROLL_GATE_UNTOUCHED="The masters after this one are untouched"
+trap roll_gate_on_exit EXIT
 
 # helper_master : a master other than this one, InService, whose boot succeeded (this one on a
 # single-master cluster, which has no other).
@@ -119,47 +91,17 @@ helper_master() {
   if ((masters == 1)); then healthy_master "$master_asgs"; else healthy_master "$master_asgs" "$asg"; fi
 }
 
-asgs_idle() { # no launch or termination in progress in any master ASG
-  local group busy rc=0
-  IFS=, read -r -a all <<<"$master_asgs"
-  for group in "${all[@]}"; do
-    busy="$(aws_ autoscaling describe-scaling-activities --auto-scaling-group-name "$group" --max-items 10 \
-      --query "length(Activities[?StatusCode!='Successful' && StatusCode!='Failed' && StatusCode!='Cancelled'])" \
-      --output text)" || return 1
-    if [[ "$busy" != 0 ]]; then
-      echo "FAIL asg-activity: $group has $busy activities in progress"
-      rc=1
-    fi
-  done
-  ((rc == 0)) && echo "ok asg-activity: none in progress"
-  return "$rc"
-}
+# gate_helper : the instance the preflight runs on (roll-gate.sh's `validated` asks).
+gate_helper() { helper_master; }
 
-# preflight_once HELPER : every check once; all must pass.
-preflight_once() {
+# gate_preflight HELPER : every check once; all must pass.
+gate_preflight() {
   local rc=0
   run_on "$1" 120 preflight --masters "$masters" || rc=1
   targets_healthy "$target_group" "$masters" || rc=1
-  asgs_idle || rc=1
+  asgs_idle "$master_asgs" || rc=1
   backup_fresh "$backup_bucket" "$backup_prefix" "$backup_max_age" || rc=1
   return "$rc"
-}
-
-# validated SECONDS : the preflight passes twice in a row, `interval` apart, within SECONDS.
-validated() {
-  local deadline=$(($(date +%s) + $1)) passes=0 helper
-  while (($(date +%s) < deadline)); do
-    if helper="$(helper_master)" && preflight_once "$helper"; then
-      passes=$((passes + 1))
-      progress "validation passed ($passes/2)"
-      ((passes < 2)) || return 0
-    else
-      passes=0
-      progress "validation not passed yet; checking again in ${interval}s"
-    fi
-    sleep "$interval"
-  done
-  return 1
 }
 
 target_state() { # target_state INSTANCE : its state in the API target group
@@ -207,44 +149,29 @@ upgrade_in_place() { # upgrade_in_place INSTANCE
   progress "upgraded in place to $version"
 }
 
+target_ready() { # target_ready INSTANCE : its target is healthy behind the API load balancer
+  local state
+  state="$(target_state "$1")" || return 1
+  progress "replacement $1: target $state"
+  [[ "$state" == healthy ]]
+}
+
 replace_instance() { # replace_instance INSTANCE
-  local old="$1" new="" boot="" state="" failed_since=""
+  local old="$1" t0
   take_out "$old"
   step replace
   aws_ autoscaling terminate-instance-in-auto-scaling-group --instance-id "$old" \
     --no-should-decrement-desired-capacity >/dev/null || stop "the ASG refused to replace $old"
   undo=() # from here the old instance is going: nothing to put back
   step wait-replacement
-  replacement_booted() {
-    new="$(in_service "$asg")" || return 1
-    if [[ -z "$new" || "$new" == "$old" ]]; then
-      progress "waiting for the ASG to launch a replacement of $old"
-      return 1
-    fi
-    boot="$(tag_of "$new" "$TAG_BOOT_STATUS")"
-    progress "replacement $new: boot ${boot:-in progress}"
-    if [[ "$boot" == failed* ]]; then
-      # The boot unit retries a failed attempt; a failure that outlasts the grace is final.
-      failed_since="${failed_since:-$(date +%s)}"
-      (($(date +%s) - failed_since < boot_failure_grace)) ||
-        stop "the replacement $new failed its boot ($boot) for ${boot_failure_grace}s; see docs/boot-failures.md"
-      return 1
-    fi
-    failed_since=""
-    [[ "$boot" == succeeded ]] || return 1
-    state="$(target_state "$new")" || return 1
-    progress "replacement $new: target $state"
-    [[ "$state" == healthy ]]
-  }
-  local t0
   t0="$(date +%s)"
-  wait_until "$timeout" "the replacement of $old to boot" replacement_booted ||
-    stop "no healthy replacement of $old within ${timeout}s (last: ${new:-none}, boot ${boot:-?}, target ${state:-?})"
+  wait_replacement "$asg" "$old" "$timeout" "$boot_failure_grace" target_ready
   step validate-replacement
   validated "$((timeout - ($(date +%s) - t0)))" ||
     stop "the cluster did not validate twice within ${timeout}s of replacing $old"
-  [[ "$(tag_of "$new" "$TAG_NODE_SPEC")" == "$spec" ]] || stop "the replacement $new does not run node spec $spec"
-  progress "replaced $old by $new"
+  [[ "$(tag_of "$replacement" "$TAG_NODE_SPEC")" == "$spec" ]] ||
+    stop "the replacement $replacement does not run node spec $spec"
+  progress "replaced $old by $replacement"
 }
 
 step current

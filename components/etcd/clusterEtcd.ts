@@ -3,6 +3,7 @@ import type { ClusterSpec } from "../../config/types";
 import type { BootBundle } from "../bootBundle";
 import type { ClusterSecrets } from "../clusterSecrets";
 import type { Network } from "../network";
+import { masterNodeName } from "../nodes/master";
 import type { SecurityGroups } from "../securityGroups";
 import { EtcdCluster } from "./etcdCluster";
 
@@ -15,6 +16,8 @@ export interface ClusterEtcdParts {
   /** The etcd role's boot bundle (`createBootBundles(..., true).etcd`); absent with stacked etcd. */
   bundle?: BootBundle;
   bucket: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; prefix: string };
+  /** The API load balancer's target group: the etcd nodes' roll gates require every API target healthy. */
+  apiTargetGroupArn: pulumi.Input<string>;
   tags: Record<string, string>;
 }
 
@@ -28,7 +31,7 @@ export function createClusterEtcd(
   parts: ClusterEtcdParts,
   opts: pulumi.ComponentResourceOptions,
 ): EtcdCluster | undefined {
-  const { spec, network, securityGroups, secrets, bundle, bucket, tags } = parts;
+  const { spec, network, securityGroups, secrets, bundle, bucket, apiTargetGroupArn, tags } = parts;
   if (spec.etcd.topology !== "external") return undefined;
   if (!bundle) throw new Error("etcd.topology external: no boot bundle for the etcd role was made");
   const etcd = spec.etcd;
@@ -66,6 +69,13 @@ export function createClusterEtcd(
       bootBundle: { ...bundle.ref, bucketArn: bucket.bucketArn },
       // No etcd node may boot before the etcd CA in SSM and its bundle exist.
       bootPrerequisites: [secrets, bundle],
+      rolling: spec.rolling,
+      region: spec.region,
+      rollingMasters: {
+        count: spec.masters.count,
+        asgNames: Array.from({ length: spec.masters.count }, (_, i) => masterNodeName(spec.clusterName, i)),
+        targetGroupArn: apiTargetGroupArn,
+      },
       tags,
     },
     opts,

@@ -2,9 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { etcdNodeAddress, type ReservedAddress } from "../../base/masterAddress";
 import { ETCD_CLIENT_PORT } from "../../base/ports";
+import type { RollingConfig } from "../../config/types";
 import { nodeImageId } from "../nodes/ami";
 import { ebsKeyArn } from "../nodes/ebsKey";
-import { EtcdNode, type EtcdNodeSharedArgs } from "./etcdNode";
+import { EtcdNode, type EtcdNodeSharedArgs, etcdNodeName } from "./etcdNode";
+import { EtcdRollGate, type EtcdRollGateMasters } from "./etcdRollGate";
 
 export interface EtcdClusterArgs extends EtcdNodeSharedArgs {
   /** Zones in subnet order; member i runs in zone i, so at least `members` of them. */
@@ -23,6 +25,16 @@ export interface EtcdClusterArgs extends EtcdNodeSharedArgs {
    * then kept (`keepImageId`), so a new release does not change the templates by itself.
    */
   imageId?: pulumi.Input<string>;
+  /**
+   * Health-gated rolls: an `EtcdRollGate` per member, member i+1's template and ASG after gate i,
+   * so one `pulumi up` replaces at most one etcd node at a time (docs/rolling.md). Absent or
+   * disabled: a node changes only when replaced by hand. Needs `rollingMasters`.
+   */
+  rolling?: RollingConfig;
+  /** The masters the gates run their checks on (required when `rolling.enabled`). */
+  rollingMasters?: EtcdRollGateMasters;
+  /** AWS region: where the gates' AWS calls go (required when `rolling.enabled`). */
+  region?: pulumi.Input<string>;
 }
 
 /** `https://<address>:2379`: how a client (kube-apiserver's `etcd.external.endpoints`) names a member. */
@@ -87,6 +99,10 @@ export class EtcdCluster extends pulumi.ComponentResource {
   public readonly etcdVolumeIds: pulumi.Output<string>[];
   /** IAM role ARNs, member 0 first. */
   public readonly roleArns: pulumi.Output<string>[];
+  /** One per member, member 0 first; empty when rolling is off. */
+  public readonly rollGates: EtcdRollGate[];
+  /** The last member's gate: passed only when every etcd node runs its template; absent when rolling is off. */
+  public readonly lastRollGate?: EtcdRollGate;
 
   constructor(name: string, args: EtcdClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:etcd:EtcdCluster", name, {}, opts);
@@ -106,27 +122,68 @@ export class EtcdCluster extends pulumi.ComponentResource {
       imageId: _image,
       ...shared
     } = args;
-    this.nodes = addresses.map(
-      (address, index) =>
-        new EtcdNode(
-          `${name}-${index}`,
+    const { rolling, rollingMasters, region, ...nodeShared } = shared;
+    if (rolling?.enabled && (!rollingMasters || region === undefined)) {
+      throw new Error(
+        "EtcdCluster: rolling.enabled needs rollingMasters and region (the gates run their checks on a master)",
+      );
+    }
+    const groupNames = addresses.map((_, index) => etcdNodeName(args.clusterName, index));
+    const nodes: EtcdNode[] = [];
+    const gates: EtcdRollGate[] = [];
+    for (const [index, address] of addresses.entries()) {
+      const previous = gates[index - 1];
+      const node = new EtcdNode(
+        `${name}-${index}`,
+        {
+          ...nodeShared,
+          // Member i+1 changes only after member i's roll passed.
+          bootPrerequisites: previous
+            ? [...nodeShared.bootPrerequisites, previous]
+            : nodeShared.bootPrerequisites,
+          index,
+          availabilityZone: availabilityZones[index] as pulumi.Input<string>,
+          subnetId: privateSubnetIds[index] as pulumi.Input<string>,
+          stableAddress: address,
+          memberAddresses: addresses.map((a) => a.address),
+          retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
+          imageId,
+          keepImageId: args.imageId === undefined,
+          ebsKmsKeyArn,
+          accountId: identity.accountId,
+          partition,
+        },
+        { parent: this },
+      );
+      nodes.push(node);
+      if (!rolling?.enabled || !rollingMasters || region === undefined) continue;
+      gates.push(
+        new EtcdRollGate(
+          `${name}-${index}-roll`,
           {
-            ...shared,
-            index,
-            availabilityZone: availabilityZones[index] as pulumi.Input<string>,
-            subnetId: privateSubnetIds[index] as pulumi.Input<string>,
-            stableAddress: address,
-            memberAddresses: addresses.map((a) => a.address),
-            retainEtcdVolumeOnDelete: retainEtcdVolumesOnDelete,
-            imageId,
-            keepImageId: args.imageId === undefined,
-            ebsKmsKeyArn,
-            accountId: identity.accountId,
-            partition,
+            region,
+            clusterName: args.clusterName,
+            member: index,
+            members: args.members,
+            asgName: node.asgName,
+            etcdAsgNames: groupNames,
+            masters: rollingMasters,
+            stableAddress: address.address,
+            nodeSpec: node.nodeSpec,
+            backup: args.backup
+              ? { bucketName: args.backup.bucketName, prefix: args.backup.prefix }
+              : undefined,
+            backupMaxAgeMinutes: rolling.backupMaxAgeMinutes,
+            timeoutMinutes: rolling.timeoutMinutes,
+            waitFor: [node],
           },
           { parent: this },
         ),
-    );
+      );
+    }
+    this.nodes = nodes;
+    this.rollGates = gates;
+    this.lastRollGate = gates[gates.length - 1];
     this.stableAddresses = addresses.map((a) => a.address);
     this.clientEndpoints = this.stableAddresses.map(etcdClientEndpoint);
     this.asgNames = this.nodes.map((node) => node.asgName);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeTags } from "../../base/nodeTags";
-import { TAG_ETCD_MEMBER } from "../../base/tags";
+import { TAG_ETCD_MEMBER, TAG_NODE_SPEC } from "../../base/tags";
 import { etcdNodeUserDataBase64 } from "../../cloud-init/render";
 import type { EtcdNodeBootConfig } from "../../cloud-init/types";
 import type { EtcdVolumeConfig } from "../../config/types";
@@ -11,6 +11,7 @@ import { createEtcdVolume } from "../nodes/etcdVolume";
 import type { MasterBackupArgs, MasterBootBundleArgs } from "../nodes/master";
 import type { EtcdMemberNodeArgs } from "../nodes/memberNode";
 import { createNodeGroup } from "../nodes/nodeGroup";
+import { nodeSpecOutput } from "../nodes/nodeSpec";
 import { pinnedToZone } from "../nodes/placement";
 import { reserveStableAddress } from "../nodes/stableAddress";
 import { ETCD_NODE_GROUP_DEFAULTS } from "../tuning";
@@ -74,6 +75,8 @@ export class EtcdNode extends pulumi.ComponentResource {
   public readonly etcdVolumeId: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly launchTemplateId: pulumi.Output<string>;
+  /** Fingerprint of what the template gives the instance (`nodeSpec.ts`): what its roll gate compares. */
+  public readonly nodeSpec: pulumi.Output<string>;
 
   constructor(name: string, args: EtcdNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8sha:etcd:EtcdNode", name, {}, opts);
@@ -132,19 +135,23 @@ export class EtcdNode extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const template = {
+      imageId: args.imageId,
+      instanceType: args.instanceType,
+      instanceProfileName: role.instanceProfileName,
+      securityGroupIds: args.securityGroupIds,
+      rootVolumeGiB: args.rootVolumeGiB,
+      ebsKmsKeyArn: args.ebsKmsKeyArn,
+      userDataBase64: etcdNodeUserData(args, etcd.volume.id),
+    };
+    // Everything the template gives the instance, the etcd release included: any change of it is
+    // a replacement (the roll gate reads the tag; an etcd node has no in-place upgrade).
+    const nodeSpec = nodeSpecOutput(template, args.keepImageId);
     const nodes = createNodeGroup(
       name,
       {
         tags,
-        launchTemplate: {
-          imageId: args.imageId,
-          instanceType: args.instanceType,
-          instanceProfileName: role.instanceProfileName,
-          securityGroupIds: args.securityGroupIds,
-          rootVolumeGiB: args.rootVolumeGiB,
-          ebsKmsKeyArn: args.ebsKmsKeyArn,
-          userDataBase64: etcdNodeUserData(args, etcd.volume.id),
-        },
+        launchTemplate: { ...template, instanceTags: { [TAG_NODE_SPEC]: nodeSpec } },
         keepImageId: args.keepImageId,
         placement: pinnedToZone(args.subnetId),
         // What a "no etcd node in service" alarm reads, as the masters' does (1-minute group metrics).
@@ -162,7 +169,9 @@ export class EtcdNode extends pulumi.ComponentResource {
     this.etcdVolumeId = etcd.volume.id;
     this.roleArn = role.roleArn;
     this.launchTemplateId = nodes.launchTemplate.id;
+    this.nodeSpec = nodeSpec;
     this.registerOutputs({
+      nodeSpec: this.nodeSpec,
       asgName: this.asgName,
       etcdVolumeId: this.etcdVolumeId,
       roleArn: this.roleArn,

@@ -212,9 +212,14 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     });
   });
 
-  test("triggers are exactly [fingerprint, version]; the program is common.sh + cluster-aws.sh + roll-master.sh", () => {
+  test("triggers are exactly [fingerprint, version]; the program is common.sh + cluster-aws.sh + roll-gate.sh + roll-master.sh", () => {
     const views = masterViews(s());
-    const program = ["cloud-init/lib/common.sh", "cloud-init/lib/cluster-aws.sh", "scripts/roll-master.sh"]
+    const program = [
+      "cloud-init/lib/common.sh",
+      "cloud-init/lib/cluster-aws.sh",
+      "scripts/lib/roll-gate.sh",
+      "scripts/roll-master.sh",
+    ]
       .map((f) => fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"))
       .join("\n");
     gateCommands(s()).forEach((cmd, i) => {
