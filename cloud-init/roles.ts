@@ -106,8 +106,10 @@ export const ROLE_MANIFESTS = {
       "etcd-node.sh",
       "etcd-node-join.sh",
       "etcd-node-renewal.sh",
+      // The operator's restore CLI (docs/backup-restore.md, the etcd-node runbooks).
+      "etcd-restore.sh",
     ],
-    operatorScripts: [],
+    operatorScripts: [{ source: "etcd-restore.sh", name: "etcd-restore" }],
   },
 } as const satisfies Record<string, RoleManifest>;
 

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# etcd restore, run by an operator (docs/backup-restore.md), never at boot. Sourced after common.sh
+# etcd restore, run by an operator (docs/backup-restore.md), never at boot, on a master (stacked
+# topology) or a dedicated etcd node (external: K8SHA_ROLE=etcd, etcd is the k8sha-etcd unit). Sourced after common.sh
 # etcd-tools.sh and etcd-backup.sh (etcd_backup_etcdctl, etcd_backup_aws, etcd_snapshot_status). Entry point:
 # /opt/k8sha/bin/etcd-restore (scripts/etcd-restore.sh) -> etcd_restore_main.
 #
@@ -97,6 +98,9 @@ etcd_restore_snapshot() {
 # etcd_restore_refuse_if_running ENDPOINT : a restore under a live etcd would be overwritten.
 etcd_restore_refuse_if_running() {
   if etcd_backup_etcdctl --endpoints="$1" --dial-timeout=2s --command-timeout=3s endpoint health >/dev/null 2>&1; then
+    if [[ "${K8SHA_ROLE:-master}" == etcd ]]; then
+      die "etcd still answers on $1: stop it first (sudo systemctl stop k8sha-etcd)"
+    fi
     die "etcd still answers on $1: stop it first (move /etc/kubernetes/manifests/etcd.yaml away)"
   fi
 }
@@ -164,8 +168,7 @@ etcd_restore_main() {
     full)
       [[ -n "$snapshot" && -n "$name" && -n "$peer" && -n "$initial" && -n "$token" ]] || etcd_restore_usage || return
       data="${data:-${ETCD_DATA_DIR:?ETCD_DATA_DIR must be set, or pass --data-dir}}"
-      etcd_restore_refuse_if_running \
-        "${endpoint:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set, or pass --endpoint}}"
+      etcd_restore_refuse_if_running "${endpoint:-${K8SHA_ETCD_ENDPOINT:-https://127.0.0.1:${ETCD_CLIENT_PORT:?ETCD_CLIENT_PORT must be set, or pass --endpoint}}}"
       local work
       work="$(mktemp -d "$(dirname "$data")/restore.XXXXXX")"
       etcd_restore_fetch "$snapshot" "$work/snapshot.db" || die "cannot fetch $snapshot"

@@ -50,9 +50,9 @@ function sourcedBy(path: string): Sourced[] {
   return found;
 }
 
-/** What a statement's target names: node settings, the shipped libraries, one library, boot-env.sh. */
+/** What a statement's target names: node settings (node.env, a service's env file), the shipped libraries, one library, boot-env.sh. */
 function resolve(target: string): Sourced {
-  if (/\$\{?(K8SHA_NODE_ENV|env_file)\b/.test(target)) return { kind: "settings" };
+  if (/\$\{?(K8SHA_NODE_ENV|env_file|backup_env)\b/.test(target)) return { kind: "settings" };
   if (/(lib|LIB_DIR)\}?"?\/\*\.sh"?$/.test(target)) return { kind: "all-libraries" };
   if (target.endsWith(`/${ENTRY_PROLOGUE}"`)) return { kind: "prologue" };
   const lib = /(?:\$\{?lib\}?|\$\{?K8SHA_LIB_DIR\}?)\/([a-z0-9-]+\.sh)"?$/.exec(target);

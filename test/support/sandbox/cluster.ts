@@ -60,10 +60,14 @@ export class SandboxCluster {
 
   private readonly interfaces: LoopbackInterfaces;
 
-  /** The graph's rolling gates (local commands running scripts/roll-master.sh), master 0 first. */
+  /** The graph's masters' rolling gates (local commands running scripts/roll-master.sh), master 0 first. */
   gates: RegisteredResource[] = [];
+  /** The etcd nodes' rolling gates of the external topology (scripts/roll-etcd-node.sh), member 0 first. */
+  etcdGates: RegisteredResource[] = [];
   /** Each master's ASG name, master 0 first. */
   masterGroups: string[] = [];
+  /** Each dedicated etcd node's ASG name (external topology), member 0 first. */
+  etcdGroups: string[] = [];
 
   private constructor(
     net: number,
@@ -87,19 +91,28 @@ export class SandboxCluster {
     });
   }
 
-  /** The rolling gates and master ASGs of a graph (none when `rolling.enabled` is false). */
+  /** The rolling gates and the master and etcd-node ASGs of a graph (no gates when `rolling.enabled` is false). */
   private adopt(graph: SynthResult): void {
     this.templates = ofType(graph, "aws:ec2/launchTemplate:LaunchTemplate");
-    this.gates = ofType(graph, "command:local:Command")
+    const gates = ofType(graph, "command:local:Command")
       .filter((c) => this.gateEnv(c).K8SHA_ROLL_MEMBER !== undefined)
       .sort((a, b) => Number(this.gateEnv(a).K8SHA_ROLL_MEMBER) - Number(this.gateEnv(b).K8SHA_ROLL_MEMBER));
-    this.masterGroups = ofType(graph, "aws:autoscaling/group:Group")
-      .filter((g) => /-cp-\d+-asg$/.test(g.name))
-      .sort((a, b) => Number(/-(\d+)-asg$/.exec(a.name)?.[1]) - Number(/-(\d+)-asg$/.exec(b.name)?.[1]))
-      .map((g) => String(g.state.name ?? g.inputs.name));
-    for (const name of this.masterGroups)
+    // An etcd node's gate is told every etcd ASG; a master's is not.
+    const ofEtcd = (c: RegisteredResource) => this.gateEnv(c).K8SHA_ROLL_ETCD_ASGS !== undefined;
+    this.gates = gates.filter((c) => !ofEtcd(c));
+    this.etcdGates = gates.filter(ofEtcd);
+    const groups = (pattern: RegExp) =>
+      ofType(graph, "aws:autoscaling/group:Group")
+        .filter((g) => pattern.test(g.name))
+        .sort((a, b) => Number(/-(\d+)-asg$/.exec(a.name)?.[1]) - Number(/-(\d+)-asg$/.exec(b.name)?.[1]))
+        .map((g) => String(g.state.name ?? g.inputs.name));
+    this.masterGroups = groups(/-cp-\d+-asg$/);
+    this.etcdGroups = groups(/-etcd-\d+-asg$/);
+    for (const name of [...this.masterGroups, ...this.etcdGroups])
       if (!this.aws.autoscaling.groups.has(name)) this.aws.autoscaling.addGroup(name);
-    const arn = this.gates[0] ? this.gateEnv(this.gates[0]).K8SHA_ROLL_TARGET_GROUP_ARN : undefined;
+    const arn = [...this.gates, ...this.etcdGates]
+      .map((g) => this.gateEnv(g).K8SHA_ROLL_TARGET_GROUP_ARN)
+      .find(Boolean);
     if (arn) this.aws.targetGroup.arn = arn;
   }
 
@@ -113,15 +126,20 @@ export class SandboxCluster {
    * templates later launches use and whose gates the caller runs; new boot bundles are uploaded.
    */
   async restack(overrides: ConfigOverrides): Promise<RegisteredResource[]> {
-    const before = new Map(this.gates.map((g) => [g.name, JSON.stringify(g.inputs.triggers ?? [])]));
+    const before = new Map(
+      [...this.etcdGates, ...this.gates].map((g) => [g.name, JSON.stringify(g.inputs.triggers ?? [])]),
+    );
     this.overrides = overrides;
     const graph = await SandboxCluster.graphOf(this.stack, overrides, this.net);
     this.bundles = ofType(graph, "aws:s3/bucketObjectv2:BucketObjectv2");
     for (const b of this.bundles)
       await this.s3?.putObject(String(b.inputs.key), Buffer.from(String(b.inputs.content)));
     this.adopt(graph);
-    // Pulumi re-runs a command only when its triggers changed (a replacement of the resource).
-    return this.gates.filter((g) => before.get(g.name) !== JSON.stringify(g.inputs.triggers ?? []));
+    // Pulumi re-runs a command only when its triggers changed (a replacement of the resource),
+    // in the graph's order: the etcd nodes' gates are chained before the masters'.
+    return [...this.etcdGates, ...this.gates].filter(
+      (g) => before.get(g.name) !== JSON.stringify(g.inputs.triggers ?? []),
+    );
   }
 
   /** The config the cluster's current graph was made from. */

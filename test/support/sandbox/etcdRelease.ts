@@ -15,11 +15,23 @@ export function hostEtcdVersion(): string {
   return m[1];
 }
 
-/** `etcd-v<version>-linux-amd64.tar.gz` laid out as upstream's, with the host's binaries. */
+/**
+ * `etcd-v<version>-linux-amd64.tar.gz` laid out as upstream's, with the host's binaries, fixed
+ * names, modes, owners and times and no gzip timestamp: the same bytes on every run of this host
+ * (a graph synthesized with its sha256 stays the same graph).
+ */
 export function releaseTarball(dir: string, version: string): Buffer {
   const top = `etcd-v${version}-linux-amd64`;
   mkdirSync(join(dir, top), { recursive: true });
   for (const b of ["etcd", "etcdctl"]) copyFileSync(`/usr/bin/${b}`, join(dir, top, b));
-  execFileSync("tar", ["-czf", join(dir, "release.tar.gz"), "-C", dir, top]);
-  return readFileSync(join(dir, "release.tar.gz"));
+  const tarball = join(dir, "release.tar.gz");
+  execFileSync("bash", [
+    "-c",
+    'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=0755 -C "$1" -cf - "$2" | gzip -n -9 >"$3"',
+    "_",
+    dir,
+    top,
+    tarball,
+  ]);
+  return readFileSync(tarball);
 }

@@ -13,7 +13,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, truncateSync } from "node:fs";
+import { truncateSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { API_PORT, ETCD_CLIENT_PORT } from "../../../base/ports";
@@ -21,8 +21,11 @@ import { DEFAULT_KUBERNETES_VERSION } from "../../../config/defaults";
 import { defaultEtcdVersion, etcdReleaseTarball } from "../../../config/etcd-versions";
 import { kubernetesMinor } from "../../../config/semver";
 import { SandboxCluster } from "./cluster";
+import { releaseTarball } from "./etcdRelease";
 import { nodeEnvOf } from "./launch";
 import type { BootResult, NodeSandbox } from "./node";
+import type { Rollable } from "./rolling";
+import type { TimedBoot } from "./simulation";
 
 /** One row of `etcdctl member list -w simple`. */
 export interface MemberRow {
@@ -34,32 +37,14 @@ export interface MemberRow {
   isLearner: boolean;
 }
 
-/**
- * `etcd-v<version>-linux-amd64.tar.gz` as upstream lays it out, holding the host's binaries, with
- * fixed names, modes, owners and times and no gzip timestamp: the same bytes on every run.
- */
-export function deterministicReleaseTarball(dir: string, version: string): Buffer {
-  const top = `etcd-v${version}-linux-amd64`;
-  mkdirSync(join(dir, top), { recursive: true });
-  for (const b of ["etcd", "etcdctl"]) execFileSync("cp", [`/usr/bin/${b}`, join(dir, top, b)]);
-  const tarball = join(dir, etcdReleaseTarball(version));
-  execFileSync("bash", [
-    "-c",
-    'tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=0755 -C "$1" -cf - "$2" | gzip -n -9 >"$3"',
-    "_",
-    dir,
-    top,
-    tarball,
-  ]);
-  return readFileSync(tarball);
-}
-
 const MEMBERS = 3;
 
-export class ExternalSimulation {
+export class ExternalSimulation implements Rollable {
   /** The current instance of each etcd node and of each master, index 0 first. */
   readonly etcdNodes: NodeSandbox[] = [];
   readonly masters: NodeSandbox[] = [];
+  /** The boots of replacements an ASG launched (for the rolling gates), not yet awaited. */
+  readonly asgBoots: Promise<TimedBoot>[] = [];
   private readonly etcdGenerations = Array.from({ length: MEMBERS }, () => 0);
   private readonly masterGenerations = Array.from({ length: MEMBERS }, () => 0);
 
@@ -75,7 +60,7 @@ export class ExternalSimulation {
     const staging = execFileSync("mktemp", ["-d", "/tmp/k8sha-etcd-release-XXXXXX"], {
       encoding: "utf8",
     }).trim();
-    const tarball = deterministicReleaseTarball(staging, version);
+    const tarball = releaseTarball(staging, version);
     execFileSync("rm", ["-rf", staging]);
     const sha256 = createHash("sha256").update(tarball).digest("hex");
     const url = `github.com/etcd-io/etcd/releases/download/v${version}/${etcdReleaseTarball(version)}`;
@@ -96,20 +81,45 @@ export class ExternalSimulation {
     return nodeEnvOf(this.cluster.template(`dev-etcd-${index}-lt`)).STABLE_IP ?? "";
   }
 
-  private launchEtcd(index: number): Promise<NodeSandbox> {
+  private async launchEtcd(index: number): Promise<NodeSandbox> {
     const template = this.cluster.template(`dev-etcd-${index}-lt`);
+    const zone = nodeEnvOf(template).AVAILABILITY_ZONE ?? "";
     const generation = this.etcdGenerations[index] ?? 0;
     this.etcdGenerations[index] = generation + 1;
     // Primary addresses 100+ above the masters' in the same subnet: one subnet holds both roles.
-    return this.cluster.launch(
-      {
-        name: `etcd-${index}`,
-        template,
-        zone: nodeEnvOf(template).AVAILABILITY_ZONE ?? "",
-        generation: 100 + generation,
-      },
+    const node = await this.cluster.launch(
+      { name: `etcd-${index}`, template, zone, generation: 100 + generation },
       { unitAttempts: 3 },
     );
+    // As the etcd node's ASG does: InService once it runs.
+    const group = this.cluster.etcdGroups[index];
+    if (group) this.cluster.aws.autoscaling.inService(group, { id: node.instanceId, zone });
+    return node;
+  }
+
+  /**
+   * What EC2 Auto Scaling does when a gate terminates an instance of an etcd node's or a
+   * master's group: the instance goes, a replacement launches from the group's current template.
+   */
+  private async asgReplace(groupName: string, instanceId: string): Promise<{ id: string; zone: string }> {
+    const etcd = this.cluster.etcdGroups.indexOf(groupName);
+    const master = this.cluster.masterGroups.indexOf(groupName);
+    const [nodes, index, launch, role] =
+      etcd >= 0
+        ? [this.etcdNodes, etcd, (i: number) => this.launchEtcd(i), "etcd"]
+        : [this.masters, master, (i: number) => this.launchMaster(i), "cp"];
+    const old = nodes[index];
+    if (index < 0 || !old || old.instanceId !== instanceId)
+      throw new Error(`the simulation does not know ${instanceId} in ${groupName}`);
+    this.cluster.terminate(old);
+    const node = await launch(index);
+    nodes[index] = node;
+    const t0 = Date.now();
+    this.asgBoots.push(node.boot().then((b) => ({ ...b, seconds: (Date.now() - t0) / 1000 })));
+    return {
+      id: node.instanceId,
+      zone: nodeEnvOf(this.cluster.template(`dev-${role}-${index}-lt`)).AVAILABILITY_ZONE ?? "",
+    };
   }
 
   private async launchMaster(index: number, env?: Record<string, string>): Promise<NodeSandbox> {
@@ -136,6 +146,7 @@ export class ExternalSimulation {
     masterEnv: Record<number, Record<string, string>> = {},
   ): Promise<{ etcd: BootResult[]; masters: BootResult[] }> {
     const indices = Array.from({ length: MEMBERS }, (_, i) => i);
+    this.cluster.aws.replaceInstance = (group, id) => this.asgReplace(group.name, id);
     const [etcd, masters] = await Promise.all([
       Promise.all(indices.map((i) => this.launchEtcd(i))),
       Promise.all(indices.map((i) => this.launchMaster(i, masterEnv[i]))),
@@ -151,7 +162,7 @@ export class ExternalSimulation {
    * volume in the same place); their ASGs launch replacements, which boot concurrently.
    */
   async replaceEtcd(indices: number[], blank = false): Promise<BootResult[]> {
-    for (const i of indices) this.cluster.terminate(this.etcdNodes[i] as NodeSandbox);
+    for (const i of indices) this.lose(this.etcdNodes[i] as NodeSandbox, this.cluster.etcdGroups[i]);
     if (blank) for (const i of indices) await this.blankVolume(i);
     for (const i of indices) this.etcdNodes[i] = await this.launchEtcd(i);
     return Promise.all(indices.map((i) => (this.etcdNodes[i] as NodeSandbox).boot()));
@@ -159,9 +170,15 @@ export class ExternalSimulation {
 
   /** The masters of `indices` are lost at once; their replacements boot concurrently. */
   async replaceMasters(indices: number[]): Promise<BootResult[]> {
-    for (const i of indices) this.cluster.terminate(this.masters[i] as NodeSandbox);
+    for (const i of indices) this.lose(this.masters[i] as NodeSandbox, this.cluster.masterGroups[i]);
     for (const i of indices) this.masters[i] = await this.launchMaster(i);
     return Promise.all(indices.map((i) => (this.masters[i] as NodeSandbox).boot()));
+  }
+
+  /** The instance is lost (EC2 terminates it) and its ASG's health check drops it. */
+  private lose(node: NodeSandbox, group: string | undefined): void {
+    this.cluster.terminate(node);
+    if (group) this.cluster.aws.autoscaling.lost(group, node.instanceId);
   }
 
   /**
@@ -185,23 +202,31 @@ export class ExternalSimulation {
   }
 
   /** Every etcd node's client URL, node 0 first. */
+  etcdEndpoints(): string[] {
+    return Array.from({ length: MEMBERS }, (_, i) => `https://${this.etcdAddress(i)}:${ETCD_CLIENT_PORT}`);
+  }
+
   endpoints(): string {
-    return Array.from(
-      { length: MEMBERS },
-      (_, i) => `https://${this.etcdAddress(i)}:${ETCD_CLIENT_PORT}`,
-    ).join(",");
+    return this.etcdEndpoints().join(",");
+  }
+
+  /** The etcd CA and the API server's client pair the cluster PKI seeds. */
+  etcdClientFlags(): string[] {
+    const pki = join(this.cluster.dir, "pki/etcd");
+    return [
+      `--cacert=${pki}/ca.crt`,
+      `--cert=${pki}/apiserver-etcd-client.crt`,
+      `--key=${pki}/apiserver-etcd-client.key`,
+    ];
   }
 
   /** The host's etcdctl (v3) against the etcd nodes, with the etcd CA and the API server's client pair. */
   etcdctl(args: string[], endpoints = this.endpoints()): string {
-    const pki = join(this.cluster.dir, "pki/etcd");
     return execFileSync(
       "/usr/bin/etcdctl",
       [
         `--endpoints=${endpoints}`,
-        `--cacert=${pki}/ca.crt`,
-        `--cert=${pki}/apiserver-etcd-client.crt`,
-        `--key=${pki}/apiserver-etcd-client.key`,
+        ...this.etcdClientFlags(),
         "--dial-timeout=2s",
         "--command-timeout=5s",
         ...args,

@@ -64,6 +64,12 @@ export class FakeAutoscaling {
     group.instances.push({ ...instance, lifecycle: "InService" });
   }
 
+  /** The group's instance was lost outside the group (terminated): its health check drops it. */
+  lost(groupName: string, instanceId: string): void {
+    const group = this.group(groupName);
+    group.instances = group.instances.filter((i) => i.id !== instanceId);
+  }
+
   private group(name: string): FakeGroup {
     const group = this.groups.get(name);
     if (!group) throw new AwsError("ValidationError", `AutoScalingGroup name not found - ${name}`);

@@ -139,6 +139,7 @@ export async function launchNode(site: LaunchSite, spec: NodeSpec, extra: Launch
     withoutAmiCommands: extra.withoutAmiCommands,
     unitAttempts: extra.unitAttempts,
     env: extra.env,
+    localEtcd: !(env.K8SHA_ROLE === "master" && env.ETCD_TOPOLOGY === "external"),
   });
   node.instanceId = instanceId;
   node.link = link;

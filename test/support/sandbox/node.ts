@@ -113,6 +113,12 @@ export interface NodeOptions {
   restartSec?: number;
   /** More of the boot's environment (e.g. K8SHA_RETRY_MAX, to give up sooner). */
   env?: Record<string, string>;
+  /**
+   * Whether the node runs an etcd member its tools reach locally (default true). Not a stateless
+   * master of the external topology: like a real one, its tools find no local endpoint set and
+   * must use the etcd nodes'.
+   */
+  localEtcd?: boolean;
 }
 
 export interface BootResult {
@@ -213,14 +219,17 @@ export class NodeSandbox {
   /**
    * A clean environment (nothing of the test process leaks in): what cloud-init's runcmd and the
    * SSM agent's scripts get on Ubuntu, plus the sandbox's settings. On a real node the local etcd
-   * is 127.0.0.1; here every node shares loopback, so its own address is given.
+   * is 127.0.0.1; here every node shares loopback, so its own address is given (to a node with a
+   * local member only).
    */
   private nodeEnvironment(): string {
     return [
       "/usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\",
       "  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_PAGER= \\",
       `  K8SHA_RETRY_BASE=1 K8SHA_RETRY_CAP=${this.o.retryCap ?? 3} ETCD_VOLUME_POLL_BASE=1 \\`,
-      `  ETCD_LOCAL_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} K8SHA_ETCD_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} \\`,
+      this.o.localEtcd === false
+        ? "  \\"
+        : `  ETCD_LOCAL_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} K8SHA_ETCD_ENDPOINT=https://${this.o.ownAddress}:${ETCD_CLIENT_PORT} \\`,
       `  SANDBOX_RESTART_SEC=${this.o.restartSec ?? 2} ${this.o.unitAttempts ? `SANDBOX_UNIT_ATTEMPTS=${this.o.unitAttempts}` : ""} \\`,
       `  ${Object.entries(this.o.env ?? {})
         .map(([k, v]) => `${k}='${v}'`)

@@ -11,10 +11,9 @@
 import { execFile, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { ETCD_CLIENT_PORT } from "../../../base/ports";
 import type { ConfigOverrides, RegisteredResource } from "../../../synth/mockRuntime";
 import { ETCDCTL_BIN } from "../etcdProcess";
-import type { NodeSandbox } from "./node";
+import type { SandboxCluster } from "./cluster";
 import type { Simulation, TimedBoot } from "./simulation";
 
 export interface GateRun {
@@ -41,7 +40,6 @@ export function outcomes(r: RollReport): (string | number)[][] {
   return r.gates.map((g) => (g.code === 0 ? [g.member, 0] : [g.member, g.code, g.output.slice(-3000)]));
 }
 
-/** The gate timings the simulation uses instead of the graph's (its nodes boot in seconds, not minutes). */
 /**
  * The position of each gate step in a gate's output, in the order it must run: validated twice,
  * leadership moved, deregistered, drained, then `last` (replace or upgrade). -1 for a step missing.
@@ -56,6 +54,7 @@ export function takeOutStepPositions(output: string, last: "replace" | "upgrade"
   ].map((s) => output.indexOf(s));
 }
 
+/** The gate timings the simulation uses instead of the graph's (its nodes boot in seconds, not minutes). */
 export const SIMULATION_GATE_ENV: Record<string, string> = {
   K8SHA_ROLL_INTERVAL_SECONDS: "2",
   // Long enough for two passes on a machine busy with other test files (a pass took 35 s there).
@@ -63,17 +62,24 @@ export const SIMULATION_GATE_ENV: Record<string, string> = {
   K8SHA_ROLL_TIMEOUT_SECONDS: "300",
 };
 
-function etcdctl(sim: Simulation, endpoints: string[], args: string[], timeout = "2s"): Promise<string> {
-  const live = sim.masters.find((m) => m.etcdRunning()) ?? (sim.masters[0] as NodeSandbox);
-  const pki = `${live.root}/etc/kubernetes/pki/etcd`;
+/** What a roll runs on: a simulated cluster whose ASGs launch replacements, and its etcd. */
+export interface Rollable {
+  readonly cluster: SandboxCluster;
+  /** The boots of replacements an ASG launched, not yet awaited. */
+  readonly asgBoots: Promise<TimedBoot>[];
+  /** Every etcd member's client URL (the masters' in the stacked topology, the etcd nodes' in external). */
+  etcdEndpoints(): string[];
+  /** etcdctl's TLS flags from outside: the etcd CA and a client pair etcd trusts, on a live node. */
+  etcdClientFlags(): string[];
+}
+
+function etcdctl(sim: Rollable, endpoints: string[], args: string[], timeout = "2s"): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile(
       ETCDCTL_BIN,
       [
         `--endpoints=${endpoints.join(",")}`,
-        `--cacert=${pki}/ca.crt`,
-        `--cert=${pki}/healthcheck-client.crt`,
-        `--key=${pki}/healthcheck-client.key`,
+        ...sim.etcdClientFlags(),
         "--dial-timeout=1s",
         `--command-timeout=${timeout}`,
         ...args,
@@ -93,12 +99,12 @@ class RollMonitor {
   private loops: Promise<void>[] = [];
   private seq = 0;
 
-  constructor(private readonly sim: Simulation) {
+  constructor(private readonly sim: Rollable) {
     this.loops = [this.sample(), this.write()];
   }
 
   private addresses(): string[] {
-    return this.sim.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`);
+    return this.sim.etcdEndpoints();
   }
 
   private async sample(): Promise<void> {
@@ -139,7 +145,7 @@ class RollMonitor {
 
 /** Runs one gate's program as @pulumi/command would: `bash -c <create>` with its environment. */
 export function runGate(
-  sim: Simulation,
+  sim: Rollable,
   gate: RegisteredResource,
   env: Record<string, string> = {},
 ): Promise<GateRun> {
@@ -187,7 +193,7 @@ export async function backupNow(sim: Simulation): Promise<void> {
  * last ran (or one failed) and every replacement the ASGs launched finished its boot.
  */
 export async function roll(
-  sim: Simulation,
+  sim: Rollable,
   overrides: ConfigOverrides,
   env: Record<string, string> = {},
 ): Promise<RollReport> {
@@ -197,7 +203,7 @@ export async function roll(
 
 /** The given gates in order (a re-run of `pulumi up` after a stop runs the failed one and those after). */
 export async function runGates(
-  sim: Simulation,
+  sim: Rollable,
   gates: RegisteredResource[],
   env: Record<string, string> = {},
 ): Promise<RollReport> {
@@ -208,7 +214,8 @@ export async function runGates(
     for (const gate of gates) {
       const run = await runGate(sim, gate, env);
       // Kept with the nodes' logs (K8SHA_KEEP_SANDBOX=1 keeps them after the run).
-      appendFileSync(join(sim.cluster.dir, `gate-${run.member}.log`), `${run.output}== exit ${run.code}\n`);
+      const log = `${sim.cluster.gateEnv(gate).K8SHA_ROLL_ETCD_ASGS ? "etcd-" : ""}gate-${run.member}.log`;
+      appendFileSync(join(sim.cluster.dir, log), `${run.output}== exit ${run.code}\n`);
       runs.push(run);
       if (run.code !== 0) break;
     }
@@ -217,13 +224,7 @@ export async function runGates(
     await monitor.stop();
   }
   const have = new Set(
-    (
-      await etcdctl(
-        sim,
-        sim.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`),
-        ["get", "roll/", "--prefix", "--keys-only"],
-      ).catch(() => "")
-    )
+    (await etcdctl(sim, sim.etcdEndpoints(), ["get", "roll/", "--prefix", "--keys-only"]).catch(() => ""))
       .split("\n")
       .filter(Boolean),
   );

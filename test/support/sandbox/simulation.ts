@@ -13,6 +13,7 @@ import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../../../base/ports";
 import { ETCDCTL_BIN } from "../etcdProcess";
 import { SandboxCluster } from "./cluster";
 import type { BootResult, NodeSandbox } from "./node";
+import type { Rollable } from "./rolling";
 
 /** What is lost with a master: only its instance, or its etcd volume's data as well. */
 export type Loss = "instance" | "volume";
@@ -51,7 +52,7 @@ function timedBoots(nodes: NodeSandbox[], t0: number): Promise<TimedBoot[]> {
 
 const ZONES = ["a", "b", "c", "d", "e", "f"].map((z) => `eu-west-1${z}`);
 
-export class Simulation {
+export class Simulation implements Rollable {
   /** The current instance of each master, master 0 first. */
   readonly masters: NodeSandbox[] = [];
   readonly recoveries: Recovery[] = [];
@@ -207,19 +208,30 @@ export class Simulation {
     truncateSync(volume.image, 8192 * 1024 * 1024);
   }
 
-  /** etcdctl from outside, with a live master's health-check client certificate. */
-  etcdctl(args: string[], node?: NodeSandbox): string {
-    const live = node ?? this.masters[this.masters.length - 1];
+  /** Every member's client URL: each master's stable address. */
+  etcdEndpoints(): string[] {
+    return this.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`);
+  }
+
+  /** The etcd CA and the health-check client pair of `node`, or of a master whose member runs. */
+  etcdClientFlags(node?: NodeSandbox): string[] {
+    const live = node ?? this.masters.find((m) => m.etcdRunning()) ?? this.masters[this.masters.length - 1];
     if (!live) throw new Error("no master");
     const pki = join(live.root, "etc/kubernetes/pki/etcd");
-    const endpoints = this.masters.map((m) => `https://${m.o.ownAddress}:${ETCD_CLIENT_PORT}`).join(",");
+    return [
+      `--cacert=${pki}/ca.crt`,
+      `--cert=${pki}/healthcheck-client.crt`,
+      `--key=${pki}/healthcheck-client.key`,
+    ];
+  }
+
+  /** etcdctl from outside, with a live master's health-check client certificate. */
+  etcdctl(args: string[], node?: NodeSandbox): string {
     return execFileSync(
       ETCDCTL_BIN,
       [
-        `--endpoints=${endpoints}`,
-        `--cacert=${pki}/ca.crt`,
-        `--cert=${pki}/healthcheck-client.crt`,
-        `--key=${pki}/healthcheck-client.key`,
+        `--endpoints=${this.etcdEndpoints().join(",")}`,
+        ...this.etcdClientFlags(node),
         "--dial-timeout=2s",
         "--command-timeout=5s",
         ...args,
