@@ -9,6 +9,9 @@ lib="${K8SHA_LIB_DIR:-}"
 if [[ -z "$lib" ]]; then
   if [[ -f "$here/../cloud-init/lib/etcd-restore.sh" ]]; then lib="$here/../cloud-init/lib"; else lib=/opt/k8sha/lib; fi
 fi
+# The AWS CLI is a snap on Ubuntu (/snap/bin), which neither an SSM Run Command shell nor every
+# sudo PATH includes: the download of an s3:// snapshot must not depend on the caller's PATH.
+case ":$PATH:" in *:/snap/bin:*) ;; *) PATH="$PATH:/snap/bin" ;; esac
 K8SHA_NODE_ENV="${K8SHA_NODE_ENV:-/etc/k8sha/node.env}"
 if [[ -r "$K8SHA_NODE_ENV" ]]; then
   # shellcheck source=/dev/null

@@ -95,11 +95,7 @@ gate_preflight() {
 }
 
 step current
-instance="$(in_service "$asg")" || stop "cannot read the ASG $asg"
-if [[ -z "$instance" ]]; then
-  progress "no instance in service: the ASG launches it from the current template; nothing to roll"
-  exit 0
-fi
+gate_instance "$asg"
 have_spec="$(tag_of "$instance" "$TAG_NODE_SPEC")"
 if [[ "$have_spec" == "$spec" ]]; then
   boot="$(tag_of "$instance" "$CLUSTER_AWS_BOOT_STATUS_TAG")"
@@ -121,14 +117,6 @@ fi
 step replace
 aws_ autoscaling terminate-instance-in-auto-scaling-group --instance-id "$instance" \
   --no-should-decrement-desired-capacity >/dev/null || stop "the ASG refused to replace $instance"
-step wait-replacement
-t0="$(date +%s)"
-wait_replacement "$asg" "$instance" "$timeout" "$boot_failure_grace"
-step validate-replacement
-validated "$((timeout - ($(date +%s) - t0)))" ||
-  stop "the cluster did not validate twice within ${timeout}s of replacing $instance"
-[[ "$(tag_of "$replacement" "$TAG_NODE_SPEC")" == "$spec" ]] ||
-  stop "the replacement $replacement does not run node spec $spec"
-progress "replaced $instance by $replacement"
+replaced_and_validated "$asg" "$instance" "$timeout" "$boot_failure_grace"
 step finished
 progress "rolled in $(($(date +%s) - started)) s"

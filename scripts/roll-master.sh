@@ -157,29 +157,17 @@ target_ready() { # target_ready INSTANCE : its target is healthy behind the API 
 }
 
 replace_instance() { # replace_instance INSTANCE
-  local old="$1" t0
+  local old="$1"
   take_out "$old"
   step replace
   aws_ autoscaling terminate-instance-in-auto-scaling-group --instance-id "$old" \
     --no-should-decrement-desired-capacity >/dev/null || stop "the ASG refused to replace $old"
   undo=() # from here the old instance is going: nothing to put back
-  step wait-replacement
-  t0="$(date +%s)"
-  wait_replacement "$asg" "$old" "$timeout" "$boot_failure_grace" target_ready
-  step validate-replacement
-  validated "$((timeout - ($(date +%s) - t0)))" ||
-    stop "the cluster did not validate twice within ${timeout}s of replacing $old"
-  [[ "$(tag_of "$replacement" "$TAG_NODE_SPEC")" == "$spec" ]] ||
-    stop "the replacement $replacement does not run node spec $spec"
-  progress "replaced $old by $replacement"
+  replaced_and_validated "$asg" "$old" "$timeout" "$boot_failure_grace" target_ready
 }
 
 step current
-instance="$(in_service "$asg")" || stop "cannot read the ASG $asg"
-if [[ -z "$instance" ]]; then
-  progress "no instance in service: the ASG launches it from the current template; nothing to roll"
-  exit 0
-fi
+gate_instance "$asg"
 have_spec="$(tag_of "$instance" "$TAG_NODE_SPEC")"
 have_version="$(tag_of "$instance" "$TAG_KUBERNETES_VERSION")"
 if [[ -z "$have_version" ]]; then

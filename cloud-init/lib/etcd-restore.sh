@@ -23,7 +23,9 @@
 etcd_member_id_of() {
   local sorted hex
   sorted="$(tr ',' '\n' <<<"$1" | LC_ALL=C sort | tr -d '\n')"
-  hex="$(printf '%s%s' "$sorted" "$2" | sha1sum | cut -c1-16 | sed 's/^0*//')"
+  hex="$(printf '%s%s' "$sorted" "$2" | sha1sum | cut -c1-16)" || return 1
+  [[ "$hex" =~ ^[0-9a-f]{16}$ ]] || return 1
+  while [[ "$hex" == 0* ]]; do hex="${hex#0}"; done
   printf '%s\n' "${hex:-0}"
 }
 
@@ -90,8 +92,11 @@ etcd_restore_snapshot() {
   else
     ETCDCTL_API=3 "$K8SHA_ETCDCTL" "${args[@]}" || return 1
   fi
+  local id
+  # Computed before the swap: a restore that cannot name its member id changes nothing.
+  id="$(etcd_member_id_of "$peer" "$token")" || { log "cannot compute the member id (sha1sum)"; return 1; }
   etcd_restore_move_aside "$data" && mv "$staging" "$data"
-  etcd_restore_identity "$data" "$(etcd_member_id_of "$peer" "$token")" "$peer"
+  etcd_restore_identity "$data" "$id" "$peer"
   log "member $name restored into $data; start etcd on every member now"
 }
 

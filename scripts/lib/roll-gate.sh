@@ -2,7 +2,8 @@
 # What every rolling gate shares (scripts/roll-master.sh for a master, scripts/roll-etcd-node.sh
 # for a dedicated etcd node): its settings from K8SHA_ROLL_*, progress lines, the undo list a
 # failure replays, the stop that names the step, the "no activity in any ASG" check, the
-# preflight passed twice in a row, and the wait for a replacement's boot. Sourced after common.sh
+# preflight passed twice in a row, the instance to roll, and the wait for a replacement's boot and
+# the validation after it. Sourced after common.sh
 # and cluster-aws.sh; the gate sets `name`, `interval` and defines `gate_preflight` (one pass of
 # every check, run from the instance `gate_helper` names) before it calls `validated`.
 
@@ -113,4 +114,30 @@ wait_replacement() {
   replacement=""
   wait_until "$seconds" "the replacement of $_wr_old to boot" _replacement_booted ||
     stop "no healthy replacement of $_wr_old within ${seconds}s (last: ${replacement:-none}, boot ${_wr_boot:-?})"
+}
+
+# gate_instance ASG : the ASG's instance in service into `instance`. None: the ASG launches one
+# from the current template, so the gate has nothing to roll and ends here (exit 0).
+gate_instance() {
+  instance="$(in_service "$1")" || stop "cannot read the ASG $1"
+  if [[ -z "$instance" ]]; then
+    progress "no instance in service: the ASG launches it from the current template; nothing to roll"
+    exit 0
+  fi
+}
+
+# replaced_and_validated ASG OLD SECONDS GRACE [READY_FN] : steps wait-replacement (OLD's
+# replacement booted, wait_replacement) and validate-replacement (the preflight passed twice
+# within what is left of SECONDS, the replacement on the template's node spec `spec`).
+replaced_and_validated() {
+  local t0
+  step wait-replacement
+  t0="$(date +%s)"
+  wait_replacement "$@"
+  step validate-replacement
+  validated "$(($3 - ($(date +%s) - t0)))" ||
+    stop "the cluster did not validate twice within ${3}s of replacing $2"
+  [[ "$(tag_of "$replacement" "$TAG_NODE_SPEC")" == "${spec:?the gate sets spec}" ]] ||
+    stop "the replacement $replacement does not run node spec $spec"
+  progress "replaced $2 by $replacement"
 }

@@ -12,10 +12,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NODE_ENV_PATH } from "../../cloud-init/render-env";
 import { defaultEtcdVersion } from "../../config/etcd-versions";
 import { kubernetesMinor } from "../../config/semver";
-import { decodeUserData } from "../../policy/userData";
 import {
   type ConfigOverrides,
   ofType,
@@ -26,7 +24,7 @@ import {
   synthesize,
 } from "../../synth/mockRuntime";
 import { childrenOf, type Graph, indexGraph, list, only, reachable, rec } from "../support/graph";
-import { parseNodeEnv } from "../support/nodeEnv";
+import { nodeViews } from "../support/nodeViews";
 
 const DIGEST = "0123456789abcdef".repeat(4);
 const T = {
@@ -99,29 +97,6 @@ beforeAll(async () => {
   variants.stacked = await synthesize("dev");
 }, 240_000);
 
-interface NodeView {
-  index: number;
-  lt: RegisteredResource;
-  asg: RegisteredResource;
-  env: Record<string, string>;
-}
-function views(g: Graph, type: string): NodeView[] {
-  return ofType(g.result, type)
-    .map((n) => {
-      const lt = only(childrenOf(g, n, T.lt), `launch template of ${n.name}`);
-      const nodeEnv = only(
-        decodeUserData(String(lt.inputs.userData)).files.filter((f) => f.path === NODE_ENV_PATH),
-        "node.env",
-      );
-      return {
-        index: Number(/-(\d+)$/.exec(n.name)?.[1]),
-        lt,
-        asg: only(childrenOf(g, n, T.asg), `ASG of ${n.name}`),
-        env: parseNodeEnv(nodeEnv.content),
-      };
-    })
-    .sort((a, b) => a.index - b.index);
-}
 /** The commands of the gates of `type`, in member order (gate names end in `-<i>-roll`). */
 function gateCommands(r: SynthResult, type: string = T.gate): RegisteredResource[] {
   const g = indexGraph(r);
@@ -137,11 +112,11 @@ const instanceTags = (lt: RegisteredResource): Record<string, unknown> =>
   );
 const envOf = (cmd: RegisteredResource) => rec(cmd.inputs.environment) as Record<string, string>;
 const specsOf = (r: SynthResult, type: string) =>
-  views(indexGraph(r), type).map((v) => instanceTags(v.lt)[TAG_SPEC]);
+  nodeViews(indexGraph(r), type).map((v) => instanceTags(v.lt)[TAG_SPEC]);
 
 describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
   const g = () => graphs[name];
-  const members = () => views(g(), T.etcdNode).length;
+  const members = () => nodeViews(g(), T.etcdNode).length;
 
   test("one EtcdRollGate per etcd member, a child of the EtcdCluster, each with one local command", () => {
     const gates = ofType(g().result, T.gate);
@@ -153,7 +128,7 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
   });
 
   test("gate i runs after node i; node i+1's template and ASG only after gate i", () => {
-    const nodes = views(g(), T.etcdNode);
+    const nodes = nodeViews(g(), T.etcdNode);
     const cmds = gateCommands(g().result);
     nodes.forEach((n, i) => {
       expect(cmds[i].dependencies).toEqual(expect.arrayContaining([n.asg.urn, n.lt.urn]));
@@ -171,20 +146,20 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
 
   test("the masters change only after the last etcd gate, and no etcd node waits for a master gate", () => {
     const last = gateCommands(g().result).at(-1) as RegisteredResource;
-    const masters = views(g(), T.master);
+    const masters = nodeViews(g(), T.master);
     expect(masters[0].lt.dependencies).toContain(last.urn);
     expect(masters[0].asg.dependencies).toContain(last.urn);
     const masterGates = gateCommands(g().result, T.masterGate);
     expect(masterGates).toHaveLength(masters.length);
-    for (const n of views(g(), T.etcdNode)) {
+    for (const n of nodeViews(g(), T.etcdNode)) {
       for (const m of masterGates) expect(reachable(g(), n.asg).has(m.urn)).toBe(false);
     }
   });
 
   test("each gate's environment is exactly the runner's contract, with this member's values", () => {
     const config = readStackConfig(name);
-    const nodes = views(g(), T.etcdNode);
-    const masters = views(g(), T.master);
+    const nodes = nodeViews(g(), T.etcdNode);
+    const masters = nodeViews(g(), T.master);
     const tg = only(ofType(g().result, T.tg), "API target group");
     const bucket = only(
       ofType(g().result, T.bucket).filter(
@@ -219,7 +194,7 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
   });
 
   test("triggers are exactly [fingerprint]; the program is common.sh + cluster-aws.sh + roll-gate.sh + roll-etcd-node.sh", () => {
-    const nodes = views(g(), T.etcdNode);
+    const nodes = nodeViews(g(), T.etcdNode);
     const program = [
       "cloud-init/lib/common.sh",
       "cloud-init/lib/cluster-aws.sh",

@@ -11,11 +11,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NODE_ENV_PATH } from "../../cloud-init/render-env";
 import { nodeSpecFingerprint, nodeSpecOutput } from "../../components/nodes/nodeSpec";
 import { parseConfig } from "../../config/stack";
 import type { ClusterSpec } from "../../config/types";
-import { decodeUserData } from "../../policy/userData";
 import {
   ofType,
   PROJECT_ROOT,
@@ -25,7 +23,7 @@ import {
   synthesize,
 } from "../../synth/mockRuntime";
 import { childrenOf, type Graph, indexGraph, list, only, reachable, rec } from "../support/graph";
-import { parseNodeEnv } from "../support/nodeEnv";
+import { type NodeView, nodeViews } from "../support/nodeViews";
 
 const T = {
   gate: "k8sha:controlplane:RollGate",
@@ -83,29 +81,7 @@ beforeAll(async () => {
   variants.tuned = await synthesize("dev", { rolling: { timeoutMinutes: 45, backupMaxAgeMinutes: 90 } });
 }, 180_000);
 
-interface MasterView {
-  index: number;
-  lt: RegisteredResource;
-  asg: RegisteredResource;
-  env: Record<string, string>;
-}
-function masterViews(g: Graph): MasterView[] {
-  return ofType(g.result, T.master)
-    .map((m) => {
-      const lt = only(childrenOf(g, m, T.lt), `launch template of ${m.name}`);
-      const nodeEnv = only(
-        decodeUserData(String(lt.inputs.userData)).files.filter((f) => f.path === NODE_ENV_PATH),
-        "node.env",
-      );
-      return {
-        index: Number(/-(\d+)$/.exec(m.name)?.[1]),
-        lt,
-        asg: only(childrenOf(g, m, T.asg), `ASG of ${m.name}`),
-        env: parseNodeEnv(nodeEnv.content),
-      };
-    })
-    .sort((a, b) => a.index - b.index);
-}
+const masterViews = (g: Graph): NodeView[] => nodeViews(g, T.master);
 /** Gate i's command, in master order (gate names end in `-<i>-roll`). */
 function gateCommands(g: Graph): RegisteredResource[] {
   return ofType(g.result, T.gate)

@@ -42,6 +42,11 @@ function withEtcdInstanceType(instanceType: string): ConfigOverrides {
 const terminations = () =>
   sim.cluster.aws.calls.filter((c) => c === "autoscaling.TerminateInstanceInAutoScalingGroup").length;
 
+/** A command's result, or its stderr's tail as the failure. */
+function succeeded(r: { code: number; stderr: string }): void {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.slice(-2000)}`);
+}
+
 /** A verified snapshot in S3 now: each etcd node's backup unit, as its timer would start it (the leader uploads). */
 async function backupNow(): Promise<void> {
   for (const node of sim.etcdNodes) {
@@ -126,7 +131,7 @@ test("runbook (b) on an etcd node: its data moved aside and the instance replace
     'set -euo pipefail\nsystemctl stop k8sha-etcd\n. /etc/k8sha/node.env\nmv "$ETCD_DATA_DIR" "$ETCD_DATA_DIR.corrupt"\n',
     60,
   );
-  expect(aside).toMatchObject({ code: 0 });
+  succeeded(aside);
   const [boot] = await sim.replaceEtcd([1]);
   expect(boot?.code).toBe(0);
   expect(boot?.log).toContain("boot mode: join");
@@ -143,7 +148,7 @@ test("runbook (b) on an etcd node: its data moved aside and the instance replace
     '. /etc/k8sha/node.env\ntest -d "$ETCD_DATA_DIR.corrupt/member"\n',
     30,
   );
-  expect(kept.code).toBe(0);
+  succeeded(kept);
 }, 300_000);
 
 /** The node's etcd-restore CLI (its bundle's /opt/k8sha/bin/etcd-restore), as an operator runs it through Session Manager. */
@@ -173,11 +178,11 @@ test("runbook (a) on the etcd nodes: every member restores the same snapshot; th
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain("stop it first (sudo systemctl stop k8sha-etcd)");
   const stops = await Promise.all(sim.etcdNodes.map((n) => n.exec("systemctl stop k8sha-etcd\n", 60)));
-  expect(stops.map((s) => s.code)).toEqual([0, 0, 0]);
+  for (const r of stops) succeeded(r);
   const restores = await Promise.all([0, 1, 2].map((i) => restoreOn(i, args(i))));
-  for (const r of restores) expect(r).toMatchObject({ code: 0 });
+  for (const r of restores) succeeded(r);
   const starts = await Promise.all(sim.etcdNodes.map((n) => n.exec("systemctl start k8sha-etcd\n", 60)));
-  expect(starts.map((s) => s.code)).toEqual([0, 0, 0]);
+  for (const r of starts) succeeded(r);
   let after = before;
   for (let waited = 0; waited < 60; waited++) {
     try {
@@ -195,10 +200,7 @@ test("runbook (a) on the etcd nodes: every member restores the same snapshot; th
   // Each volume's identity names the member id the restored data has (a later replacement rejoins it).
   for (const [i, node] of sim.etcdNodes.entries()) {
     const id = after.find((r) => r.name === `dev-etcd-${i}`)?.id;
-    const identity = await node.exec(
-      '. /etc/k8sha/node.env\ncat "$ETCD_MOUNT/k8sha-identity"\n',
-      30,
-    );
+    const identity = await node.exec('. /etc/k8sha/node.env\ncat "$ETCD_MOUNT/k8sha-identity"\n', 30);
     expect(identity.stdout).toContain(`member_id=${id}`);
   }
   expect(await Promise.all(sim.masters.map((m) => sim.readyz(m)))).toEqual([200, 200, 200]);

@@ -237,10 +237,18 @@ export class NodeSandbox {
     ].join("\n");
   }
 
-  /** The namespace set-up, then cloud-init's runcmd with a clean environment. */
+  /**
+   * The namespace set-up, then cloud-init's runcmd with a clean environment. A holder process
+   * keeps the namespace (and what the boot mounts in it, the etcd volume) for as long as the
+   * instance runs, as a real instance's mounts outlive any one service: an operator's command
+   * sees the mounted volume even while etcd is stopped.
+   */
   private enterScript(): string {
     return [
       this.mountScript(),
+      `mkdir -p '${join(this.o.dir, "pods")}'`,
+      `'${this.hostUsr}/bin/setsid' '${this.hostUsr}/bin/sleep' infinity </dev/null >/dev/null 2>&1 &`,
+      `echo "$!" >'${join(this.o.dir, "pods", "namespace.pid")}'`,
       `exec ${this.nodeEnvironment()}`,
       `  /bin/sh '${join(this.o.dir, "runcmd")}'`,
     ].join("\n");
@@ -253,8 +261,13 @@ export class NodeSandbox {
 
   /** The pid of the node's etcd "static pod" when it runs: its mount namespace has the etcd volume. */
   private etcdPid(): number | undefined {
+    return this.livePid("pods/etcd.pid");
+  }
+
+  /** The pid in the node's file `file` when that process lives. */
+  private livePid(file: string): number | undefined {
     try {
-      const pid = Number(readFileSync(join(this.o.dir, "pods/etcd.pid"), "utf8").trim());
+      const pid = Number(readFileSync(join(this.o.dir, file), "utf8").trim());
       process.kill(pid, 0);
       return pid;
     } catch {
@@ -264,8 +277,8 @@ export class NodeSandbox {
 
   /**
    * `script` as root on the node, as the SSM agent runs AWS-RunShellScript: in the node's mount
-   * namespace while its etcd runs (the namespace its boot set up, the etcd volume mounted), else
-   * in a fresh one; bounded by `timeoutSeconds` (exit 124, as `timeout` gives). stdout and
+   * namespace while the instance runs (the namespace its boot set up, the etcd volume mounted),
+   * else in a fresh one; bounded by `timeoutSeconds` (exit 124, as `timeout` gives). stdout and
    * stderr are kept apart, as the agent keeps them.
    */
   exec(script: string, timeoutSeconds = 600): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -274,7 +287,7 @@ export class NodeSandbox {
     const file = join(this.o.dir, `exec-${seq}.sh`);
     writeFileSync(file, script);
     const run = `${this.nodeEnvironment()}\n  timeout ${timeoutSeconds} /bin/bash '${file}'`;
-    const pid = this.etcdPid();
+    const pid = this.livePid("pods/namespace.pid") ?? this.etcdPid();
     const argv = pid
       ? ["nsenter", "-t", String(pid), "-m", "--", "/bin/bash", "-c", `exec ${run}`]
       : ["unshare", "-m", "--propagation", "private", "bash", "-c", `${this.mountScript()}\nexec ${run}`];
@@ -313,6 +326,9 @@ export class NodeSandbox {
     );
     this.o.runcmd = saved;
     for (const d of [...NODE_DIRS]) mkdirSync(d, { recursive: true }); // mount points on the host: empty dirs
+    // A boot starts the machine afresh: an earlier boot's namespace (and its mounts) is gone.
+    const holder = this.livePid("pods/namespace.pid");
+    if (holder) process.kill(holder, "SIGKILL");
     const result = join(this.o.dir, "unit-runs", "k8sha-boot.service.result");
     rmSync(result, { force: true });
     return new Promise((resolveBoot) => {
