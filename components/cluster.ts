@@ -174,13 +174,9 @@ export class Cluster extends pulumi.ComponentResource {
         serviceAccountIssuer: issuer && { issuerUrl: issuer.issuerUrl, jwksUri: issuer.jwksUri },
         backup: { ...bucketRef, prefix: this.bucket.prefix, intervalMinutes: spec.backup.intervalMinutes },
         bootBundle: { ...bundles.master.ref, bucketArn: this.bucket.bucketArn },
-        // No master may boot before the SSM parameters it reads and its boot bundle exist.
-        // The masters roll only after the last etcd node's gate passed: one node out at a time.
-        bootPrerequisites: [
-          this.secrets,
-          bundles.master,
-          ...(this.etcdCluster?.lastRollGate ? [this.etcdCluster.lastRollGate] : []),
-        ],
+        // No master boots before its SSM parameters and boot bundle exist, nor rolls before the
+        // last etcd node's gate passed (one node out at a time).
+        bootPrerequisites: [this.secrets, bundles.master, ...(this.etcdCluster?.rollGates.slice(-1) ?? [])],
         rolling: spec.rolling,
         tags,
       },
