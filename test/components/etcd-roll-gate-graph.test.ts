@@ -23,8 +23,8 @@ import {
   type SynthResult,
   synthesize,
 } from "../../synth/mockRuntime";
-import { childrenOf, type Graph, indexGraph, list, only, reachable, rec } from "../support/graph";
-import { nodeViews } from "../support/nodeViews";
+import { type Graph, indexGraph, only, reachable } from "../support/graph";
+import { envOf, gateCommands, instanceTags, nodeViews } from "../support/nodeViews";
 
 const DIGEST = "0123456789abcdef".repeat(4);
 const T = {
@@ -97,20 +97,6 @@ beforeAll(async () => {
   variants.stacked = await synthesize("dev");
 }, 240_000);
 
-/** The commands of the gates of `type`, in member order (gate names end in `-<i>-roll`). */
-function gateCommands(r: SynthResult, type: string = T.gate): RegisteredResource[] {
-  const g = indexGraph(r);
-  return ofType(r, type)
-    .sort((a, b) => Number(/-(\d+)-roll$/.exec(a.name)?.[1]) - Number(/-(\d+)-roll$/.exec(b.name)?.[1]))
-    .map((gate) => only(childrenOf(g, gate, T.cmd), `command of ${gate.name}`));
-}
-const instanceTags = (lt: RegisteredResource): Record<string, unknown> =>
-  rec(
-    list(lt.inputs.tagSpecifications)
-      .map(rec)
-      .find((s) => s.resourceType === "instance")?.tags,
-  );
-const envOf = (cmd: RegisteredResource) => rec(cmd.inputs.environment) as Record<string, string>;
 const specsOf = (r: SynthResult, type: string) =>
   nodeViews(indexGraph(r), type).map((v) => instanceTags(v.lt)[TAG_SPEC]);
 
@@ -124,12 +110,12 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
     expect(gates).toHaveLength(members());
     const cluster = only(ofType(g().result, T.etcdCluster), "etcd cluster");
     for (const gate of gates) expect(gate.parent).toBe(cluster.urn);
-    expect(gateCommands(g().result)).toHaveLength(members());
+    expect(gateCommands(g(), T.gate)).toHaveLength(members());
   });
 
   test("gate i runs after node i; node i+1's template and ASG only after gate i", () => {
     const nodes = nodeViews(g(), T.etcdNode);
-    const cmds = gateCommands(g().result);
+    const cmds = gateCommands(g(), T.gate);
     nodes.forEach((n, i) => {
       expect(cmds[i].dependencies).toEqual(expect.arrayContaining([n.asg.urn, n.lt.urn]));
       const previous = cmds[i - 1];
@@ -145,11 +131,11 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
   });
 
   test("the masters change only after the last etcd gate, and no etcd node waits for a master gate", () => {
-    const last = gateCommands(g().result).at(-1) as RegisteredResource;
+    const last = gateCommands(g(), T.gate).at(-1) as RegisteredResource;
     const masters = nodeViews(g(), T.master);
     expect(masters[0].lt.dependencies).toContain(last.urn);
     expect(masters[0].asg.dependencies).toContain(last.urn);
-    const masterGates = gateCommands(g().result, T.masterGate);
+    const masterGates = gateCommands(g(), T.masterGate);
     expect(masterGates).toHaveLength(masters.length);
     for (const n of nodeViews(g(), T.etcdNode)) {
       for (const m of masterGates) expect(reachable(g(), n.asg).has(m.urn)).toBe(false);
@@ -168,7 +154,7 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
       "snapshot bucket",
     );
     const rolling = JSON.parse(config["k8s-ha:rolling"] ?? "{}") as { timeoutMinutes?: number };
-    gateCommands(g().result).forEach((cmd, i) => {
+    gateCommands(g(), T.gate).forEach((cmd, i) => {
       const env = envOf(cmd);
       expect(Object.keys(env).sort()).toEqual([...CONTRACT].sort());
       expect(env).toMatchObject({
@@ -203,7 +189,7 @@ describe.each(["dev", "prod"])("%s stack, external etcd", (name) => {
     ]
       .map((f) => fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"))
       .join("\n");
-    gateCommands(g().result).forEach((cmd, i) => {
+    gateCommands(g(), T.gate).forEach((cmd, i) => {
       const spec = instanceTags(nodes[i].lt)[TAG_SPEC];
       expect(spec).toMatch(/^[0-9a-f]{16}$/);
       expect(cmd.inputs.triggers).toEqual([spec]);

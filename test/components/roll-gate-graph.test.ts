@@ -23,7 +23,7 @@ import {
   synthesize,
 } from "../../synth/mockRuntime";
 import { childrenOf, type Graph, indexGraph, list, only, reachable, rec } from "../support/graph";
-import { type NodeView, nodeViews } from "../support/nodeViews";
+import { envOf, gateCommands, instanceTags, type NodeView, nodeViews } from "../support/nodeViews";
 
 const T = {
   gate: "k8sha:controlplane:RollGate",
@@ -82,19 +82,6 @@ beforeAll(async () => {
 }, 180_000);
 
 const masterViews = (g: Graph): NodeView[] => nodeViews(g, T.master);
-/** Gate i's command, in master order (gate names end in `-<i>-roll`). */
-function gateCommands(g: Graph): RegisteredResource[] {
-  return ofType(g.result, T.gate)
-    .sort((a, b) => Number(/-(\d+)-roll$/.exec(a.name)?.[1]) - Number(/-(\d+)-roll$/.exec(b.name)?.[1]))
-    .map((gate) => only(childrenOf(g, gate, T.cmd), `command of ${gate.name}`));
-}
-const instanceTags = (lt: RegisteredResource): Record<string, unknown> =>
-  rec(
-    list(lt.inputs.tagSpecifications)
-      .map(rec)
-      .find((s) => s.resourceType === "instance")?.tags,
-  );
-const envOf = (cmd: RegisteredResource) => rec(cmd.inputs.environment) as Record<string, string>;
 const versionParameter = (r: SynthResult) =>
   only(
     ofType(r, T.ssm).filter((p) => String(p.inputs.name).endsWith("/control-plane/kubernetes-version")),
@@ -109,12 +96,12 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     expect(gates).toHaveLength(s().config.masters.count);
     const cp = only(ofType(s().result, T.controlPlane), "control plane");
     for (const gate of gates) expect(gate.parent).toBe(cp.urn);
-    expect(gateCommands(s())).toHaveLength(s().config.masters.count);
+    expect(gateCommands(s(), T.gate)).toHaveLength(s().config.masters.count);
   });
 
   test("gate i runs after master i; master i+1's template and ASG only after gate i", () => {
     const views = masterViews(s());
-    const cmds = gateCommands(s());
+    const cmds = gateCommands(s(), T.gate);
     views.forEach((m, i) => {
       expect(cmds[i].dependencies).toEqual(expect.arrayContaining([m.asg.urn, m.lt.urn]));
       const previous = cmds[i - 1];
@@ -132,7 +119,7 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
   });
 
   test("every worker launch template and ASG waits for the last gate", () => {
-    const last = gateCommands(s()).at(-1) as RegisteredResource;
+    const last = gateCommands(s(), T.gate).at(-1) as RegisteredResource;
     const pools = ofType(s().result, T.pool);
     expect(pools).toHaveLength(s().config.workerPools.length);
     for (const pool of pools) {
@@ -150,7 +137,7 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
       insecureValue: s().config.kubernetesVersion,
     });
     expect(p.inputs.value).toBeUndefined();
-    expect(p.dependencies).toContain((gateCommands(s()).at(-1) as RegisteredResource).urn);
+    expect(p.dependencies).toContain((gateCommands(s(), T.gate).at(-1) as RegisteredResource).urn);
   });
 
   test("each gate's environment is exactly the runner's contract, with this master's values", () => {
@@ -163,7 +150,7 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
       ),
       "snapshot bucket",
     );
-    gateCommands(s()).forEach((cmd, i) => {
+    gateCommands(s(), T.gate).forEach((cmd, i) => {
       const env = envOf(cmd);
       expect(Object.keys(env).sort()).toEqual([...CONTRACT].sort());
       expect(env).toEqual({
@@ -198,7 +185,7 @@ describe.each(["dev", "prod"])("%s stack", (name) => {
     ]
       .map((f) => fs.readFileSync(path.join(PROJECT_ROOT, f), "utf8"))
       .join("\n");
-    gateCommands(s()).forEach((cmd, i) => {
+    gateCommands(s(), T.gate).forEach((cmd, i) => {
       expect(cmd.inputs.triggers).toEqual([
         instanceTags(views[i].lt)[TAG_SPEC],
         s().config.kubernetesVersion,
@@ -242,7 +229,7 @@ describe("the fingerprint", () => {
       expect(instanceTags(after[i].lt)[TAG_VERSION]).toBe("1.35.0");
       expect(instanceTags(after[i].lt)[TAG_SPEC]).toBe(instanceTags(m.lt)[TAG_SPEC]);
     });
-    const triggers = gateCommands(indexGraph(variants.versionOnly)).map((c) => c.inputs.triggers);
+    const triggers = gateCommands(indexGraph(variants.versionOnly), T.gate).map((c) => c.inputs.triggers);
     expect(triggers).toEqual(before.map((m) => [instanceTags(m.lt)[TAG_SPEC], "1.35.0"]));
   });
 
@@ -322,7 +309,7 @@ describe("rolling.enabled: false", () => {
 
 describe("the rolling section", () => {
   test("timeoutMinutes and backupMaxAgeMinutes reach every gate", () => {
-    for (const cmd of gateCommands(indexGraph(variants.tuned))) {
+    for (const cmd of gateCommands(indexGraph(variants.tuned), T.gate)) {
       expect(envOf(cmd)).toMatchObject({
         K8SHA_ROLL_TIMEOUT_SECONDS: String(45 * 60),
         K8SHA_ROLL_BACKUP_MAX_AGE_MINUTES: "90",
