@@ -48,14 +48,22 @@ export function etcdVersionProblem(version: string, kubernetesMinor: number): st
 
 /**
  * The sha256 of each upstream release tarball (`etcd-v<version>-linux-amd64.tar.gz`) an etcd
- * node may install, by etcd version: the default `etcd.releaseSha256`. It is EMPTY on purpose:
- * the digests cannot be downloaded where this project is built, and a digest copied from one
- * place only pins whatever that place says. An entry goes in only after it is cross-checked
- * against two independent sources, e.g. the release's own SHA256SUMS and kubespray's
- * `etcd_binary_checksums` (roles/kubespray_defaults/vars/main/checksums.yml). Until then every
- * external stack states the digest of its release itself.
+ * node may install, by etcd version: the default `etcd.releaseSha256`. One entry per release this
+ * project defaults to (`ETCD_VERSION_FOR_KUBERNETES_MINOR`). Nothing can be downloaded where this
+ * project is built, so no entry was computed here: each one is a digest that independent
+ * publishers of the same file agree on (read 2026-12 from their repositories):
+ * - 3.5.24: kubespray `etcd_binary_checksums` (roles/kubespray_defaults/vars/main/checksums.yml,
+ *   kubernetes-sigs/kubespray 46dbdd3) and kubekey `version/components.json` (kubesphere/kubekey
+ *   44214fe, "change etcd to 3.5.24").
+ * - 3.6.5: the same kubespray file, openstack/kolla `kolla/common/sources.py` (the etcd source's
+ *   amd64 sha256) and chromebrew `packages/etcd.rb`.
+ * A release without an entry still installs, with the digest the stack states itself (checked
+ * against the release's SHA256SUMS by whoever writes it: examples/external-etcd/README.md).
  */
-export const ETCD_RELEASE_SHA256: Readonly<Record<string, string>> = {};
+export const ETCD_RELEASE_SHA256: Readonly<Record<string, string>> = {
+  "3.5.24": "042497e2ddcee06f22e5d486d81f58affa26b53ee423e2a6aaca3d3ea98c8191",
+  "3.6.5": "66bad39ed920f6fc15fd74adcb8bfd38ba9a6412f8c7852d09eb11670e88cac3",
+};
 
 /** The upstream release tarball an etcd node installs for `version`. */
 export function etcdReleaseTarball(version: string): string {

@@ -26,7 +26,6 @@ import {
 import { type Graph, indexGraph, only, reachable } from "../support/graph";
 import { envOf, gateCommands, instanceTags, nodeViews } from "../support/nodeViews";
 
-const DIGEST = "0123456789abcdef".repeat(4);
 const T = {
   gate: "k8sha:etcd:EtcdRollGate",
   masterGate: "k8sha:controlplane:RollGate",
@@ -77,7 +76,6 @@ function external(
       ...etcd,
       topology: "external",
       version: defaultEtcdVersion(minor),
-      releaseSha256: DIGEST,
       ...extra,
     },
   };

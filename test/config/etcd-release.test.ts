@@ -1,16 +1,17 @@
 /**
  * etcd.releaseSha256: the digest an etcd node checks the upstream release tarball against.
- * Stacked refuses it like etcd.version; external needs a well-formed one, needs one when
- * config/etcd-versions.ts pins none for the release, and must agree with a pinned one. Each
- * refusal names the key, the value and the rule.
+ * Stacked refuses it like etcd.version; external needs a well-formed one, defaults to the digest
+ * config/etcd-versions.ts pins for the release, needs one when none is pinned, and must agree
+ * with a pinned one. Each refusal names the key, the value and the rule.
  */
 import {
   ETCD_RELEASE_SHA256,
+  ETCD_VERSION_FOR_KUBERNETES_MINOR,
   etcdReleaseSha256Problem,
   pinnedEtcdReleaseSha256,
 } from "../../config/etcd-versions";
 import { expectSingleProblem } from "../support/configRefusal";
-import { acceptedSpec, DIGEST, problemsOf } from "./etcdRefusals";
+import { acceptedSpec, DIGEST, problemsOf, UNPINNED_RELEASE } from "./etcdRefusals";
 
 const OTHER = "fedcba9876543210".repeat(4);
 const KEY = "k8s-ha:etcd.releaseSha256";
@@ -29,9 +30,33 @@ test("a digest with stacked etcd is refused like etcd.version", () =>
     ),
   ));
 
-test("external with a well-formed digest is accepted and hands the digest on", () =>
+test("every release a Kubernetes minor defaults to has a well-formed pinned digest, each its own", () => {
+  const defaults = [...new Set(Object.values(ETCD_VERSION_FOR_KUBERNETES_MINOR))];
+  for (const version of defaults) expect(pinnedEtcdReleaseSha256(version)).toMatch(/^[0-9a-f]{64}$/);
+  const digests = defaults.map((v) => pinnedEtcdReleaseSha256(v));
+  expect(new Set(digests).size).toBe(defaults.length);
+  // Nothing pinned beyond the defaults: every entry was cross-checked, see config/etcd-versions.ts.
+  expect(Object.keys(ETCD_RELEASE_SHA256).sort()).toEqual([...defaults].sort());
+});
+
+test("external without a digest takes the pinned one; repeating it is fine", () => {
+  const pinned = pinnedEtcdReleaseSha256("3.6.5");
+  expect(acceptedSpec({ etcd: { topology: "external" } }).etcd.releaseSha256).toBe(pinned);
+  expect(acceptedSpec({ etcd: { topology: "external", releaseSha256: pinned } }).etcd.releaseSha256).toBe(
+    pinned,
+  );
+});
+
+test("external with a digest that differs from the pin is refused, naming both", () => {
+  const problem = digestProblem(problemsOf({ etcd: { topology: "external", releaseSha256: DIGEST } }));
+  expect(problem).toBe(
+    `  - ${KEY}: "${DIGEST}" is invalid: the digest pinned for etcd 3.6.5 in config/etcd-versions.ts, ${pinnedEtcdReleaseSha256("3.6.5")}: a different sha256 of etcd-v3.6.5-linux-amd64.tar.gz is a different file; remove the key or fix it`,
+  );
+});
+
+test("external with a well-formed digest for an unpinned release is accepted and hands the digest on", () =>
   expect(
-    acceptedSpec({ etcd: { topology: "external", version: "3.6.5", releaseSha256: DIGEST } }).etcd
+    acceptedSpec({ etcd: { topology: "external", version: UNPINNED_RELEASE, releaseSha256: DIGEST } }).etcd
       .releaseSha256,
   ).toBe(DIGEST));
 
@@ -49,11 +74,10 @@ test.each([
 });
 
 test("external without a digest, for a release with none pinned, is refused naming the release", () => {
-  // A precondition: once 3.6.5 is pinned (after cross-checking), this case needs an unpinned release.
-  expect(pinnedEtcdReleaseSha256("3.6.5")).toBeUndefined();
-  const problem = digestProblem(problemsOf({ etcd: { topology: "external", version: "3.6.5" } }));
+  expect(pinnedEtcdReleaseSha256(UNPINNED_RELEASE)).toBeUndefined();
+  const problem = digestProblem(problemsOf({ etcd: { topology: "external", version: UNPINNED_RELEASE } }));
   expect(problem).toBe(
-    `  - ${KEY}: (missing) is invalid: required for etcd 3.6.5: the sha256 of etcd-v3.6.5-linux-amd64.tar.gz (no pinned digest for this release in config/etcd-versions.ts)`,
+    `  - ${KEY}: (missing) is invalid: required for etcd ${UNPINNED_RELEASE}: the sha256 of etcd-v${UNPINNED_RELEASE}-linux-amd64.tar.gz (no pinned digest for this release in config/etcd-versions.ts)`,
   );
 });
 
@@ -69,13 +93,13 @@ test("a refused release asks for no digest; a malformed digest is still reported
 });
 
 describe("against a pinned digest", () => {
-  const table = { "3.6.5": DIGEST };
+  const table = { [UNPINNED_RELEASE]: DIGEST };
 
   test("a stack that omits it or repeats it is fine; a different one is refused naming both", () => {
-    expect(etcdReleaseSha256Problem(undefined, "3.6.5", table)).toBeUndefined();
-    expect(etcdReleaseSha256Problem(DIGEST, "3.6.5", table)).toBeUndefined();
-    expect(etcdReleaseSha256Problem(OTHER, "3.6.5", table)).toBe(
-      `the digest pinned for etcd 3.6.5 in config/etcd-versions.ts, ${DIGEST}: a different sha256 of etcd-v3.6.5-linux-amd64.tar.gz is a different file; remove the key or fix it`,
+    expect(etcdReleaseSha256Problem(undefined, UNPINNED_RELEASE, table)).toBeUndefined();
+    expect(etcdReleaseSha256Problem(DIGEST, UNPINNED_RELEASE, table)).toBeUndefined();
+    expect(etcdReleaseSha256Problem(OTHER, UNPINNED_RELEASE, table)).toBe(
+      `the digest pinned for etcd ${UNPINNED_RELEASE} in config/etcd-versions.ts, ${DIGEST}: a different sha256 of etcd-v${UNPINNED_RELEASE}-linux-amd64.tar.gz is a different file; remove the key or fix it`,
     );
     // A pin for one release says nothing about another.
     expect(etcdReleaseSha256Problem(undefined, "3.6.6", table)).toMatch(/^required for etcd 3\.6\.6:/);
@@ -100,7 +124,7 @@ describe("against a pinned digest", () => {
         "aws:region": "eu-west-1",
         "k8s-ha:clusterName": "pin",
         "k8s-ha:kubernetesVersion": "1.34.2",
-        "k8s-ha:etcd": JSON.stringify({ topology: "external", version: "3.6.5", releaseSha256 }),
+        "k8s-ha:etcd": JSON.stringify({ topology: "external", version: UNPINNED_RELEASE, releaseSha256 }),
       });
       return { digest: spec.etcd.releaseSha256, problems: [] };
     } catch (e) {
@@ -116,7 +140,7 @@ describe("against a pinned digest", () => {
     withPin(async () => {
       const { problems } = await isolatedParse(OTHER);
       expect(problems).toEqual([
-        `${KEY}: "${OTHER}" is invalid: the digest pinned for etcd 3.6.5 in config/etcd-versions.ts, ${DIGEST}: a different sha256 of etcd-v3.6.5-linux-amd64.tar.gz is a different file; remove the key or fix it`,
+        `${KEY}: "${OTHER}" is invalid: the digest pinned for etcd ${UNPINNED_RELEASE} in config/etcd-versions.ts, ${DIGEST}: a different sha256 of etcd-v${UNPINNED_RELEASE}-linux-amd64.tar.gz is a different file; remove the key or fix it`,
       ]);
     }));
 
@@ -128,6 +152,6 @@ describe("against a pinned digest", () => {
 
   test("the pin stayed inside its own module registry", async () => {
     await withPin(async () => undefined);
-    expect(ETCD_RELEASE_SHA256["3.6.5"]).not.toBe(DIGEST);
+    expect(ETCD_RELEASE_SHA256[UNPINNED_RELEASE]).toBeUndefined();
   });
 });

@@ -4,11 +4,15 @@
  * etcd release kubeadm accepts for the Kubernetes minor, the etcd nodes' instance type and root
  * volume). Every refusal names the key, the value and what is allowed.
  */
-import { etcdVersionProblem, MIN_EXTERNAL_ETCD_VERSION } from "../../config/etcd-versions";
+import {
+  etcdVersionProblem,
+  MIN_EXTERNAL_ETCD_VERSION,
+  pinnedEtcdReleaseSha256,
+} from "../../config/etcd-versions";
 import { parseConfig } from "../../config/stack";
 import { applyOverrides } from "../../synth/mockRuntime";
 import { devConfig, expectSingleProblem, type RefusalCase } from "../support/configRefusal";
-import { acceptedSpec, DIGEST, problemsOf } from "./etcdRefusals";
+import { acceptedSpec, DIGEST, problemsOf, UNPINNED_RELEASE } from "./etcdRefusals";
 
 test("stacked is the default: one member per master, no etcd release of its own", () => {
   const spec = parseConfig(devConfig);
@@ -45,30 +49,33 @@ test.each(refusals)("%s is refused", (_name, overrides, expected) =>
 
 test("a valid external layout is accepted, with the etcd nodes' defaults", () => {
   const explicit = acceptedSpec({
-    etcd: { topology: "external", members: 3, version: "3.6.5", releaseSha256: DIGEST },
+    etcd: { topology: "external", members: 3, version: UNPINNED_RELEASE, releaseSha256: DIGEST },
   });
   expect(explicit.etcd).toMatchObject({
     topology: "external",
     members: 3,
-    version: "3.6.5",
+    version: UNPINNED_RELEASE,
     releaseSha256: DIGEST,
     instanceType: "m6i.large",
     rootVolumeGiB: 20,
   });
-  const defaults = acceptedSpec({ etcd: { topology: "external", releaseSha256: DIGEST } });
+  // Nothing but the topology: kubeadm's release for Kubernetes 1.34 with its pinned digest.
+  const defaults = acceptedSpec({ etcd: { topology: "external" } });
   expect(defaults.etcd.members).toBe(3);
-  expect(defaults.etcd.version).toBe(explicit.etcd.version);
+  expect(defaults.etcd.version).toBe("3.6.5");
+  expect(defaults.etcd.releaseSha256).toBe(pinnedEtcdReleaseSha256("3.6.5"));
+  expect(defaults.etcd.releaseSha256).toMatch(/^[0-9a-f]{64}$/);
 });
 
 test.each([
   [
     "an unknown etcd node instance type",
-    { etcd: { topology: "external", releaseSha256: DIGEST, instanceType: "m6i.larg" } },
+    { etcd: { topology: "external", instanceType: "m6i.larg" } },
     /k8s-ha:etcd\.instanceType: "m6i\.larg" is invalid/,
   ],
   [
     "an etcd node root volume below 20 GiB",
-    { etcd: { topology: "external", releaseSha256: DIGEST, rootVolumeGiB: 8 } },
+    { etcd: { topology: "external", rootVolumeGiB: 8 } },
     /k8s-ha:etcd\.rootVolumeGiB: 8 is invalid: 20-16384 GiB/,
   ],
   [
@@ -88,7 +95,7 @@ test.each([
     /k8s-ha:etcd\.members: 5 is invalid: at most the number of availability zones \(3\): one member per zone/,
   ],
 ])("external etcd with %d members is refused", (members, expected) => {
-  const problems = problemsOf({ etcd: { topology: "external", members, releaseSha256: DIGEST } });
+  const problems = problemsOf({ etcd: { topology: "external", members } });
   expect(problems).toHaveLength(1);
   expect(problems.join("\n")).toMatch(expected);
 });
@@ -114,13 +121,11 @@ test("the release range follows the Kubernetes minor kubeadm ships etcd for", ()
   expect(etcdVersionProblem("4.0.0", 35)).toMatch(/newer than kubeadm 1\.35 supports/);
 });
 
-test("the default external release follows kubernetesVersion", () => {
-  // The release is accepted; what is asked for is its digest, named by the release it defaulted to.
-  const problems = problemsOf({ kubernetesVersion: "1.32.4", etcd: { topology: "external" } });
-  expect(problems).toHaveLength(1);
-  expect(problems.find((p) => p.includes("k8s-ha:etcd.releaseSha256"))).toMatch(
-    /required for etcd 3\.5\.24: the sha256 of etcd-v3\.5\.24-linux-amd64\.tar\.gz/,
-  );
+test("the default external release follows kubernetesVersion, with its pinned digest", () => {
+  const spec = acceptedSpec({ kubernetesVersion: "1.32.4", etcd: { topology: "external" } });
+  expect(spec.etcd.version).toBe("3.5.24");
+  expect(spec.etcd.releaseSha256).toBe(pinnedEtcdReleaseSha256("3.5.24"));
+  expect(spec.etcd.releaseSha256).not.toBe(pinnedEtcdReleaseSha256("3.6.5"));
 });
 
 test("under an unsupported kubernetesVersion a non-string etcd release is still reported", () => {

@@ -24,5 +24,8 @@ export function acceptedSpec(overrides: ConfigOverrides): ClusterSpec {
   return parseConfig(applyOverrides(devConfig, overrides));
 }
 
-/** A well-formed digest (no etcd release has it): config/etcd-versions.ts pins none yet. */
+/** A well-formed digest that no etcd release has: for a release config/etcd-versions.ts pins none for. */
 export const DIGEST = "0123456789abcdef".repeat(4);
+
+/** An accepted etcd release under dev's Kubernetes minor that config/etcd-versions.ts pins no digest for. */
+export const UNPINNED_RELEASE = "3.6.4";

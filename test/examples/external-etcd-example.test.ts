@@ -1,19 +1,18 @@
 /**
- * examples/external-etcd/Pulumi.external.yaml through the real config validation: as shipped its
- * digest placeholder must be refused by name (so nobody deploys it unedited), and with a
- * well-formed digest in its place it must resolve to the external topology it documents.
+ * examples/external-etcd/Pulumi.external.yaml through the real config validation: as shipped it
+ * resolves to the external topology it documents, with the etcd release's pinned digest; a stack
+ * that changes the release to one without a pin, or states a digest the pin contradicts, is
+ * refused naming etcd.releaseSha256, as its README says.
  */
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { ConfigError } from "../../config/errors";
+import { pinnedEtcdReleaseSha256 } from "../../config/etcd-versions";
 import { parseConfig } from "../../config/stack";
 import { PROJECT_ROOT, readStackFile } from "../../synth/mockRuntime";
 
 const STACK_FILE = path.join(PROJECT_ROOT, "examples/external-etcd/Pulumi.external.yaml");
 const ETCD_KEY = "k8s-ha:etcd";
-
-/** A well-formed digest that is no etcd release's: the test only needs the config to accept it. */
-const WELL_FORMED_DIGEST = createHash("sha256").update("not an etcd release tarball").digest("hex");
+const DIGEST_KEY = `${ETCD_KEY}.releaseSha256`;
 
 /** The example's `k8s-ha:etcd` object, decoded as the config layer decodes it (JSON). */
 function etcdSection(config: Record<string, string>): Record<string, unknown> {
@@ -22,10 +21,10 @@ function etcdSection(config: Record<string, string>): Record<string, unknown> {
   return JSON.parse(raw) as Record<string, unknown>;
 }
 
-/** The example's config with `etcd.releaseSha256` set to `digest`, everything else as shipped. */
-function withDigest(digest: string): Record<string, string> {
+/** The example's config with `etcd` changed by `change`, everything else as shipped. */
+function withEtcd(change: Record<string, unknown>): Record<string, string> {
   const config = readStackFile(STACK_FILE);
-  return { ...config, [ETCD_KEY]: JSON.stringify({ ...etcdSection(config), releaseSha256: digest }) };
+  return { ...config, [ETCD_KEY]: JSON.stringify({ ...etcdSection(config), ...change }) };
 }
 
 function refusal(config: Record<string, string>): ConfigError {
@@ -35,33 +34,38 @@ function refusal(config: Record<string, string>): ConfigError {
     expect(e).toBeInstanceOf(ConfigError);
     return e as ConfigError;
   }
-  throw new Error("the example stack was accepted as shipped");
+  throw new Error("the changed example stack was accepted");
 }
 
-test("as shipped, the digest placeholder is refused, naming etcd.releaseSha256 and only it", () => {
+test("as shipped it resolves to external etcd with 3 members and the pinned etcd 3.6.5 digest", () => {
   const shipped = readStackFile(STACK_FILE);
-  const placeholder = etcdSection(shipped).releaseSha256;
-  expect(typeof placeholder).toBe("string");
-  // The placeholder must not be a digest: a well-formed one would pass the check silently.
-  expect(placeholder).not.toMatch(/^[0-9a-f]{64}$/);
-  const error = refusal(shipped);
-  expect(error.problems.map((p) => p.key)).toEqual([`${ETCD_KEY}.releaseSha256`]);
-  expect(error.message).toContain(`${ETCD_KEY}.releaseSha256: ${JSON.stringify(placeholder)} is invalid`);
-  expect(error.message).toContain("64 lower-case hex digits");
-});
-
-test("with a well-formed digest it resolves to external etcd with 3 members", () => {
-  const spec = parseConfig(withDigest(WELL_FORMED_DIGEST));
+  expect(etcdSection(shipped)).not.toHaveProperty("releaseSha256");
+  const spec = parseConfig(shipped);
   expect(spec.etcd.topology).toBe("external");
   expect(spec.etcd.members).toBe(3);
   expect(spec.etcd.version).toBe("3.6.5");
-  expect(spec.etcd.releaseSha256).toBe(WELL_FORMED_DIGEST);
+  expect(spec.etcd.releaseSha256).toBe(pinnedEtcdReleaseSha256("3.6.5"));
+  expect(spec.etcd.releaseSha256).toMatch(/^[0-9a-f]{64}$/);
   expect(spec.etcd.instanceType).toBe("m6i.large");
   expect(spec.masters.count).toBe(3);
   expect(spec.availabilityZones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
 });
 
-test("an upper-case digest is refused too, so the README's lower-case rule is the real one", () => {
-  const error = refusal(withDigest(WELL_FORMED_DIGEST.toUpperCase()));
-  expect(error.problems.map((p) => p.key)).toEqual([`${ETCD_KEY}.releaseSha256`]);
+test("another release without a pin is refused until the stack states its digest, which is then used", () => {
+  expect(pinnedEtcdReleaseSha256("3.6.4")).toBeUndefined();
+  const error = refusal(withEtcd({ version: "3.6.4" }));
+  expect(error.problems.map((p) => p.key)).toEqual([DIGEST_KEY]);
+  expect(error.message).toContain("required for etcd 3.6.4: the sha256 of etcd-v3.6.4-linux-amd64.tar.gz");
+  const digest = "0123456789abcdef".repeat(4);
+  expect(parseConfig(withEtcd({ version: "3.6.4", releaseSha256: digest })).etcd.releaseSha256).toBe(digest);
+});
+
+test("a digest that contradicts the pin, or is not lower-case hex, is refused naming etcd.releaseSha256", () => {
+  const other = refusal(withEtcd({ releaseSha256: "0123456789abcdef".repeat(4) }));
+  expect(other.problems.map((p) => p.key)).toEqual([DIGEST_KEY]);
+  expect(other.message).toContain("the digest pinned for etcd 3.6.5 in config/etcd-versions.ts");
+  const pinned = pinnedEtcdReleaseSha256("3.6.5") ?? "";
+  const upper = refusal(withEtcd({ releaseSha256: pinned.toUpperCase() }));
+  expect(upper.problems.map((p) => p.key)).toEqual([DIGEST_KEY]);
+  expect(upper.message).toContain("64 lower-case hex digits");
 });

@@ -32,7 +32,6 @@ function externalEtcd(stack: string): Record<string, unknown> {
     topology: "external",
     members: 3,
     version,
-    releaseSha256: "a".repeat(64),
   };
 }
 

@@ -6,6 +6,9 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_KUBERNETES_VERSION } from "../../../config/defaults";
+import { defaultEtcdVersion, pinnedEtcdReleaseSha256 } from "../../../config/etcd-versions";
+import { kubernetesMinor, parseVersion } from "../../../config/semver";
 
 /** The etcd release the host has (Debian's 3.4), named as an upstream release would be. */
 export function hostEtcdVersion(): string {
@@ -34,4 +37,18 @@ export function releaseTarball(dir: string, version: string): Buffer {
     tarball,
   ]);
   return readFileSync(tarball);
+}
+
+/**
+ * The release a simulated external stack names: one patch past the default release, with no
+ * pinned digest, since the sandbox's tarball (not upstream's bytes) cannot have a pinned one.
+ */
+export function simulatedEtcdVersion(): string {
+  const shipped = defaultEtcdVersion(kubernetesMinor(DEFAULT_KUBERNETES_VERSION) ?? 0);
+  const v = shipped === undefined ? undefined : parseVersion(shipped);
+  if (!v) throw new Error(`no etcd release for Kubernetes ${DEFAULT_KUBERNETES_VERSION}`);
+  const version = `${v.major}.${v.minor}.${v.patch + 1}`;
+  if (pinnedEtcdReleaseSha256(version) !== undefined)
+    throw new Error(`etcd ${version} has a pinned digest: the sandbox's tarball needs an unpinned release`);
+  return version;
 }
