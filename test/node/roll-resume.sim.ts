@@ -3,7 +3,7 @@
  * a roll whose first replacement fails its boot stops at that master, naming the step, with
  * quorum kept and the other masters untouched; once the operator replaces the broken instance
  * (terminate it: its ASG launches another), running the gates again resumes: the master now
- * current is skipped and the others roll. See rolling.test.ts for what is real and stubbed.
+ * current is skipped and the others roll. See rolling.sim.ts for what is real and stubbed.
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { ConfigOverrides, RegisteredResource } from "../../../synth/mockRuntime";
 import { ETCDCTL_BIN } from "../etcdProcess";
 import type { SandboxCluster } from "./cluster";
+import type { ExternalSimulation } from "./externalSimulation";
 import type { Simulation, TimedBoot } from "./simulation";
 
 export interface GateRun {
@@ -185,6 +186,14 @@ export async function backupNow(sim: Simulation): Promise<void> {
       120,
     );
     if (r.code !== 0) throw new Error(`backup on ${m.instanceId} failed: ${r.stderr}`);
+  }
+}
+
+/** The same on dedicated etcd nodes: each one's backup unit, as its timer would start it (the leader uploads). */
+export async function etcdNodesBackupNow(sim: ExternalSimulation): Promise<void> {
+  for (const node of sim.etcdNodes) {
+    const r = await sim.runService(node, "k8sha-etcd-backup.service");
+    if (r.code !== 0) throw new Error(`backup on ${node.instanceId} failed: ${r.stderr}`);
   }
 }
 

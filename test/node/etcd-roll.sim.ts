@@ -17,7 +17,7 @@
 import type { ConfigOverrides } from "../../synth/mockRuntime";
 import { ExternalSimulation } from "../support/sandbox/externalSimulation";
 import type { NodeSandbox } from "../support/sandbox/node";
-import { outcomes, roll, runGates } from "../support/sandbox/rolling";
+import { etcdNodesBackupNow, outcomes, roll, runGates } from "../support/sandbox/rolling";
 
 let sim: ExternalSimulation;
 
@@ -47,14 +47,6 @@ function succeeded(r: { code: number; stderr: string }): void {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.slice(-2000)}`);
 }
 
-/** A verified snapshot in S3 now: each etcd node's backup unit, as its timer would start it (the leader uploads). */
-async function backupNow(): Promise<void> {
-  for (const node of sim.etcdNodes) {
-    const r = await sim.runService(node, "k8sha-etcd-backup.service");
-    if (r.code !== 0) throw new Error(`backup on ${node.instanceId} failed: ${r.stderr}`);
-  }
-}
-
 test("without a recent backup the first etcd gate refuses, and no instance is touched", async () => {
   const n = terminations();
   const report = await roll(sim, withEtcdInstanceType("t3.large"), { K8SHA_ROLL_PREFLIGHT_SECONDS: "15" });
@@ -68,7 +60,7 @@ test("without a recent backup the first etcd gate refuses, and no instance is to
 }, 300_000);
 
 test("an etcd-node template change rolls the etcd nodes one at a time: same members, no write lost, masters untouched", async () => {
-  await backupNow();
+  await etcdNodesBackupNow(sim);
   const members = sim.members();
   const keys = sim.keys();
   const etcdBefore = sim.etcdNodes.map((n) => n.instanceId);
