@@ -49,6 +49,7 @@ export const ROLE_MANIFESTS = {
       // The control plane: how it enters the cluster, its certificates' renewal, the pod network,
       // its predecessor's Node.
       "boot-mode.sh",
+      "cert-expiry.sh",
       "cert-renewal.sh",
       "cni.sh",
       "stale-nodes.sh",
@@ -96,9 +97,8 @@ export const ROLE_MANIFESTS = {
       "etcd-member.sh",
       // Sourced by the backup service; its image-copy functions stay unused on an etcd node.
       "etcd-tools.sh",
-      // The health timer (etcd and the node's certificates); the health service also sources
-      // cert-renewal.sh for its certificate reading, whose kubeadm renewal stays unused here.
-      "cert-renewal.sh",
+      // The health timer (etcd and the node's certificates, read with cert-expiry.sh).
+      "cert-expiry.sh",
       "health-timer.sh",
       "health.sh",
       "etcd-volume.sh",

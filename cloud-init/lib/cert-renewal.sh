@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Renewal of kubeadm's one-year node certificates on a master, run daily by the timer that
 # install_cert_renewal_timer writes at boot. Sourced after common.sh, etcd-member.sh
-# (etcdctl_at, etcd_lock_run) and ssm.sh (ssm_get_param). Entry point: `cert_renewal_once`.
+# (etcdctl_at, etcd_lock_run), ssm.sh (ssm_get_param) and cert-expiry.sh (which certificates
+# kubeadm renews and when the earliest expires). Entry point: `cert_renewal_once`.
 #
 # Why a timer: kubeadm renews these certificates only during `kubeadm upgrade` (the rolling
 # gate's in-place upgrade, docs/rolling.md); a master that sees no upgrade and no replacement
@@ -30,78 +31,18 @@ CERT_RENEWAL_LOCK=k8sha/cert-renewal
 # 30 days: a month of daily retries before anything expires, time for an operator to act on a
 # failed unit. A bash default, not a config key: nothing about a cluster changes it.
 CERT_RENEW_DAYS_DEFAULT=30
-# What `kubeadm certs renew all` renews on a control-plane node, the CAs excepted.
-CERT_RENEWAL_FILES=(apiserver.crt apiserver-kubelet-client.crt front-proxy-client.crt
-  apiserver-etcd-client.crt etcd/server.crt etcd/peer.crt etcd/healthcheck-client.crt)
-# super-admin.conf exists only on the first master (kubeadm init).
-CERT_RENEWAL_KUBECONFIGS=(admin.conf super-admin.conf controller-manager.conf scheduler.conf)
 # Restarted one at a time, in the order kubeadm's certificate-management guide names them.
 CERT_RENEWAL_PODS=(kube-apiserver kube-controller-manager kube-scheduler etcd)
-# External etcd (ETCD_TOPOLOGY=external): the master runs no etcd, and the API server's etcd client
-# pair is not kubeadm's to renew (its renewal skips every etcd-CA certificate with external etcd,
-# and the master has no etcd CA key): `pulumi up` re-issues it within its renewal window
-# (components/pki.ts) and this timer copies the new pair from SSM (cert_etcd_client_refresh).
+# External etcd (ETCD_TOPOLOGY=external): the master runs no etcd pod to restart.
 if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
-  CERT_RENEWAL_FILES=(apiserver.crt apiserver-kubelet-client.crt front-proxy-client.crt)
   CERT_RENEWAL_PODS=(kube-apiserver kube-controller-manager kube-scheduler)
 fi
 
-cert_pki_dir() { printf '%s\n' "${K8SHA_PKI_DIR:-${PKI_DIR:-/etc/kubernetes/pki}}"; }
-cert_kubeconfig_dir() { printf '%s\n' "${K8SHA_KUBECONFIG_DIR:-${KUBERNETES_DIR:-/etc/kubernetes}}"; }
 cert_manifest_dir() { printf '%s\n' "${K8SHA_MANIFEST_DIR:-$(cert_kubeconfig_dir)/manifests}"; }
 cert_park_dir() { printf '%s\n' "${K8SHA_CERT_PARK_DIR:-$(cert_kubeconfig_dir)/k8sha-parked}"; }
 # Written before kubeadm renews, removed once every pod restarted: a run cut off in between
 # leaves it, and the next run restarts the pods although the certificates are fresh.
 cert_pending_file() { printf '%s\n' "$K8SHA_STATE_DIR/cert-renewal-restart-pending"; }
-
-# cert_sources : one "PATH" per line for each kubeadm-managed certificate that exists (kubeconfigs
-# stand for the client certificate embedded in them).
-cert_sources() {
-  local pki kc f
-  pki="$(cert_pki_dir)" kc="$(cert_kubeconfig_dir)"
-  for f in "${CERT_RENEWAL_FILES[@]}"; do [[ ! -f "$pki/$f" ]] || printf '%s\n' "$pki/$f"; done
-  for f in "${CERT_RENEWAL_KUBECONFIGS[@]}"; do [[ ! -f "$kc/$f" ]] || printf '%s\n' "$kc/$f"; done
-}
-
-# cert_pem SOURCE : the PEM certificate of a .crt file, or the client-certificate-data of a kubeconfig.
-cert_pem() {
-  if [[ "$1" != *.conf ]]; then
-    cat "$1"
-    return
-  fi
-  local data
-  data="$(sed -n 's/^[[:space:]]*client-certificate-data:[[:space:]]*//p' "$1" | head -n 1)"
-  [[ -n "$data" ]] || { log "$1 embeds no client-certificate-data"; return 1; }
-  base64 -d <<<"$data"
-}
-
-# cert_not_after SOURCE : the certificate's notAfter in epoch seconds.
-cert_not_after() {
-  local pem end
-  pem="$(cert_pem "$1")" || return 1
-  end="$(openssl x509 -noout -enddate <<<"$pem")" || { log "openssl cannot read the certificate of $1"; return 1; }
-  date -u -d "${end#notAfter=}" +%s
-}
-
-# cert_days_left : print "DAYS PATH" for the kubeadm certificate that expires first: DAYS is the
-# number of whole days left (negative once expired), PATH the file (a kubeconfig for an embedded
-# one). Exit 1 when a certificate cannot be read or none exists.
-cert_days_left() {
-  local src end now diff best="" best_end="" days
-  local -a sources
-  mapfile -t sources < <(cert_sources)
-  for src in "${sources[@]}"; do
-    end="$(cert_not_after "$src")" || return 1
-    if [[ -z "$best_end" ]] || ((end < best_end)); then best_end="$end" best="$src"; fi
-  done
-  [[ -n "$best" ]] || { log "no kubeadm certificate under $(cert_pki_dir) or $(cert_kubeconfig_dir)"; return 1; }
-  now="$(date +%s)"
-  diff=$((best_end - now))
-  # Whole days, rounded down (as kubeadm's RESIDUAL TIME); bash division truncates towards 0.
-  if ((diff >= 0)); then days=$((diff / 86400)); else days=$((-((-diff + 86399) / 86400))); fi
-  log "earliest kubeadm certificate: $best, expires $(date -u -d "@$best_end" +%Y-%m-%dT%H:%M:%SZ) ($days days)"
-  printf '%s %s\n' "$days" "$best"
-}
 
 # cert_all_outlive DAYS : true when every kubeadm certificate is valid for more than DAYS days;
 # logs each one that is not.
@@ -350,8 +291,8 @@ Type=oneshot
 EnvironmentFile=$env_file
 # The AWS CLI (external etcd: the etcd client pair from SSM) is a snap on Ubuntu (/snap/bin).
 Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin
-ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-member.sh && . $lib/ssm.sh && . $lib/cert-renewal.sh && cert_renewal_once'
-ExecStopPost=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-renewal.sh && cert_restore_parked'
+ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/etcd-member.sh && . $lib/ssm.sh && . $lib/cert-expiry.sh && . $lib/cert-renewal.sh && cert_renewal_once'
+ExecStopPost=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-expiry.sh && . $lib/cert-renewal.sh && cert_restore_parked'
 TimeoutStartSec=90min
 EOF
 

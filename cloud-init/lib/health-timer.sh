@@ -86,7 +86,7 @@ Type=oneshot
 EnvironmentFile=$env_file
 # The AWS CLI is a snap on Ubuntu (/snap/bin); do not rely on snapd's environment generator.
 Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin
-ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-renewal.sh && . $lib/health.sh && health_report_once'
+ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-expiry.sh && . $lib/health.sh && health_report_once'
 Nice=5
 TimeoutStartSec=55s
 EOF

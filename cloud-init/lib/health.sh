@@ -5,7 +5,7 @@
 # etcd (leader, healthy members, leader changes, database size against its quota, WAL fsync and
 # backend commit p99), the local API server, controller-manager and scheduler, and the days left
 # on the earliest kubeadm certificate, published in ONE PutMetricData call. Every value is logged.
-# Sourced after common.sh (log, retry) and cert-renewal.sh (cert_days_left, which reads every
+# Sourced after common.sh (log, retry) and cert-expiry.sh (cert_days_left, which reads every
 # kubeadm certificate with `openssl x509 -enddate`). Entry point: `health_report_once`.
 #
 # A value that cannot be read is published as 0 when 0 is the bad value (has a leader, healthy

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { LIB_DIR, runLib } from "../support/fakes/bashLib";
 import { selfSignedCert } from "../support/pki";
 
-const LIBS = ["etcd-member.sh", "ssm.sh", "cert-renewal.sh"];
+const LIBS = ["etcd-member.sh", "ssm.sh", "cert-expiry.sh", "cert-renewal.sh"];
 const PREFIX = "/k8sha/ext";
 const ENDPOINTS = "https://10.0.0.36:2379,https://10.0.16.37:2379,https://10.0.32.38:2379";
 
@@ -144,7 +144,10 @@ test("the timer of an external master locks on the etcd nodes and carries what t
     expect(envText.split("\n")).toContain(line);
   const service = readFileSync(join(units, "k8sha-cert-renewal.service"), "utf8");
   expect(service).toMatch(
-    new RegExp(`\\. ${LIB_DIR}/ssm\\.sh && \\. ${LIB_DIR}/cert-renewal\\.sh && cert_renewal_once'$`, "m"),
+    new RegExp(
+      `\\. ${LIB_DIR}/ssm\\.sh && \\. ${LIB_DIR}/cert-expiry\\.sh && \\. ${LIB_DIR}/cert-renewal\\.sh && cert_renewal_once'$`,
+      "m",
+    ),
   );
   expect(service).toMatch(/^Environment=PATH=.*:\/snap\/bin$/m);
 });

@@ -307,7 +307,7 @@ function env(l: Layout): Record<string, string> {
     CRI_STUB_ENDPOINT: NODE_FACTS.CRI_SOCKET ?? "",
   };
 }
-const LIBS = ["etcd-member.sh", "cert-renewal.sh"];
+const LIBS = ["etcd-member.sh", "cert-expiry.sh", "cert-renewal.sh"];
 const renewal = (l: Layout, extra: Record<string, string> = {}) =>
   runLib(LIBS, "cert_renewal_once", [], { ...env(l), ...extra });
 const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
@@ -463,7 +463,10 @@ test("the timer: well-formed units, env file, enabled, idempotent; ExecStopPost 
     expect(timer).toMatch(new RegExp(`^${line}$`, "m"));
   expect(timer).toMatch(/^RandomizedDelaySec=\d+h$/m);
   expect(service).toMatch(
-    new RegExp(`^ExecStart=/bin/bash .*${LIB_DIR}/cert-renewal.sh && cert_renewal_once'$`, "m"),
+    new RegExp(
+      `^ExecStart=/bin/bash .*${LIB_DIR}/cert-expiry.sh && \\. ${LIB_DIR}/cert-renewal.sh && cert_renewal_once'$`,
+      "m",
+    ),
   );
   expect(read(join(l.root, "systemctl.log"))).toBe(
     "daemon-reload\nenable --now k8sha-cert-renewal.timer\n".repeat(2),

@@ -22,11 +22,11 @@ async function certDays(role: string, pki: string): Promise<string> {
   writeFileSync(curl, "#!/usr/bin/env bash\nprintf 000\n");
   chmodSync(curl, 0o755);
   const r = await runLib(
-    ["etcd-member.sh", "cert-renewal.sh", "health.sh"],
+    ["etcd-member.sh", "cert-expiry.sh", "health.sh"],
     'HEALTH_DATA=(); HEALTH_DIMENSIONS="[]"; health_components; declare -p HEALTH_DATA',
     [],
     {
-      // As on a master of the topology: cert-renewal.sh then leaves the pair out of its own list.
+      // As on a master of the topology: cert-expiry.sh then leaves the pair out of its own list.
       ETCD_TOPOLOGY: "external",
       K8SHA_HEALTH_ROLE: role,
       K8SHA_PKI_DIR: pki,

@@ -137,7 +137,7 @@ async function report(
     "bash",
     [
       "-c",
-      `set -euo pipefail; . ${LIB}/common.sh; . ${LIB}/cert-renewal.sh; . ${LIB}/health.sh; health_report_once`,
+      `set -euo pipefail; . ${LIB}/common.sh; . ${LIB}/cert-expiry.sh; . ${LIB}/health.sh; health_report_once`,
     ],
     {
       ...cluster.tlsEnv(),

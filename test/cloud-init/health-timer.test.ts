@@ -67,7 +67,7 @@ test("installs a valid 60 s service + timer with its env file, idempotently, and
   expect(service).toMatch(/^Environment=PATH=[^\n]*:\/snap\/bin$/m);
   expect(service).toMatch(
     new RegExp(
-      `^ExecStart=/bin/bash .*${LIB}/cert-renewal.sh && . ${LIB}/health.sh && health_report_once'$`,
+      `^ExecStart=/bin/bash .*${LIB}/cert-expiry.sh && . ${LIB}/health.sh && health_report_once'$`,
       "m",
     ),
   );
