@@ -15,32 +15,17 @@
  * activities in progress), the API servers (kube stubs: ready while etcd has quorum).
  */
 import type { ConfigOverrides } from "../../synth/mockRuntime";
-import { ExternalSimulation } from "../support/sandbox/externalSimulation";
 import type { NodeSandbox } from "../support/sandbox/node";
-import { etcdNodesBackupNow, outcomes, roll, runGates } from "../support/sandbox/rolling";
+import { etcdNodesBackupNow, outcomes, roll, runGates, terminations } from "../support/sandbox/rolling";
+import { externalSimulationSuite } from "../support/sandbox/suite";
 
-let sim: ExternalSimulation;
-
-beforeAll(async () => {
-  sim = await ExternalSimulation.create();
-  const { etcd, masters } = await sim.start();
-  for (const [i, b] of [...etcd, ...masters].entries())
-    if (b.code !== 0) throw new Error(`node ${i} of the fresh cluster failed its boot (exit ${b.code})`);
-  sim.putKeys(20);
-}, 300_000);
-
-afterAll(async () => {
-  await sim?.stop();
-});
+const current = externalSimulationSuite();
 
 /** The sim's config with the etcd nodes' instance type changed: a template change of every etcd node. */
 function withEtcdInstanceType(instanceType: string): ConfigOverrides {
-  const base = sim.cluster.config;
+  const base = current().cluster.config;
   return { ...base, etcd: { ...(base.etcd as object), instanceType } };
 }
-
-const terminations = () =>
-  sim.cluster.aws.calls.filter((c) => c === "autoscaling.TerminateInstanceInAutoScalingGroup").length;
 
 /** A command's result, or its stderr's tail as the failure. */
 function succeeded(r: { code: number; stderr: string }): void {
@@ -48,7 +33,8 @@ function succeeded(r: { code: number; stderr: string }): void {
 }
 
 test("without a recent backup the first etcd gate refuses, and no instance is touched", async () => {
-  const n = terminations();
+  const sim = current();
+  const n = terminations(sim);
   const report = await roll(sim, withEtcdInstanceType("t3.large"), { K8SHA_ROLL_PREFLIGHT_SECONDS: "15" });
   // Gate 0 stopped; the later etcd gates and the masters' never ran.
   expect(report.gates.map((g) => [g.member, g.code])).toEqual([[0, 1]]);
@@ -56,10 +42,11 @@ test("without a recent backup the first etcd gate refuses, and no instance is to
   expect(out).toMatch(/FAIL backup/);
   expect(out).toContain("STOPPED at step 'preflight'");
   expect(out).toContain("The etcd nodes after this one and every master are untouched");
-  expect(terminations()).toBe(n);
+  expect(terminations(sim)).toBe(n);
 }, 300_000);
 
 test("an etcd-node template change rolls the etcd nodes one at a time: same members, no write lost, masters untouched", async () => {
+  const sim = current();
   await etcdNodesBackupNow(sim);
   const members = sim.members();
   const keys = sim.keys();
@@ -104,7 +91,8 @@ test("an etcd-node template change rolls the etcd nodes one at a time: same memb
 }, 1_200_000);
 
 test("a re-run finds every etcd node current and touches nothing", async () => {
-  const n = terminations();
+  const sim = current();
+  const n = terminations(sim);
   const report = await runGates(sim, sim.cluster.etcdGates);
   expect(outcomes(report)).toEqual([
     [0, 0],
@@ -112,10 +100,11 @@ test("a re-run finds every etcd node current and touches nothing", async () => {
     [2, 0],
   ]);
   for (const g of report.gates) expect(g.output).toMatch(/already runs node spec [0-9a-f]+; skipped/);
-  expect(terminations()).toBe(n);
+  expect(terminations(sim)).toBe(n);
 }, 300_000);
 
 test("runbook (b) on an etcd node: its data moved aside and the instance replaced, the member is re-added as a learner and promoted; no key lost", async () => {
+  const sim = current();
   const node = sim.etcdNodes[1] as NodeSandbox;
   const before = sim.members().find((r) => r.name === "dev-etcd-1");
   const keys = sim.keys();
@@ -145,10 +134,11 @@ test("runbook (b) on an etcd node: its data moved aside and the instance replace
 
 /** The node's etcd-restore CLI (its bundle's /opt/k8sha/bin/etcd-restore), as an operator runs it through Session Manager. */
 function restoreOn(index: number, args: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return (sim.etcdNodes[index] as NodeSandbox).exec(`/opt/k8sha/bin/etcd-restore ${args}\n`, 120);
+  return (current().etcdNodes[index] as NodeSandbox).exec(`/opt/k8sha/bin/etcd-restore ${args}\n`, 120);
 }
 
 test("runbook (a) on the etcd nodes: every member restores the same snapshot; the cluster is the snapshot's, new member ids, the API serves again", async () => {
+  const sim = current();
   // A snapshot now (the leader's upload, its object key in the log), then a write after it.
   const runs = await Promise.all(sim.etcdNodes.map((n) => sim.runService(n, "k8sha-etcd-backup.service")));
   const object = runs

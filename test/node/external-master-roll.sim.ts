@@ -13,36 +13,26 @@
  * fakeRunCommand.ts), the API servers (kube stubs: ready while etcd has quorum).
  */
 import type { ConfigOverrides } from "../../synth/mockRuntime";
-import { ExternalSimulation } from "../support/sandbox/externalSimulation";
 import {
   etcdNodesBackupNow,
   outcomes,
   roll,
   runGates,
   takeOutStepPositions,
+  terminations,
 } from "../support/sandbox/rolling";
+import { externalSimulationSuite } from "../support/sandbox/suite";
 
-let sim: ExternalSimulation;
-
-beforeAll(async () => {
-  sim = await ExternalSimulation.create();
-  const { etcd, masters } = await sim.start();
-  for (const [i, b] of [...etcd, ...masters].entries())
-    if (b.code !== 0) throw new Error(`node ${i} of the fresh cluster failed its boot (exit ${b.code})`);
-  sim.putKeys(20);
-}, 300_000);
-
-afterAll(async () => {
-  await sim?.stop();
-});
+const current = externalSimulationSuite();
 
 /** The sim's config with the masters' instance type changed: a template change of every master. */
 function withMasterInstanceType(instanceType: string): ConfigOverrides {
-  const base = sim.cluster.config;
+  const base = current().cluster.config;
   return { ...base, masters: { ...(base.masters as object), instanceType } };
 }
 
 test("a master template change rolls the stateless masters one at a time; etcd never notices", async () => {
+  const sim = current();
   await etcdNodesBackupNow(sim);
   const members = sim.members();
   const keys = sim.keys();
@@ -94,9 +84,8 @@ test("a master template change rolls the stateless masters one at a time; etcd n
 }, 1_800_000);
 
 test("a re-run finds every master current and touches nothing", async () => {
-  const terminations = () =>
-    sim.cluster.aws.calls.filter((c) => c === "autoscaling.TerminateInstanceInAutoScalingGroup").length;
-  const n = terminations();
+  const sim = current();
+  const n = terminations(sim);
   const report = await runGates(sim, [...sim.cluster.etcdGates, ...sim.cluster.gates]);
   expect(outcomes(report)).toEqual([
     [0, 0],
@@ -107,5 +96,5 @@ test("a re-run finds every master current and touches nothing", async () => {
     [2, 0],
   ]);
   for (const g of report.gates) expect(g.output).toMatch(/already runs node spec [0-9a-f]+.*; skipped/);
-  expect(terminations()).toBe(n);
+  expect(terminations(sim)).toBe(n);
 }, 600_000);

@@ -189,6 +189,11 @@ export async function backupNow(sim: Simulation): Promise<void> {
   }
 }
 
+/** How many instances the gates have terminated through Auto Scaling so far. */
+export function terminations(sim: Rollable): number {
+  return sim.cluster.aws.calls.filter((c) => c === "autoscaling.TerminateInstanceInAutoScalingGroup").length;
+}
+
 /** The same on dedicated etcd nodes: each one's backup unit, as its timer would start it (the leader uploads). */
 export async function etcdNodesBackupNow(sim: ExternalSimulation): Promise<void> {
   for (const node of sim.etcdNodes) {
