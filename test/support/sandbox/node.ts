@@ -16,11 +16,12 @@
  * apt-mark (installing a package places that package's commands), snap, systemctl, modprobe,
  * sysctl, swapoff, containerd/ctr, kubelet, kubeadm and kubectl.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
   appendFileSync,
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -308,6 +309,8 @@ export class NodeSandbox {
     });
   }
   private execs?: number;
+  /** The current boot's process (the group leader of everything the boot started). */
+  private bootProcess?: ChildProcess;
 
   /**
    * Run cloud-init's runcmd (the first boot), or `argv` instead (what systemd starts on a
@@ -332,13 +335,17 @@ export class NodeSandbox {
     const result = join(this.o.dir, "unit-runs", "k8sha-boot.service.result");
     rmSync(result, { force: true });
     return new Promise((resolveBoot) => {
+      // Its own process group, so that stop() ends the boot with everything it started.
       const child = spawn("unshare", ["-m", "--propagation", "private", "bash", script], {
         stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
       });
+      this.bootProcess = child;
       let log = "";
       const record = (d: Buffer) => {
         log += d.toString();
-        appendFileSync(join(this.o.dir, "boot.log"), d);
+        // Output still in the pipe when the sandbox is torn down has no file to go to.
+        if (existsSync(this.o.dir)) appendFileSync(join(this.o.dir, "boot.log"), d);
       };
       child.stdout.on("data", record);
       child.stderr.on("data", record);
@@ -375,12 +382,23 @@ export class NodeSandbox {
     process.kill(Number(pid), resume ? "SIGCONT" : "SIGSTOP");
   }
 
-  /** Stop what the node left running (its etcd "static pod"), as an instance stop would. */
+  /**
+   * Stop what the node left running, as an instance stop or termination would: its etcd "static
+   * pod" and a boot still in progress (e.g. a boot unit retrying on an instance a test terminated).
+   */
   stop(): void {
     try {
       execFileSync("bash", [join(this.o.dir, "fakes", "stop-pods")], { stdio: "ignore" });
     } catch {
       // nothing was running
+    }
+    const boot = this.bootProcess;
+    if (boot?.pid !== undefined && boot.exitCode === null && boot.signalCode === null) {
+      try {
+        process.kill(-boot.pid, "SIGKILL");
+      } catch {
+        // the boot's processes ended meanwhile
+      }
     }
   }
 }
