@@ -50,6 +50,7 @@ export const ROLE_MANIFESTS = {
       // its predecessor's Node.
       "boot-mode.sh",
       "cert-expiry.sh",
+      "cert-renewal-timer.sh",
       "cert-renewal.sh",
       "cni.sh",
       "stale-nodes.sh",

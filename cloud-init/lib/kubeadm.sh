@@ -32,20 +32,14 @@ kubeadm_left_state() {
 # kubeadm_reset_for_retry : undo a failed kubeadm run so the next one starts clean. `kubeadm
 # reset` also removes this node's etcd member (a member a failed join added), empties the etcd
 # data dir and deletes /etc/kubernetes/pki, so the cluster CAs are fetched from SSM again
-# (without them kubeadm would make NEW CAs). A master of the external topology fetches its own
-# list (stateless-master.sh: the API server's etcd client pair, which kubeadm's preflight needs
-# and never makes, and no etcd CA key, which its IAM policy denies) and has no member
-# certificates to make.
+# (without them kubeadm would make NEW CAs; fetch_pki picks the topology's list). A master of the
+# external topology has no etcd member certificates to make.
 kubeadm_reset_for_retry() {
   log "an earlier kubeadm run left state behind without finishing: resetting this node"
   "${KUBEADM:-kubeadm}" reset --force --cri-socket "${CRI_SOCKET:?CRI_SOCKET must be set}" || true
   [[ "${K8SHA_ROLE:-}" == master ]] || return 0
-  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then
-    stateless_fetch_pki || return 1
-    return 0
-  fi
   fetch_pki || return 1
-  etcd_node_certs || return 1
+  if [[ "${ETCD_TOPOLOGY:-stacked}" != external ]]; then etcd_node_certs || return 1; fi
 }
 
 # readyz_ok HOST : an API server at HOST:API_PORT answers /readyz with 200 (anonymous access is

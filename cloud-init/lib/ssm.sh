@@ -38,6 +38,16 @@ PKI_FILES=(ca.crt:ca.crt:0644 ca.key:ca.key:0600
   etcd-ca.crt:etcd/ca.crt:0644 etcd-ca.key:etcd/ca.key:0600
   front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600
   sa.key:sa.key:0600 sa.pub:sa.pub:0644)
+# The same for a master of the external etcd topology (ETCD_TOPOLOGY=external), only an etcd
+# client: the etcd CA's certificate to verify the members and the API server's client pair, never
+# the etcd CA key (its IAM policy denies that parameter). kubeadm skips every etcd-CA certificate
+# with external etcd (its certs phase: "External etcd mode"), so the pair must be on disk before
+# it runs. 9 of SSM's 10 names per GetParameters call.
+PKI_FILES_EXTERNAL_ETCD=(ca.crt:ca.crt:0644 ca.key:ca.key:0600 etcd-ca.crt:etcd/ca.crt:0644
+  apiserver-etcd-client.crt:apiserver-etcd-client.crt:0644
+  apiserver-etcd-client.key:apiserver-etcd-client.key:0600
+  front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600
+  sa.key:sa.key:0600 sa.pub:sa.pub:0644)
 
 # Writes each requested parameter of a GetParameters JSON answer (stdin) to its file, atomically
 # and with its mode; exits 3 naming the parameters SSM did not return. python3 is on every
@@ -64,8 +74,9 @@ for name, dest, mode in zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3]):
 # certificate from these CAs.
 fetch_pki() {
   local dir="${PKI_DIR:-/etc/kubernetes/pki}" prefix="${SSM_PREFIX:?}/pki" entry param file mode json
-  local -a names=() targets=()
-  for entry in "${PKI_FILES[@]}"; do
+  local -a names=() targets=() files=("${PKI_FILES[@]}")
+  if [[ "${ETCD_TOPOLOGY:-stacked}" == external ]]; then files=("${PKI_FILES_EXTERNAL_ETCD[@]}"); fi
+  for entry in "${files[@]}"; do
     IFS=: read -r param file mode <<<"$entry"
     names+=("$prefix/$param")
     targets+=("$prefix/$param" "$dir/$file" "$mode")
@@ -74,7 +85,7 @@ fetch_pki() {
     die "cannot read $prefix/* from SSM"
   "${K8SHA_PYTHON:-python3}" -c "$SSM_WRITE_PARAMETERS_PY" - "${targets[@]}" <<<"$json" ||
     die "cannot write the cluster PKI from $prefix/*"
-  for entry in "${PKI_FILES[@]}"; do
+  for entry in "${files[@]}"; do
     IFS=: read -r param file mode <<<"$entry"
     grep -q -- '-----BEGIN' "$dir/$file" || die "$prefix/$param is not PEM"
   done

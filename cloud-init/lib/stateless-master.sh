@@ -20,24 +20,6 @@
 # ADDONS_PARAMETER, CLUSTER_NAME, AVAILABILITY_ZONE, ETCD_ENDPOINTS, ETCD_VERSION,
 # ETCD_RELEASE_SHA256; optional BOOT_INIT_WAIT_SECONDS (1800), K8SHA_ETCD_WAIT_SECONDS (1800).
 
-# A master here is only an etcd client: the etcd CA's certificate to verify the members and the
-# API server's client pair, never the etcd CA key (its IAM policy denies that parameter). kubeadm
-# skips every etcd-CA certificate with external etcd (its certs phase: "External etcd mode"), so
-# the pair must be on disk before it runs. fetch_pki (ssm.sh) reads this list in place of
-# PKI_FILES: one GetParameters call, 9 of SSM's 10 names.
-PKI_FILES_EXTERNAL_ETCD=(ca.crt:ca.crt:0644 ca.key:ca.key:0600 etcd-ca.crt:etcd/ca.crt:0644
-  apiserver-etcd-client.crt:apiserver-etcd-client.crt:0644
-  apiserver-etcd-client.key:apiserver-etcd-client.key:0600
-  front-proxy-ca.crt:front-proxy-ca.crt:0644 front-proxy-ca.key:front-proxy-ca.key:0600
-  sa.key:sa.key:0600 sa.pub:sa.pub:0644)
-
-# stateless_fetch_pki : fetch_pki with the external-etcd list.
-stateless_fetch_pki() {
-  # shellcheck disable=SC2034 # fetch_pki reads it: bash scopes a local into the functions it calls
-  local -a PKI_FILES=("${PKI_FILES_EXTERNAL_ETCD[@]}")
-  fetch_pki
-}
-
 # stateless_offline_phases LOCAL_CONFIG : kubeadm_rejoin's offline phases (kubeadm.sh says why
 # each) without `etcd local`: there is no local member (kubeadm would skip it too, "External etcd
 # mode. Skipping the creation of a manifest for local etcd", cmd/kubeadm/app/cmd/phases/init/etcd.go).
@@ -85,7 +67,7 @@ stateless_master_boot() {
   export K8SHA_NODE_NAME="$NODE_NAME"
   step stable-address
   ensure_stable_address
-  run_step pki stateless_fetch_pki
+  run_step pki fetch_pki
   run_step local-config stateless_write_local
   # etcdctl for the operations that reach the etcd nodes (rolling preflight, certificate lock).
   run_step etcd-client etcd_release_install "$ETCD_VERSION" "$ETCD_RELEASE_SHA256"

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { LIB_DIR, runLib } from "../support/fakes/bashLib";
 import { selfSignedCert } from "../support/pki";
 
-const LIBS = ["etcd-member.sh", "ssm.sh", "cert-expiry.sh", "cert-renewal.sh"];
+const LIBS = ["etcd-member.sh", "ssm.sh", "cert-expiry.sh", "cert-renewal.sh", "cert-renewal-timer.sh"];
 const PREFIX = "/k8sha/ext";
 const ENDPOINTS = "https://10.0.0.36:2379,https://10.0.16.37:2379,https://10.0.32.38:2379";
 

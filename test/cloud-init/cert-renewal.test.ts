@@ -307,7 +307,7 @@ function env(l: Layout): Record<string, string> {
     CRI_STUB_ENDPOINT: NODE_FACTS.CRI_SOCKET ?? "",
   };
 }
-const LIBS = ["etcd-member.sh", "cert-expiry.sh", "cert-renewal.sh"];
+const LIBS = ["etcd-member.sh", "cert-expiry.sh", "cert-renewal.sh", "cert-renewal-timer.sh"];
 const renewal = (l: Layout, extra: Record<string, string> = {}) =>
   runLib(LIBS, "cert_renewal_once", [], { ...env(l), ...extra });
 const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");

@@ -174,7 +174,7 @@ it("gives the etcd node no kubeadm, kubelet, container runtime or Kubernetes lib
     "boot-mode.sh",
   ];
   // The health report reads certificates with cert-expiry.sh; kubeadm's renewal stays on masters.
-  for (const lib of [...kubernetesOnly, "cert-renewal.sh"]) {
+  for (const lib of [...kubernetesOnly, "cert-renewal.sh", "cert-renewal-timer.sh"]) {
     expect(etcd).not.toContain(lib);
   }
   for (const lib of ETCD_NODE_ONLY) expect(etcd).toContain(lib);

@@ -18,7 +18,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { PKI_PARAMETER_FILES } from "../../base/ssmPaths";
+import { ETCD_CLIENT_PARAMETER_FILES, PKI_PARAMETER_FILES } from "../../base/ssmPaths";
 import { nodeFacts } from "../../cloud-init/render-env";
 
 const execFileAsync = promisify(execFile);
@@ -168,6 +168,32 @@ describe("lib/ssm.sh (fake aws)", () => {
         .split("\n")
         .filter((l) => l.startsWith("ssm get-parameters ")),
     ).toHaveLength(2);
+  });
+
+  it("fetch_pki on a master of the external topology: the etcd client pair, never the etcd CA key", async () => {
+    const env: Record<string, string> = { ...setupCase("pki-external"), ETCD_TOPOLOGY: "external" };
+    // Every parameter the cluster stores exists; the etcd CA key is among them, as on AWS.
+    for (const f of [...PKI_PARAMETER_FILES, ...ETCD_CLIENT_PARAMETER_FILES]) {
+      putParam(env, `/k8sha/test/pki/${f}`, `-----BEGIN TEST-----\n${f}\n-----END TEST-----`);
+    }
+    await bash(env, "fetch_pki 2>/dev/null");
+    const pki = env.PKI_DIR;
+    expect(readFileSync(join(pki, "apiserver-etcd-client.crt"), "utf8")).toContain(
+      "apiserver-etcd-client.crt",
+    );
+    expect(statSync(join(pki, "apiserver-etcd-client.key")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(pki, "etcd/ca.crt"), "utf8")).toContain("etcd-ca.crt");
+    expect(existsSync(join(pki, "etcd/ca.key"))).toBe(false);
+    // No call even names the key: IAM denies it to these masters, which would fail the whole call.
+    // (Two calls: the fake throttles the first.)
+    const calls = readFileSync(`${env.FAKE_STATE}/log`, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("ssm get-parameters "));
+    expect(calls).toHaveLength(2);
+    for (const call of calls) {
+      expect(call).toContain("/k8sha/test/pki/apiserver-etcd-client.key");
+      expect(call).not.toContain("etcd-ca.key");
+    }
   });
 
   it("fetch_pki fails when a parameter is missing, naming it", async () => {
