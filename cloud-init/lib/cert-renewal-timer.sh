@@ -71,23 +71,7 @@ ExecStopPost=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/cert-expiry.
 TimeoutStartSec=90min
 EOF
 
-  # Daily, each master at a random time within 6 h (the lock serialises any overlap);
-  # Persistent= catches up a run missed while the master was off; OnBootSec checks after a boot.
-  cat >"$unit_dir/$CERT_RENEWAL_UNIT.timer" <<EOF
-[Unit]
-Description=k8sha daily check of kubeadm's certificates
-
-[Timer]
-OnCalendar=daily
-OnBootSec=1h
-RandomizedDelaySec=6h
-Persistent=true
-AccuracySec=1min
-
-[Install]
-WantedBy=timers.target
-EOF
+  # The cluster-wide lock serialises masters whose random start times overlap.
+  install_daily_timer "$unit_dir" "$CERT_RENEWAL_UNIT" "k8sha daily check of kubeadm's certificates"
   log "installed $CERT_RENEWAL_UNIT.timer (daily; renews at ${CERT_RENEW_DAYS_DEFAULT} days left or fewer)"
-  "${K8SHA_SYSTEMCTL:-systemctl}" daemon-reload
-  "${K8SHA_SYSTEMCTL:-systemctl}" enable --now "$CERT_RENEWAL_UNIT.timer"
 }

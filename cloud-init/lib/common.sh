@@ -109,6 +109,28 @@ wait_until() {
   done
 }
 
+# install_daily_timer UNIT_DIR UNIT DESCRIPTION : UNIT.timer, starting UNIT.service daily at a
+# random time within 6 h (the service itself serialises nodes that overlap), an hour after a boot,
+# and catching up a run missed while the node was off (Persistent=); enabled at once.
+install_daily_timer() {
+  cat >"$1/$2.timer" <<EOF
+[Unit]
+Description=$3
+
+[Timer]
+OnCalendar=daily
+OnBootSec=1h
+RandomizedDelaySec=6h
+Persistent=true
+AccuracySec=1min
+
+[Install]
+WantedBy=timers.target
+EOF
+  "${K8SHA_SYSTEMCTL:-systemctl}" daemon-reload
+  "${K8SHA_SYSTEMCTL:-systemctl}" enable --now "$2.timer"
+}
+
 # mark_success : the success marker checked by operators, tests and the readiness tooling.
 mark_success() {
   mkdir -p "$K8SHA_STATE_DIR"

@@ -64,22 +64,6 @@ Environment=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/s
 ExecStart=/bin/bash -euo pipefail -c '. $lib/common.sh && . $lib/ssm.sh && . $lib/etcd-member.sh && . $lib/etcd-node.sh && . $lib/etcd-node-renewal.sh && etcd_member_certs_renew_once'
 TimeoutStartSec=10min
 EOF
-  # Daily at a random time within 6 h; Persistent= catches up a run missed while the node was off.
-  cat >"$unit_dir/$ETCD_CERT_RENEWAL_UNIT.timer" <<EOF
-[Unit]
-Description=k8sha daily check of this etcd member's certificates
-
-[Timer]
-OnCalendar=daily
-OnBootSec=1h
-RandomizedDelaySec=6h
-Persistent=true
-AccuracySec=1min
-
-[Install]
-WantedBy=timers.target
-EOF
+  install_daily_timer "$unit_dir" "$ETCD_CERT_RENEWAL_UNIT" "k8sha daily check of this etcd member's certificates"
   log "installed $ETCD_CERT_RENEWAL_UNIT.timer (daily; reissues at ${K8SHA_ETCD_RENEW_DAYS:-30} days left or fewer)"
-  systemctl daemon-reload
-  systemctl enable --now "$ETCD_CERT_RENEWAL_UNIT.timer"
 }
